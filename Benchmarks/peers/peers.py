@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+"""Python peers for embedrec-bench.
+
+Each subcommand prints exactly ONE JSON object on stdout; everything else (logs, TensorFlow
+noise, warnings) goes to stderr. On error: a message on stderr and a non-zero exit status.
+
+Subcommands (see README.md in this folder):
+  load        time pandas.read_csv on a ratings CSV
+  keras       train one of the Keras-tutorial models, timing each epoch, test RMSE per epoch
+  surprise    scikit-surprise SVD: time algo.fit, RMSE of algo.test
+  numpy-topk  all-users top-K with NumPy (blocked U @ V.T, seen items masked, argpartition)
+
+Run with the interpreter of <repo root>/.venv-peers (created by setup.sh).
+"""
+
+import os
+
+# Must be set before TensorFlow / Keras are imported anywhere.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("PYTHONWARNINGS", "ignore")
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+
+# ---------------------------------------------------------------------------------------------
+# stdout hygiene: keep the real stdout aside (for the single JSON object) and point file
+# descriptor 1 at stderr, so nothing else — Python prints, C++/absl logging, progress bars —
+# can reach the caller's stdout.
+# ---------------------------------------------------------------------------------------------
+_JSON_OUT = None
+
+
+def _isolate_stdout():
+    global _JSON_OUT
+    sys.stdout.flush()
+    saved_fd = os.dup(1)
+    os.dup2(2, 1)
+    _JSON_OUT = os.fdopen(saved_fd, "w")
+    sys.stdout = sys.stderr
+
+
+def log(msg):
+    print(f"[peers] {msg}", file=sys.stderr, flush=True)
+
+
+class PeerError(Exception):
+    pass
+
+
+def _finite(x):
+    """Replace NaN/inf (not valid JSON) by None, recursively."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
+def emit(obj):
+    text = json.dumps(_finite(obj), allow_nan=False)
+    out = _JSON_OUT if _JSON_OUT is not None else sys.__stdout__
+    out.write(text + "\n")
+    out.flush()
+
+
+def median(xs):
+    return float(statistics.median(xs)) if xs else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Data helpers
+# ---------------------------------------------------------------------------------------------
+def read_ratings(path, limit=None, need_rating=True):
+    """Read a `user,item,rating` CSV (header required). Returns int64 users/items, float32 ratings."""
+    import numpy as np
+    import pandas as pd
+
+    if not os.path.isfile(path):
+        raise PeerError(f"file not found: {path}")
+    df = pd.read_csv(path, nrows=limit)
+    cols = ["user", "item"] + (["rating"] if need_rating else [])
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise PeerError(f"{path}: header must contain {','.join(cols)}; got {','.join(map(str, df.columns))}")
+    if len(df) == 0:
+        raise PeerError(f"{path}: no rows")
+    users = df["user"].to_numpy(dtype=np.int64)
+    items = df["item"].to_numpy(dtype=np.int64)
+    if users.min() < 0 or items.min() < 0:
+        raise PeerError(f"{path}: user/item must be dense 0-based indices (found negative values)")
+    ratings = df["rating"].to_numpy(dtype=np.float32) if need_rating else None
+    return users, items, ratings
+
+
+# ---------------------------------------------------------------------------------------------
+# load
+# ---------------------------------------------------------------------------------------------
+def cmd_load(a):
+    import pandas as pd
+
+    if not os.path.isfile(a.file):
+        raise PeerError(f"file not found: {a.file}")
+    if a.repeats < 1:
+        raise PeerError("--repeats must be >= 1")
+    secs, rows = [], None
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        df = pd.read_csv(a.file)
+        dt = time.perf_counter() - t0
+        secs.append(dt)
+        rows = len(df)
+        del df
+        log(f"load run {r + 1}/{a.repeats}: {rows} rows in {dt:.4f} s")
+    emit({
+        "peer": "pandas.read_csv",
+        "file": a.file,
+        "rows": rows,
+        "seconds": secs,
+        "median_seconds": median(secs),
+        "pandas_version": pd.__version__,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# keras
+# ---------------------------------------------------------------------------------------------
+KERAS_MODELS = ["dot5", "dot10", "concat15", "concat10_128_32", "v1_50", "v2_50", "net50"]
+
+
+def build_keras_model(name, n_users, n_items, min_rating, max_rating):
+    """The tutorials' architectures (see /work/shared/reference/tutorials.md).
+
+    A   dot5            Embedding 5 each (defaults), Dot
+    D1  dot10           Embedding 10 each (defaults), Dot
+    B   concat15        Embedding 15 each, Concatenate, Dense 128 ReLU, Dense 1 ReLU
+    D2  concat10_128_32 Embedding 10 each, Concatenate, Dense 128 ReLU, Dense 32 ReLU, Dense 1
+    E   v1_50           Embedding 50 (He-normal, L2 1e-6) each, Dot
+    E   v2_50           v1_50 + user/item bias Embedding(n, 1) (same init/L2), Add, sigmoid,
+                        scaled to [min_rating, max_rating]
+    E   net50           Embedding 50 each (same layer as V1: He-normal, L2 1e-6), Concatenate,
+                        Dropout 0.05, Dense 10 He-normal, ReLU, Dropout 0.5, Dense 1 He-normal,
+                        sigmoid, scaled to [min_rating, max_rating]
+    """
+    import keras
+    from keras import layers, regularizers
+
+    user_in = keras.Input(shape=(1,), dtype="int32", name="user")
+    item_in = keras.Input(shape=(1,), dtype="int32", name="item")
+
+    def emb(x, n, d, tutorial_e=False, name=None):
+        if tutorial_e:
+            e = layers.Embedding(n, d, embeddings_initializer="he_normal",
+                                 embeddings_regularizer=regularizers.l2(1e-6), name=name)(x)
+        else:
+            e = layers.Embedding(n, d, name=name)(x)
+        return layers.Reshape((d,))(e)
+
+    def scaled_sigmoid(x):
+        x = layers.Activation("sigmoid")(x)
+        # Lambda(x * (max - min) + min) in the tutorial; Rescaling computes the same thing.
+        return layers.Rescaling(scale=float(max_rating - min_rating), offset=float(min_rating))(x)
+
+    if name in ("dot5", "dot10"):
+        d = 5 if name == "dot5" else 10
+        u = emb(user_in, n_users, d, name="user_embedding")
+        i = emb(item_in, n_items, d, name="item_embedding")
+        out = layers.Dot(axes=1)([u, i])
+    elif name == "concat15":
+        u = emb(user_in, n_users, 15, name="user_embedding")
+        i = emb(item_in, n_items, 15, name="item_embedding")
+        x = layers.Concatenate()([i, u])
+        x = layers.Dense(128, activation="relu")(x)
+        out = layers.Dense(1, activation="relu")(x)
+    elif name == "concat10_128_32":
+        u = emb(user_in, n_users, 10, name="user_embedding")
+        i = emb(item_in, n_items, 10, name="item_embedding")
+        x = layers.Concatenate()([i, u])
+        x = layers.Dense(128, activation="relu")(x)
+        x = layers.Dense(32, activation="relu")(x)
+        out = layers.Dense(1)(x)
+    elif name == "v1_50":
+        u = emb(user_in, n_users, 50, tutorial_e=True, name="user_embedding")
+        i = emb(item_in, n_items, 50, tutorial_e=True, name="item_embedding")
+        out = layers.Dot(axes=1)([u, i])
+    elif name == "v2_50":
+        u = emb(user_in, n_users, 50, tutorial_e=True, name="user_embedding")
+        ub = emb(user_in, n_users, 1, tutorial_e=True, name="user_bias")
+        i = emb(item_in, n_items, 50, tutorial_e=True, name="item_embedding")
+        ib = emb(item_in, n_items, 1, tutorial_e=True, name="item_bias")
+        x = layers.Dot(axes=1)([u, i])
+        x = layers.Add()([x, ub, ib])
+        out = scaled_sigmoid(x)
+    elif name == "net50":
+        u = emb(user_in, n_users, 50, tutorial_e=True, name="user_embedding")
+        i = emb(item_in, n_items, 50, tutorial_e=True, name="item_embedding")
+        x = layers.Concatenate()([u, i])
+        x = layers.Dropout(0.05)(x)
+        x = layers.Dense(10, kernel_initializer="he_normal")(x)
+        x = layers.Activation("relu")(x)
+        x = layers.Dropout(0.5)(x)
+        x = layers.Dense(1, kernel_initializer="he_normal")(x)
+        out = scaled_sigmoid(x)
+    else:
+        raise PeerError(f"unknown model {name!r}; choose from {', '.join(KERAS_MODELS)}")
+    return keras.Model(inputs=[user_in, item_in], outputs=out, name=name)
+
+
+def cmd_keras(a):
+    import numpy as np
+
+    if a.epochs < 1 or a.batch < 1:
+        raise PeerError("--epochs and --batch must be >= 1")
+    if a.train_limit is not None and a.train_limit < 1:
+        raise PeerError("--train-limit must be >= 1")
+
+    tr_u, tr_i, tr_r = read_ratings(a.train)
+    te_u, te_i, te_r = read_ratings(a.test)
+    n_users = a.users if a.users is not None else int(max(tr_u.max(), te_u.max())) + 1
+    n_items = a.items if a.items is not None else int(max(tr_i.max(), te_i.max())) + 1
+    if max(tr_u.max(), te_u.max()) >= n_users or max(tr_i.max(), te_i.max()) >= n_items:
+        raise PeerError(f"user/item index out of range for --users {n_users} / --items {n_items}")
+    # Rating scale from the (full) train set, as the tutorial does with its training frame.
+    min_rating, max_rating = float(tr_r.min()), float(tr_r.max())
+    if a.train_limit is not None:
+        tr_u, tr_i, tr_r = tr_u[:a.train_limit], tr_i[:a.train_limit], tr_r[:a.train_limit]
+    n_train = int(len(tr_r))
+
+    log(f"importing TensorFlow/Keras ...")
+    t_imp = time.perf_counter()
+    import tensorflow as tf
+    import keras
+    log(f"imported TensorFlow {tf.__version__}, Keras {keras.__version__} "
+        f"in {time.perf_counter() - t_imp:.1f} s")
+
+    keras.utils.set_random_seed(a.seed)
+    model = build_keras_model(a.model, n_users, n_items, min_rating, max_rating)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=a.lr), loss="mean_squared_error")
+    n_params = int(model.count_params())
+    log(f"model {a.model}: {n_params} parameters; users {n_users}, items {n_items}; "
+        f"train {n_train}, test {len(te_r)}; rating scale [{min_rating}, {max_rating}]")
+
+    x_train = [tr_u.astype(np.int32).reshape(-1, 1), tr_i.astype(np.int32).reshape(-1, 1)]
+    y_train = tr_r.reshape(-1, 1)
+    x_test = [te_u.astype(np.int32).reshape(-1, 1), te_i.astype(np.int32).reshape(-1, 1)]
+    y_test = te_r.astype(np.float64)
+    predict_batch = max(a.batch, 8192)
+
+    epoch_seconds, test_rmse, train_loss, eval_seconds = [], [], [], []
+    stopped_early = [False]
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Times each epoch (begin -> end, i.e. training steps only), then evaluates test RMSE
+        outside the timed interval."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            dt = time.perf_counter() - self._t0
+            epoch_seconds.append(dt)
+            train_loss.append(float((logs or {}).get("loss", float("nan"))))
+            t1 = time.perf_counter()
+            pred = self.model.predict(x_test, batch_size=predict_batch, verbose=0)
+            pred = np.asarray(pred, dtype=np.float64).reshape(-1)
+            rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
+            test_rmse.append(rmse)
+            eval_seconds.append(time.perf_counter() - t1)
+            log(f"epoch {epoch + 1}/{a.epochs}: {dt:.2f} s ({n_train / dt:,.0f} ratings/s), "
+                f"train loss {train_loss[-1]:.4f}, test RMSE {rmse:.4f}")
+            if (epoch == 0 and a.max_train_seconds is not None and dt > a.max_train_seconds
+                    and a.epochs > 1):
+                log(f"first epoch took {dt:.1f} s > --max-train-seconds {a.max_train_seconds}; stopping")
+                stopped_early[0] = True
+                self.model.stop_training = True
+
+    t_fit = time.perf_counter()
+    model.fit(x_train, y_train, batch_size=a.batch, epochs=a.epochs, shuffle=True,
+              verbose=0, callbacks=[EpochTimer()])
+    fit_wall = time.perf_counter() - t_fit
+
+    rps = [n_train / s for s in epoch_seconds]
+    finite = [(r, k) for k, r in enumerate(test_rmse) if math.isfinite(r)]
+    best_rmse, best_idx = min(finite) if finite else (None, None)
+    emit({
+        "peer": "keras",
+        "model": a.model,
+        "train_ratings": n_train,
+        "test_ratings": int(len(te_r)),
+        "users": n_users,
+        "items": n_items,
+        "parameters": n_params,
+        "epochs": a.epochs,
+        "epochs_run": len(epoch_seconds),
+        "stopped_early": stopped_early[0],
+        "batch": a.batch,
+        "lr": a.lr,
+        "seed": a.seed,
+        "epoch_seconds": epoch_seconds,
+        "first_epoch_seconds": epoch_seconds[0],
+        "later_epochs_median_seconds": median(epoch_seconds[1:]),
+        "ratings_per_second": median(rps),
+        "ratings_per_second_excluding_first": median(rps[1:]),
+        "fit_seconds_total": fit_wall - sum(eval_seconds),
+        "train_loss_per_epoch": train_loss,
+        "test_rmse_per_epoch": test_rmse,
+        "best_test_rmse": best_rmse,
+        "best_epoch": (best_idx + 1) if best_idx is not None else None,
+        "rating_scale": [min_rating, max_rating],
+        "jit_compile": bool(model.jit_compile),
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# surprise
+# ---------------------------------------------------------------------------------------------
+def cmd_surprise(a):
+    import numpy as np
+    import pandas as pd
+    import surprise
+    from surprise import SVD, Dataset, Reader, accuracy
+
+    if a.factors < 1 or a.epochs < 1:
+        raise PeerError("--factors and --epochs must be >= 1")
+    tr_u, tr_i, tr_r = read_ratings(a.train, limit=a.train_limit)
+    te_u, te_i, te_r = read_ratings(a.test)
+    lo, hi = float(tr_r.min()), float(tr_r.max())
+    if lo == hi:
+        raise PeerError("train ratings are all equal; rating scale would be empty")
+    reader = Reader(rating_scale=(lo, hi))
+    df = pd.DataFrame({"user": tr_u, "item": tr_i, "rating": tr_r.astype(np.float64)})
+    trainset = Dataset.load_from_df(df, reader).build_full_trainset()
+    testset = list(zip(te_u.tolist(), te_i.tolist(), te_r.astype(np.float64).tolist()))
+    n_train = int(trainset.n_ratings)
+
+    algo = SVD(n_factors=a.factors, n_epochs=a.epochs, biased=bool(a.biased), init_mean=0.0,
+               init_std_dev=a.init_std, lr_all=a.lr, reg_all=a.reg, random_state=a.seed)
+    log(f"surprise.SVD factors {a.factors}, epochs {a.epochs}, lr {a.lr}, reg {a.reg}, "
+        f"biased {bool(a.biased)}, init_std {a.init_std}; train {n_train}, test {len(testset)}, "
+        f"scale [{lo}, {hi}]")
+    t0 = time.perf_counter()
+    algo.fit(trainset)
+    fit_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    preds = algo.test(testset)
+    test_s = time.perf_counter() - t1
+    rmse = float(accuracy.rmse(preds, verbose=False))
+    log(f"fit {fit_s:.2f} s ({n_train * a.epochs / fit_s:,.0f} ratings*epochs/s), "
+        f"test RMSE {rmse:.4f} (test {test_s:.2f} s)")
+    emit({
+        "peer": "surprise.SVD",
+        "factors": a.factors,
+        "epochs": a.epochs,
+        "lr": a.lr,
+        "reg": a.reg,
+        "biased": bool(a.biased),
+        "init_std": a.init_std,
+        "seed": a.seed,
+        "train_ratings": n_train,
+        "test_ratings": len(testset),
+        "fit_seconds": fit_s,
+        "ratings_per_second": n_train * a.epochs / fit_s,
+        "test_rmse": rmse,
+        "test_seconds": test_s,
+        "rating_scale": [lo, hi],
+        "surprise_version": surprise.__version__,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy-topk
+# ---------------------------------------------------------------------------------------------
+def _read_f32(path, dim):
+    import numpy as np
+
+    if not os.path.isfile(path):
+        raise PeerError(f"file not found: {path}")
+    a = np.fromfile(path, dtype="<f4")
+    if a.size == 0 or a.size % dim:
+        raise PeerError(f"{path}: {a.size} floats is not a positive multiple of --dim {dim}")
+    return np.ascontiguousarray(a.reshape(-1, dim), dtype=np.float32)
+
+
+def cmd_numpy_topk(a):
+    import numpy as np
+
+    if a.dim < 1 or a.k < 1 or a.block < 1 or a.repeats < 1:
+        raise PeerError("--dim, --k, --block and --repeats must be >= 1")
+    U = _read_f32(a.user_embeddings, a.dim)
+    V = _read_f32(a.item_embeddings, a.dim)
+    n_users, n_items = U.shape[0], V.shape[0]
+    k = a.k
+    if k > n_items:
+        raise PeerError(f"--k {k} > number of items {n_items}")
+
+    # Seen items as CSR (excluded from timing).
+    su, si, _ = read_ratings(a.train, need_rating=False)
+    keep = (su < n_users) & (si < n_items)
+    if not keep.all():
+        log(f"warning: {int((~keep).sum())} train rows out of embedding range ignored")
+        su, si = su[keep], si[keep]
+    order = np.argsort(su, kind="stable")
+    seen_users = su[order].astype(np.intp)
+    seen_items = si[order].astype(np.intp)
+    indptr = np.zeros(n_users + 1, dtype=np.int64)
+    np.cumsum(np.bincount(seen_users, minlength=n_users), out=indptr[1:])
+    log(f"numpy {np.__version__}: users {n_users}, items {n_items}, dim {a.dim}, k {k}, "
+        f"block {a.block}, seen {len(seen_items)}")
+
+    VT = V.T  # a view; matmul hands it to sgemm as transposed
+    topk = np.empty((n_users, k), dtype=np.int32)
+    secs = []
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        for b0 in range(0, n_users, a.block):
+            b1 = min(b0 + a.block, n_users)
+            scores = U[b0:b1] @ VT
+            s, e = indptr[b0], indptr[b1]
+            scores[seen_users[s:e] - b0, seen_items[s:e]] = -np.inf
+            if k < n_items:
+                part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:]
+            else:
+                part = np.broadcast_to(np.arange(n_items), scores.shape)
+            top_scores = np.take_along_axis(scores, part, axis=1)
+            o = np.argsort(-top_scores, axis=1, kind="stable")
+            topk[b0:b1] = np.take_along_axis(part, o, axis=1)
+        dt = time.perf_counter() - t0
+        secs.append(dt)
+        log(f"top-{k} run {r + 1}/{a.repeats}: {dt:.3f} s")
+
+    if a.write_topk:
+        topk.astype("<i4").tofile(a.write_topk)
+        log(f"wrote {n_users}x{k} int32 indices to {a.write_topk}")
+    emit({
+        "peer": "numpy",
+        "users": int(n_users),
+        "items": int(n_items),
+        "dim": a.dim,
+        "k": k,
+        "block": a.block,
+        "seen": int(len(seen_items)),
+        "seconds": secs,
+        "median_seconds": median(secs),
+        "topk_file": a.write_topk,
+        "numpy_version": np.__version__,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+def build_parser():
+    p = argparse.ArgumentParser(prog="peers.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("load", help="time pandas.read_csv")
+    s.add_argument("--file", required=True)
+    s.add_argument("--repeats", type=int, default=5)
+    s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("keras", help="train a Keras-tutorial model")
+    s.add_argument("--train", required=True)
+    s.add_argument("--test", required=True)
+    s.add_argument("--model", required=True, choices=KERAS_MODELS)
+    s.add_argument("--epochs", type=int, required=True)
+    s.add_argument("--batch", type=int, required=True)
+    s.add_argument("--lr", type=float, default=0.001)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--users", type=int, default=None, help="number of users (default: max index + 1)")
+    s.add_argument("--items", type=int, default=None, help="number of items (default: max index + 1)")
+    s.add_argument("--train-limit", type=int, default=None, help="use only the first N train rows")
+    s.add_argument("--max-train-seconds", type=float, default=None,
+                   help="stop after the first epoch if it alone takes longer than this")
+    s.set_defaults(func=cmd_keras)
+
+    s = sub.add_parser("surprise", help="scikit-surprise SVD")
+    s.add_argument("--train", required=True)
+    s.add_argument("--test", required=True)
+    s.add_argument("--factors", type=int, required=True)
+    s.add_argument("--epochs", type=int, required=True)
+    s.add_argument("--lr", type=float, default=0.005)
+    s.add_argument("--reg", type=float, default=0.02)
+    s.add_argument("--biased", type=int, choices=[0, 1], default=1)
+    s.add_argument("--init-std", type=float, default=0.1)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--train-limit", type=int, default=None, help="use only the first N train rows")
+    s.set_defaults(func=cmd_surprise)
+
+    s = sub.add_parser("numpy-topk", help="all-users top-K with NumPy")
+    s.add_argument("--user-embeddings", required=True)
+    s.add_argument("--item-embeddings", required=True)
+    s.add_argument("--dim", type=int, required=True)
+    s.add_argument("--train", required=True)
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--block", type=int, default=1024)
+    s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--write-topk", default=None)
+    s.set_defaults(func=cmd_numpy_topk)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)  # usage errors: message on stderr, exit 2
+    _isolate_stdout()
+    try:
+        args.func(args)
+    except PeerError as e:
+        print(f"peers.py {args.cmd}: error: {e}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as e:  # noqa: BLE001
+        import traceback
+        traceback.print_exc()
+        print(f"peers.py {args.cmd}: error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "EmbedRec",
+    products: [
+        .library(name: "EmbedRec", targets: ["EmbedRec"]),
+        .executable(name: "embedrec", targets: ["embedrec"]),
+        .executable(name: "embedrec-bench", targets: ["embedrec-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        // OpenBLAS (CBLAS) and LAPACKE through a C module map.
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "EmbedRec",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ],
+            path: "Sources/EmbedRec"
+        ),
+        .executableTarget(
+            name: "embedrec",
+            dependencies: [
+                "EmbedRec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/embedrec"
+        ),
+        .executableTarget(
+            name: "embedrec-bench",
+            dependencies: [
+                "EmbedRec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/embedrec-bench"
+        ),
+        .testTarget(
+            name: "EmbedRecTests",
+            dependencies: ["EmbedRec"],
+            path: "Tests/EmbedRecTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,181 @@
+/// A columnar set of ratings: dense user and item indices with Float32 ratings.
+///
+/// Indices refer to ``userIDs`` and ``itemIDs``, which translate to and from the raw IDs of the
+/// source file. Subsets made by splits share the parent's ID maps, so a model trained on a
+/// training split can score the test split directly.
+public struct RatingsDataset: Sendable {
+    /// Dense user index of each rating.
+    public private(set) var users: [Int32]
+    /// Dense item index of each rating.
+    public private(set) var items: [Int32]
+    /// The rating values.
+    public private(set) var ratings: [Float]
+    /// Unix timestamps when the source had them (same order as ``ratings``), else nil.
+    public private(set) var timestamps: [Int64]?
+    /// Raw user IDs ⇄ dense user indices.
+    public let userIDs: IDMap
+    /// Raw item IDs ⇄ dense item indices.
+    public let itemIDs: IDMap
+
+    /// Creates a dataset from dense columns, validating them.
+    ///
+    /// - Throws: ``DatasetError`` when columns differ in length, an index is outside its ID map,
+    ///   or a rating is NaN or infinite.
+    /// - Complexity: O(n).
+    public init(
+        users: [Int32], items: [Int32], ratings: [Float], timestamps: [Int64]? = nil,
+        userIDs: IDMap, itemIDs: IDMap
+    ) throws {
+        guard users.count == items.count, users.count == ratings.count,
+              timestamps.map({ $0.count == users.count }) ?? true
+        else {
+            throw DatasetError.columnLengthMismatch(
+                users: users.count, items: items.count, ratings: ratings.count)
+        }
+        let userCount = Int32(userIDs.count), itemCount = Int32(itemIDs.count)
+        for i in 0..<users.count {
+            if users[i] < 0 || users[i] >= userCount {
+                throw DatasetError.indexOutOfRange(row: i, what: "user", index: Int(users[i]), count: Int(userCount))
+            }
+            if items[i] < 0 || items[i] >= itemCount {
+                throw DatasetError.indexOutOfRange(row: i, what: "item", index: Int(items[i]), count: Int(itemCount))
+            }
+            if !ratings[i].isFinite { throw DatasetError.nonFiniteRating(row: i) }
+        }
+        self.init(unchecked: users, items, ratings, timestamps, userIDs, itemIDs)
+    }
+
+    /// Creates a dataset from raw IDs, building the ID maps.
+    public init(rawUsers: [Int64], rawItems: [Int64], ratings: [Float], timestamps: [Int64]? = nil) throws {
+        guard rawUsers.count == rawItems.count, rawUsers.count == ratings.count else {
+            throw DatasetError.columnLengthMismatch(
+                users: rawUsers.count, items: rawItems.count, ratings: ratings.count)
+        }
+        let userMap = IDMap(rawIDs: rawUsers), itemMap = IDMap(rawIDs: rawItems)
+        try self.init(
+            users: rawUsers.map { userMap.index(of: $0)! }, items: rawItems.map { itemMap.index(of: $0)! },
+            ratings: ratings, timestamps: timestamps, userIDs: userMap, itemIDs: itemMap)
+    }
+
+    init(
+        unchecked users: [Int32], _ items: [Int32], _ ratings: [Float], _ timestamps: [Int64]?,
+        _ userIDs: IDMap, _ itemIDs: IDMap
+    ) {
+        self.users = users; self.items = items; self.ratings = ratings
+        self.timestamps = timestamps; self.userIDs = userIDs; self.itemIDs = itemIDs
+    }
+
+    /// The number of ratings.
+    public var count: Int { ratings.count }
+    /// True when there are no ratings.
+    public var isEmpty: Bool { ratings.isEmpty }
+    /// The number of users in the ID map (some may have no rating in a subset).
+    public var userCount: Int { userIDs.count }
+    /// The number of items in the ID map (some may have no rating in a subset).
+    public var itemCount: Int { itemIDs.count }
+
+    /// The smallest and largest rating, or nil for an empty dataset. O(n).
+    public var ratingRange: ClosedRange<Float>? {
+        guard var lo = ratings.first else { return nil }
+        var hi = lo
+        for r in ratings { lo = min(lo, r); hi = max(hi, r) }
+        return lo...hi
+    }
+
+    /// The mean rating (accumulated in Double), or nil for an empty dataset. O(n).
+    public var meanRating: Float? {
+        guard !ratings.isEmpty else { return nil }
+        var sum = 0.0
+        for r in ratings { sum += Double(r) }
+        return Float(sum / Double(ratings.count))
+    }
+
+    /// The ratings at `rows`, in that order, sharing this dataset's ID maps. O(rows.count).
+    public func subset<C: Collection>(rows: C) -> RatingsDataset where C.Element == Int {
+        var u = [Int32](), it = [Int32](), r = [Float]()
+        u.reserveCapacity(rows.count); it.reserveCapacity(rows.count); r.reserveCapacity(rows.count)
+        var t: [Int64]? = timestamps == nil ? nil : []
+        for row in rows {
+            u.append(users[row]); it.append(items[row]); r.append(ratings[row])
+            if let ts = timestamps { t!.append(ts[row]) }
+        }
+        return RatingsDataset(unchecked: u, it, r, t, userIDs, itemIDs)
+    }
+
+    /// Number of ratings per user (indexed by dense user index). O(n).
+    public func ratingsPerUser() -> [Int] {
+        var counts = [Int](repeating: 0, count: userCount)
+        for u in users { counts[Int(u)] += 1 }
+        return counts
+    }
+
+    /// Number of ratings per item (indexed by dense item index). O(n).
+    public func ratingsPerItem() -> [Int] {
+        var counts = [Int](repeating: 0, count: itemCount)
+        for i in items { counts[Int(i)] += 1 }
+        return counts
+    }
+
+    /// The items each user rated, as a compressed sparse row structure. O(n).
+    public func itemsByUser() -> UserItemIndex { UserItemIndex(self) }
+}
+
+/// Which items each user rated, in compressed sparse row form (items sorted per user).
+public struct UserItemIndex: Sendable {
+    /// `offsets[u]..<offsets[u+1]` indexes ``items`` for user `u`.
+    public let offsets: [Int]
+    /// Item indices, sorted ascending within each user.
+    public let items: [Int32]
+    /// Ratings aligned with ``items``.
+    public let ratings: [Float]
+
+    init(_ data: RatingsDataset) {
+        var offsets = [Int](repeating: 0, count: data.userCount + 1)
+        for u in data.users { offsets[Int(u) + 1] += 1 }
+        for u in 0..<data.userCount { offsets[u + 1] += offsets[u] }
+        var cursor = offsets
+        var items = [Int32](repeating: 0, count: data.count)
+        var ratings = [Float](repeating: 0, count: data.count)
+        for row in 0..<data.count {
+            let u = Int(data.users[row])
+            items[cursor[u]] = data.items[row]; ratings[cursor[u]] = data.ratings[row]
+            cursor[u] += 1
+        }
+        for u in 0..<data.userCount where offsets[u + 1] - offsets[u] > 1 {
+            let range = offsets[u]..<offsets[u + 1]
+            let pairs = zip(items[range], ratings[range]).sorted { $0.0 < $1.0 }
+            for (k, p) in pairs.enumerated() { items[range.lowerBound + k] = p.0; ratings[range.lowerBound + k] = p.1 }
+        }
+        self.offsets = offsets; self.items = items; self.ratings = ratings
+    }
+
+    /// The number of users.
+    public var userCount: Int { offsets.count - 1 }
+
+    /// The items user `u` rated (sorted ascending).
+    public func items(of user: Int) -> ArraySlice<Int32> { items[offsets[user]..<offsets[user + 1]] }
+}
+
+/// Errors for datasets built in memory.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    case columnLengthMismatch(users: Int, items: Int, ratings: Int)
+    case indexOutOfRange(row: Int, what: String, index: Int, count: Int)
+    case nonFiniteRating(row: Int)
+    case empty(String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case let .columnLengthMismatch(u, i, r):
+            return "columns differ in length: \(u) users, \(i) items, \(r) ratings"
+        case let .indexOutOfRange(row, what, index, count):
+            return "row \(row): \(what) index \(index) is outside 0..<\(count)"
+        case let .nonFiniteRating(row):
+            return "row \(row): rating is NaN or infinite"
+        case let .empty(what):
+            return "\(what) is empty"
+        case let .invalidArgument(text):
+            return text
+        }
+    }
+}

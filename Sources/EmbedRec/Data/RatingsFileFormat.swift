@@ -1,0 +1,104 @@
+/// How a ratings file is laid out: its separator, whether it has a header, and which columns
+/// hold the user ID, item ID, rating and (optionally) timestamp.
+///
+/// Use a preset (``goodbooks``, ``movieLensCSV``, ``movieLens100K``, ``movieLens1M``) or
+/// ``delimited(separator:hasHeader:userColumn:itemColumn:ratingColumn:timestampColumn:)``
+/// for any other delimited file. IDs must be integers; ratings are decimal numbers.
+public struct RatingsFileFormat: Sendable, Hashable {
+    /// How the columns are found.
+    public enum Columns: Sendable, Hashable {
+        /// By header names: the first line names the columns and the loader picks the user,
+        /// item, rating and timestamp columns by name (see ``RatingsFileFormat/userColumnNames``).
+        case byHeaderNames
+        /// By zero-based position. `hasHeader` says whether a first line should be skipped.
+        case byPosition(user: Int, item: Int, rating: Int, timestamp: Int?, hasHeader: Bool)
+    }
+
+    /// The field separator, one or more bytes (`","`, `"\t"`, `"::"`).
+    public var separator: String
+    /// Where the columns are.
+    public var columns: Columns
+
+    /// Creates a format. `separator` must not be empty.
+    public init(separator: String, columns: Columns) {
+        self.separator = separator
+        self.columns = columns
+    }
+
+    /// Header names (lower-cased) accepted for the user column.
+    public static let userColumnNames: Set<String> = ["user_id", "userid", "user"]
+    /// Header names (lower-cased) accepted for the item column.
+    public static let itemColumnNames: Set<String> = ["book_id", "bookid", "movie_id", "movieid", "item_id", "itemid", "item"]
+    /// Header names (lower-cased) accepted for the rating column.
+    public static let ratingColumnNames: Set<String> = ["rating", "score", "stars"]
+    /// Header names (lower-cased) accepted for the timestamp column.
+    public static let timestampColumnNames: Set<String> = ["timestamp", "time", "ts"]
+
+    /// goodbooks-10k `ratings.csv`: either `book_id,user_id,rating` (original release) or
+    /// `user_id,book_id,rating` (later release), chosen by the header.
+    public static let goodbooks = RatingsFileFormat(separator: ",", columns: .byHeaderNames)
+    /// MovieLens `ratings.csv`: `userId,movieId,rating,timestamp` with half stars.
+    public static let movieLensCSV = RatingsFileFormat(separator: ",", columns: .byHeaderNames)
+    /// MovieLens 100K `u.data` and its `u1.base`… folds: tab-separated, no header.
+    public static let movieLens100K = RatingsFileFormat(
+        separator: "\t", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false))
+    /// MovieLens 1M/10M `ratings.dat`: `UserID::MovieID::Rating::Timestamp`, no header.
+    public static let movieLens1M = RatingsFileFormat(
+        separator: "::", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false))
+
+    /// Any delimited file with the columns given by zero-based position.
+    public static func delimited(
+        separator: String, hasHeader: Bool, userColumn: Int, itemColumn: Int, ratingColumn: Int,
+        timestampColumn: Int? = nil
+    ) -> RatingsFileFormat {
+        RatingsFileFormat(
+            separator: separator,
+            columns: .byPosition(
+                user: userColumn, item: itemColumn, rating: ratingColumn, timestamp: timestampColumn,
+                hasHeader: hasHeader))
+    }
+}
+
+/// An error loading a ratings or catalogue file: which file, which line (1-based; 0 when the
+/// error concerns the whole file) and what was wrong.
+public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Equatable, Sendable {
+        case cannotRead(String)
+        case emptyFile
+        case headerOnly
+        case unknownHeader(String)
+        case wrongColumnCount(expected: Int, found: Int)
+        case notAnInteger(column: Int, text: String)
+        case notANumber(column: Int, text: String)
+        case nonFiniteRating(text: String)
+        case invalidFormat(String)
+    }
+
+    /// The file's path, or the name given for in-memory data.
+    public let file: String
+    /// The 1-based line number, or 0 for whole-file errors.
+    public let line: Int
+    /// What was wrong.
+    public let kind: Kind
+
+    public init(file: String, line: Int, kind: Kind) {
+        self.file = file; self.line = line; self.kind = kind
+    }
+
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line)" : file
+        switch kind {
+        case .cannotRead(let why): return "\(place): cannot read file: \(why)"
+        case .emptyFile: return "\(place): file is empty"
+        case .headerOnly: return "\(place): file has a header but no data rows"
+        case .unknownHeader(let why): return "\(place): unknown header: \(why)"
+        case let .wrongColumnCount(expected, found):
+            return "\(place): expected \(expected) columns, found \(found)"
+        case let .notAnInteger(column, text): return "\(place): column \(column + 1): '\(text)' is not an integer ID"
+        case let .notANumber(column, text): return "\(place): column \(column + 1): '\(text)' is not a number"
+        case .nonFiniteRating(let text): return "\(place): rating '\(text)' is NaN or infinite"
+        case .invalidFormat(let why): return "\(place): invalid format: \(why)"
+        }
+    }
+}

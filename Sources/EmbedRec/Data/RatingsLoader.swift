@@ -1,0 +1,298 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loads ratings files into a ready-to-train ``RatingsDataset`` with ID maps.
+///
+/// ```swift
+/// let data = try RatingsLoader.load(path: "ml-100k/u.data", format: .movieLens100K)
+/// ```
+///
+/// CRLF line ends, a UTF-8 byte-order mark, blank lines and a missing final newline are
+/// accepted. Every error is a ``RatingsFileError`` naming the file, the line and the fault.
+/// Parsing runs on one chunk per worker thread.
+public enum RatingsLoader {
+    /// Loads the ratings file at `path`.
+    ///
+    /// - Throws: ``RatingsFileError`` for unreadable files and malformed content.
+    /// - Complexity: O(file size); one pass over the bytes plus the ID mapping.
+    public static func load(
+        path: String, format: RatingsFileFormat, parallelism: Parallelism = .automatic
+    ) throws -> RatingsDataset {
+        let bytes = try readFile(path)
+        return try parse(bytes: bytes, name: path, format: format, parallelism: parallelism)
+    }
+
+    /// Parses ratings from bytes already in memory (an inline fixture, a download).
+    /// `name` is used in error messages.
+    public static func load(
+        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism = .automatic
+    ) throws -> RatingsDataset {
+        try parse(bytes: bytes, name: name, format: format, parallelism: parallelism)
+    }
+
+    /// Parses ratings from a string (convenient for small inline data).
+    public static func load(
+        text: String, name: String = "<text>", format: RatingsFileFormat
+    ) throws -> RatingsDataset {
+        try parse(bytes: Array(text.utf8), name: name, format: format, parallelism: .sequential)
+    }
+
+    /// Loads a predefined train/test pair (e.g. MovieLens `u1.base`/`u1.test`) with shared ID
+    /// maps built from both files, so test users and items have indices in the model.
+    public static func loadPair(
+        trainPath: String, testPath: String, format: RatingsFileFormat,
+        parallelism: Parallelism = .automatic
+    ) throws -> (train: RatingsDataset, test: RatingsDataset) {
+        let train = try parseColumns(bytes: readFile(trainPath), name: trainPath, format: format, parallelism: parallelism)
+        let test = try parseColumns(bytes: readFile(testPath), name: testPath, format: format, parallelism: parallelism)
+        let all = try RawRatings.concatenate([train, test]).mapped()
+        let n = train.users.count
+        return (all.subset(rows: 0..<n), all.subset(rows: n..<all.count))
+    }
+
+    // MARK: - Internals
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(errno))))
+        }
+        defer { fclose(file) }
+        guard fseeko(file, 0, SEEK_END) == 0 else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot seek"))
+        }
+        let size = Int(ftello(file))
+        rewind(file)
+        guard size >= 0 else { throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot size")) }
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = size == 0 ? 0 : fread(buffer.baseAddress, 1, size, file)
+        }
+        guard bytes.count == size else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("short read"))
+        }
+        return bytes
+    }
+
+    static func parse(
+        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism
+    ) throws -> RatingsDataset {
+        try parseColumns(bytes: bytes, name: name, format: format, parallelism: parallelism).mapped()
+    }
+
+    static func parseColumns(
+        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism
+    ) throws -> RawRatings {
+        guard !format.separator.isEmpty else {
+            throw RatingsFileError(file: name, line: 0, kind: .invalidFormat("separator is empty"))
+        }
+        return try bytes.withUnsafeBufferPointer { buffer -> RawRatings in
+            var start = 0
+            if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
+            // Skip leading blank lines.
+            while start < buffer.count && (buffer[start] == 10 || buffer[start] == 13) { start += 1 }
+            guard start < buffer.count else { throw RatingsFileError(file: name, line: 0, kind: .emptyFile) }
+            let separator = Array(format.separator.utf8)
+            let layout: RatingsParser.Layout
+            switch format.columns {
+            case .byHeaderNames:
+                let headerEnd = lineEnd(buffer, from: start)
+                layout = try headerLayout(buffer, start..<headerEnd, separator: separator, name: name)
+                start = min(headerEnd + 1, buffer.count)
+            case let .byPosition(user, item, rating, timestamp, hasHeader):
+                let columns = [user, item, rating] + (timestamp.map { [$0] } ?? [])
+                guard columns.allSatisfy({ $0 >= 0 }), Set(columns).count == columns.count else {
+                    throw RatingsFileError(file: name, line: 0, kind: .invalidFormat(
+                        "column positions must be distinct and non-negative"))
+                }
+                let firstEnd = lineEnd(buffer, from: start)
+                let count = fieldCount(buffer, start..<firstEnd, separator: separator)
+                layout = .init(separator: separator, user: user, item: item, rating: rating,
+                               timestamp: timestamp, columnCount: count)
+                if (columns.max() ?? 0) >= count {
+                    throw RatingsFileError(file: name, line: lineNumber(buffer, offset: start), kind: .wrongColumnCount(
+                        expected: columns.max()! + 1, found: count))
+                }
+                if hasHeader { start = min(firstEnd + 1, buffer.count) }
+            }
+            let body = start..<buffer.count
+            if body.isEmpty || buffer[body].allSatisfy({ $0 == 10 || $0 == 13 }) {
+                throw RatingsFileError(file: name, line: 0, kind: .headerOnly)
+            }
+            let parser = RatingsParser(layout: layout)
+            let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
+            var results = [Result<RatingsParser.Columns, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
+            results.withUnsafeMutableBufferPointer { out in
+                let outBase = out.baseAddress!
+                parallelFor(chunks.count) { c in outBase[c] = parser.parse(buffer, chunks[c]) }
+            }
+            var parts: [RatingsParser.Columns] = []
+            for result in results {
+                switch result! {
+                case .success(let columns): parts.append(columns)
+                case .failure(let failure):
+                    throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
+                }
+            }
+            return RawRatings.concatenate(parts, hasTimestamps: layout.timestamp != nil)
+        }
+    }
+
+    static func lineEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var p = start
+        while p < buffer.count && buffer[p] != 10 { p += 1 }
+        return p
+    }
+
+    static func lineNumber(_ buffer: UnsafeBufferPointer<UInt8>, offset: Int) -> Int {
+        var line = 1
+        for k in 0..<min(offset, buffer.count) where buffer[k] == 10 { line += 1 }
+        return line
+    }
+
+    static func fields(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> [String] {
+        var text = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        if text.hasSuffix("\r") { text.removeLast() }
+        return text.split(separator: String(decoding: separator, as: UTF8.self), omittingEmptySubsequences: false)
+            .map { $0.trimmingSpacesAndQuotes() }
+    }
+
+    static func fieldCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> Int {
+        fields(buffer, range, separator: separator).count
+    }
+
+    static func headerLayout(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8], name: String
+    ) throws -> RatingsParser.Layout {
+        let names = fields(buffer, range, separator: separator).map { $0.lowercased() }
+        func find(_ accepted: Set<String>, _ role: String, required: Bool) throws -> Int? {
+            let hits = names.indices.filter { accepted.contains(names[$0]) }
+            if hits.count > 1 {
+                throw RatingsFileError(file: name, line: 1, kind: .unknownHeader(
+                    "more than one \(role) column in \(names)"))
+            }
+            if hits.isEmpty && required {
+                throw RatingsFileError(file: name, line: 1, kind: .unknownHeader(
+                    "no \(role) column in \(names); expected one of \(accepted.sorted())"))
+            }
+            return hits.first
+        }
+        let user = try find(RatingsFileFormat.userColumnNames, "user", required: true)!
+        let item = try find(RatingsFileFormat.itemColumnNames, "item", required: true)!
+        let rating = try find(RatingsFileFormat.ratingColumnNames, "rating", required: true)!
+        let time = try find(RatingsFileFormat.timestampColumnNames, "timestamp", required: false)
+        return .init(separator: separator, user: user, item: item, rating: rating, timestamp: time,
+                     columnCount: names.count)
+    }
+
+    /// Splits `range` into up to `parts` pieces that each start at a line start.
+    static func chunkRanges(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, parts: Int) -> [Range<Int>] {
+        guard parts > 1 else { return [range] }
+        var bounds = [range.lowerBound]
+        for p in 1..<parts {
+            var cut = range.lowerBound + range.count * p / parts
+            cut = max(cut, bounds.last!)
+            while cut < range.upperBound && buffer[cut - 1] != 10 { cut += 1 }
+            bounds.append(cut)
+        }
+        bounds.append(range.upperBound)
+        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }.filter { !$0.isEmpty }
+    }
+}
+
+/// Parsed columns with raw IDs, before ID mapping.
+struct RawRatings {
+    var users: [Int64]
+    var items: [Int64]
+    var ratings: [Float]
+    var timestamps: [Int64]?
+
+    static func concatenate(_ parts: [RatingsParser.Columns], hasTimestamps: Bool) -> RawRatings {
+        if parts.count == 1 {
+            let p = parts[0]
+            return RawRatings(users: p.users, items: p.items, ratings: p.ratings, timestamps: hasTimestamps ? p.timestamps : nil)
+        }
+        var out = RawRatings(users: [], items: [], ratings: [], timestamps: hasTimestamps ? [] : nil)
+        let total = parts.reduce(0) { $0 + $1.users.count }
+        out.users.reserveCapacity(total); out.items.reserveCapacity(total); out.ratings.reserveCapacity(total)
+        for p in parts {
+            out.users += p.users; out.items += p.items; out.ratings += p.ratings
+            if hasTimestamps { out.timestamps! += p.timestamps }
+        }
+        return out
+    }
+
+    static func concatenate(_ parts: [RawRatings]) throws -> RawRatings {
+        let withTime = parts.allSatisfy { $0.timestamps != nil }
+        var out = RawRatings(users: [], items: [], ratings: [], timestamps: withTime ? [] : nil)
+        for p in parts {
+            out.users += p.users; out.items += p.items; out.ratings += p.ratings
+            if withTime { out.timestamps! += p.timestamps! }
+        }
+        return out
+    }
+
+    /// Builds ID maps (dense indices in ascending raw-ID order) and maps both ID columns.
+    func mapped() -> RatingsDataset {
+        // Users and items are independent: map them on two threads.
+        var results: [(IDMap, [Int32])] = [(IDMap(sortedUniqueRawIDs: []), []), (IDMap(sortedUniqueRawIDs: []), [])]
+        let columns = [users, items]
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            if users.count >= 1 << 16 {
+                parallelFor(2) { k in base[k] = Self.densify(columns[k]) }
+            } else {
+                for k in 0..<2 { base[k] = Self.densify(columns[k]) }
+            }
+        }
+        let (userMap, userIndex) = results[0]
+        let (itemMap, itemIndex) = results[1]
+        return RatingsDataset(unchecked: userIndex, itemIndex, ratings, timestamps, userMap, itemMap)
+    }
+
+    /// Maps raw IDs to dense indices. When the IDs are non-negative and not much sparser than
+    /// the data, a direct-address table beats hashing by an order of magnitude; otherwise a
+    /// dictionary is used. Neither sizes anything the model keeps by the largest raw ID.
+    static func densify(_ raw: [Int64]) -> (IDMap, [Int32]) {
+        guard !raw.isEmpty else { return (IDMap(sortedUniqueRawIDs: []), []) }
+        var lo = raw[0], hi = raw[0]
+        raw.withUnsafeBufferPointer { r in
+            for v in r { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+        }
+        if lo >= 0 && hi < Int64(max(4 * raw.count, 1 << 16)) && hi < (1 << 28) {
+            let size = Int(hi) + 1
+            var table = [Int32](repeating: -1, count: size)
+            raw.withUnsafeBufferPointer { r in
+                table.withUnsafeMutableBufferPointer { t in
+                    for id in r { t[Int(id)] = 0 }
+                }
+            }
+            var unique: [Int64] = []
+            var next: Int32 = 0
+            for id in 0..<size where table[id] == 0 {
+                table[id] = next; next += 1; unique.append(Int64(id))
+            }
+            let dense = [Int32](unsafeUninitializedCapacity: raw.count) { out, count in
+                raw.withUnsafeBufferPointer { r in
+                    table.withUnsafeBufferPointer { t in
+                        for k in 0..<r.count { out[k] = t[Int(r[k])] }
+                    }
+                }
+                count = raw.count
+            }
+            return (IDMap(sortedUniqueRawIDs: unique), dense)
+        }
+        let map = IDMap(rawIDs: raw)
+        return (map, raw.map { map.index(of: $0)! })
+    }
+}
+
+extension Substring {
+    func trimmingSpacesAndQuotes() -> String {
+        var s = self
+        while let f = s.first, f == " " || f == "\"" || f == "\u{FEFF}" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\"" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes ratings as delimited text with raw IDs, e.g. a goodbooks-shaped `ratings.csv` for
+/// the benchmarks and for peers such as pandas.
+public enum RatingsWriter {
+    /// A column of the written file.
+    public enum Column: Sendable, Hashable {
+        case user, item, rating
+    }
+
+    /// Writes `data` to `path` with a header line, replacing any existing file.
+    ///
+    /// Ratings are written with the shortest exact decimal form (`4`, `3.5`).
+    /// - Throws: ``RatingsFileError`` with kind `.cannotRead` describing the I/O failure.
+    public static func writeCSV(
+        _ data: RatingsDataset, to path: String, header: [String], columns: [Column], separator: String = ","
+    ) throws {
+        var out = [UInt8]()
+        out.reserveCapacity(data.count * 16)
+        out += Array(header.joined(separator: separator).utf8); out.append(10)
+        let sep = Array(separator.utf8)
+        func appendInt(_ value: Int64) {
+            if value < 0 { out.append(45) }
+            var v = value.magnitude
+            var digits = [UInt8](); digits.reserveCapacity(20)
+            repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+            out += digits.reversed()
+        }
+        for row in 0..<data.count {
+            for (c, column) in columns.enumerated() {
+                if c > 0 { out += sep }
+                switch column {
+                case .user: appendInt(data.userIDs.rawID(at: data.users[row]))
+                case .item: appendInt(data.itemIDs.rawID(at: data.items[row]))
+                case .rating:
+                    let r = data.ratings[row]
+                    if r == r.rounded() && abs(r) < 1e9 { appendInt(Int64(r)) } else { out += Array("\(r)".utf8) }
+                }
+            }
+            out.append(10)
+        }
+        let temporary = path + ".tmp"
+        guard let file = fopen(temporary, "wb") else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(errno))))
+        }
+        let written = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        fclose(file)
+        guard written == out.count, rename(temporary, path) == 0 else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("write failed"))
+        }
+    }
+}

@@ -1,0 +1,182 @@
+/// A deterministic generator of goodbooks-shaped ratings from a planted biased low-rank model.
+///
+/// Ratings are `clamp(round(μ + b_u + b_i + p_u·q_i + ε), min, max)` with Gaussian biases,
+/// factors and noise, so a model that learns beats the global mean by a clear margin (the
+/// noise sets the floor). Item popularity follows a Zipf-like law and user activity a
+/// log-normal one, clamped, like the real goodbooks-10k data. The same configuration gives the
+/// same dataset on every platform and for every thread count.
+///
+/// ```swift
+/// let data = SyntheticRatings.generate(.goodbooks())          // 53,424 × 10,000, 981,756 ratings
+/// let small = SyntheticRatings.generate(.init(users: 500, items: 300, ratings: 20_000))
+/// ```
+public enum SyntheticRatings {
+    /// What to generate.
+    public struct Configuration: Sendable, Hashable {
+        public var users: Int
+        public var items: Int
+        public var ratings: Int
+        /// Rank of the planted interaction model.
+        public var rank: Int = 8
+        /// Global mean μ before rounding.
+        public var globalMean: Double = 3.85
+        /// Standard deviation of user and item biases.
+        public var userBiasStd: Double = 0.35
+        public var itemBiasStd: Double = 0.30
+        /// Standard deviation of the planted dot product `p_u·q_i`.
+        public var interactionStd: Double = 0.6
+        /// Standard deviation of the rating noise ε.
+        public var noiseStd: Double = 0.45
+        /// Zipf exponent of item popularity.
+        public var popularityExponent: Double = 0.9
+        /// Rating scale (integer stars).
+        public var minRating: Int = 1
+        public var maxRating: Int = 5
+        public var seed: UInt64 = 42
+
+        /// - Parameters: users, items and ratings to generate; ratings must not exceed
+        ///   `users × items` (checked by ``SyntheticRatings/generate(_:parallelism:)``).
+        public init(users: Int, items: Int, ratings: Int, seed: UInt64 = 42) {
+            self.users = users; self.items = items; self.ratings = ratings; self.seed = seed
+        }
+
+        /// The shape of goodbooks-10k: 53,424 users, 10,000 books, 981,756 ratings × `scale`
+        /// (6 ≈ the later 5.98M-rating release, 20 for stress tests).
+        public static func goodbooks(scale: Double = 1, seed: UInt64 = 42) -> Configuration {
+            Configuration(users: 53_424, items: 10_000, ratings: Int((981_756 * scale).rounded()), seed: seed)
+        }
+    }
+
+    /// Generates the dataset. Raw IDs are 1-based (`user_id` 1…users, `book_id` 1…items) and
+    /// rows come grouped by user.
+    ///
+    /// - Throws: ``DatasetError/invalidArgument(_:)`` for non-positive sizes, a rank below 1,
+    ///   a rating scale with min ≥ max, or more ratings than user–item pairs.
+    /// - Complexity: O(ratings · rank), parallel over blocks of users.
+    public static func generate(
+        _ config: Configuration, parallelism: Parallelism = .automatic
+    ) throws -> RatingsDataset {
+        let users = config.users, items = config.items
+        guard users > 0, items > 0, config.ratings > 0, config.rank > 0 else {
+            throw DatasetError.invalidArgument("users, items, ratings and rank must be positive")
+        }
+        guard config.minRating < config.maxRating else {
+            throw DatasetError.invalidArgument("minRating must be below maxRating")
+        }
+        guard Double(config.ratings) <= Double(users) * Double(items) * 0.9 else {
+            throw DatasetError.invalidArgument("\(config.ratings) ratings do not fit in \(users) × \(items) pairs at ≤ 90% density")
+        }
+        var rng = SeededGenerator(seed: config.seed)
+        let rank = config.rank
+        let factorStd = (config.interactionStd / Double(rank).squareRoot()).squareRoot()
+        let p = (0..<users * rank).map { _ in Float(rng.nextNormal() * factorStd) }
+        let q = (0..<items * rank).map { _ in Float(rng.nextNormal() * factorStd) }
+        let bu = (0..<users).map { _ in Float(rng.nextNormal() * config.userBiasStd) }
+        // Popular items rate a little higher, as in real catalogues.
+        var popularityRank = Array(0..<items)
+        rng.shuffle(&popularityRank)
+        let weights = popularityRank.map { 1 / _pow(Double($0) + 10, config.popularityExponent) }
+        let bi = (0..<items).map { i in
+            Float(rng.nextNormal() * config.itemBiasStd + 0.15 * (0.5 - Double(popularityRank[i]) / Double(items)))
+        }
+        let alias = AliasTable(weights: weights)
+        let counts = activityCounts(config, &rng)
+
+        var offsets = [Int](repeating: 0, count: users + 1)
+        for u in 0..<users { offsets[u + 1] = offsets[u] + counts[u] }
+        let total = offsets[users]
+        var outUsers = [Int64](repeating: 0, count: total)
+        var outItems = [Int64](repeating: 0, count: total)
+        var outRatings = [Float](repeating: 0, count: total)
+        let blockSize = 1024
+        let blocks = (users + blockSize - 1) / blockSize
+        let base = rng
+        let lo = Float(config.minRating), hi = Float(config.maxRating), mu = Float(config.globalMean)
+        let noise = config.noiseStd
+        outUsers.withUnsafeMutableBufferPointer { ou in
+            outItems.withUnsafeMutableBufferPointer { oi in
+                outRatings.withUnsafeMutableBufferPointer { orr in
+                    let ouB = ou.baseAddress!, oiB = oi.baseAddress!, orB = orr.baseAddress!
+                    let workers = min(parallelism.threads, blocks)
+                    parallelFor(workers) { w in
+                        var seen = [Int32](repeating: -1, count: items)
+                        for block in stride(from: w, to: blocks, by: workers) {
+                            var r = base.derived(UInt64(block))
+                            for u in (block * blockSize)..<min(users, (block + 1) * blockSize) {
+                                for k in offsets[u]..<offsets[u + 1] {
+                                    var item = alias.sample(&r)
+                                    while seen[item] == Int32(u) { item = r.nextInt(below: items) }
+                                    seen[item] = Int32(u)
+                                    var dot: Float = 0
+                                    for f in 0..<rank { dot += p[u * rank + f] * q[item * rank + f] }
+                                    let score = mu + bu[u] + bi[item] + dot + Float(r.nextNormal() * noise)
+                                    ouB[k] = Int64(u + 1); oiB[k] = Int64(item + 1)
+                                    orB[k] = min(hi, max(lo, score.rounded()))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return RawRatings(users: outUsers, items: outItems, ratings: outRatings, timestamps: nil).mapped()
+    }
+
+    /// Ratings per user: log-normal, clamped to [2, items/2], scaled to sum to `ratings`.
+    static func activityCounts(_ config: Configuration, _ rng: inout SeededGenerator) -> [Int] {
+        let cap = max(1, min(config.items / 2, max(200, 4 * config.ratings / config.users)))
+        let floor = min(2, cap)
+        let raw = (0..<config.users).map { _ in _exp(0.8 * rng.nextNormal()) }
+        let sum = raw.reduce(0, +)
+        var counts = raw.map { min(cap, max(floor, Int(($0 / sum * Double(config.ratings)).rounded()))) }
+        // Fix the total exactly, adjusting users round-robin within [floor, cap].
+        var difference = config.ratings - counts.reduce(0, +)
+        var u = 0
+        var stalled = 0
+        while difference != 0 && stalled <= config.users {
+            if difference > 0 && counts[u] < cap { counts[u] += 1; difference -= 1; stalled = 0 }
+            else if difference < 0 && counts[u] > floor { counts[u] -= 1; difference += 1; stalled = 0 }
+            else { stalled += 1 }
+            u = (u + 1) % config.users
+        }
+        return counts
+    }
+}
+
+/// Walker's alias method: O(1) sampling from a fixed discrete distribution.
+struct AliasTable: Sendable {
+    let probability: [Double]
+    let alias: [Int]
+
+    init(weights: [Double]) {
+        let n = weights.count
+        let total = weights.reduce(0, +)
+        var scaled = weights.map { $0 * Double(n) / total }
+        var probability = [Double](repeating: 1, count: n)
+        var alias = Array(0..<n)
+        var small = scaled.indices.filter { scaled[$0] < 1 }
+        var large = scaled.indices.filter { scaled[$0] >= 1 }
+        while let s = small.popLast(), let l = large.last {
+            probability[s] = scaled[s]; alias[s] = l
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 { large.removeLast(); small.append(l) }
+        }
+        self.probability = probability; self.alias = alias
+    }
+
+    @inline(__always)
+    func sample(_ rng: inout SeededGenerator) -> Int {
+        let k = rng.nextInt(below: probability.count)
+        return rng.nextUnitDouble() < probability[k] ? k : alias[k]
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+#else
+import Darwin
+@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Darwin.pow(x, y) }
+@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+#endif
