@@ -40,6 +40,7 @@ let package = Package(
             name: "embedrec-bench",
             dependencies: [
                 "EmbedRec",
+                "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/embedrec-bench"

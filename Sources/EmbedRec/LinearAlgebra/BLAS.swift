@@ -72,6 +72,12 @@ enum BLAS {
 /// the first time it needs BLAS from parallel code (``BLASThreading/useSingleThreadedBLAS()``),
 /// unless the process set `OPENBLAS_NUM_THREADS` itself, which is then respected.
 public enum BLASThreading {
+    /// OpenBLAS's build description, e.g. `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"`.
+    public static var openBLASConfiguration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config)
+    }
+
     /// The number of threads OpenBLAS currently uses for one call.
     public static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
 

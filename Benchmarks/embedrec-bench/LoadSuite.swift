@@ -1,0 +1,31 @@
+import EmbedRec
+import Foundation
+
+/// Parsing ratings files into ready-to-train datasets (with ID maps), next to pandas.read_csv.
+enum LoadSuite {
+    static func run(_ c: BenchContext) throws {
+        var files: [(name: String, path: String, format: RatingsFileFormat)] = [
+            ("generated \(c.dataName)", c.ratingsFile, .goodbooks)
+        ]
+        let ml1m = c.sharedData + "/ml-1m/ratings.csv"
+        if !c.smoke && FileManager.default.fileExists(atPath: ml1m) {
+            files.insert(("ml-1m ratings.csv", ml1m, .movieLensCSV), at: 0)
+        } else if !c.smoke {
+            c.report.skipped.append("load ml-1m: \(ml1m) not found")
+        }
+        for file in files {
+            var rows = 0
+            _ = try RatingsLoader.load(path: file.path, format: file.format)  // warm the page cache
+            let seconds = try (0..<c.repeats).map { _ in
+                try time { rows = try RatingsLoader.load(path: file.path, format: file.format).count }
+            }
+            var result = BenchResult(suite: "load", name: file.name, unit: "s", values: seconds,
+                                     extras: ["rows": Double(rows), "rows/s": Double(rows) / (seconds.sorted()[seconds.count / 2])])
+            if let peers = c.peers {
+                let answer = peers.run(["load", "--file", file.path, "--repeats", String(c.repeats)])
+                result.setPeer("pandas.read_csv", answer?.double("median_seconds"))
+            }
+            c.report.add(result)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import EmbedRec
+import Foundation
+
+/// Accuracy on real MovieLens data: rating RMSE on ml-100k u1 and ml-1m 90/10 next to the
+/// tutorials' Keras models and surprise, and ranking quality on ml-1m (per-user holdout).
+enum QualitySuite {
+    static func run(_ c: BenchContext) throws {
+        if c.smoke {
+            try rankingQuality(c, data: c.data, name: "smoke")
+            return
+        }
+        let u1 = (c.sharedData + "/ml-100k/u1.base", c.sharedData + "/ml-100k/u1.test")
+        if FileManager.default.fileExists(atPath: u1.0) {
+            let pair = try RatingsLoader.loadPair(trainPath: u1.0, testPath: u1.1, format: .movieLens100K)
+            try ratingAccuracy(c, split: TrainTestSplit(train: pair.train, test: pair.test), name: "ml-100k u1", tuned: QualityConfigurations.ml100k)
+        } else {
+            c.report.skipped.append("quality ml-100k: \(u1.0) not found")
+        }
+        let ml1m = c.sharedData + "/ml-1m/ratings.csv"
+        if FileManager.default.fileExists(atPath: ml1m) {
+            let data = try RatingsLoader.load(path: ml1m, format: .movieLensCSV)
+            try ratingAccuracy(c, split: data.randomSplit(testFraction: 0.1, seed: 42), name: "ml-1m 90/10", tuned: QualityConfigurations.ml1m)
+            try rankingQuality(c, data: data, name: "ml-1m")
+        } else {
+            c.report.skipped.append("quality ml-1m: \(ml1m) not found")
+        }
+    }
+
+    /// Tuned models (hyperparameters in ``QualityConfigurations``) and the tutorials' four
+    /// models at the tutorials' settings, each next to Keras on the same split.
+    static func ratingAccuracy(_ c: BenchContext, split: TrainTestSplit, name: String, tuned: [QualityConfigurations.Entry]) throws {
+        for entry in tuned {
+            let model = try entry.make(split.train)
+            let history = try Trainer(configuration: entry.training).fit(model, on: split.train, validation: split.test)
+            let best = history.best!.validation!.rmse
+            c.report.add(BenchResult(
+                suite: "quality", name: "\(name) \(entry.name)", unit: "RMSE", values: [best],
+                extras: ["epoch": Double(history.bestEpoch), "ratings/s": history.epochs.map(\.ratingsPerSecond).sorted()[history.epochs.count / 2]],
+                notes: "\(model.summary); \(entry.description)"))
+        }
+        // The tutorials' models at their own settings (Adam 0.001, batch 64, 5 epochs) vs Keras.
+        var files: (String, String)? = nil
+        if c.peers != nil {
+            let train = c.workDir + "/\(name.replacingOccurrences(of: " ", with: "_"))-train.csv"
+            let test = c.workDir + "/\(name.replacingOccurrences(of: " ", with: "_"))-test.csv"
+            try writeDense(split.train, to: train); try writeDense(split.test, to: test)
+            files = (train, test)
+        }
+        let range = split.train.ratingRange ?? 1...5
+        for item in TrainSuite.cases(epochs: 5, mean: split.train.meanRating ?? 3).prefix(4) {
+            let model: any Model
+            switch item.keras {
+            case "v2_50": model = try BiasedMF(for: split.train, configuration: .init(dimension: 50, initializer: .heNormal, output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound)))
+            case "net50": model = try ConcatMLP(for: split.train, configuration: .init(userDimension: 50, itemDimension: 50, hiddenUnits: [10], inputDropout: 0.05, hiddenDropout: [0.5], output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound), embeddingInitializer: .heNormal, kernelInitializer: .heNormal))
+            default: model = try item.make(split.train)
+            }
+            let history = try Trainer(configuration: item.training).fit(model, on: split.train, validation: split.test)
+            var result = BenchResult(
+                suite: "quality", name: "\(name) tutorial \(item.keras ?? item.name) 5 epochs", unit: "RMSE",
+                values: [history.best!.validation!.rmse], extras: ["epoch": Double(history.bestEpoch)],
+                notes: "best epoch of 5, \(model.summary)")
+            if let peers = c.peers, let files, let keras = item.keras {
+                let answer = peers.run(["keras", "--train", files.0, "--test", files.1, "--model", keras, "--epochs", "5", "--batch", "64",
+                                        "--users", String(split.train.userCount), "--items", String(split.train.itemCount)])
+                result.setPeer("Keras \(keras)", answer?.double("best_test_rmse"))
+                // Lower RMSE is better: express the ratio as Keras ÷ EmbedRec.
+                if let p = result.peerMedian { result.ratio = p / result.median }
+            }
+            c.report.add(result)
+        }
+    }
+
+    /// recall@10 and NDCG@10 with a per-user 20% holdout (ratings ≥ 4 relevant).
+    static func rankingQuality(_ c: BenchContext, data: RatingsDataset, name: String) throws {
+        let split = try data.perUserHoldout(fraction: 0.2, selection: .random(seed: 42))
+        let train = split.train
+        var models: [(String, any Model)] = [
+            ("most popular", try BaselineModel(.popularity, fittedOn: train)),
+            ("bias-only", try BaselineModel(.biases, fittedOn: train)),
+        ]
+        let epochs = c.smoke ? 1 : 10
+        let mf = try MatrixFactorization(for: train, configuration: .init(dimension: 32, initializer: .normal(std: 0.1)))
+        try Trainer(configuration: .init(epochs: epochs, batchSize: 256, optimizer: .adam(learningRate: 0.003), embeddingL2: 0.02)).fit(mf, on: train)
+        models.append(("MatrixFactorization d=32", mf))
+        let bmf = try BiasedMF(for: train, configuration: .init(dimension: 64, initializer: .normal(std: 0.05), globalOffset: train.meanRating))
+        try Trainer(configuration: .init(epochs: epochs, batchSize: 256, optimizer: .adam(learningRate: 0.003), embeddingL2: 0.05)).fit(bmf, on: train)
+        models.append(("BiasedMF d=64", bmf))
+        let mlp = try ConcatMLP(for: train, configuration: .init(userDimension: 32, itemDimension: 32, hiddenUnits: [64], output: .linear))
+        try Trainer(configuration: .init(epochs: epochs, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 0.01)).fit(mlp, on: train)
+        models.append(("ConcatMLP 32+32→64→1", mlp))
+        for (label, model) in models {
+            let metrics = try RankingMetrics(model: model, train: train, test: split.test, k: 10)
+            c.report.add(BenchResult(
+                suite: "quality", name: "\(name) ranking \(label)", unit: "recall@10", values: [metrics.recall],
+                extras: ["NDCG@10": metrics.ndcg, "P@10": metrics.precision, "MAP@10": metrics.map, "coverage": metrics.coverage],
+                notes: "per-user 20% holdout, ratings ≥ 4 relevant, \(metrics.usersEvaluated) users"))
+        }
+    }
+}
+
+/// The hyperparameters behind the accuracy figures in Docs/Benchmarks.md.
+enum QualityConfigurations {
+    struct Entry {
+        let name: String
+        let description: String
+        let make: (RatingsDataset) throws -> any Model
+        let training: TrainingConfiguration
+    }
+
+    static var ml100k: [Entry] { [
+        Entry(name: "BiasedMF tuned", description: "d=64, normal(0.05) init, offset=mean, Adam 0.002, batch 128, L2 0.05, 40 epochs, early stop 5",
+              make: { try BiasedMF(for: $0, configuration: .init(dimension: 64, initializer: .normal(std: 0.05), globalOffset: $0.meanRating)) },
+              training: .init(epochs: 40, batchSize: 128, optimizer: .adam(learningRate: 0.002), embeddingL2: 0.05, earlyStoppingPatience: 5)),
+    ] }
+
+    static var ml1m: [Entry] { [
+        Entry(name: "BiasedMF tuned", description: "d=64, normal(0.05) init, offset=mean, Adam 0.002, batch 128, L2 0.05, 40 epochs, early stop 5",
+              make: { try BiasedMF(for: $0, configuration: .init(dimension: 64, initializer: .normal(std: 0.05), globalOffset: $0.meanRating)) },
+              training: .init(epochs: 40, batchSize: 128, optimizer: .adam(learningRate: 0.002), embeddingL2: 0.05, earlyStoppingPatience: 5)),
+    ] }
+}

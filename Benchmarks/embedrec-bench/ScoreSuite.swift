@@ -1,0 +1,43 @@
+import EmbedRec
+import Foundation
+
+/// All-users top-10 over the whole catalogue (seen items excluded), next to NumPy's blocked
+/// matmul + argpartition on the same embeddings.
+enum ScoreSuite {
+    static func run(_ c: BenchContext) throws {
+        let d = 50, k = 10
+        let model = try MatrixFactorization(for: c.data, configuration: .init(dimension: d, initializer: .normal(std: 0.3)))
+        let scorer = TopKScorer(model: model, training: c.split.train)
+        var result: TopKResult? = nil
+        _ = try scorer.recommendFlat(users: Array(0..<Int32(min(512, model.userCount))), options: .init(k: k))
+        let seconds = try (0..<c.repeats).map { _ in try time { result = try scorer.recommendAll(options: .init(k: k)) } }
+        let flops = 2.0 * Double(model.userCount) * Double(model.itemCount) * Double(d)
+        var bench = BenchResult(
+            suite: "score", name: "all users top-\(k), d=\(d)", unit: "s", values: seconds,
+            extras: ["users/s": Double(model.userCount) / seconds.sorted()[seconds.count / 2],
+                     "GFLOP/s": flops / seconds.sorted()[seconds.count / 2] / 1e9],
+            notes: "\(model.userCount) users × \(model.itemCount) items, seen excluded, block \(scorer.blockSize)")
+        if let peers = c.peers, let result {
+            let files = try c.denseSplitFiles()
+            let u = c.workDir + "/users.f32", v = c.workDir + "/items.f32", out = c.workDir + "/numpy-topk.i32"
+            try writeFloat32(model.userEmbedding.toArray(), to: u)
+            try writeFloat32(model.itemEmbedding.toArray(), to: v)
+            let answer = peers.run([
+                "numpy-topk", "--user-embeddings", u, "--item-embeddings", v, "--dim", String(d),
+                "--train", files.train, "--k", String(k), "--repeats", String(min(c.repeats, 3)), "--write-topk", out,
+            ])
+            bench.setPeer("numpy matmul+argpartition", answer?.double("median_seconds"))
+            if let data = FileManager.default.contents(atPath: out) {
+                let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+                var agree = 0, total = 0
+                for row in 0..<model.userCount {
+                    let mine = Set(result.items(forRow: row))
+                    let other = Set(theirs[(row * k)..<((row + 1) * k)])
+                    agree += mine.intersection(other).count; total += k
+                }
+                bench.extras["agreement with numpy"] = Double(agree) / Double(max(total, 1))
+            }
+        }
+        c.report.add(bench)
+    }
+}

@@ -1,0 +1,84 @@
+import EmbedRec
+import Foundation
+
+/// Training throughput of each model at the tutorials' configurations, with test RMSE after
+/// the run, next to the same models in Keras and to scikit-surprise's SVD.
+enum TrainSuite {
+    struct Case {
+        let name: String
+        let make: (RatingsDataset) throws -> any Model
+        let training: TrainingConfiguration
+        /// Keras model name in peers.py, or nil.
+        let keras: String?
+        /// Surprise SVD factors for the SGD comparison, or nil.
+        let surpriseFactors: Int?
+    }
+
+    static func cases(epochs: Int, mean: Float) -> [Case] {
+        let adam = TrainingConfiguration(epochs: epochs, batchSize: 64)
+        var l2 = adam; l2.embeddingL2 = 1e-6
+        var sgd = TrainingConfiguration(epochs: epochs, batchSize: 64, optimizer: .sgd(learningRate: 0.0025), embeddingL2: 0.02, lossReduction: .sum)
+        sgd.seed = 42
+        var big = adam; big.batchSize = 1024
+        var bigL2 = l2; bigL2.batchSize = 1024
+        let sigmoid = OutputActivation.sigmoidScaled(min: 1, max: 5)
+        return [
+            Case(name: "MF d=5 b64 Adam", make: { try MatrixFactorization(for: $0, configuration: .init(dimension: 5)) },
+                 training: adam, keras: "dot5", surpriseFactors: nil),
+            Case(name: "ConcatMLP 15+15→128→1 b64", make: {
+                try ConcatMLP(for: $0, configuration: .init(userDimension: 15, itemDimension: 15, hiddenUnits: [128], output: .relu))
+            }, training: adam, keras: "concat15", surpriseFactors: nil),
+            Case(name: "BiasedMF d=50 b64 Adam L2", make: {
+                try BiasedMF(for: $0, configuration: .init(dimension: 50, initializer: .heNormal, output: sigmoid))
+            }, training: l2, keras: "v2_50", surpriseFactors: nil),
+            Case(name: "ConcatMLP 50+50→10→1 b64", make: {
+                try ConcatMLP(for: $0, configuration: .init(
+                    userDimension: 50, itemDimension: 50, hiddenUnits: [10], inputDropout: 0.05, hiddenDropout: [0.5],
+                    output: sigmoid, embeddingInitializer: .heNormal, kernelInitializer: .heNormal))
+            }, training: l2, keras: "net50", surpriseFactors: nil),
+            Case(name: "MF d=5 b1024 Adam", make: { try MatrixFactorization(for: $0, configuration: .init(dimension: 5)) },
+                 training: big, keras: nil, surpriseFactors: nil),
+            Case(name: "BiasedMF d=50 b1024 Adam L2", make: {
+                try BiasedMF(for: $0, configuration: .init(dimension: 50, initializer: .heNormal, output: sigmoid))
+            }, training: bigL2, keras: nil, surpriseFactors: nil),
+            Case(name: "BiasedMF d=100 SGD (surprise SVD settings)", make: {
+                try BiasedMF(for: $0, configuration: .init(dimension: 100, initializer: .normal(std: 0.1), globalOffset: mean))
+            }, training: sgd, keras: nil, surpriseFactors: 100),
+        ]
+    }
+
+    static func run(_ c: BenchContext) throws {
+        let train = c.split.train, test = c.split.test
+        for item in cases(epochs: c.epochs, mean: train.meanRating ?? 3) {
+            let model = try item.make(c.data)
+            let history = try Trainer(configuration: item.training).fit(model, on: train)
+            let rmse = try RatingMetrics(model: model, data: test).rmse
+            var result = BenchResult(
+                suite: "train", name: item.name, unit: "ratings/s",
+                values: history.epochs.map(\.ratingsPerSecond),
+                extras: ["test RMSE": rmse, "epochs": Double(item.training.epochs)],
+                notes: "\(model.summary), \(train.count) training ratings, \(item.training.parallelism.threads) threads")
+            if let peers = c.peers {
+                let files = try c.denseSplitFiles()
+                if let keras = item.keras {
+                    let answer = peers.run([
+                        "keras", "--train", files.train, "--test", files.test, "--model", keras,
+                        "--epochs", "2", "--batch", String(item.training.batchSize),
+                        "--train-limit", String(c.kerasRows),
+                        "--users", String(c.data.userCount), "--items", String(c.data.itemCount),
+                    ])
+                    result.setPeer("Keras \(keras) (\(c.kerasRows) rows)",
+                                   answer?.double("ratings_per_second_excluding_first") ?? answer?.double("ratings_per_second"))
+                } else if let factors = item.surpriseFactors {
+                    let answer = peers.run([
+                        "surprise", "--train", files.train, "--test", files.test, "--factors", String(factors),
+                        "--epochs", String(item.training.epochs), "--lr", "0.005", "--reg", "0.02",
+                    ])
+                    result.setPeer("surprise SVD \(factors)f", answer?.double("ratings_per_second"))
+                    if let peerRMSE = answer?.double("test_rmse") { result.extras["peer test RMSE"] = peerRMSE }
+                }
+            }
+            c.report.add(result)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Allocation of large Float32 buffers (embedding tables, optimizer moments).
+///
+/// Training touches table rows at random, so on 4 KiB pages nearly every row access is a TLB
+/// miss. Buffers of 1 MiB or more are aligned to 2 MiB and, on Linux, marked for transparent
+/// huge pages, which cut those misses (measured in Docs/Benchmarks.md).
+enum FloatBuffer {
+    static let hugePage = 2 << 20
+
+    /// Allocates `count` zeroed floats. Free with ``deallocate(_:)``.
+    static func allocateZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= 1 << 20 {
+            var raw: UnsafeMutableRawPointer? = nil
+            let rounded = (bytes + hugePage - 1) / hugePage * hugePage
+            if posix_memalign(&raw, hugePage, rounded) == 0, let raw {
+                #if os(Linux)
+                _ = madvise(raw, rounded, 14 /* MADV_HUGEPAGE */)
+                #endif
+                memset(raw, 0, rounded)
+                return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+            }
+        }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        return p
+    }
+
+    /// Frees a buffer from ``allocateZeroed(_:)``.
+    static func deallocate(_ p: UnsafeMutablePointer<Float>) {
+        free(UnsafeMutableRawPointer(p))
+    }
+}

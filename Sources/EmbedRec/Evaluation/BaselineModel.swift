@@ -1,0 +1,119 @@
+/// Non-learned reference models, behind the same ``Model`` API as the trained ones so every
+/// metric and the scorer treat them alike.
+///
+/// - ``Kind/globalMean``: predicts the training mean for everything (ranking: all ties).
+/// - ``Kind/biases``: `μ + b_u + b_i` fitted by alternating regularised means (as
+///   scikit-surprise's `BaselineOnly` with ALS: λ_item 10, λ_user 15, 10 rounds).
+/// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
+///
+/// Baselines have no trainable parameters: ``Trainer`` leaves them as fitted.
+public final class BaselineModel: Model, @unchecked Sendable {
+    /// Which baseline.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case globalMean, biases, popularity
+    }
+
+    public let kind: Kind
+    public let userCount: Int
+    public let itemCount: Int
+    let mean: Float
+    let userBias: [Float]
+    let itemBias: [Float]
+    /// Ranking score per item for `.popularity` (rating counts).
+    let itemCounts: [Float]
+    public var parameters: [Tensor] { [] }
+    public var outputRange: ClosedRange<Float>? { nil }
+    public var summary: String { "Baseline(\(kind.rawValue))" }
+
+    /// Fits the baseline on `train`.
+    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training set.
+    public init(_ kind: Kind, fittedOn train: RatingsDataset, itemRegularization: Float = 10,
+                userRegularization: Float = 15, rounds: Int = 10) throws {
+        guard let mu = train.meanRating else { throw ModelError.invalidData("training set is empty") }
+        self.kind = kind
+        userCount = train.userCount; itemCount = train.itemCount; mean = mu
+        var bu = [Float](repeating: 0, count: userCount), bi = [Float](repeating: 0, count: itemCount)
+        let counts = train.ratingsPerItem()
+        itemCounts = counts.map(Float.init)
+        switch kind {
+        case .globalMean:
+            break
+        case .popularity:
+            // Item means (undamped: the prediction only matters for rating metrics).
+            var sums = [Double](repeating: 0, count: itemCount)
+            for r in 0..<train.count { sums[Int(train.items[r])] += Double(train.ratings[r] - mu) }
+            for i in 0..<itemCount where counts[i] > 0 { bi[i] = Float(sums[i] / Double(counts[i])) }
+        case .biases:
+            let userCounts = train.ratingsPerUser()
+            for _ in 0..<max(1, rounds) {
+                var sums = [Double](repeating: 0, count: itemCount)
+                for r in 0..<train.count {
+                    sums[Int(train.items[r])] += Double(train.ratings[r] - mu - bu[Int(train.users[r])])
+                }
+                for i in 0..<itemCount { bi[i] = Float(sums[i] / (Double(itemRegularization) + Double(counts[i]))) }
+                var userSums = [Double](repeating: 0, count: userCount)
+                for r in 0..<train.count {
+                    userSums[Int(train.users[r])] += Double(train.ratings[r] - mu - bi[Int(train.items[r])])
+                }
+                for u in 0..<userCount { bu[u] = Float(userSums[u] / (Double(userRegularization) + Double(userCounts[u]))) }
+            }
+        }
+        userBias = bu; itemBias = bi
+    }
+
+    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+        var sse = 0.0
+        let out = context.arena.take(batch.count)
+        predict(users: batch.users, items: batch.items, count: batch.count, into: out, arena: context.arena)
+        for k in 0..<batch.count { let e = Double(out[k] - batch.ratings[k]); sse += e * e }
+        return sse
+    }
+
+    public func predict(
+        users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        for k in 0..<count {
+            output[k] = mean + userBias[Int(users[k])] + itemBias[Int(items[k])]
+        }
+    }
+
+    public func makeCatalogueScorer() -> any CatalogueScorer { BaselineScorer(model: self) }
+}
+
+/// Scores for baselines: the user term is constant per user, so ranking uses the item term
+/// (popularity counts for `.popularity`, item bias for `.biases`, zero for `.globalMean`).
+struct BaselineScorer: CatalogueScorer {
+    let model: BaselineModel
+    var itemCount: Int { model.itemCount }
+    var userRowWidth: Int { 1 }
+
+    func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
+        output.pointee = model.mean + model.userBias[Int(user)]
+    }
+
+    func rankingScores(
+        userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        let n = itemCount
+        for k in 0..<count {
+            let row = output + k * n
+            switch model.kind {
+            case .popularity: for i in 0..<n { row[i] = model.itemCounts[i] }
+            case .biases: for i in 0..<n { row[i] = userRows[k] + model.itemBias[i] }
+            case .globalMean: for i in 0..<n { row[i] = userRows[k] }
+            }
+        }
+    }
+
+    func predictedRating(rankingScore: Float) -> Float {
+        model.kind == .popularity ? .nan : rankingScore
+    }
+
+    func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
+        // A new user's bias: damped mean residual of their ratings.
+        var sum: Float = 0
+        for (j, item) in items.enumerated() { sum += ratings[j] - model.mean - model.itemBias[Int(item)] }
+        return [model.mean + sum / (Float(items.count) + max(regularization, 0))]
+    }
+}

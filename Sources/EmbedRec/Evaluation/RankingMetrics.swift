@@ -1,0 +1,95 @@
+/// Top-K ranking quality, averaged over the evaluated users.
+///
+/// For a user with relevant set R (held-out items rated at or above the threshold) and
+/// recommendation list L of length K (training items excluded), with hit indicator h_i for
+/// rank i = 1…K:
+/// - precision@K = |L ∩ R| / K
+/// - recall@K = |L ∩ R| / |R|
+/// - NDCG@K = Σ h_i / log₂(i + 1) ÷ Σ_{i ≤ min(K, |R|)} 1 / log₂(i + 1)
+/// - AP@K = Σ h_i · precision@i ÷ min(K, |R|); MAP@K is its mean
+/// - hit rate@K = fraction of users with at least one hit
+/// - coverage = distinct items recommended to anyone ÷ catalogue size
+/// Users with no relevant held-out item are skipped (they cannot score).
+public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
+    public let k: Int
+    public let precision: Double
+    public let recall: Double
+    public let ndcg: Double
+    public let map: Double
+    public let hitRate: Double
+    public let coverage: Double
+    /// Users that had at least one relevant held-out item.
+    public let usersEvaluated: Int
+
+    /// Computes the metrics from recommendation lists and relevant sets (both indexed by user
+    /// row, same length).
+    /// - Throws: ``DatasetError/invalidArgument(_:)`` for K ≤ 0, a catalogue size ≤ 0, or lists
+    ///   of different lengths.
+    public init(recommended: [[Int32]], relevant: [Set<Int32>], k: Int, catalogueSize: Int) throws {
+        guard k > 0 else { throw DatasetError.invalidArgument("k must be > 0, got \(k)") }
+        guard catalogueSize > 0 else { throw DatasetError.invalidArgument("catalogue size must be > 0") }
+        guard recommended.count == relevant.count else {
+            throw DatasetError.invalidArgument("\(recommended.count) recommendation lists for \(relevant.count) users")
+        }
+        var precision = 0.0, recall = 0.0, ndcg = 0.0, map = 0.0, hits = 0.0
+        var users = 0
+        var covered = Set<Int32>()
+        for (list, rel) in zip(recommended, relevant) {
+            let top = list.prefix(k)
+            covered.formUnion(top)
+            guard !rel.isEmpty else { continue }
+            users += 1
+            var hitCount = 0, dcg = 0.0, ap = 0.0
+            for (rank, item) in top.enumerated() where rel.contains(item) {
+                hitCount += 1
+                dcg += 1 / _log2(Double(rank) + 2)
+                ap += Double(hitCount) / Double(rank + 1)
+            }
+            let ideal = min(k, rel.count)
+            var idcg = 0.0
+            for rank in 0..<ideal { idcg += 1 / _log2(Double(rank) + 2) }
+            precision += Double(hitCount) / Double(k)
+            recall += Double(hitCount) / Double(rel.count)
+            ndcg += dcg / idcg
+            map += ap / Double(ideal)
+            if hitCount > 0 { hits += 1 }
+        }
+        let n = Double(max(users, 1))
+        self.k = k
+        self.precision = precision / n; self.recall = recall / n; self.ndcg = ndcg / n
+        self.map = map / n; self.hitRate = hits / n
+        self.coverage = Double(covered.count) / Double(catalogueSize)
+        usersEvaluated = users
+    }
+
+    /// Evaluates `model` by top-K over the whole catalogue with the user's `train` items
+    /// excluded, against the `test` ratings ≥ `relevanceThreshold`.
+    /// - Throws: as ``init(recommended:relevant:k:catalogueSize:)`` and ``TopKScorer``.
+    public init(
+        model: any Model, train: RatingsDataset, test: RatingsDataset, k: Int,
+        relevanceThreshold: Float = 4, parallelism: Parallelism = .automatic
+    ) throws {
+        var relevant = [Set<Int32>](repeating: [], count: test.userCount)
+        for row in 0..<test.count where test.ratings[row] >= relevanceThreshold {
+            relevant[Int(test.users[row])].insert(test.items[row])
+        }
+        let users = (0..<Int32(test.userCount)).filter { !relevant[Int($0)].isEmpty && Int($0) < model.userCount }
+        let scorer = TopKScorer(model: model, training: train, parallelism: parallelism)
+        let top = try scorer.recommendFlat(users: users, options: RecommendationOptions(k: k))
+        let lists = (0..<users.count).map { Array(top.items(forRow: $0)) }
+        try self.init(recommended: lists, relevant: users.map { relevant[Int($0)] }, k: k,
+                      catalogueSize: model.itemCount)
+    }
+
+    public var description: String {
+        "P@\(k) \(precision.formatted4) R@\(k) \(recall.formatted4) NDCG@\(k) \(ndcg.formatted4) MAP@\(k) \(map.formatted4) HR@\(k) \(hitRate.formatted4) coverage \(coverage.formatted4) (users \(usersEvaluated))"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _log2(_ x: Double) -> Double { Glibc.log2(x) }
+#else
+import Darwin
+@inline(__always) func _log2(_ x: Double) -> Double { Darwin.log2(x) }
+#endif

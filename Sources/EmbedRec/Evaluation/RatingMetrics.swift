@@ -1,0 +1,43 @@
+/// Rating-prediction error of a model on a set of ratings.
+///
+/// - MSE = (1/n) Σ (ŷ − y)²; RMSE = √MSE; MAE = (1/n) Σ |ŷ − y|, accumulated in Double.
+public struct RatingMetrics: Sendable, Hashable, CustomStringConvertible {
+    public let mse: Double
+    public let rmse: Double
+    public let mae: Double
+    /// Ratings evaluated.
+    public let count: Int
+
+    /// Computes the metrics of `predictions` against `targets`.
+    /// - Throws: ``DatasetError/columnLengthMismatch(users:items:ratings:)`` when the lengths
+    ///   differ, ``DatasetError/empty(_:)`` for no ratings.
+    public init(predictions: [Float], targets: [Float]) throws {
+        guard predictions.count == targets.count else {
+            throw DatasetError.columnLengthMismatch(users: predictions.count, items: predictions.count, ratings: targets.count)
+        }
+        guard !targets.isEmpty else { throw DatasetError.empty("evaluation set") }
+        var se = 0.0, ae = 0.0
+        for k in 0..<targets.count {
+            let e = Double(predictions[k]) - Double(targets[k])
+            se += e * e; ae += abs(e)
+        }
+        count = targets.count
+        mse = se / Double(count); rmse = mse.squareRoot(); mae = ae / Double(count)
+    }
+
+    /// Evaluates `model` on `data` (which must share the model's ID space).
+    public init(model: any Model, data: RatingsDataset) throws {
+        try self.init(predictions: model.predict(data), targets: data.ratings)
+    }
+
+    public var description: String {
+        "RMSE \(rmse.formatted4) MSE \(mse.formatted4) MAE \(mae.formatted4) (n=\(count))"
+    }
+}
+
+extension Double {
+    var formatted4: String {
+        let scaled = (self * 10_000).rounded() / 10_000
+        return String(scaled)
+    }
+}

@@ -1,0 +1,106 @@
+/// Biased matrix factorization: `y = f(p_u · q_i + b_u + b_i [+ μ])`, where `f` is the identity
+/// or a sigmoid scaled to the rating range (the MovieLens tutorial's best model, "V2").
+///
+/// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
+/// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
+public final class BiasedMF: Model, @unchecked Sendable {
+    /// Architecture and initialisation.
+    public struct Configuration: Sendable, Hashable {
+        /// Embedding dimension (> 0).
+        public var dimension: Int
+        /// Initial values of the embedding tables.
+        public var initializer: Initializer = .uniform(0.05)
+        /// When set, a trainable global offset μ starting at this value (e.g. the training mean).
+        public var globalOffset: Float? = nil
+        /// The output function: `.linear`, or `.sigmoidScaled(min:max:)` for the rating range.
+        public var output: OutputActivation = .linear
+        /// Seed for initialisation.
+        public var seed: UInt64 = 42
+
+        public init(
+            dimension: Int, initializer: Initializer = .uniform(0.05), globalOffset: Float? = nil,
+            output: OutputActivation = .linear, seed: UInt64 = 42
+        ) {
+            self.dimension = dimension; self.initializer = initializer
+            self.globalOffset = globalOffset; self.output = output; self.seed = seed
+        }
+    }
+
+    public let configuration: Configuration
+    public let userCount: Int
+    public let itemCount: Int
+    public let userEmbedding: Tensor
+    public let itemEmbedding: Tensor
+    public let userBias: Tensor
+    public let itemBias: Tensor
+    /// The global offset μ, when configured.
+    public let globalOffset: Tensor?
+    public let parameters: [Tensor]
+    public var outputRange: ClosedRange<Float>? { configuration.output.range }
+    public var summary: String {
+        "BiasedMF(d=\(configuration.dimension), \(configuration.output.summary)\(globalOffset == nil ? "" : ", offset"))"
+    }
+    private var biasPointers: BiasPointers {
+        BiasPointers(user: userBias.storage, item: itemBias.storage, offset: globalOffset?.storage)
+    }
+
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0, no users/items, or a
+    ///   rating range with min ≥ max.
+    public init(users: Int, items: Int, configuration: Configuration) throws {
+        guard configuration.dimension > 0 else {
+            throw ModelError.invalidConfiguration("dimension must be > 0, got \(configuration.dimension)")
+        }
+        guard users > 0, items > 0 else {
+            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+        }
+        try configuration.output.validate()
+        try configuration.initializer.validate("embedding")
+        if let o = configuration.globalOffset, !o.isFinite {
+            throw ModelError.invalidConfiguration("global offset must be finite")
+        }
+        self.configuration = configuration
+        userCount = users; itemCount = items
+        let d = configuration.dimension
+        userEmbedding = Tensor(name: "user_embedding", shape: [users, d], role: .embedding, rowIndex: .users)
+        itemEmbedding = Tensor(name: "item_embedding", shape: [items, d], role: .embedding, rowIndex: .items)
+        userBias = Tensor(name: "user_bias", shape: [users, 1], role: .biasTable, rowIndex: .users)
+        itemBias = Tensor(name: "item_bias", shape: [items, 1], role: .biasTable, rowIndex: .items)
+        var rng = SeededGenerator(seed: configuration.seed)
+        configuration.initializer.fill(userEmbedding, &rng)
+        configuration.initializer.fill(itemEmbedding, &rng)
+        if let o = configuration.globalOffset {
+            let t = Tensor(name: "global_offset", shape: [1], role: .bias)
+            t[0] = o
+            globalOffset = t
+        } else {
+            globalOffset = nil
+        }
+        parameters = [userEmbedding, itemEmbedding, userBias, itemBias] + (globalOffset.map { [$0] } ?? [])
+    }
+
+    /// Creates a model sized for a dataset's ID maps.
+    public convenience init(for data: RatingsDataset, configuration: Configuration) throws {
+        try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
+    }
+
+    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+        DotProductKernels.trainStep(
+            batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
+            bias: biasPointers, activation: configuration.output)
+    }
+
+    public func predict(
+        users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        DotProductKernels.predict(
+            users: users, items: items, count: count, into: output, d: configuration.dimension,
+            p: userEmbedding.storage, q: itemEmbedding.storage, bias: biasPointers,
+            activation: configuration.output)
+    }
+
+    public func makeCatalogueScorer() -> any CatalogueScorer {
+        DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
+                         bias: biasPointers, activation: configuration.output)
+    }
+}

@@ -1,0 +1,381 @@
+/// User and item embeddings concatenated, then dense ReLU layers with optional dropout, then one
+/// output (the goodbooks and MovieLens tutorials' neural models).
+///
+/// Tutorial configurations: 15+15 → 128 → 1 (ReLU output); 10+10 → 128 → 32 → 1;
+/// 50+50 → dropout 0.05 → 10 → dropout 0.5 → 1 (sigmoid-scaled, He-normal).
+///
+/// Parameters: `user_embedding` [users, du], `item_embedding` [items, di], then for each hidden
+/// layer `dense_<l>_kernel` [in, units] and `dense_<l>_bias` [units], then `output_kernel`
+/// [units, 1] and `output_bias` [1]. Each batch's layers run as sgemm over the gathered rows.
+public final class ConcatMLP: Model, @unchecked Sendable {
+    /// Architecture and initialisation.
+    public struct Configuration: Sendable, Hashable {
+        public var userDimension: Int
+        public var itemDimension: Int
+        /// Units of each hidden ReLU layer (may be empty: a linear model on the concatenation).
+        public var hiddenUnits: [Int]
+        /// Dropout rate applied to the concatenated embeddings (0 = none).
+        public var inputDropout: Float = 0
+        /// Dropout rate after each hidden layer (empty = none; else one rate per layer).
+        public var hiddenDropout: [Float] = []
+        public var output: OutputActivation = .linear
+        public var embeddingInitializer: Initializer = .uniform(0.05)
+        /// Kernel initialiser of the dense layers (Keras default: Glorot-uniform).
+        public var kernelInitializer: Initializer = .glorotUniform
+        public var seed: UInt64 = 42
+
+        public init(
+            userDimension: Int, itemDimension: Int, hiddenUnits: [Int], inputDropout: Float = 0,
+            hiddenDropout: [Float] = [], output: OutputActivation = .linear,
+            embeddingInitializer: Initializer = .uniform(0.05), kernelInitializer: Initializer = .glorotUniform,
+            seed: UInt64 = 42
+        ) {
+            self.userDimension = userDimension; self.itemDimension = itemDimension
+            self.hiddenUnits = hiddenUnits; self.inputDropout = inputDropout
+            self.hiddenDropout = hiddenDropout; self.output = output
+            self.embeddingInitializer = embeddingInitializer; self.kernelInitializer = kernelInitializer
+            self.seed = seed
+        }
+    }
+
+    public let configuration: Configuration
+    public let userCount: Int
+    public let itemCount: Int
+    public let userEmbedding: Tensor
+    public let itemEmbedding: Tensor
+    /// Kernels of the hidden layers and the output layer, in order.
+    let kernels: [Tensor]
+    /// Biases of the hidden layers and the output layer, in order.
+    let biases: [Tensor]
+    public let parameters: [Tensor]
+    public var outputRange: ClosedRange<Float>? { configuration.output.range }
+    public var summary: String {
+        let c = configuration
+        return "ConcatMLP(\(c.userDimension)+\(c.itemDimension) → \(c.hiddenUnits.map(String.init).joined(separator: " → "))\(c.hiddenUnits.isEmpty ? "" : " → ")1, \(c.output.summary))"
+    }
+    /// Layer widths: input, hidden..., 1.
+    let widths: [Int]
+
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for non-positive dimensions or units,
+    ///   dropout rates outside [0, 1), a dropout list of the wrong length, or a bad range.
+    public init(users: Int, items: Int, configuration c: Configuration) throws {
+        guard c.userDimension > 0, c.itemDimension > 0 else {
+            throw ModelError.invalidConfiguration("embedding dimensions must be > 0, got \(c.userDimension) and \(c.itemDimension)")
+        }
+        guard users > 0, items > 0 else {
+            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+        }
+        guard c.hiddenUnits.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.invalidConfiguration("hidden units must be > 0, got \(c.hiddenUnits)")
+        }
+        guard c.hiddenDropout.isEmpty || c.hiddenDropout.count == c.hiddenUnits.count else {
+            throw ModelError.invalidConfiguration("hiddenDropout needs one rate per hidden layer (\(c.hiddenUnits.count)), got \(c.hiddenDropout.count)")
+        }
+        guard ([c.inputDropout] + c.hiddenDropout).allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+            throw ModelError.invalidConfiguration("dropout rates must be in [0, 1)")
+        }
+        try c.output.validate()
+        try c.embeddingInitializer.validate("embedding")
+        try c.kernelInitializer.validate("kernel")
+        configuration = c
+        userCount = users; itemCount = items
+        userEmbedding = Tensor(name: "user_embedding", shape: [users, c.userDimension], role: .embedding, rowIndex: .users)
+        itemEmbedding = Tensor(name: "item_embedding", shape: [items, c.itemDimension], role: .embedding, rowIndex: .items)
+        widths = [c.userDimension + c.itemDimension] + c.hiddenUnits + [1]
+        var kernels: [Tensor] = [], biases: [Tensor] = []
+        for l in 0..<(widths.count - 1) {
+            let prefix = l == widths.count - 2 ? "output" : "dense_\(l)"
+            kernels.append(Tensor(name: "\(prefix)_kernel", shape: [widths[l], widths[l + 1]], role: .weight))
+            biases.append(Tensor(name: "\(prefix)_bias", shape: [widths[l + 1]], role: .bias))
+        }
+        self.kernels = kernels; self.biases = biases
+        var rng = SeededGenerator(seed: c.seed)
+        c.embeddingInitializer.fill(userEmbedding, &rng)
+        c.embeddingInitializer.fill(itemEmbedding, &rng)
+        for k in kernels { c.kernelInitializer.fill(k, &rng) }
+        var params = [userEmbedding, itemEmbedding]
+        for l in 0..<kernels.count { params += [kernels[l], biases[l]] }
+        parameters = params
+    }
+
+    /// Creates a model sized for a dataset's ID maps.
+    public convenience init(for data: RatingsDataset, configuration: Configuration) throws {
+        try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
+    }
+
+    private func dropoutRate(afterLayer l: Int) -> Float {
+        l == 0 ? configuration.inputDropout : (configuration.hiddenDropout.isEmpty ? 0 : configuration.hiddenDropout[l - 1])
+    }
+
+    /// Activations of one forward pass over `n` examples.
+    private struct Forward {
+        /// activations[l]: n × widths[l] (post-ReLU, post-dropout); l = 0 is the input.
+        var activations: [UnsafeMutablePointer<Float>] = []
+        /// preActivations[l] for hidden layers l = 1...L: n × widths[l].
+        var preActivations: [UnsafeMutablePointer<Float>?] = []
+        /// masks[l]: dropout scale per activation (nil when no dropout at l).
+        var masks: [UnsafeMutablePointer<Float>?] = []
+        /// Output pre-activation, n values.
+        var z: UnsafeMutablePointer<Float>
+    }
+
+    private func forward(
+        users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, n: Int, arena: ScratchArena,
+        rng: inout SeededGenerator, dropout: Bool
+    ) -> Forward {
+        let du = configuration.userDimension, di = configuration.itemDimension, width0 = du + di
+        let x = arena.take(n * width0)
+        for k in 0..<n {
+            (x + k * width0).update(from: userEmbedding.storage + Int(users[k]) * du, count: du)
+            (x + k * width0 + du).update(from: itemEmbedding.storage + Int(items[k]) * di, count: di)
+        }
+        var f = Forward(z: arena.take(n))
+        f.activations.append(x); f.preActivations.append(nil)
+        f.masks.append(dropout ? applyDropout(x, count: n * width0, rate: dropoutRate(afterLayer: 0), arena, &rng) : nil)
+        let layers = kernels.count
+        for l in 0..<layers {
+            let input = f.activations[l], win = widths[l], wout = widths[l + 1]
+            let out = l == layers - 1 ? f.z : arena.take(n * wout)
+            // out = input · W + b
+            let b = biases[l].storage
+            for k in 0..<n { (out + k * wout).update(from: b, count: wout) }
+            BLAS.gemm(m: n, n: wout, k: win, a: input, lda: win, b: kernels[l].storage, ldb: wout,
+                      beta: 1, c: out, ldc: wout)
+            if l < layers - 1 {
+                let a = arena.take(n * wout)
+                for k in 0..<(n * wout) { a[k] = max(0, out[k]) }
+                f.preActivations.append(out)
+                f.masks.append(dropout ? applyDropout(a, count: n * wout, rate: dropoutRate(afterLayer: l + 1), arena, &rng) : nil)
+                f.activations.append(a)
+            }
+        }
+        return f
+    }
+
+    /// Inverted dropout: zeroes each value with probability `rate` and scales survivors by
+    /// 1/(1 − rate). Returns the mask of scales, or nil when `rate` is 0.
+    private func applyDropout(
+        _ values: UnsafeMutablePointer<Float>, count: Int, rate: Float, _ arena: ScratchArena,
+        _ rng: inout SeededGenerator
+    ) -> UnsafeMutablePointer<Float>? {
+        guard rate > 0 else { return nil }
+        let mask = arena.take(count)
+        let keep = 1 / (1 - rate)
+        for k in 0..<count {
+            mask[k] = rng.nextUnitFloat() < rate ? 0 : keep
+            values[k] *= mask[k]
+        }
+        return mask
+    }
+
+    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+        let n = batch.count
+        let arena = context.arena
+        let f = forward(users: batch.users, items: batch.items, n: n, arena: arena,
+                        rng: &context.rng, dropout: context.dropoutEnabled)
+        let activation = configuration.output
+        let layers = kernels.count
+        // dz: gradient w.r.t. the output pre-activation.
+        var delta = arena.take(n)
+        var sse: Double = 0
+        for k in 0..<n {
+            let z = f.z[k], y = activation.apply(z)
+            let e = y - batch.ratings[k]
+            sse += Double(e * e)
+            delta[k] = context.errorScale * e * activation.derivative(z, y)
+        }
+        let g = context.gradients
+        let firstDense = 2
+        for l in stride(from: layers - 1, through: 0, by: -1) {
+            let win = widths[l], wout = widths[l + 1]
+            let input = f.activations[l]
+            let gW = g[firstDense + 2 * l].dense, gb = g[firstDense + 2 * l + 1].dense
+            // dW += inputᵀ · delta ; db += Σ delta
+            BLAS.gemm(transposeA: true, m: win, n: wout, k: n, a: input, lda: win, b: delta, ldb: wout,
+                      beta: 1, c: gW, ldc: wout)
+            for k in 0..<n { for j in 0..<wout { gb[j] += delta[k * wout + j] } }
+            // dInput = delta · Wᵀ, then through dropout and (for hidden inputs) ReLU.
+            let dInput = arena.take(n * win)
+            BLAS.gemm(transposeB: true, m: n, n: win, k: wout, a: delta, lda: wout, b: kernels[l].storage,
+                      ldb: wout, c: dInput, ldc: win)
+            if let mask = f.masks[l] { for k in 0..<(n * win) { dInput[k] *= mask[k] } }
+            if l > 0, let pre = f.preActivations[l] {
+                for k in 0..<(n * win) where pre[k] <= 0 { dInput[k] = 0 }
+            }
+            delta = dInput
+        }
+        // Scatter the input gradient back to the embedding rows.
+        let du = configuration.userDimension, di = configuration.itemDimension, width0 = du + di
+        for k in 0..<n {
+            let gu = g[0].row(batch.users[k]), gi = g[1].row(batch.items[k])
+            let row = delta + k * width0
+            for f in 0..<du { gu[f] += row[f] }
+            for f in 0..<di { gi[f] += row[du + f] }
+        }
+        return sse
+    }
+
+    public func predict(
+        users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        var rng = SeededGenerator(seed: 0)
+        let f = forward(users: users, items: items, n: count, arena: arena, rng: &rng, dropout: false)
+        for k in 0..<count { output[k] = configuration.output.apply(f.z[k]) }
+    }
+
+    public func makeCatalogueScorer() -> any CatalogueScorer { ConcatMLPScorer(model: self) }
+}
+
+/// Catalogue scoring for ``ConcatMLP``: the first layer splits into a user half and an item
+/// half, `x·W₁ = p_u·W₁ᵤ + q_i·W₁ᵢ`. The item half (plus bias) is computed once for the whole
+/// catalogue; per user only `p_u·W₁ᵤ` is added, and the remaining layers run as sgemm over the
+/// catalogue.
+struct ConcatMLPScorer: CatalogueScorer, @unchecked Sendable {
+    let model: ConcatMLP
+    /// items × widths[1]: q_i · W₁ᵢ + b₁.
+    let itemHalf: [Float]
+    /// The mean user embedding: the starting point of fold-in.
+    let meanUserRow: [Float]
+    var itemCount: Int { model.itemCount }
+
+    init(model: ConcatMLP) {
+        self.model = model
+        var mean = [Float](repeating: 0, count: model.configuration.userDimension)
+        for u in 0..<model.userCount {
+            for f in 0..<mean.count { mean[f] += model.userEmbedding.storage[u * mean.count + f] }
+        }
+        meanUserRow = mean.map { $0 / Float(max(model.userCount, 1)) }
+        let du = model.configuration.userDimension, di = model.configuration.itemDimension
+        let h = model.widths[1], n = model.itemCount
+        var half = [Float](repeating: 0, count: n * h)
+        half.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            for i in 0..<n { (o + i * h).update(from: model.biases[0].storage, count: h) }
+            BLAS.gemm(m: n, n: h, k: di, a: model.itemEmbedding.storage, lda: di,
+                      b: model.kernels[0].storage + du * h, ldb: h, beta: 1, c: o, ldc: h)
+        }
+        itemHalf = half
+    }
+
+    var userRowWidth: Int { model.configuration.userDimension }
+
+    func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
+        let du = userRowWidth
+        output.update(from: model.userEmbedding.storage + Int(user) * du, count: du)
+    }
+
+    func rankingScores(
+        userRows gathered: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        let du = model.configuration.userDimension
+        let widths = model.widths, layers = model.kernels.count
+        let n = model.itemCount, h1 = widths[1]
+        // User halves for the block: count × h1.
+        let userHalf = arena.take(count * h1)
+        BLAS.gemm(m: count, n: h1, k: du, a: gathered, lda: du, b: model.kernels[0].storage, ldb: h1,
+                  c: userHalf, ldc: h1)
+        let hidden = arena.take(n * h1)
+        let widest = widths.dropFirst(2).max() ?? 1
+        let bufferA = arena.take(n * widest), bufferB = arena.take(n * widest)
+        itemHalf.withUnsafeBufferPointer { itemHalf in
+            let ih = itemHalf.baseAddress!
+            for k in 0..<count {
+                let uh = userHalf + k * h1
+                let out = output + k * n
+                if layers == 1 {
+                    // No hidden layer: the "first layer" is the output layer.
+                    for i in 0..<n { out[i] = ih[i] + uh[0] }
+                    continue
+                }
+                for i in 0..<n {
+                    let src = ih + i * h1, dst = hidden + i * h1
+                    for j in 0..<h1 { dst[j] = max(0, src[j] + uh[j]) }
+                }
+                var current = hidden
+                for l in 1..<layers {
+                    let win = widths[l], wout = widths[l + 1]
+                    let isLast = l == layers - 1
+                    let dst = isLast ? out : (current == bufferA ? bufferB : bufferA)
+                    let b = model.biases[l].storage
+                    for i in 0..<n { (dst + i * wout).update(from: b, count: wout) }
+                    BLAS.gemm(m: n, n: wout, k: win, a: current, lda: win, b: model.kernels[l].storage,
+                              ldb: wout, beta: 1, c: dst, ldc: wout)
+                    if !isLast { for j in 0..<(n * wout) { dst[j] = max(0, dst[j]) } }
+                    current = dst
+                }
+            }
+        }
+    }
+
+    func predictedRating(rankingScore: Float) -> Float { model.configuration.output.apply(rankingScore) }
+
+    /// A few Adam steps on the new user's embedding alone (items and weights frozen), from the
+    /// mean user embedding, minimising Σ (y_j − r_j)² + λ‖p‖². Uses the precomputed item half of
+    /// the first layer, so each step costs O(rated items × layer sizes).
+    func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
+        let du = model.configuration.userDimension
+        let widths = model.widths, layers = model.kernels.count
+        let activation = model.configuration.output
+        var x = meanUserRow
+        var m = [Float](repeating: 0, count: du), v = m
+        let steps = 80
+        let lr: Float = 0.05
+        let w1 = model.kernels[0].storage
+        for step in 1...steps {
+            var grad = [Float](repeating: 0, count: du)
+            for f in 0..<du { grad[f] = 2 * regularization * x[f] }
+            for (j, item) in items.enumerated() {
+                // Forward, keeping each layer's pre-activations.
+                var pre: [[Float]] = []
+                var current = [Float](repeating: 0, count: widths[1])
+                for h in 0..<widths[1] {
+                    var s = itemHalf[Int(item) * widths[1] + h]
+                    for f in 0..<du { s += x[f] * w1[f * widths[1] + h] }
+                    current[h] = s
+                }
+                pre.append(current)
+                for l in 1..<layers {
+                    let input = current.map { max(0, $0) }
+                    let win = widths[l], wout = widths[l + 1]
+                    let w = model.kernels[l].storage, b = model.biases[l].storage
+                    var out = [Float](repeating: 0, count: wout)
+                    for o in 0..<wout {
+                        var s = b[o]
+                        for i in 0..<win { s += input[i] * w[i * wout + o] }
+                        out[o] = s
+                    }
+                    pre.append(out)
+                    current = out
+                }
+                let z = current[0], y = activation.apply(z)
+                // Backward to the first layer's pre-activation.
+                var delta = [2 * (y - ratings[j]) * activation.derivative(z, y)]
+                for l in stride(from: layers - 1, through: 1, by: -1) {
+                    let win = widths[l], wout = widths[l + 1]
+                    let w = model.kernels[l].storage
+                    var back = [Float](repeating: 0, count: win)
+                    for i in 0..<win where pre[l - 1][i] > 0 {
+                        var s: Float = 0
+                        for o in 0..<wout { s += delta[o] * w[i * wout + o] }
+                        back[i] = s
+                    }
+                    delta = back
+                }
+                if layers == 1 { delta = [delta[0]] }
+                for f in 0..<du {
+                    var s: Float = 0
+                    for h in 0..<widths[1] { s += delta[h] * w1[f * widths[1] + h] }
+                    grad[f] += s
+                }
+            }
+            let alpha = lr * (1 - _powf(0.999, Float(step))).squareRoot() / (1 - _powf(0.9, Float(step)))
+            for f in 0..<du {
+                m[f] = 0.9 * m[f] + 0.1 * grad[f]
+                v[f] = 0.999 * v[f] + 0.001 * grad[f] * grad[f]
+                x[f] -= alpha * m[f] / (v[f].squareRoot() + 1e-7)
+            }
+        }
+        return x
+    }
+}

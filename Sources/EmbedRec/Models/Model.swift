@@ -1,0 +1,241 @@
+/// A contiguous mini-batch of training examples (dense indices and target ratings).
+public struct TrainingBatch {
+    /// Dense user indices.
+    public let users: UnsafePointer<Int32>
+    /// Dense item indices.
+    public let items: UnsafePointer<Int32>
+    /// Target ratings.
+    public let ratings: UnsafePointer<Float>
+    /// Examples in the batch.
+    public let count: Int
+}
+
+/// Per-worker state handed to a model's training step.
+public final class TrainingContext: @unchecked Sendable {
+    /// Where the step writes its parameter gradients.
+    public let gradients: GradientSet
+    /// Scratch space, reset after every step.
+    public let arena: ScratchArena
+    /// Random numbers for dropout; each batch gets its own stream so results do not depend on
+    /// which worker ran it.
+    public var rng: SeededGenerator
+    /// dLoss/dPrediction = `errorScale · (prediction − rating)`; 2/batch for mean squared error.
+    public var errorScale: Float = 1
+    /// True while training (dropout active); false for gradient checks of the deterministic path.
+    public var dropoutEnabled: Bool = true
+
+    init(gradients: GradientSet, arena: ScratchArena, rng: SeededGenerator) {
+        self.gradients = gradients; self.arena = arena; self.rng = rng
+    }
+}
+
+/// A rating-prediction model trained on (user, item, rating) triples.
+///
+/// The trainer (``Trainer``), the scorer (``TopKScorer``), evaluation and persistence work only
+/// through this protocol, so a new model plugs in by conforming:
+/// - ``parameters`` lists every trainable tensor by name, with its ``Tensor/Role`` telling the
+///   trainer whether it is an embedding table (sparse updates) or a dense weight;
+/// - ``trainStep(_:_:)`` runs forward and backward for one batch and accumulates gradients;
+/// - ``predict(users:items:count:into:arena:)`` is batched inference;
+/// - ``makeCatalogueScorer()`` scores blocks of users against every item for top-K.
+///
+/// Models are classes: they own large tables that workers update in place. Conformers must be
+/// safe to *read* from several threads at once (prediction, scoring); training is exclusive.
+public protocol Model: AnyObject, Sendable {
+    /// Users the model has rows for (dense indices `0..<userCount`).
+    var userCount: Int { get }
+    /// Items the model has rows for (dense indices `0..<itemCount`).
+    var itemCount: Int { get }
+    /// Every trainable tensor, in a fixed order (gradients are index-aligned with it).
+    var parameters: [Tensor] { get }
+    /// The range predictions are confined to, when the model has a bounded output.
+    var outputRange: ClosedRange<Float>? { get }
+    /// A short description of the architecture, e.g. `"BiasedMF(d=50, sigmoid 1...5)"`.
+    var summary: String { get }
+
+    /// The most table rows one example touches per sparse parameter (1 for embeddings).
+    /// Used to size gradient slots.
+    var rowsPerExample: Int { get }
+
+    /// Forward and backward pass for one batch: accumulates
+    /// `∂(Σ errorScale/2 · (prediction − rating)²)/∂θ` into `context.gradients` and returns the
+    /// batch's *sum* of squared errors (in Double).
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double
+
+    /// Predicts ratings for `count` (user, item) pairs into `output`. Indices must be valid.
+    func predict(
+        users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena)
+
+    /// Creates a scorer that ranks every item for blocks of users.
+    func makeCatalogueScorer() -> any CatalogueScorer
+}
+
+/// Scores blocks of users against the whole catalogue, for top-K recommendation and fold-in.
+///
+/// A scorer works on *user rows*: a vector per user in a space of the scorer's choosing (for
+/// the dot-product family `[p_u, b_u + μ, 1]`, for ConcatMLP the user embedding). Known users'
+/// rows come from the model; a new reader's row comes from ``foldIn(items:ratings:regularization:)``.
+/// ``rankingScores(userRows:count:into:arena:)`` may return any strictly increasing function
+/// of the predicted rating (BiasedMF returns the pre-sigmoid logit); only the K winners are
+/// mapped back to ratings with ``predictedRating(rankingScore:)``.
+public protocol CatalogueScorer: Sendable {
+    /// Items scored per user.
+    var itemCount: Int { get }
+    /// Length of one user row.
+    var userRowWidth: Int { get }
+    /// Copies the row of a known user into `output` (`userRowWidth` floats).
+    func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>)
+    /// Fills `output` (row-major `count × itemCount`) with ranking scores for `count` user rows
+    /// (row-major `count × userRowWidth`).
+    func rankingScores(
+        userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena)
+    /// The predicted rating for a ranking score.
+    func predictedRating(rankingScore: Float) -> Float
+    /// Solves for the user row of a reader the model has not seen, from the items they rated
+    /// (dense indices, valid and non-empty) and the ratings, with the item side frozen.
+    func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float]
+}
+
+extension CatalogueScorer {
+    /// Ranking scores for known users (their rows gathered, then scored).
+    public func rankingScores(
+        users: UnsafePointer<Int32>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        let w = userRowWidth
+        let rows = arena.take(count * w)
+        for k in 0..<count { copyUserRow(users[k], into: rows + k * w) }
+        rankingScores(userRows: rows, count: count, into: output, arena: arena)
+    }
+}
+
+extension Model {
+    public var rowsPerExample: Int { 1 }
+
+    /// Predicts ratings for (user, item) pairs given as dense indices.
+    ///
+    /// - Throws: ``ModelError/indexOutOfRange(what:index:count:)`` for an index outside the
+    ///   model, ``ModelError/shapeMismatch(_:)`` when the arrays differ in length.
+    /// - Complexity: O(pairs × cost of one prediction), batched.
+    public func predict(users: [Int32], items: [Int32]) throws -> [Float] {
+        guard users.count == items.count else {
+            throw ModelError.shapeMismatch("\(users.count) users but \(items.count) items")
+        }
+        try validate(users: users, items: items)
+        var out = [Float](repeating: 0, count: users.count)
+        let arena = ScratchArena()
+        let chunk = 4096
+        users.withUnsafeBufferPointer { u in
+            items.withUnsafeBufferPointer { i in
+                out.withUnsafeMutableBufferPointer { o in
+                    var start = 0
+                    while start < users.count {
+                        let n = min(chunk, users.count - start)
+                        predict(users: u.baseAddress! + start, items: i.baseAddress! + start, count: n,
+                                into: o.baseAddress! + start, arena: arena)
+                        arena.reset()
+                        start += n
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Predicts a rating for every row of `data` (which must use this model's ID space).
+    public func predict(_ data: RatingsDataset) throws -> [Float] {
+        try predict(users: data.users, items: data.items)
+    }
+
+    /// Throws unless every index is inside the model.
+    func validate(users: [Int32], items: [Int32]) throws {
+        for u in users where u < 0 || Int(u) >= userCount {
+            throw ModelError.indexOutOfRange(what: "user", index: Int(u), count: userCount)
+        }
+        for i in items where i < 0 || Int(i) >= itemCount {
+            throw ModelError.indexOutOfRange(what: "item", index: Int(i), count: itemCount)
+        }
+    }
+
+    /// The parameter named `name`, if any.
+    public func parameter(named name: String) -> Tensor? {
+        parameters.first { $0.name == name }
+    }
+
+    /// Total trainable values.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+}
+
+/// How a model maps its raw output to a rating.
+public enum OutputActivation: Sendable, Hashable {
+    /// The raw output.
+    case linear
+    /// max(0, x), as the goodbooks tutorial's last Dense layer.
+    case relu
+    /// `min + (max − min) · σ(x)`, as the MovieLens tutorial's best models.
+    case sigmoidScaled(min: Float, max: Float)
+
+    @inline(__always)
+    func apply(_ x: Float) -> Float {
+        switch self {
+        case .linear: return x
+        case .relu: return max(0, x)
+        case let .sigmoidScaled(lo, hi): return lo + (hi - lo) / (1 + _expf(-x))
+        }
+    }
+
+    /// The raw output that gives rating `y` (for fold-in targets); for the sigmoid the rating is
+    /// first clamped just inside the range, for ReLU negative ratings map to 0.
+    func inverse(_ y: Float) -> Float {
+        switch self {
+        case .linear: return y
+        case .relu: return max(0, y)
+        case let .sigmoidScaled(lo, hi):
+            let s = min(max((y - lo) / (hi - lo), 0.02), 0.98)
+            return _logf(s / (1 - s))
+        }
+    }
+
+    /// d output / d x given x and the output y.
+    @inline(__always)
+    func derivative(_ x: Float, _ y: Float) -> Float {
+        switch self {
+        case .linear: return 1
+        case .relu: return x > 0 ? 1 : 0
+        case let .sigmoidScaled(lo, hi):
+            let s = (y - lo) / (hi - lo)
+            return (hi - lo) * s * (1 - s)
+        }
+    }
+
+    var range: ClosedRange<Float>? {
+        if case let .sigmoidScaled(lo, hi) = self { return lo...hi }
+        return nil
+    }
+
+    func validate() throws {
+        if case let .sigmoidScaled(lo, hi) = self {
+            guard lo.isFinite, hi.isFinite, lo < hi else {
+                throw ModelError.invalidConfiguration("rating range must have min < max, got \(lo)...\(hi)")
+            }
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .linear: return "linear"
+        case .relu: return "relu"
+        case let .sigmoidScaled(lo, hi): return "sigmoid \(lo)...\(hi)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _expf(_ x: Float) -> Float { Glibc.expf(x) }
+@inline(__always) func _logf(_ x: Float) -> Float { Glibc.logf(x) }
+#else
+import Darwin
+@inline(__always) func _expf(_ x: Float) -> Float { Darwin.expf(x) }
+@inline(__always) func _logf(_ x: Float) -> Float { Darwin.logf(x) }
+#endif

@@ -1,0 +1,118 @@
+/// A named, row-major Float32 parameter tensor owned by a model.
+///
+/// Tensors are reference types because models, optimizers and worker threads share them; the
+/// storage is a raw allocation so training threads can update rows in place. Reading a tensor
+/// while a training run is updating it gives unspecified values; everything else is safe.
+public final class Tensor: @unchecked Sendable {
+    /// What a parameter is; the trainer uses it to choose sparse or dense updates and
+    /// regularisation.
+    public enum Role: String, Sendable, Hashable, Codable {
+        /// An embedding table: one row per user or item, updated only in the rows a batch uses.
+        case embedding
+        /// A bias table (one value per user or item), updated sparsely, not regularised.
+        case biasTable
+        /// A dense weight matrix (regularised by the weight L2 penalty).
+        case weight
+        /// A dense bias vector or scalar (not regularised).
+        case bias
+    }
+
+    /// Which index space selects a row of a table: the trainer uses it to prefetch the rows the
+    /// next batch will touch.
+    public enum RowIndex: String, Sendable, Hashable, Codable {
+        case users, items
+    }
+
+    /// The parameter's name, e.g. `"user_embedding"`, stable across versions (used for saving).
+    public let name: String
+    /// The shape, outermost first. Embedding tables are `[rows, dimension]`.
+    public let shape: [Int]
+    /// What the parameter is.
+    public let role: Role
+    /// For tables: whether rows are users or items; nil for dense parameters.
+    public let rowIndex: RowIndex?
+    /// The number of elements.
+    public let count: Int
+    let storage: UnsafeMutablePointer<Float>
+
+    /// Creates a zero-filled tensor.
+    public init(name: String, shape: [Int], role: Role, rowIndex: RowIndex? = nil) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension")
+        self.name = name; self.shape = shape; self.role = role; self.rowIndex = rowIndex
+        count = shape.reduce(1, *)
+        storage = FloatBuffer.allocateZeroed(count)
+    }
+
+    deinit { FloatBuffer.deallocate(storage) }
+
+    /// Rows: `shape[0]` (1 for a scalar).
+    public var rows: Int { shape.first ?? 1 }
+    /// Elements per row: the product of all but the first dimension.
+    public var rowLength: Int { shape.count <= 1 ? 1 : shape.dropFirst().reduce(1, *) }
+
+    /// True for parameters updated row by row (embedding and bias tables).
+    public var isSparse: Bool { role == .embedding || role == .biasTable }
+
+    /// A copy of the values, row-major.
+    public func toArray() -> [Float] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// A copy of one row.
+    /// - Precondition: `0 <= row < rows`.
+    public func row(_ row: Int) -> [Float] {
+        precondition(row >= 0 && row < rows, "row \(row) outside 0..<\(rows)")
+        return Array(UnsafeBufferPointer(start: storage + row * rowLength, count: rowLength))
+    }
+
+    /// Element access by flat row-major index (for tests and tools, not hot paths).
+    public subscript(index: Int) -> Float {
+        get { precondition(index >= 0 && index < count); return storage[index] }
+        set { precondition(index >= 0 && index < count); storage[index] = newValue }
+    }
+
+    /// Overwrites all values.
+    /// - Throws: ``ModelError/shapeMismatch(_:)`` when `values.count != count`.
+    public func assign(_ values: [Float]) throws {
+        guard values.count == count else {
+            throw ModelError.shapeMismatch("\(name): expected \(count) values, got \(values.count)")
+        }
+        values.withUnsafeBufferPointer { storage.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// Copies values from a tensor of the same shape.
+    func assign(from other: Tensor) {
+        precondition(other.count == count)
+        storage.update(from: other.storage, count: count)
+    }
+
+    /// A deep copy.
+    public func copy() -> Tensor {
+        let t = Tensor(name: name, shape: shape, role: role, rowIndex: rowIndex)
+        t.assign(from: self)
+        return t
+    }
+}
+
+/// Errors from model construction, prediction and training.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// A configuration value is invalid (the message says which and why).
+    case invalidConfiguration(String)
+    /// A user or item index is outside the model.
+    case indexOutOfRange(what: String, index: Int, count: Int)
+    /// Tensor or input shapes disagree.
+    case shapeMismatch(String)
+    /// The training data is unusable (empty, or its ID maps do not fit the model).
+    case invalidData(String)
+    /// The loss became NaN or infinite; the model keeps the weights of the last good epoch.
+    case nonFiniteLoss(epoch: Int, lastGoodEpoch: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let why): return "invalid configuration: \(why)"
+        case let .indexOutOfRange(what, index, count): return "\(what) index \(index) is outside 0..<\(count)"
+        case .shapeMismatch(let why): return "shape mismatch: \(why)"
+        case .invalidData(let why): return "invalid training data: \(why)"
+        case let .nonFiniteLoss(epoch, lastGood):
+            return "loss became NaN or infinite in epoch \(epoch); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Nearest neighbours of items by cosine similarity of their embeddings.
+///
+/// The item embedding table is normalised once (rows of zero length stay zero and are never
+/// returned); a query is one item or the normalised mean of several, scored against the whole
+/// catalogue with one sgemv. Immutable and safe to share between threads.
+public struct SimilarItems: Sendable {
+    let normalized: [Float]
+    let dimension: Int
+    /// Items in the catalogue.
+    public let itemCount: Int
+    let itemIDs: IDMap?
+
+    /// Creates the index from the model's item embedding table (the parameter whose
+    /// ``Tensor/rowIndex`` is `.items` and role `.embedding`).
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding.
+    public init(model: any Model, itemIDs: IDMap? = nil) throws {
+        guard let table = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
+            throw ModelError.invalidConfiguration("\(model.summary) has no item embedding table")
+        }
+        try self.init(embeddings: table.toArray(), dimension: table.rowLength, itemIDs: itemIDs)
+    }
+
+    /// Creates the index from a row-major `items × dimension` embedding matrix.
+    public init(embeddings: [Float], dimension: Int, itemIDs: IDMap? = nil) throws {
+        guard dimension > 0, embeddings.count % dimension == 0, !embeddings.isEmpty else {
+            throw ModelError.shapeMismatch("\(embeddings.count) values do not form rows of \(dimension)")
+        }
+        var rows = embeddings
+        let n = embeddings.count / dimension
+        rows.withUnsafeMutableBufferPointer { p in
+            for i in 0..<n {
+                let row = p.baseAddress! + i * dimension
+                let norm = BLAS.nrm2(n: dimension, x: row)
+                if norm > 0 { for f in 0..<dimension { row[f] /= norm } }
+            }
+        }
+        normalized = rows; self.dimension = dimension; itemCount = n; self.itemIDs = itemIDs
+    }
+
+    /// One neighbour.
+    public struct Neighbour: Sendable, Hashable {
+        public let item: Int32
+        public let rawItemID: Int64?
+        /// Cosine similarity in [-1, 1].
+        public let similarity: Float
+    }
+
+    /// The `k` items most similar to `items` (their normalised mean), excluding the query items.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0 or an empty query,
+    ///   ``ModelError/indexOutOfRange(what:index:count:)`` for an unknown item.
+    /// - Complexity: O(items × d) plus O(items · log K) selection.
+    public func similar(to items: [Int32], k: Int) throws -> [Neighbour] {
+        guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
+        guard !items.isEmpty else { throw ModelError.invalidConfiguration("query has no items") }
+        for i in items where i < 0 || Int(i) >= itemCount {
+            throw ModelError.indexOutOfRange(what: "item", index: Int(i), count: itemCount)
+        }
+        var query = [Float](repeating: 0, count: dimension)
+        for i in items { for f in 0..<dimension { query[f] += normalized[Int(i) * dimension + f] } }
+        let norm = query.withUnsafeBufferPointer { BLAS.nrm2(n: dimension, x: $0.baseAddress!) }
+        guard norm > 0 else { return [] }
+        for f in 0..<dimension { query[f] /= norm }
+        var scores = [Float](repeating: 0, count: itemCount)
+        normalized.withUnsafeBufferPointer { a in
+            query.withUnsafeBufferPointer { x in
+                scores.withUnsafeMutableBufferPointer { y in
+                    BLAS.gemv(m: itemCount, n: dimension, a: a.baseAddress!, lda: dimension,
+                              x: x.baseAddress!, y: y.baseAddress!)
+                }
+            }
+        }
+        for i in items { scores[Int(i)] = -.infinity }
+        // Zero-length rows have no direction: never a neighbour.
+        for i in 0..<itemCount where normalized[i * dimension] == 0 {
+            var zero = true
+            for f in 0..<dimension where normalized[i * dimension + f] != 0 { zero = false; break }
+            if zero { scores[i] = -.infinity }
+        }
+        var selector = TopKSelector(k: min(k, itemCount))
+        let winners = scores.withUnsafeBufferPointer { selector.select($0.baseAddress!, n: itemCount) }
+        return winners.map { winner in
+            Neighbour(item: winner.item, rawItemID: itemIDs?.rawID(at: winner.item), similarity: winner.score)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Dispatch
+import Foundation
+let prefetchEnabled = ProcessInfo.processInfo.environment["NOPF"] == nil
+
+/// Trains any ``Model`` with shuffled mini-batches on mean squared error.
+///
+/// ```swift
+/// let model = try BiasedMF(for: split.train, configuration: .init(dimension: 50))
+/// let history = try Trainer(configuration: .init(epochs: 5, batchSize: 64))
+///     .fit(model, on: split.train, validation: split.test)
+/// ```
+///
+/// Each epoch shuffles the training set with the configured seed, gathers it into contiguous
+/// columns, and hands batches to the workers. A worker runs the model's
+/// ``Model/trainStep(_:_:)`` and applies the optimizer to the rows the batch touched.
+public struct Trainer: Sendable {
+    /// The configuration, validated at creation.
+    public let configuration: TrainingConfiguration
+
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for an invalid configuration.
+    public init(configuration: TrainingConfiguration = TrainingConfiguration()) throws {
+        try configuration.validate()
+        self.configuration = configuration
+    }
+
+    /// Trains `model` on `train`, evaluating on `validation` after each epoch.
+    ///
+    /// - Parameter progress: called after every epoch with the history so far; return
+    ///   ``TrainingControl/stop`` to end training early.
+    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training set or ID maps larger than
+    ///   the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
+    ///   or infinite (the model then holds the weights of the last good epoch).
+    /// - Complexity: O(epochs × ratings × cost of one example).
+    @discardableResult
+    public func fit(
+        _ model: any Model, on train: RatingsDataset, validation: RatingsDataset? = nil,
+        progress: ((TrainingHistory) -> TrainingControl)? = nil
+    ) throws -> TrainingHistory {
+        guard !train.isEmpty else { throw ModelError.invalidData("training set is empty") }
+        guard train.userCount <= model.userCount, train.itemCount <= model.itemCount else {
+            throw ModelError.invalidData(
+                "data has \(train.userCount) users and \(train.itemCount) items; the model has \(model.userCount) and \(model.itemCount)")
+        }
+        if let v = validation, v.userCount > model.userCount || v.itemCount > model.itemCount {
+            throw ModelError.invalidData("validation data has more users or items than the model")
+        }
+        try model.validate(users: train.users, items: train.items)
+        BLASThreading.useSingleThreadedBLAS()
+        let config = configuration
+        let n = train.count
+        let batchSize = config.batchSize
+        let batches = (n + batchSize - 1) / batchSize
+        let workers = max(1, min(config.workerCount, batches))
+        let state = OptimizerState(optimizer: config.optimizer, parameters: model.parameters)
+        let contexts = (0..<workers).map { w in
+            TrainingContext(
+                gradients: GradientSet(model: model, maxBatch: batchSize * model.rowsPerExample),
+                arena: ScratchArena(), rng: SeededGenerator(seed: config.seed))
+        }
+        var history = TrainingHistory()
+        let lastGood = model.parameters.map { $0.copy() }
+        var best: (score: Double, epoch: Int, weights: [Tensor])? = nil
+        var sinceBest = 0
+        var users = [Int32](repeating: 0, count: n)
+        var items = [Int32](repeating: 0, count: n)
+        var ratings = [Float](repeating: 0, count: n)
+        let shuffler = SeededGenerator(seed: config.seed)
+        for epoch in 1...config.epochs {
+            var order = Array(0..<n)
+            var rng = shuffler.derived(UInt64(epoch))
+            rng.shuffle(&order)
+            for k in 0..<n {
+                let row = order[k]
+                users[k] = train.users[row]; items[k] = train.items[row]; ratings[k] = train.ratings[row]
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var losses = [Double](repeating: 0, count: workers)
+            var failed = [Bool](repeating: false, count: workers)
+            users.withUnsafeBufferPointer { u in
+                items.withUnsafeBufferPointer { i in
+                    ratings.withUnsafeBufferPointer { r in
+                        losses.withUnsafeMutableBufferPointer { lossOut in
+                            failed.withUnsafeMutableBufferPointer { failOut in
+                                let lo = lossOut.baseAddress!, fo = failOut.baseAddress!
+                                parallelFor(workers) { w in
+                                    let context = contexts[w]
+                                    var sum = 0.0
+                                    let parameters = model.parameters
+                                    for b in stride(from: w, to: batches, by: workers) {
+                                        let next = b + workers
+                                        if next < batches && prefetchEnabled {
+                                            let nextFirst = next * batchSize
+                                            state.prefetch(TrainingBatch(
+                                                users: u.baseAddress! + nextFirst, items: i.baseAddress! + nextFirst,
+                                                ratings: r.baseAddress! + nextFirst, count: min(batchSize, n - nextFirst)),
+                                                parameters: parameters)
+                                        }
+                                        let first = b * batchSize
+                                        let count = min(batchSize, n - first)
+                                        let batch = TrainingBatch(
+                                            users: u.baseAddress! + first, items: i.baseAddress! + first,
+                                            ratings: r.baseAddress! + first, count: count)
+                                        context.errorScale = config.lossReduction == .mean ? 2 / Float(count) : 2
+                                        context.rng = SeededGenerator(seed: config.seed &+ UInt64(epoch) << 40 &+ UInt64(b))
+                                        let sse = model.trainStep(batch, context)
+                                        if !sse.isFinite { fo[w] = true; break }
+                                        sum += sse
+                                        state.apply(
+                                            context.gradients, step: (epoch - 1) * batches + b + 1,
+                                            embeddingL2: config.embeddingL2, weightL2: config.weightL2)
+                                        context.gradients.reset()
+                                        context.arena.reset()
+                                    }
+                                    lo[w] = sum
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let mse = losses.reduce(0, +) / Double(n)
+            if failed.contains(true) || !mse.isFinite || !Self.parametersAreFinite(model) {
+                for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
+                throw ModelError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
+            }
+            let metrics = try validation.map { try RatingMetrics(model: model, data: $0) }
+            history.epochs.append(EpochRecord(
+                epoch: epoch, trainingMSE: mse, validation: metrics, seconds: seconds, examples: n))
+            history.bestEpoch = epoch
+            for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
+            if let patience = config.earlyStoppingPatience {
+                let score = metrics?.rmse ?? mse
+                if best == nil || score < best!.score {
+                    if best == nil { best = (score, epoch, model.parameters.map { $0.copy() }) }
+                    else {
+                        best!.score = score; best!.epoch = epoch
+                        for (saved, t) in zip(best!.weights, model.parameters) { saved.assign(from: t) }
+                    }
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                }
+                history.bestEpoch = best!.epoch
+                if sinceBest >= patience { history.stoppedEarly = epoch < config.epochs; break }
+            }
+            if progress?(history) == .stop { history.stoppedEarly = epoch < config.epochs; break }
+        }
+        if let best, best.epoch != history.epochs.last?.epoch {
+            for (t, saved) in zip(model.parameters, best.weights) { t.assign(from: saved) }
+            history.bestEpoch = best.epoch
+        }
+        return history
+    }
+
+    static func parametersAreFinite(_ model: any Model) -> Bool {
+        for t in model.parameters {
+            let p = t.storage
+            var bad = false
+            for k in 0..<t.count where !p[k].isFinite { bad = true; break }
+            if bad { return false }
+        }
+        return true
+    }
+}

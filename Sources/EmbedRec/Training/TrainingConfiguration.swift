@@ -1,0 +1,102 @@
+/// How a model is trained: loss reduction, optimizer, regularisation, batching, epochs,
+/// early stopping, threads and seed.
+public struct TrainingConfiguration: Sendable, Hashable {
+    /// Passes over the training set (> 0).
+    public var epochs: Int = 5
+    /// Examples per mini-batch (> 0). The tutorials use 64.
+    public var batchSize: Int = 64
+    /// The optimizer; Adam with Keras' defaults unless set.
+    public var optimizer: Optimizer = .adamDefault
+    /// λ of the L2 penalty λ·‖row‖² on every embedding row a batch uses (once per batch per
+    /// row). Keras' `embeddings_regularizer=l2(λ)` penalises the *whole* table every step; the
+    /// per-batch form gives the same expected penalty per example seen, in O(batch).
+    public var embeddingL2: Float = 0
+    /// λ of the L2 penalty on dense kernels.
+    public var weightL2: Float = 0
+    /// How the squared errors of a batch are combined: `.mean` (Keras' MSE) or `.sum` (per-
+    /// example SGD, as scikit-surprise; gradient per example independent of the batch size).
+    public var lossReduction: LossReduction = .mean
+    /// Stop when the validation RMSE (or the training loss without validation data) has not
+    /// improved for this many epochs, and restore the best epoch's weights. nil = never.
+    public var earlyStoppingPatience: Int? = nil
+    /// Seed for shuffling and dropout.
+    public var seed: UInt64 = 42
+    /// Worker threads. With more than one, workers update the shared tables without locks
+    /// (Hogwild!-style): fast, but the result depends on thread timing. See ``deterministic``.
+    public var parallelism: Parallelism = .automatic
+    /// When true, one worker runs the batches in order, so the same seed gives bit-identical
+    /// weights on the same machine and build.
+    public var deterministic: Bool = false
+
+    public init(
+        epochs: Int = 5, batchSize: Int = 64, optimizer: Optimizer = .adamDefault,
+        embeddingL2: Float = 0, weightL2: Float = 0, lossReduction: LossReduction = .mean,
+        earlyStoppingPatience: Int? = nil, seed: UInt64 = 42,
+        parallelism: Parallelism = .automatic, deterministic: Bool = false
+    ) {
+        self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer
+        self.embeddingL2 = embeddingL2; self.weightL2 = weightL2; self.lossReduction = lossReduction
+        self.earlyStoppingPatience = earlyStoppingPatience; self.seed = seed
+        self.parallelism = parallelism; self.deterministic = deterministic
+    }
+
+    /// Throws ``ModelError/invalidConfiguration(_:)`` describing the first invalid value.
+    public func validate() throws {
+        guard epochs > 0 else { throw ModelError.invalidConfiguration("epochs must be > 0, got \(epochs)") }
+        guard batchSize > 0 else { throw ModelError.invalidConfiguration("batch size must be > 0, got \(batchSize)") }
+        guard embeddingL2 >= 0, embeddingL2.isFinite, weightL2 >= 0, weightL2.isFinite else {
+            throw ModelError.invalidConfiguration("L2 penalties must be finite and ≥ 0")
+        }
+        if let p = earlyStoppingPatience, p < 1 {
+            throw ModelError.invalidConfiguration("early-stopping patience must be ≥ 1, got \(p)")
+        }
+        try optimizer.validate()
+    }
+
+    /// Workers actually used.
+    var workerCount: Int { deterministic ? 1 : parallelism.threads }
+}
+
+/// How a batch's squared errors are combined into its loss.
+public enum LossReduction: Sendable, Hashable {
+    /// Mean over the batch (Keras' `mse`).
+    case mean
+    /// Sum over the batch.
+    case sum
+}
+
+/// One epoch of training.
+public struct EpochRecord: Sendable, Hashable {
+    /// 1-based epoch number.
+    public let epoch: Int
+    /// Mean squared error over the epoch's training batches (before each batch's update).
+    public let trainingMSE: Double
+    /// Metrics on the validation set after the epoch, when one was given.
+    public let validation: RatingMetrics?
+    /// Wall-clock seconds of the epoch's training (validation excluded).
+    public let seconds: Double
+    /// Training ratings per second in this epoch.
+    public var ratingsPerSecond: Double { seconds > 0 ? Double(examples) / seconds : 0 }
+    /// Training examples in the epoch.
+    public let examples: Int
+}
+
+/// What happened during ``Trainer/fit(_:on:validation:progress:)``.
+public struct TrainingHistory: Sendable {
+    /// One record per completed epoch.
+    public internal(set) var epochs: [EpochRecord] = []
+    /// The epoch whose weights the model holds at the end (1-based; the last epoch unless early
+    /// stopping restored a better one).
+    public internal(set) var bestEpoch: Int = 0
+    /// True when early stopping or the progress callback ended training before `epochs`.
+    public internal(set) var stoppedEarly = false
+
+    /// The record of the epoch the model's weights come from.
+    public var best: EpochRecord? { epochs.first { $0.epoch == bestEpoch } }
+}
+
+/// What a progress callback tells the trainer.
+public enum TrainingControl: Sendable {
+    case proceed
+    case stop
+}
