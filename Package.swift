@@ -36,18 +36,23 @@ let package = Package(
             ],
             path: "Sources/embedrec"
         ),
+        // The benchmark suites, as a library so the test suite can smoke-test them.
+        .target(
+            name: "BenchmarkSuites",
+            dependencies: ["EmbedRec", "COpenBLAS"],
+            path: "Benchmarks/BenchmarkSuites"
+        ),
         .executableTarget(
             name: "embedrec-bench",
             dependencies: [
-                "EmbedRec",
-                "COpenBLAS",
+                "BenchmarkSuites",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/embedrec-bench"
         ),
         .testTarget(
             name: "EmbedRecTests",
-            dependencies: ["EmbedRec"],
+            dependencies: ["EmbedRec", "BenchmarkSuites"],
             path: "Tests/EmbedRecTests"
         ),
     ],

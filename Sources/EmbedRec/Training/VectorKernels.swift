@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Small SIMD kernels for the per-row work of training (dot products, scaled adds, optimizer
 /// updates). Rows are short (d = 5…128) and scattered, so BLAS call overhead would dominate;
 /// these loops use 4-wide vectors, which every x86-64 and ARM64 CPU has.
@@ -37,12 +39,9 @@ enum VectorKernels {
         while k < n { y[k] += alpha * x[k]; k &+= 1 }
     }
 
-    /// Lane-wise square root. SIMD4's generic `squareRoot()` goes through a scalar runtime
-    /// call per lane; four `sqrtss` are several times faster.
+    /// Lane-wise square root as one vector instruction (see `embedrec_sqrt4` in the C shim).
     @inline(__always)
-    static func sqrt(_ v: SIMD4<Float>) -> SIMD4<Float> {
-        SIMD4(v[0].squareRoot(), v[1].squareRoot(), v[2].squareRoot(), v[3].squareRoot())
-    }
+    static func sqrt(_ v: SIMD4<Float>) -> SIMD4<Float> { embedrec_sqrt4(v) }
 
     /// One Adam step on `n` values with L2 penalty `l2·‖w‖²` folded into the gradient.
     @inline(__always)

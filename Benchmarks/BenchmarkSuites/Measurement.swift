@@ -3,24 +3,24 @@ import Foundation
 
 /// One benchmark figure: repeated timings reduced to median and spread, a throughput in a
 /// natural unit, and optional extra values (test RMSE, peer figures).
-struct BenchResult: Codable {
-    var suite: String
-    var name: String
-    var unit: String
+public struct BenchResult: Codable, Sendable {
+    public internal(set) var suite: String
+    public internal(set) var name: String
+    public internal(set) var unit: String
     /// Throughput per run (e.g. ratings/s), or seconds when `unit` is "s".
-    var values: [Double]
-    var median: Double
-    var low: Double
-    var high: Double
+    public internal(set) var values: [Double]
+    public internal(set) var median: Double
+    public internal(set) var low: Double
+    public internal(set) var high: Double
     /// Peak resident memory of the process so far, MiB.
-    var peakMemoryMiB: Double
-    var extras: [String: Double]
-    var notes: String
+    public internal(set) var peakMemoryMiB: Double
+    public internal(set) var extras: [String: Double]
+    public internal(set) var notes: String
     /// The peer's figure in the same unit, and EmbedRec ÷ peer (for times, peer ÷ EmbedRec),
     /// so that a ratio above 1 always means EmbedRec is better.
-    var peerName: String?
-    var peerMedian: Double?
-    var ratio: Double?
+    public internal(set) var peerName: String?
+    public internal(set) var peerMedian: Double?
+    public internal(set) var ratio: Double?
 
     init(suite: String, name: String, unit: String, values: [Double], extras: [String: Double] = [:], notes: String = "") {
         self.suite = suite; self.name = name; self.unit = unit; self.values = values

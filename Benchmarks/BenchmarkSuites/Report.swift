@@ -3,9 +3,11 @@ import Foundation
 
 /// Collects results, prints them as they come and at the end as an aligned table, and writes
 /// JSON.
-final class Report {
-    private(set) var results: [BenchResult] = []
-    var skipped: [String] = []
+public final class Report {
+    /// Results in the order they were measured.
+    public private(set) var results: [BenchResult] = []
+    /// What was skipped, and why.
+    public var skipped: [String] = []
 
     func add(_ result: BenchResult) {
         results.append(result)
@@ -16,7 +18,8 @@ final class Report {
         print(line)
     }
 
-    func table() -> String {
+    /// The results as an aligned Markdown table.
+    public func table() -> String {
         let header = ["suite", "case", "median", "unit", "spread", "extras", "peer", "peer median", "ratio"]
         var rows = [header]
         for r in results {

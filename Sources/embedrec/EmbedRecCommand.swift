@@ -1,0 +1,48 @@
+import ArgumentParser
+import EmbedRec
+import Foundation
+
+@main
+struct EmbedRecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embedrec",
+        abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
+        subcommands: [Demo.self, Train.self],
+        defaultSubcommand: Demo.self)
+}
+
+/// Which model a command trains.
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case mf, biasedmf, mlp
+}
+
+/// Builds a model and training configuration with sensible defaults for `choice`.
+func makeModel(_ choice: ModelChoice, for data: RatingsDataset, dimension: Int, epochs: Int, seed: UInt64) throws
+    -> (any Model, TrainingConfiguration)
+{
+    var training = TrainingConfiguration(epochs: epochs, batchSize: 128, optimizer: .adam(learningRate: 0.002), seed: seed)
+    switch choice {
+    case .mf:
+        training.embeddingL2 = 0.02
+        return (try MatrixFactorization(for: data, configuration: .init(dimension: dimension, initializer: .normal(std: 0.1), seed: seed)), training)
+    case .biasedmf:
+        training.embeddingL2 = 0.05
+        return (try BiasedMF(for: data, configuration: .init(
+            dimension: dimension, initializer: .normal(std: 0.05), globalOffset: data.meanRating, seed: seed)), training)
+    case .mlp:
+        training.embeddingL2 = 0.01
+        return (try ConcatMLP(for: data, configuration: .init(
+            userDimension: dimension, itemDimension: dimension, hiddenUnits: [64], seed: seed)), training)
+    }
+}
+
+/// Trains with a one-line progress report per epoch.
+func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, _ split: TrainTestSplit) throws -> TrainingHistory {
+    try Trainer(configuration: training).fit(model, on: split.train, validation: split.test) { history in
+        if let e = history.epochs.last {
+            print(String(format: "  epoch %2d  train MSE %.4f  test RMSE %.4f  %.2fM ratings/s",
+                         e.epoch, e.trainingMSE, e.validation?.rmse ?? .nan, e.ratingsPerSecond / 1e6))
+        }
+        return .proceed
+    }
+}
