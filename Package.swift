@@ -10,7 +10,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS) and LAPACKE through a C module map.
@@ -22,10 +21,7 @@ let package = Package(
         ),
         .target(
             name: "EmbedRec",
-            dependencies: [
-                "COpenBLAS",
-                .product(name: "SwiftCSV", package: "SwiftCSV"),
-            ],
+            dependencies: ["COpenBLAS"],
             path: "Sources/EmbedRec"
         ),
         .executableTarget(

@@ -16,7 +16,7 @@ enum ScoreSuite {
             suite: "score", name: "all users top-\(k), d=\(d)", unit: "s", values: seconds,
             extras: ["users/s": Double(model.userCount) / seconds.sorted()[seconds.count / 2],
                      "GFLOP/s": flops / seconds.sorted()[seconds.count / 2] / 1e9],
-            notes: "\(model.userCount) users × \(model.itemCount) items, seen excluded, block \(scorer.blockSize)")
+            notes: "\(model.userCount) users × \(model.itemCount) items, seen excluded, block \(scorer.blockSize) × tile \(scorer.tileSize)")
         if let peers = c.peers, let result {
             let files = try c.denseSplitFiles()
             let u = c.workDir + "/users.f32", v = c.workDir + "/items.f32", out = c.workDir + "/numpy-topk.i32"

@@ -60,6 +60,11 @@ public enum RatingsLoader {
             throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(errno))))
         }
         defer { fclose(file) }
+        // fopen succeeds on a directory on Linux, and ftello then reports Int64.max.
+        var info = stat()
+        if fstat(fileno(file), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(EISDIR))))
+        }
         guard fseeko(file, 0, SEEK_END) == 0 else {
             throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot seek"))
         }
@@ -98,7 +103,8 @@ public enum RatingsLoader {
             switch format.columns {
             case .byHeaderNames:
                 let headerEnd = lineEnd(buffer, from: start)
-                layout = try headerLayout(buffer, start..<headerEnd, separator: separator, name: name)
+                layout = try headerLayout(buffer, start..<headerEnd, separator: separator, name: name,
+                                          line: lineNumber(buffer, offset: start))
                 start = min(headerEnd + 1, buffer.count)
             case let .byPosition(user, item, rating, timestamp, hasHeader):
                 let columns = [user, item, rating] + (timestamp.map { [$0] } ?? [])
@@ -163,17 +169,17 @@ public enum RatingsLoader {
     }
 
     static func headerLayout(
-        _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8], name: String
+        _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8], name: String, line: Int
     ) throws -> RatingsParser.Layout {
         let names = fields(buffer, range, separator: separator).map { $0.lowercased() }
         func find(_ accepted: Set<String>, _ role: String, required: Bool) throws -> Int? {
             let hits = names.indices.filter { accepted.contains(names[$0]) }
             if hits.count > 1 {
-                throw RatingsFileError(file: name, line: 1, kind: .unknownHeader(
+                throw RatingsFileError(file: name, line: line, kind: .unknownHeader(
                     "more than one \(role) column in \(names)"))
             }
             if hits.isEmpty && required {
-                throw RatingsFileError(file: name, line: 1, kind: .unknownHeader(
+                throw RatingsFileError(file: name, line: line, kind: .unknownHeader(
                     "no \(role) column in \(names); expected one of \(accepted.sorted())"))
             }
             return hits.first

@@ -36,9 +36,13 @@ struct RatingsParser {
         let end = range.upperBound
         let sep = layout.separator
         let sep0 = sep[0], sepCount = sep.count
+        // Spaces around numbers are padding, unless the separator itself contains a space.
+        let padded = !sep.contains(32)
         let columnCount = layout.columnCount
-        // Every row has at least one byte per field plus separators and a line end.
-        let capacity = range.count / (columnCount + (columnCount - 1) * sepCount) + 1
+        // Every row has at least one byte per parsed field (an ID, rating or timestamp cannot be
+        // empty) plus its separators. Ignored columns may be empty, so they count zero bytes.
+        let parsedFields = layout.timestamp == nil ? 3 : 4
+        let capacity = range.count / (parsedFields + (columnCount - 1) * sepCount) + 1
         let wantsTime = layout.timestamp != nil
         let users = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
         let items = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
@@ -64,7 +68,7 @@ struct RatingsParser {
                     if role == 1 || role == 2 || role == 4 {
                         // Integer: digits accumulate as they are scanned.
                         var q = p
-                        while q < end && base[q] == 32 { q &+= 1 }
+                        while padded && q < end && base[q] == 32 { q &+= 1 }
                         var negative = false
                         if q < end && base[q] == 45 { negative = true; q &+= 1 }
                         let digitsStart = q
@@ -75,7 +79,7 @@ struct RatingsParser {
                             value = value &* 10 &+ Int64(d)
                             q &+= 1
                         }
-                        while q < end && base[q] == 32 { q &+= 1 }
+                        while padded && q < end && base[q] == 32 { q &+= 1 }
                         p = q
                         if q == digitsStart || q - digitsStart > 18 || !Self.isFieldEnd(base, q, end, sep0, sep) {
                             p = Self.fieldEnd(base, fieldStart, end, sep0, sep)
@@ -87,7 +91,7 @@ struct RatingsParser {
                     } else if role == 3 {
                         // Decimal: `[-]digits[.digits]` in place, anything else via the stdlib.
                         var q = p
-                        while q < end && base[q] == 32 { q &+= 1 }
+                        while padded && q < end && base[q] == 32 { q &+= 1 }
                         var negative = false
                         if q < end && base[q] == 45 { negative = true; q &+= 1 }
                         var mantissa: Int64 = 0, digits = 0, fraction = 0
@@ -103,7 +107,7 @@ struct RatingsParser {
                             } else { break }
                             q &+= 1
                         }
-                        while q < end && base[q] == 32 { q &+= 1 }
+                        while padded && q < end && base[q] == 32 { q &+= 1 }
                         if digits > 0 && digits <= 17 && Self.isFieldEnd(base, q, end, sep0, sep) {
                             var value = Double(mantissa)
                             for _ in 0..<fraction { value /= 10 }

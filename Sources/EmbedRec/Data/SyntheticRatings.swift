@@ -51,7 +51,8 @@ public enum SyntheticRatings {
     /// rows come grouped by user.
     ///
     /// - Throws: ``DatasetError/invalidArgument(_:)`` for non-positive sizes, a rank below 1,
-    ///   a rating scale with min ≥ max, or more ratings than user–item pairs.
+    ///   a rating scale with min ≥ max, more than 90% of the user–item pairs, or more ratings
+    ///   than fit when each user rates at most half the items.
     /// - Complexity: O(ratings · rank), parallel over blocks of users.
     public static func generate(
         _ config: Configuration, parallelism: Parallelism = .automatic
@@ -85,6 +86,11 @@ public enum SyntheticRatings {
         var offsets = [Int](repeating: 0, count: users + 1)
         for u in 0..<users { offsets[u + 1] = offsets[u] + counts[u] }
         let total = offsets[users]
+        // Each user rates at most half the items, so dense requests cannot always be met.
+        guard total == config.ratings else {
+            throw DatasetError.invalidArgument(
+                "\(config.ratings) ratings do not fit in \(users) × \(items) pairs with the per-user cap; at most \(total)")
+        }
         var outUsers = [Int64](repeating: 0, count: total)
         var outItems = [Int64](repeating: 0, count: total)
         var outRatings = [Float](repeating: 0, count: total)

@@ -93,14 +93,15 @@ struct BaselineScorer: CatalogueScorer {
     }
 
     func rankingScores(
-        userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+        userRows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
-        let n = itemCount
+        let n = range.count, first = range.lowerBound
         for k in 0..<count {
             let row = output + k * n
             switch model.kind {
-            case .popularity: for i in 0..<n { row[i] = model.itemCounts[i] }
-            case .biases: for i in 0..<n { row[i] = userRows[k] + model.itemBias[i] }
+            case .popularity: for i in 0..<n { row[i] = model.itemCounts[first + i] }
+            case .biases: for i in 0..<n { row[i] = userRows[k] + model.itemBias[first + i] }
             case .globalMean: for i in 0..<n { row[i] = userRows[k] }
             }
         }

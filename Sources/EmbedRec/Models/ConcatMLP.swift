@@ -161,9 +161,17 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         guard rate > 0 else { return nil }
         let mask = arena.take(count)
         let keep = 1 / (1 - rate)
-        for k in 0..<count {
-            mask[k] = rng.nextUnitFloat() < rate ? 0 : keep
-            values[k] *= mask[k]
+        // 16 random bits per decision (4 per draw): the rate is resolved to 1/65536.
+        let threshold = UInt64((rate * 65_536).rounded())
+        var k = 0
+        while k < count {
+            var bits = rng.next()
+            for _ in 0..<min(4, count - k) {
+                mask[k] = (bits & 0xFFFF) < threshold ? 0 : keep
+                values[k] *= mask[k]
+                bits >>= 16
+                k += 1
+            }
         }
         return mask
     }
@@ -266,11 +274,12 @@ struct ConcatMLPScorer: CatalogueScorer, @unchecked Sendable {
     }
 
     func rankingScores(
-        userRows gathered: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+        userRows gathered: UnsafePointer<Float>, count: Int, items range: Range<Int>,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
         let du = model.configuration.userDimension
         let widths = model.widths, layers = model.kernels.count
-        let n = model.itemCount, h1 = widths[1]
+        let n = range.count, h1 = widths[1], first = range.lowerBound
         // User halves for the block: count × h1.
         let userHalf = arena.take(count * h1)
         BLAS.gemm(m: count, n: h1, k: du, a: gathered, lda: du, b: model.kernels[0].storage, ldb: h1,
@@ -279,7 +288,7 @@ struct ConcatMLPScorer: CatalogueScorer, @unchecked Sendable {
         let widest = widths.dropFirst(2).max() ?? 1
         let bufferA = arena.take(n * widest), bufferB = arena.take(n * widest)
         itemHalf.withUnsafeBufferPointer { itemHalf in
-            let ih = itemHalf.baseAddress!
+            let ih = itemHalf.baseAddress! + first * h1
             for k in 0..<count {
                 let uh = userHalf + k * h1
                 let out = output + k * n

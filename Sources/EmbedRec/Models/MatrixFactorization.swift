@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Matrix factorization: user and item embeddings of dimension `d`; the prediction is their dot
 /// product (the goodbooks tutorials' model, with d = 5, 10 or 50).
 ///
@@ -84,6 +86,14 @@ struct BiasPointers {
 /// and two scaled row updates: memory-bound row traffic, not a matrix product, so it stays a
 /// plain loop (sgemm is used where rows meet the whole catalogue: scoring).
 enum DotProductKernels {
+    /// Prefetch hints for the cache lines of an `n`-float row.
+    @inline(__always)
+    static func prefetchRow(_ row: UnsafePointer<Float>, _ n: Int) {
+        var f = 0
+        while f < n { embedrec_prefetch(row + f); f &+= 16 }
+        embedrec_prefetch(row + (n - 1))
+    }
+
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
         VectorKernels.dot(a, b, d)
@@ -100,9 +110,15 @@ enum DotProductKernels {
         let goffset = gradients.parameters.count > 4 ? gradients[4] : nil
         let scale = context.errorScale
         var sse: Double = 0
+        let ahead = 16
         for k in 0..<batch.count {
             let u = batch.users[k], i = batch.items[k]
             let pu = p + Int(u) * d, qi = q + Int(i) * d
+            if k + ahead < batch.count {
+                // Rows are scattered: start fetching a later example's rows now.
+                prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
+                prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
+            }
             var z = dot(pu, qi, d)
             if let bias {
                 z += bias.user[Int(u)] + bias.item[Int(i)]
@@ -190,11 +206,12 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     }
 
     func rankingScores(
-        userRows rows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+        userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
         itemRows.withUnsafeBufferPointer { items in
-            BLAS.gemm(transposeB: true, m: count, n: itemCount, k: width, a: rows, lda: width,
-                      b: items.baseAddress!, ldb: width, c: output, ldc: itemCount)
+            BLAS.gemm(transposeB: true, m: count, n: range.count, k: width, a: rows, lda: width,
+                      b: items.baseAddress! + range.lowerBound * width, ldb: width, c: output, ldc: range.count)
         }
     }
 

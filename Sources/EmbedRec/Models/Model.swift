@@ -86,10 +86,12 @@ public protocol CatalogueScorer: Sendable {
     var userRowWidth: Int { get }
     /// Copies the row of a known user into `output` (`userRowWidth` floats).
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>)
-    /// Fills `output` (row-major `count × itemCount`) with ranking scores for `count` user rows
-    /// (row-major `count × userRowWidth`).
+    /// Fills `output` (row-major `count × items.count`) with ranking scores of the items in
+    /// `items` for `count` user rows (row-major `count × userRowWidth`). Scorers work on item
+    /// tiles so a block of scores stays in cache while it is selected from.
     func rankingScores(
-        userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena)
+        userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena)
     /// The predicted rating for a ranking score.
     func predictedRating(rankingScore: Float) -> Float
     /// Solves for the user row of a reader the model has not seen, from the items they rated
@@ -98,6 +100,13 @@ public protocol CatalogueScorer: Sendable {
 }
 
 extension CatalogueScorer {
+    /// Ranking scores of the whole catalogue for `count` user rows (`count × itemCount`).
+    public func rankingScores(
+        userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        rankingScores(userRows: userRows, count: count, items: 0..<itemCount, into: output, arena: arena)
+    }
+
     /// Ranking scores for known users (their rows gathered, then scored).
     public func rankingScores(
         users: UnsafePointer<Int32>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena

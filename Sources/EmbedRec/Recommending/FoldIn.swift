@@ -80,8 +80,7 @@ public struct FoldInRecommender: Sendable {
             }
         }
         for i in known { scores[Int(i)] = -.infinity }
-        var selector = TopKSelector(k: min(k, n))
-        let winners = scores.withUnsafeBufferPointer { selector.select($0.baseAddress!, n: n) }
+        let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: n, k: k) }
         let recommendations = winners.map {
             Recommendation(item: $0.item, rawItemID: itemIDs.rawID(at: $0.item),
                            predictedRating: scorer.predictedRating(rankingScore: $0.score))

@@ -76,8 +76,7 @@ public struct SimilarItems: Sendable {
             for f in 0..<dimension where normalized[i * dimension + f] != 0 { zero = false; break }
             if zero { scores[i] = -.infinity }
         }
-        var selector = TopKSelector(k: min(k, itemCount))
-        let winners = scores.withUnsafeBufferPointer { selector.select($0.baseAddress!, n: itemCount) }
+        let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: itemCount, k: k) }
         return winners.map { winner in
             Neighbour(item: winner.item, rawItemID: itemIDs?.rawID(at: winner.item), similarity: winner.score)
         }

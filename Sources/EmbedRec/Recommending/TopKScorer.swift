@@ -43,6 +43,9 @@ public struct TopKScorer: Sendable {
     let itemIDs: IDMap?
     /// Users per scoring block.
     public let blockSize: Int
+    /// Items per scoring tile: a block × tile of scores is produced and selected from while it
+    /// is still in cache.
+    public let tileSize: Int
     /// Threads used for many-user requests.
     public let parallelism: Parallelism
     /// Users the model knows.
@@ -55,11 +58,13 @@ public struct TopKScorer: Sendable {
     /// - Parameters:
     ///   - training: the training data; its ratings are what ``RecommendationOptions/excludeRated``
     ///     leaves out, and its item ID map gives ``Recommendation/rawItemID``.
-    ///   - blockSize: users scored per sgemm (memory: blockSize × items floats per worker).
+    ///   - blockSize: users scored together (one sgemm per block and item tile).
+    ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
     public init(
-        model: any Model, training: RatingsDataset? = nil, blockSize: Int = 256,
+        model: any Model, training: RatingsDataset? = nil, blockSize: Int = 1024, tileSize: Int = 1024,
         parallelism: Parallelism = .automatic
     ) {
+        self.tileSize = max(8, tileSize)
         scorer = model.makeCatalogueScorer()
         seen = training?.itemsByUser()
         itemIDs = training?.itemIDs
@@ -99,41 +104,77 @@ public struct TopKScorer: Sendable {
         }
         let k = min(options.k, n)
         let allowed = options.allowedItems.map { Array(Set($0)).sorted() }
+        let excluded = Array(Set(options.excludedItems)).sorted()
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blocks = (users.count + blockSize - 1) / blockSize
         let workers = max(1, min(parallelism.threads, blocks))
         if workers > 1 { BLASThreading.useSingleThreadedBLAS() }
         let seen = options.excludeRated ? self.seen : nil
-        let blockSize = self.blockSize
+        let blockSize = self.blockSize, tileSize = min(self.tileSize, n)
         let scorer = self.scorer
+        let width = scorer.userRowWidth
         users.withUnsafeBufferPointer { userBuffer in
             items.withUnsafeMutableBufferPointer { itemOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
                     let io = itemOut.baseAddress!, so = scoreOut.baseAddress!
                     let ub = userBuffer.baseAddress!
                     parallelFor(workers) { w in
-                        let arena = ScratchArena(capacity: min(blockSize, users.count) * (n + 64))
-                        var selector = TopKSelector(k: k)
+                        let arena = ScratchArena(capacity: min(blockSize, users.count) * (tileSize + width) + 1024)
+                        var heaps = TopKHeaps(k: k, rows: min(blockSize, users.count))
+                        var cursors = [Int](repeating: 0, count: heaps.rows)
                         for b in stride(from: w, to: blocks, by: workers) {
                             let first = b * blockSize, count = min(blockSize, users.count - first)
-                            let block = arena.take(count * n)
-                            scorer.rankingScores(users: ub + first, count: count, into: block, arena: arena)
+                            heaps.reset(rows: count)
+                            let rows = arena.take(count * width)
                             for r in 0..<count {
-                                let row = block + r * n
-                                let u = Int(ub[first + r])
-                                if let seen, u < seen.userCount {
-                                    for j in seen.offsets[u]..<seen.offsets[u + 1] { row[Int(seen.items[j])] = -.infinity }
+                                scorer.copyUserRow(ub[first + r], into: rows + r * width)
+                                if let seen {
+                                    let u = Int(ub[first + r])
+                                    cursors[r] = u < seen.userCount ? seen.offsets[u] : 0
                                 }
-                                for i in options.excludedItems { row[Int(i)] = -.infinity }
-                                let winners: [(item: Int32, score: Float)]
+                            }
+                            let tile = arena.take(count * tileSize)
+                            var excludedCursor = 0, allowedCursor = 0
+                            for tileStart in stride(from: 0, to: n, by: tileSize) {
+                                let tileEnd = min(n, tileStart + tileSize), m = tileEnd - tileStart
+                                scorer.rankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
+                                                     into: tile, arena: arena)
+                                // Items excluded for everyone, within this tile.
+                                let excludedStart = excludedCursor
+                                while excludedCursor < excluded.count && Int(excluded[excludedCursor]) < tileEnd { excludedCursor += 1 }
+                                let allowedStart = allowedCursor
                                 if let allowed {
-                                    winners = allowed.withUnsafeBufferPointer { selector.select(row, n: n, candidates: $0) }
-                                } else {
-                                    winners = selector.select(row, n: n)
+                                    while allowedCursor < allowed.count && Int(allowed[allowedCursor]) < tileEnd { allowedCursor += 1 }
                                 }
+                                for r in 0..<count {
+                                    let row = tile + r * m
+                                    if let seen {
+                                        let u = Int(ub[first + r])
+                                        if u < seen.userCount {
+                                            var c = cursors[r]
+                                            let end = seen.offsets[u + 1]
+                                            while c < end && Int(seen.items[c]) < tileEnd {
+                                                row[Int(seen.items[c]) - tileStart] = -.infinity
+                                                c += 1
+                                            }
+                                            cursors[r] = c
+                                        }
+                                    }
+                                    for j in excludedStart..<excludedCursor { row[Int(excluded[j]) - tileStart] = -.infinity }
+                                    if let allowed {
+                                        heaps.offer(row: r, values: row, candidates: allowed[allowedStart..<allowedCursor],
+                                                    firstItem: tileStart)
+                                    } else {
+                                        heaps.offer(row: r, values: row, n: m, firstItem: tileStart)
+                                    }
+                                }
+                            }
+                            for r in 0..<count {
                                 let out = (first + r) * k
-                                for (j, win) in winners.enumerated() { io[out + j] = win.item; so[out + j] = win.score }
+                                for (j, win) in heaps.winners(row: r).enumerated() {
+                                    io[out + j] = win.item; so[out + j] = win.score
+                                }
                             }
                             arena.reset()
                         }

@@ -1,79 +1,134 @@
-/// Selects the K largest scores of a row, skipping excluded entries.
+/// K-element min-heaps that keep the K largest scores of a row, fed tile by tile.
 ///
-/// Ties break by the lower item index, so results are deterministic. Scores that are NaN or
-/// `-infinity` are never selected (`-infinity` marks excluded items).
-struct TopKSelector {
+/// Ties break by the lower item index: items arrive in ascending index order, so an equal
+/// score never displaces an earlier item. NaN and −∞ (the mark of an excluded item) are never
+/// selected.
+struct TopKHeaps {
     let k: Int
-    private var scores: [Float]
-    private var items: [Int32]
-    private(set) var count = 0
+    let rows: Int
+    private(set) var scores: [Float]
+    private(set) var items: [Int32]
+    private(set) var counts: [Int]
+    /// The smallest kept score per row once the heap is full, else −∞.
+    private(set) var thresholds: [Float]
 
-    init(k: Int) {
-        self.k = k
-        scores = [Float](repeating: 0, count: k)
-        items = [Int32](repeating: 0, count: k)
+    init(k: Int, rows: Int) {
+        self.k = k; self.rows = rows
+        scores = [Float](repeating: 0, count: k * rows)
+        items = [Int32](repeating: 0, count: k * rows)
+        counts = [Int](repeating: 0, count: rows)
+        thresholds = [Float](repeating: -.infinity, count: rows)
     }
 
-    /// Scans `row[0..<n]` (or only `candidates` when given) and returns the winners, best first.
-    mutating func select(
-        _ row: UnsafePointer<Float>, n: Int, candidates: UnsafeBufferPointer<Int32>? = nil
-    ) -> [(item: Int32, score: Float)] {
-        count = 0
+    /// Empties the first `rows` heaps.
+    mutating func reset(rows: Int) {
+        for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
+    }
+
+    /// Offers `values[0..<n]` for items `firstItem..<firstItem+n` to heap `row`.
+    mutating func offer(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int) {
+        var threshold = thresholds[row]
+        var count = counts[row]
+        let k = self.k
         scores.withUnsafeMutableBufferPointer { s in
             items.withUnsafeMutableBufferPointer { it in
-                let sp = s, ip = it
-                var threshold = -Float.infinity
-                @inline(__always) func offer(_ i: Int, _ v: Float) {
-                    // Items arrive in ascending index order, so an equal score never displaces.
-                    if count < k {
-                        // Insert into the min-heap.
-                        var c = count
-                        sp[c] = v; ip[c] = Int32(i); count += 1
-                        while c > 0 {
-                            let parent = (c - 1) / 2
-                            if Self.less(sp[c], ip[c], sp[parent], ip[parent]) {
-                                sp.swapAt(c, parent); ip.swapAt(c, parent); c = parent
-                            } else { break }
+                let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
+                var i = 0
+                // Most scores lose: test eight at a time against the threshold.
+                while i &+ 8 <= n {
+                    let v = values + i
+                    let m = Swift.max(Swift.max(Swift.max(v[0], v[1]), Swift.max(v[2], v[3])),
+                                      Swift.max(Swift.max(v[4], v[5]), Swift.max(v[6], v[7])))
+                    if m > threshold {
+                        for j in i..<(i &+ 8) where values[j] > threshold {
+                            threshold = Self.push(sp, ip, &count, k, values[j], Int32(firstItem &+ j))
                         }
-                        if count == k { threshold = sp[0] }
-                    } else {
-                        sp[0] = v; ip[0] = Int32(i)
-                        var c = 0
-                        while true {
-                            let l = 2 * c + 1, r = l + 1
-                            var m = c
-                            if l < k && Self.less(sp[l], ip[l], sp[m], ip[m]) { m = l }
-                            if r < k && Self.less(sp[r], ip[r], sp[m], ip[m]) { m = r }
-                            if m == c { break }
-                            sp.swapAt(c, m); ip.swapAt(c, m); c = m
-                        }
-                        threshold = sp[0]
                     }
+                    i &+= 8
                 }
-                if let candidates {
-                    for i in candidates {
-                        let v = row[Int(i)]
-                        if v > threshold || (count < k && v > -Float.infinity) { offer(Int(i), v) }
+                while i < n {
+                    if values[i] > threshold {
+                        threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
                     }
-                } else {
-                    var i = 0
-                    while i < n {
-                        let v = row[i]
-                        if v > threshold || (count < k && v > -Float.infinity) { offer(i, v) }
-                        i += 1
-                    }
+                    i &+= 1
                 }
             }
         }
-        var result = (0..<count).map { (item: items[$0], score: scores[$0]) }
+        thresholds[row] = threshold
+        counts[row] = count
+    }
+
+    /// Offers only the listed items (ascending) from a tile starting at `firstItem`.
+    mutating func offer(row: Int, values: UnsafePointer<Float>, candidates: ArraySlice<Int32>, firstItem: Int) {
+        var threshold = thresholds[row]
+        var count = counts[row]
+        let k = self.k
+        scores.withUnsafeMutableBufferPointer { s in
+            items.withUnsafeMutableBufferPointer { it in
+                let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
+                for item in candidates {
+                    let v = values[Int(item) - firstItem]
+                    if v > threshold { threshold = Self.push(sp, ip, &count, k, v, item) }
+                }
+            }
+        }
+        thresholds[row] = threshold
+        counts[row] = count
+    }
+
+    /// Row `row`'s winners, best first.
+    func winners(row: Int) -> [(item: Int32, score: Float)] {
+        var result = (0..<counts[row]).map { (item: items[row * k + $0], score: scores[row * k + $0]) }
         result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
         return result
     }
 
-    /// Heap order: smaller score first; among equal scores the larger index is "smaller"
-    /// (it is the first to be displaced).
+    /// Inserts into a min-heap of capacity k; returns the new threshold (−∞ until full).
+    @inline(__always)
+    static func push(
+        _ sp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int32>, _ count: inout Int, _ k: Int,
+        _ v: Float, _ item: Int32
+    ) -> Float {
+        if count < k {
+            var c = count
+            sp[c] = v; ip[c] = item; count += 1
+            while c > 0 {
+                let parent = (c - 1) / 2
+                guard less(sp[c], ip[c], sp[parent], ip[parent]) else { break }
+                swap(sp, ip, c, parent); c = parent
+            }
+            return count == k ? sp[0] : -.infinity
+        }
+        sp[0] = v; ip[0] = item
+        var c = 0
+        while true {
+            let l = 2 * c + 1, r = l + 1
+            var m = c
+            if l < k && less(sp[l], ip[l], sp[m], ip[m]) { m = l }
+            if r < k && less(sp[r], ip[r], sp[m], ip[m]) { m = r }
+            if m == c { break }
+            swap(sp, ip, c, m); c = m
+        }
+        return sp[0]
+    }
+
+    @inline(__always)
+    static func swap(_ sp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int32>, _ a: Int, _ b: Int) {
+        let s = sp[a]; sp[a] = sp[b]; sp[b] = s
+        let i = ip[a]; ip[a] = ip[b]; ip[b] = i
+    }
+
+    /// Heap order: smaller score first; among equal scores the larger index goes first (it is
+    /// the one to displace).
     @inline(__always)
     static func less(_ a: Float, _ ai: Int32, _ b: Float, _ bi: Int32) -> Bool {
         a < b || (a == b && ai > bi)
     }
+}
+
+/// Top-K of one full row (similar items, fold-in).
+func topK(of row: UnsafePointer<Float>, n: Int, k: Int) -> [(item: Int32, score: Float)] {
+    var heaps = TopKHeaps(k: max(1, min(k, n)), rows: 1)
+    heaps.offer(row: 0, values: row, n: n, firstItem: 0)
+    return heaps.winners(row: 0)
 }

@@ -70,8 +70,15 @@ final class OptimizerState: @unchecked Sendable {
                 let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
                 let m = first[index], v = second[index]
                 if tensor.isSparse {
+                    let ahead = 12
                     for k in 0..<gradient.touchedCount {
                         let row = Int(gradient.touchedRows[k])
+                        if k + ahead < gradient.touchedCount {
+                            let later = Int(gradient.touchedRows[k + ahead]) * n
+                            DotProductKernels.prefetchRow(tensor.storage + later, n)
+                            DotProductKernels.prefetchRow(m + later, n)
+                            DotProductKernels.prefetchRow(v + later, n)
+                        }
                         Self.adamUpdate(
                             tensor.storage + row * n, gradient.values + k * n, m + row * n, v + row * n,
                             count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
@@ -127,7 +134,7 @@ extension OptimizerState {
             let n = tensor.rowLength
             let indices = axis == .users ? batch.users : batch.items
             let hasMoments = !first.isEmpty
-            for k in 0..<batch.count {
+            for k in 0..<min(batch.count, 6) {
                 let offset = Int(indices[k]) * n
                 var byte = 0
                 while byte < n * 4 {

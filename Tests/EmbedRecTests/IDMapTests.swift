@@ -1,0 +1,71 @@
+import Testing
+@testable import EmbedRec
+
+@Suite("IDMap")
+struct IDMapTests {
+    @Test("sparse raw IDs map to dense indices in ascending raw order")
+    func sparse() {
+        let map = IDMap(rawIDs: [193_609, 1, 50, 1, 193_609, 7])
+        #expect(map.count == 4)
+        #expect(map.rawIDs == [1, 7, 50, 193_609])
+        #expect(map.index(of: 1) == 0)
+        #expect(map.index(of: 7) == 1)
+        #expect(map.index(of: 50) == 2)
+        #expect(map.index(of: 193_609) == 3)
+        #expect(map.index(of: 2) == nil)
+        #expect(map.index(of: -1) == nil)
+        #expect(map.index(of: .max) == nil)
+        for raw in map.rawIDs { #expect(map.rawID(at: map.index(of: raw)!) == raw) }
+        for dense in 0..<Int32(map.count) { #expect(map.index(of: map.rawID(at: dense)) == dense) }
+    }
+
+    @Test("a map depends only on the set of IDs")
+    func orderIndependent() {
+        #expect(IDMap(rawIDs: [3, 1, 2]) == IDMap(rawIDs: [2, 2, 1, 3]))
+        #expect(IDMap(rawIDs: [3, 1, 2]) != IDMap(rawIDs: [1, 2]))
+        #expect(IDMap(rawIDs: [Int64]()).count == 0)
+    }
+
+    /// Maps raw IDs through `RawRatings.densify` and checks the contract.
+    func densifyChecked(_ raw: [Int64]) -> (IDMap, [Int32]) {
+        let (map, dense) = RawRatings.densify(raw)
+        #expect(dense.count == raw.count)
+        #expect(map.count == Set(raw).count)
+        #expect(map.rawIDs == Array(Set(raw)).sorted())
+        for k in raw.indices {
+            #expect(map.rawID(at: dense[k]) == raw[k])
+            #expect(map.index(of: raw[k]) == dense[k])
+        }
+        return (map, dense)
+    }
+
+    @Test("the direct-table and dictionary paths of densify agree")
+    func densifyPaths() {
+        var rng = SeededGenerator(seed: 11)
+        // Small non-negative IDs take the direct-address table.
+        let small = (0..<5000).map { _ in Int64(rng.nextInt(below: 3000)) }
+        let (smallMap, smallDense) = densifyChecked(small)
+        // The same order of IDs shifted negative, or huge, takes the dictionary.
+        for shift: Int64 in [-1_000_000, 1 << 40, Int64.max - 5000, Int64.min + 10] {
+            let shifted = small.map { $0 &+ shift }
+            let (map, dense) = densifyChecked(shifted)
+            #expect(dense == smallDense)
+            #expect(map.rawIDs == smallMap.rawIDs.map { $0 &+ shift })
+        }
+        // Sparse but non-negative IDs (MovieLens movieIds up to 193,609).
+        let sparse = (0..<300).map { _ in Int64(rng.nextInt(below: 193_610)) }
+        _ = densifyChecked(sparse)
+        #expect(RawRatings.densify([]).0.count == 0)
+    }
+
+    @Test("the loader maps sparse and negative IDs with count = distinct IDs")
+    func throughLoader() throws {
+        let data = try RatingsLoader.load(
+            text: "user,item,rating\n-5,193609,1\n10,1,2\n-5,1,3\n999999999999999999,42,4\n", format: .goodbooks)
+        #expect(data.userIDs.rawIDs == [-5, 10, 999_999_999_999_999_999])
+        #expect(data.itemIDs.rawIDs == [1, 42, 193_609])
+        #expect(data.userCount == 3 && data.itemCount == 3)
+        #expect(data.users == [0, 1, 0, 2])
+        #expect(data.items == [2, 0, 0, 1])
+    }
+}

@@ -1,0 +1,767 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+// MARK: - The model registry
+//
+// Every `Model` conformer runs every check in `ModelConformanceTests` by appearing in
+// `ModelRegistry.all`: add one `ModelCase` line for a new model (or a new configuration of an
+// existing one) and it gets the gradient check, the planted-structure check, determinism,
+// early stopping, divergence handling and the index/configuration checks.
+
+/// Knobs the conformance checks turn when they build a model.
+struct ModelOptions: Sendable {
+    /// Seed of the model's initialisation.
+    var seed: UInt64 = 42
+    /// Overrides every embedding dimension (0 to check the error, larger to overfit); nil keeps
+    /// the case's own.
+    var dimension: Int? = nil
+    /// Start of a global offset, for models that have one (the training mean in real use).
+    var meanRating: Float = 3.85
+}
+
+/// How the planted-structure check trains a case (Adam, mean loss, deterministic).
+struct LearningRecipe: Sendable {
+    var epochs: Int
+    var learningRate: Float
+    var embeddingL2: Float = 0
+    var weightL2: Float = 0
+    var batchSize: Int = 64
+}
+
+/// One model configuration under test.
+struct ModelCase: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    let name: String
+    /// The output activation the configuration uses (the registry must cover all of them).
+    let output: OutputActivation
+    /// Settings for the planted-structure check.
+    let recipe: LearningRecipe
+    /// Whether the recipe learns the planted *interactions*, beating the bias-only baseline
+    /// clearly on `PlantedData.split()`. When false, the case must still beat the global mean
+    /// and match bias-only; the stricter comparison then runs as a known issue, which fails
+    /// loudly once the model starts passing it (flip the flag then).
+    let learnsInteractions: Bool
+    /// Builds the model for `users` × `items`.
+    let build: @Sendable (_ users: Int, _ items: Int, _ options: ModelOptions) throws -> any Model
+
+    func make(users: Int, items: Int, _ options: ModelOptions = ModelOptions()) throws -> any Model {
+        try build(users, items, options)
+    }
+
+    var testDescription: String { name }
+    var description: String { name }
+}
+
+enum ModelRegistry {
+    static let all: [ModelCase] = [
+        ModelCase(name: "MF d=5", output: .linear,
+                  recipe: LearningRecipe(epochs: 15, learningRate: 0.005, embeddingL2: 1e-4),
+                  learnsInteractions: false) { u, i, o in
+            try MatrixFactorization(users: u, items: i, configuration: .init(dimension: o.dimension ?? 5, seed: o.seed))
+        },
+        ModelCase(name: "BiasedMF d=8 linear+offset", output: .linear,
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01, embeddingL2: 1e-3),
+                  learnsInteractions: true) { u, i, o in
+            try BiasedMF(users: u, items: i, configuration: .init(
+                dimension: o.dimension ?? 8, globalOffset: o.meanRating, output: .linear, seed: o.seed))
+        },
+        ModelCase(name: "BiasedMF d=8 sigmoid 1...5", output: .sigmoidScaled(min: 1, max: 5),
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01, embeddingL2: 1e-3),
+                  learnsInteractions: true) { u, i, o in
+            try BiasedMF(users: u, items: i, configuration: .init(
+                dimension: o.dimension ?? 8, output: .sigmoidScaled(min: 1, max: 5), seed: o.seed))
+        },
+        ModelCase(name: "ConcatMLP 15+15→128→1 relu", output: .relu,
+                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
+                  learnsInteractions: false) { u, i, o in
+            try ConcatMLP(users: u, items: i, configuration: .init(
+                userDimension: o.dimension ?? 15, itemDimension: o.dimension ?? 15, hiddenUnits: [128],
+                output: .relu, seed: o.seed))
+        },
+        ModelCase(name: "ConcatMLP 10+10→16→8→1 linear", output: .linear,
+                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
+                  learnsInteractions: false) { u, i, o in
+            try ConcatMLP(users: u, items: i, configuration: .init(
+                userDimension: o.dimension ?? 10, itemDimension: o.dimension ?? 10, hiddenUnits: [16, 8],
+                output: .linear, seed: o.seed))
+        },
+        ModelCase(name: "ConcatMLP 6+4→8→1 sigmoid+dropout", output: .sigmoidScaled(min: 1, max: 5),
+                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
+                  learnsInteractions: false) { u, i, o in
+            try ConcatMLP(users: u, items: i, configuration: .init(
+                userDimension: o.dimension ?? 6, itemDimension: o.dimension ?? 4, hiddenUnits: [8],
+                inputDropout: 0.05, hiddenDropout: [0.2], output: .sigmoidScaled(min: 1, max: 5),
+                kernelInitializer: .heNormal, seed: o.seed))
+        },
+    ]
+}
+
+// MARK: - Shared helpers
+
+enum ModelTestKit {
+    /// The error `body` throws, or nil.
+    static func thrownError(_ body: () throws -> Void) -> (any Error)? {
+        do { try body(); return nil } catch { return error }
+    }
+
+    /// Expects `body` to throw `ModelError.invalidConfiguration` whose message mentions `keyword`.
+    static func expectInvalidConfiguration(
+        mentioning keyword: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+    ) {
+        let error = thrownError(body)
+        guard case .invalidConfiguration(let message)? = error as? ModelError else {
+            Issue.record("expected ModelError.invalidConfiguration mentioning \"\(keyword)\", got \(String(describing: error))",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        #expect(message.lowercased().contains(keyword.lowercased()),
+                "message \"\(message)\" should mention \"\(keyword)\"", sourceLocation: sourceLocation)
+    }
+
+    /// Expects `body` to throw `ModelError.invalidData` whose message mentions `keyword`.
+    static func expectInvalidData(
+        mentioning keyword: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+    ) {
+        let error = thrownError(body)
+        guard case .invalidData(let message)? = error as? ModelError else {
+            Issue.record("expected ModelError.invalidData mentioning \"\(keyword)\", got \(String(describing: error))",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        #expect(message.lowercased().contains(keyword.lowercased()),
+                "message \"\(message)\" should mention \"\(keyword)\"", sourceLocation: sourceLocation)
+    }
+
+    /// A dataset over dense users `0..<userCount` and items `0..<itemCount`.
+    static func dataset(users: [Int32], items: [Int32], ratings: [Float], userCount: Int, itemCount: Int) throws -> RatingsDataset {
+        try RatingsDataset(
+            users: users, items: items, ratings: ratings,
+            userIDs: IDMap(rawIDs: (1...Int64(userCount)).map { $0 }),
+            itemIDs: IDMap(rawIDs: (1...Int64(itemCount)).map { $0 }))
+    }
+
+    /// Runs one training step on the batch with a fresh gradient set; returns the step's sum of
+    /// squared errors and the context holding the gradients.
+    static func trainStep(
+        _ model: any Model, users: [Int32], items: [Int32], ratings: [Float],
+        errorScale: Float = 1, dropout: Bool = false, rngSeed: UInt64 = 1
+    ) -> (sse: Double, context: TrainingContext) {
+        let context = TrainingContext(
+            gradients: GradientSet(model: model, maxBatch: 64), arena: ScratchArena(), rng: SeededGenerator(seed: rngSeed))
+        context.errorScale = errorScale
+        context.dropoutEnabled = dropout
+        let sse = users.withUnsafeBufferPointer { u in
+            items.withUnsafeBufferPointer { i in
+                ratings.withUnsafeBufferPointer { r in
+                    model.trainStep(
+                        TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, ratings: r.baseAddress!, count: ratings.count),
+                        context)
+                }
+            }
+        }
+        return (sse, context)
+    }
+
+    /// Σ (prediction − rating)² through the public prediction path, in Double.
+    static func sumOfSquaredErrors(_ model: any Model, users: [Int32], items: [Int32], ratings: [Float]) throws -> Double {
+        let predictions = try model.predict(users: users, items: items)
+        var sum = 0.0
+        for k in 0..<ratings.count {
+            let e = Double(predictions[k]) - Double(ratings[k])
+            sum += e * e
+        }
+        return sum
+    }
+
+    /// Overwrites every parameter with uniform values in ±`limit`.
+    static func randomize(_ model: any Model, limit: Float, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for t in model.parameters {
+            for k in 0..<t.count { t[k] = (rng.nextUnitFloat() * 2 - 1) * limit }
+        }
+    }
+
+    /// Every parameter value, in parameter order.
+    static func snapshot(_ model: any Model) -> [[Float]] { model.parameters.map { $0.toArray() } }
+
+    static func allFinite(_ model: any Model) -> Bool {
+        model.parameters.allSatisfy { $0.toArray().allSatisfy(\.isFinite) }
+    }
+
+    /// Mean of the training ratings.
+    static func mean(_ data: RatingsDataset) -> Double {
+        data.ratings.reduce(0.0) { $0 + Double($1) } / Double(data.count)
+    }
+
+    /// RMSE on `test` of predicting the training mean everywhere.
+    static func globalMeanRMSE(train: RatingsDataset, test: RatingsDataset) -> Double {
+        let mu = mean(train)
+        let se = test.ratings.reduce(0.0) { $0 + (Double($1) - mu) * (Double($1) - mu) }
+        return (se / Double(test.count)).squareRoot()
+    }
+
+    /// RMSE on `test` of the damped bias-only baseline μ + b_u + b_i:
+    /// b_i = Σ(r − μ) / (n_i + λ_i), then b_u = Σ(r − μ − b_i) / (n_u + λ_u).
+    static func biasOnlyRMSE(
+        train: RatingsDataset, test: RatingsDataset, itemDamping: Double = 10, userDamping: Double = 15
+    ) -> Double {
+        let mu = mean(train)
+        var itemSum = [Double](repeating: 0, count: train.itemCount), itemN = [Double](repeating: 0, count: train.itemCount)
+        for k in 0..<train.count {
+            itemSum[Int(train.items[k])] += Double(train.ratings[k]) - mu
+            itemN[Int(train.items[k])] += 1
+        }
+        let bi = (0..<train.itemCount).map { itemSum[$0] / (itemN[$0] + itemDamping) }
+        var userSum = [Double](repeating: 0, count: train.userCount), userN = [Double](repeating: 0, count: train.userCount)
+        for k in 0..<train.count {
+            userSum[Int(train.users[k])] += Double(train.ratings[k]) - mu - bi[Int(train.items[k])]
+            userN[Int(train.users[k])] += 1
+        }
+        let bu = (0..<train.userCount).map { userSum[$0] / (userN[$0] + userDamping) }
+        var se = 0.0
+        for k in 0..<test.count {
+            let e = mu + bu[Int(test.users[k])] + bi[Int(test.items[k])] - Double(test.ratings[k])
+            se += e * e
+        }
+        return (se / Double(test.count)).squareRoot()
+    }
+}
+
+/// Synthetic datasets shared by the checks (generated once per test process; a generation
+/// error is rethrown by every test that uses the set instead of crashing the run).
+enum PlantedData {
+    private static let splitResult = Result {
+        try SyntheticRatings.generate(.init(users: 300, items: 200, ratings: 15_000)).randomSplit(testFraction: 0.2, seed: 7)
+    }
+    private static let smallResult = Result {
+        try SyntheticRatings.generate(.init(users: 80, items: 50, ratings: 1_500, seed: 3))
+    }
+    private static let tinyResult = Result {
+        try SyntheticRatings.generate(.init(users: 50, items: 40, ratings: 700, seed: 11)).randomSplit(testFraction: 0.3, seed: 5)
+    }
+
+    /// 300 users × 200 items, 15,000 ratings from a planted biased rank-8 model; 80/20 split.
+    static func split() throws -> TrainTestSplit { try splitResult.get() }
+    /// A small set for determinism and trainer checks: 80 users × 50 items, 1,500 ratings.
+    static func small() throws -> RatingsDataset { try smallResult.get() }
+    /// A tiny set a large model overfits: 50 users × 40 items, 700 ratings; 70/30 split.
+    static func tiny() throws -> TrainTestSplit { try tinyResult.get() }
+}
+
+// MARK: - Gradient checking
+
+/// The outcome of comparing a model's analytic gradients with central finite differences.
+struct GradientCheckReport {
+    struct Mismatch: CustomStringConvertible {
+        let parameter: String
+        let index: Int
+        let analytic: Double
+        let numeric: Double
+        var description: String { "\(parameter)[\(index)]: analytic \(analytic), finite difference \(numeric)" }
+    }
+    /// Entries whose gradient disagrees with finite differences at every step size tried.
+    var mismatches: [Mismatch] = []
+    /// Entries that matched only at a smaller step or one-sidedly (a ReLU kink near θ).
+    var rescuedByRefinement = 0
+    /// Entries checked, per parameter.
+    var checked: [String: Int] = [:]
+    /// Largest |analytic gradient| per parameter (to show the check is not vacuous).
+    var largest: [String: Double] = [:]
+    /// Problems with the gradient bookkeeping itself (touched rows, tensor identity, loss).
+    var structural: [String] = []
+}
+
+enum GradientChecker {
+    /// The batch: 7 users × 6 items; user 6 and item 5 are not in it, users and items repeat.
+    static let users: [Int32] = [0, 1, 2, 3, 4, 5, 0, 2, 1, 3]
+    static let items: [Int32] = [0, 1, 2, 3, 4, 0, 1, 3, 2, 2]
+    static let ratings: [Float] = [1, 5, 3, 4, 2, 5, 4, 1, 3, 2]
+    static let userCount = 7, itemCount = 6
+    /// Seed of the uniform ±0.5 weights the check runs at: chosen so that every registered
+    /// model has an active ReLU output and few pre-activations within a step of a kink.
+    static let weightSeed: UInt64 = 21
+
+    static func close(_ a: Double, _ b: Double, tolerance: Double = 1e-2) -> Bool {
+        abs(a - b) <= tolerance * max(1, abs(a), abs(b))
+    }
+
+    /// Compares every entry of every parameter's gradient of `Σ e²/2` with
+    /// `(S(θ+h) − S(θ−h)) / 2h / 2`, S computed through `predict`.
+    static func check(_ model: any Model, step h: Float = 1e-2) throws -> GradientCheckReport {
+        var report = GradientCheckReport()
+        let (sse, context) = ModelTestKit.trainStep(model, users: users, items: items, ratings: ratings)
+        func loss() throws -> Double {
+            try ModelTestKit.sumOfSquaredErrors(model, users: users, items: items, ratings: ratings)
+        }
+        let base = try loss()
+        if !(abs(sse - base) <= 1e-4 * max(1, base)) {
+            report.structural.append("trainStep returned SSE \(sse) but predict gives \(base)")
+        }
+        if context.gradients.parameters.count != model.parameters.count {
+            report.structural.append("gradient set has \(context.gradients.parameters.count) entries for \(model.parameters.count) parameters")
+            return report
+        }
+        func centralDifference(_ t: Tensor, _ k: Int, _ h: Float) throws -> Double {
+            let original = t[k]
+            t[k] = original + h
+            let plusValue = t[k]
+            let plus = try loss()
+            t[k] = original - h
+            let minusValue = t[k]
+            let minus = try loss()
+            t[k] = original
+            return (plus - minus) / Double(plusValue - minusValue) / 2
+        }
+        func oneSidedDifferences(_ t: Tensor, _ k: Int, _ h: Float) throws -> (left: Double, right: Double) {
+            let original = t[k]
+            t[k] = original + h
+            let plusValue = t[k]
+            let plus = try loss()
+            t[k] = original - h
+            let minusValue = t[k]
+            let minus = try loss()
+            t[k] = original
+            return ((base - minus) / Double(original - minusValue) / 2, (plus - base) / Double(plusValue - original) / 2)
+        }
+        for (index, tensor) in model.parameters.enumerated() {
+            let g = context.gradients[index]
+            if g.tensor !== tensor { report.structural.append("gradient \(index) is not for \(tensor.name)") }
+            var analytic = [Double](repeating: 0, count: tensor.count)
+            var inBatch = [Bool](repeating: true, count: tensor.count)
+            if tensor.isSparse {
+                guard let axis = tensor.rowIndex else {
+                    report.structural.append("\(tensor.name) is a table without a row index")
+                    continue
+                }
+                let expectedRows = axis == .users ? userCount : itemCount
+                if tensor.rows != expectedRows {
+                    report.structural.append("\(tensor.name) has \(tensor.rows) rows, expected \(expectedRows)")
+                }
+                let batchRows = Set(axis == .users ? users : items)
+                let touched = Set((0..<g.touchedCount).map { g.touchedRows[$0] })
+                if touched != batchRows || g.touchedCount != batchRows.count {
+                    report.structural.append("\(tensor.name) touched rows \(touched.sorted()) (\(g.touchedCount) slots), batch has \(batchRows.sorted())")
+                }
+                let n = tensor.rowLength
+                for r in 0..<tensor.rows {
+                    if batchRows.contains(Int32(r)) {
+                        let slot = g.row(Int32(r))
+                        for c in 0..<n { analytic[r * n + c] = Double(slot[c]) }
+                    } else {
+                        for c in 0..<n { inBatch[r * n + c] = false }
+                    }
+                }
+            } else {
+                if tensor.rowIndex != nil { report.structural.append("dense \(tensor.name) has a row index") }
+                for k in 0..<tensor.count { analytic[k] = Double(g.dense[k]) }
+            }
+            report.checked[tensor.name] = tensor.count
+            report.largest[tensor.name] = analytic.map(abs).max() ?? 0
+            for k in 0..<tensor.count {
+                let numeric = try centralDifference(tensor, k, h)
+                if !inBatch[k] {
+                    // Rows outside the batch must not influence the batch's predictions at all.
+                    if numeric != 0 {
+                        report.mismatches.append(.init(parameter: tensor.name, index: k, analytic: 0, numeric: numeric))
+                    }
+                    continue
+                }
+                if close(analytic[k], numeric) { continue }
+                // Smooth functions give the same difference at smaller steps; a ReLU kink inside
+                // the step does not. Only a real gradient error fails at every step.
+                var rescued = false
+                for smaller in [h / 4, h / 16] {
+                    if close(analytic[k], try centralDifference(tensor, k, smaller)) { rescued = true; break }
+                }
+                // A kink closer than h/16: the one-sided derivatives differ, and the analytic
+                // value must be one of them (the side θ lies on).
+                for smaller in [h / 16, h / 64] where !rescued {
+                    let (left, right) = try oneSidedDifferences(tensor, k, smaller)
+                    rescued = !close(left, right) && (close(analytic[k], left) || close(analytic[k], right))
+                }
+                if rescued { report.rescuedByRefinement += 1 } else {
+                    report.mismatches.append(.init(parameter: tensor.name, index: k, analytic: analytic[k], numeric: numeric))
+                }
+            }
+        }
+        return report
+    }
+}
+
+/// Wraps a model and scales its gradients by a factor: a deliberately wrong model, to show the
+/// gradient check fails when it should.
+final class ScaledGradientModel: Model, @unchecked Sendable {
+    let inner: any Model
+    let factor: Float
+    /// The parameter whose gradient is scaled; nil for all.
+    let only: Int?
+    init(_ inner: any Model, factor: Float, only: Int? = nil) { self.inner = inner; self.factor = factor; self.only = only }
+    var userCount: Int { inner.userCount }
+    var itemCount: Int { inner.itemCount }
+    var parameters: [Tensor] { inner.parameters }
+    var outputRange: ClosedRange<Float>? { inner.outputRange }
+    var summary: String { "Scaled(\(inner.summary))" }
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+        let sse = inner.trainStep(batch, context)
+        for (index, g) in context.gradients.parameters.enumerated() where only == nil || only == index {
+            let count = g.tensor.isSparse ? g.touchedCount * g.rowLength : g.tensor.count
+            for k in 0..<count { g.values[k] *= factor }
+        }
+        return sse
+    }
+    func predict(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+                 into output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
+        inner.predict(users: users, items: items, count: count, into: output, arena: arena)
+    }
+    func makeCatalogueScorer() -> any CatalogueScorer { inner.makeCatalogueScorer() }
+}
+
+// MARK: - The conformance suite
+
+@Suite("Model conformance")
+struct ModelConformanceTests {
+    // 1. Gradients.
+
+    @Test("analytic gradients match central finite differences", arguments: ModelRegistry.all)
+    func gradientsMatchFiniteDifferences(_ c: ModelCase) throws {
+        let model = try c.make(users: GradientChecker.userCount, items: GradientChecker.itemCount)
+        ModelTestKit.randomize(model, limit: 0.5, seed: GradientChecker.weightSeed)
+        let report = try GradientChecker.check(model)
+        #expect(report.structural.isEmpty, "\(report.structural)")
+        #expect(report.mismatches.isEmpty,
+                "\(report.mismatches.count) gradient entries disagree; first: \(report.mismatches.prefix(8).map(\.description))")
+        let total = report.checked.values.reduce(0, +)
+        print("[gradients] \(c.name): \(total) entries, \(report.rescuedByRefinement) near a kink, \(report.mismatches.count) mismatches")
+        #expect(Set(report.checked.keys) == Set(model.parameters.map(\.name)), "every parameter is checked")
+        #expect(report.rescuedByRefinement <= max(3, total / 10),
+                "\(report.rescuedByRefinement) of \(total) entries needed a smaller step")
+        // Not vacuous: every tensor receives some gradient from this batch.
+        for (name, largest) in report.largest {
+            #expect(largest > 1e-3, "\(name) got no gradient at all (largest |g| = \(largest))")
+        }
+    }
+
+    @Test("the gradient check catches wrong gradients", arguments: ModelRegistry.all)
+    func gradientCheckDetectsWrongGradients(_ c: ModelCase) throws {
+        let inner = try c.make(users: GradientChecker.userCount, items: GradientChecker.itemCount)
+        ModelTestKit.randomize(inner, limit: 0.5, seed: GradientChecker.weightSeed)
+        let allOff = try GradientChecker.check(ScaledGradientModel(inner, factor: 1.03))
+        #expect(allOff.mismatches.count > 0, "\(c.name): a 3% error in every gradient went unnoticed")
+        // An error in one parameter alone is caught, and blamed on that parameter.
+        let last = inner.parameters.count - 1
+        let oneOff = try GradientChecker.check(ScaledGradientModel(inner, factor: 1.1, only: last))
+        #expect(oneOff.mismatches.count > 0, "\(c.name): a 10% error in \(inner.parameters[last].name) went unnoticed")
+        #expect(oneOff.mismatches.allSatisfy { $0.parameter == inner.parameters[last].name })
+    }
+
+    @Test("the registry covers every output activation")
+    func registryCoversEveryOutputActivation() throws {
+        var kinds = Set<String>()
+        for c in ModelRegistry.all {
+            switch c.output {
+            case .linear: kinds.insert("linear")
+            case .relu: kinds.insert("relu")
+            case .sigmoidScaled: kinds.insert("sigmoidScaled")
+            }
+            let model = try c.make(users: 6, items: 6)
+            #expect(model.outputRange == c.output.range, "\(c.name): outputRange")
+            // The declared activation is the one the model applies.
+            ModelTestKit.randomize(model, limit: 1, seed: 3)
+            let users = (0..<36).map { Int32($0 / 6) }, items = (0..<36).map { Int32($0 % 6) }
+            let y = try model.predict(users: users, items: items)
+            switch c.output {
+            case .linear: #expect(y.contains { $0 < 0 } && y.contains { $0 > 0 }, "\(c.name): linear outputs take both signs")
+            case .relu: #expect(y.allSatisfy { $0 >= 0 } && y.contains(0) && y.contains { $0 > 0 }, "\(c.name): relu outputs")
+            case let .sigmoidScaled(lo, hi): #expect(y.allSatisfy { $0 > lo && $0 < hi }, "\(c.name): sigmoid outputs")
+            }
+        }
+        #expect(kinds == ["linear", "relu", "sigmoidScaled"])
+        #expect(Set(ModelRegistry.all.map(\.name)).count == ModelRegistry.all.count, "case names are unique")
+    }
+
+    @Test("parameters are well formed and predictions agree with the catalogue scorer", arguments: ModelRegistry.all)
+    func parametersAndScoring(_ c: ModelCase) throws {
+        let model = try c.make(users: 9, items: 11)
+        ModelTestKit.randomize(model, limit: 0.5, seed: 99)
+        #expect(model.userCount == 9 && model.itemCount == 11)
+        let names = model.parameters.map(\.name)
+        #expect(Set(names).count == names.count, "parameter names are unique: \(names)")
+        #expect(model.parameterCount == model.parameters.reduce(0) { $0 + $1.count })
+        #expect(!model.summary.isEmpty)
+        for t in model.parameters where t.isSparse {
+            #expect(t.rows == (t.rowIndex == .users ? 9 : 11), "\(t.name) rows")
+        }
+        // Every (user, item) pair, predicted in one call and scored through the scorer.
+        let users = (0..<9).flatMap { u in [Int32](repeating: Int32(u), count: 11) }
+        let items = (0..<9).flatMap { _ in (0..<11).map(Int32.init) }
+        let predictions = try model.predict(users: users, items: items)
+        if let range = model.outputRange {
+            #expect(predictions.allSatisfy { range.contains($0) }, "predictions inside \(range)")
+        }
+        // Prediction of a pair does not depend on the rest of the batch (up to sgemm blocking).
+        let single = try model.predict(users: [4], items: [7])
+        #expect(abs(single[0] - predictions[4 * 11 + 7]) <= 1e-5 * max(1, abs(single[0])))
+        let scorer = model.makeCatalogueScorer()
+        #expect(scorer.itemCount == 11)
+        let block = (0..<9).map(Int32.init)
+        var scores = [Float](repeating: .nan, count: 9 * 11)
+        block.withUnsafeBufferPointer { b in
+            scores.withUnsafeMutableBufferPointer { s in
+                scorer.rankingScores(users: b.baseAddress!, count: 9, into: s.baseAddress!, arena: ScratchArena())
+            }
+        }
+        for k in 0..<scores.count {
+            let rating = scorer.predictedRating(rankingScore: scores[k])
+            #expect(abs(rating - predictions[k]) <= 1e-4 * max(1, abs(predictions[k])),
+                    "pair \(k / 11),\(k % 11): scorer \(rating), predict \(predictions[k])")
+        }
+    }
+
+    // 2. Learning.
+
+    @Test("learns planted structure better than the global mean and bias-only baselines", arguments: ModelRegistry.all)
+    func learnsPlantedStructure(_ c: ModelCase) throws {
+        let split = try PlantedData.split()
+        let train = split.train, test = split.test
+        let model = try c.make(users: train.userCount, items: train.itemCount,
+                               ModelOptions(meanRating: Float(ModelTestKit.mean(train))))
+        let r = c.recipe
+        let config = TrainingConfiguration(
+            epochs: r.epochs, batchSize: r.batchSize, optimizer: .adam(learningRate: r.learningRate),
+            embeddingL2: r.embeddingL2, weightL2: r.weightL2, seed: 1, deterministic: true)
+        let history = try Trainer(configuration: config).fit(model, on: train, validation: test)
+        let rmse = try RatingMetrics(model: model, data: test).rmse
+        let globalMean = ModelTestKit.globalMeanRMSE(train: train, test: test)
+        let biasOnly = ModelTestKit.biasOnlyRMSE(train: train, test: test)
+        print("[learning] \(c.name): test RMSE \(rmse) (global mean \(globalMean), bias-only \(biasOnly)); per epoch \(history.epochs.map { $0.validation!.rmse })")
+        #expect(rmse < globalMean - 0.05, "\(c.name): RMSE \(rmse) vs global mean \(globalMean)")
+        if c.learnsInteractions {
+            #expect(rmse < biasOnly - 0.02, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
+        } else {
+            // It learns the biases about as well as the damped baseline...
+            #expect(rmse < biasOnly + 0.015, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
+            // ...but not the interactions, on this data and budget (see `learnsInteractions`).
+            withKnownIssue("\(c.name) does not beat bias-only on 300×200×15k planted ratings in \(c.recipe.epochs) epochs") {
+                #expect(rmse < biasOnly - 0.02, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
+            }
+        }
+
+        // 7. History of the same run.
+        #expect(history.epochs.count == r.epochs)
+        #expect(history.epochs.map(\.epoch) == Array(1...r.epochs))
+        #expect(!history.stoppedEarly)
+        #expect(history.bestEpoch == r.epochs)
+        for e in history.epochs {
+            #expect(e.examples == train.count)
+            #expect(e.ratingsPerSecond > 0 && e.ratingsPerSecond.isFinite)
+            #expect(e.seconds > 0)
+            #expect(e.trainingMSE.isFinite && e.trainingMSE > 0)
+            #expect(e.validation?.count == test.count)
+        }
+        #expect(history.best?.validation?.rmse == rmse, "the last epoch's validation RMSE is the model's")
+        let mse = history.epochs.map(\.trainingMSE)
+        #expect(mse[1] < mse[0] && mse[2] < mse[1], "\(c.name): training MSE should fall over the first epochs: \(mse)")
+    }
+
+    // 3. Determinism.
+
+    @Test("deterministic training is bit-reproducible and seeds matter", arguments: ModelRegistry.all)
+    func deterministicTraining(_ c: ModelCase) throws {
+        let data = try PlantedData.small()
+        func run(modelSeed: UInt64, trainingSeed: UInt64) throws -> [[Float]] {
+            let model = try c.make(users: data.userCount, items: data.itemCount, ModelOptions(seed: modelSeed))
+            try Trainer(configuration: .init(epochs: 2, batchSize: 32, optimizer: .adam(learningRate: 0.01),
+                                             seed: trainingSeed, deterministic: true))
+                .fit(model, on: data)
+            return ModelTestKit.snapshot(model)
+        }
+        let initial = ModelTestKit.snapshot(try c.make(users: data.userCount, items: data.itemCount, ModelOptions(seed: 7)))
+        let initialAgain = ModelTestKit.snapshot(try c.make(users: data.userCount, items: data.itemCount, ModelOptions(seed: 7)))
+        #expect(initial == initialAgain, "\(c.name): same seed, same initial weights")
+        let a = try run(modelSeed: 7, trainingSeed: 7)
+        let b = try run(modelSeed: 7, trainingSeed: 7)
+        #expect(a != initial, "training changed the weights")
+        for k in 0..<a.count {
+            #expect(a[k].map(\.bitPattern) == b[k].map(\.bitPattern), "\(c.name): parameter \(k) differs between identical runs")
+        }
+        let otherSeeds = try run(modelSeed: 8, trainingSeed: 8)
+        #expect(otherSeeds != a, "\(c.name): different seeds gave identical weights")
+        // Each parameter differs once both seeds change.
+        for k in 0..<a.count { #expect(otherSeeds[k] != a[k], "\(c.name): parameter \(k) unchanged by the seeds") }
+        let otherShuffle = try run(modelSeed: 7, trainingSeed: 8)
+        #expect(otherShuffle != a, "\(c.name): the training seed alone should change the result")
+    }
+
+    // 4. Configuration and index errors.
+
+    @Test("invalid sizes and out-of-range indices throw", arguments: ModelRegistry.all)
+    func invalidSizesAndIndices(_ c: ModelCase) throws {
+        ModelTestKit.expectInvalidConfiguration(mentioning: "dimension") {
+            _ = try c.make(users: 5, items: 5, ModelOptions(dimension: 0))
+        }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "dimension") {
+            _ = try c.make(users: 5, items: 5, ModelOptions(dimension: -3))
+        }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "user") { _ = try c.make(users: 0, items: 5) }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "item") { _ = try c.make(users: 5, items: 0) }
+
+        let model = try c.make(users: 7, items: 6)
+        #expect(throws: ModelError.indexOutOfRange(what: "user", index: 7, count: 7)) {
+            _ = try model.predict(users: [0, 7], items: [0, 0])
+        }
+        #expect(throws: ModelError.indexOutOfRange(what: "user", index: -1, count: 7)) {
+            _ = try model.predict(users: [-1], items: [0])
+        }
+        #expect(throws: ModelError.indexOutOfRange(what: "item", index: 6, count: 6)) {
+            _ = try model.predict(users: [0], items: [6])
+        }
+        #expect(throws: ModelError.self) { _ = try model.predict(users: [0, 1], items: [0]) }
+        let valid = try model.predict(users: [6], items: [5])
+        #expect(valid.count == 1 && valid[0].isFinite)
+
+        // Data whose ID space is larger than the model.
+        let trainer = try Trainer(configuration: .init(epochs: 1, deterministic: true))
+        let moreUsers = try ModelTestKit.dataset(users: [0, 7], items: [0, 1], ratings: [3, 4], userCount: 8, itemCount: 6)
+        ModelTestKit.expectInvalidData(mentioning: "users") { try trainer.fit(model, on: moreUsers) }
+        let moreItems = try ModelTestKit.dataset(users: [0, 1], items: [0, 6], ratings: [3, 4], userCount: 7, itemCount: 7)
+        ModelTestKit.expectInvalidData(mentioning: "items") { try trainer.fit(model, on: moreItems) }
+        let fits = try ModelTestKit.dataset(users: [0, 6], items: [0, 5], ratings: [3, 4], userCount: 7, itemCount: 6)
+        ModelTestKit.expectInvalidData(mentioning: "validation") { try trainer.fit(model, on: fits, validation: moreUsers) }
+        let empty = fits.subset(rows: [Int]())
+        ModelTestKit.expectInvalidData(mentioning: "empty") { try trainer.fit(model, on: empty) }
+        // The failed fits left the model untouched and usable.
+        let before = ModelTestKit.snapshot(model)
+        _ = ModelTestKit.thrownError { try trainer.fit(model, on: moreUsers) }
+        #expect(ModelTestKit.snapshot(model) == before)
+        try trainer.fit(model, on: fits)
+    }
+
+    // 5. Divergence.
+
+    @Test("a diverging run throws nonFiniteLoss and keeps finite weights", arguments: ModelRegistry.all)
+    func divergenceRestoresWeights(_ c: ModelCase) throws {
+        let base = try PlantedData.small()
+        func scaledRatings(_ factor: Float) throws -> RatingsDataset {
+            try ModelTestKit.dataset(users: base.users, items: base.items, ratings: base.ratings.map { $0 * factor },
+                                     userCount: base.userCount, itemCount: base.itemCount)
+        }
+        // (a) Ratings far outside the scale and a huge SGD step: unbounded outputs blow up after
+        // the weights have been corrupted; bounded (sigmoid) outputs saturate instead and may
+        // finish, but never with non-finite weights.
+        let model = try c.make(users: base.userCount, items: base.itemCount)
+        let initial = ModelTestKit.snapshot(model)
+        let trainer = try Trainer(configuration: .init(
+            epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 1e6), lossReduction: .sum, deterministic: true))
+        let error = ModelTestKit.thrownError { try trainer.fit(model, on: scaledRatings(1e6)) }
+        #expect(ModelTestKit.allFinite(model), "\(c.name): non-finite weights left behind")
+        if case let .nonFiniteLoss(epoch, lastGood)? = error as? ModelError {
+            #expect(lastGood == epoch - 1)
+            if lastGood == 0 { #expect(ModelTestKit.snapshot(model) == initial, "\(c.name): initial weights restored") }
+        } else if error != nil || model.outputRange == nil {
+            Issue.record("\(c.name): expected nonFiniteLoss, got \(String(describing: error))")
+        }
+        #expect(try model.predict(base).allSatisfy(\.isFinite))
+
+        // (b) Ratings whose squared error overflows Float: every model stops in the first batch.
+        let fresh = try c.make(users: base.userCount, items: base.itemCount)
+        let freshInitial = ModelTestKit.snapshot(fresh)
+        #expect(throws: ModelError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0)) {
+            try Trainer(configuration: .init(epochs: 2, optimizer: .adam(learningRate: 0.01), deterministic: true))
+                .fit(fresh, on: scaledRatings(1e20))
+        }
+        #expect(ModelTestKit.snapshot(fresh) == freshInitial, "\(c.name): initial weights restored")
+    }
+
+    // 6. Early stopping.
+
+    @Test("early stopping restores the best validation epoch", arguments: ModelRegistry.all)
+    func earlyStoppingRestoresBest(_ c: ModelCase) throws {
+        let split = try PlantedData.tiny()
+        let model = try c.make(users: split.train.userCount, items: split.train.itemCount,
+                               ModelOptions(dimension: 32, meanRating: Float(ModelTestKit.mean(split.train))))
+        let patience = 3, maxEpochs = 300
+        let history = try Trainer(configuration: .init(
+            epochs: maxEpochs, batchSize: 16, optimizer: .adam(learningRate: 0.02), earlyStoppingPatience: patience,
+            deterministic: true))
+            .fit(model, on: split.train, validation: split.test)
+        let curve = history.epochs.map { $0.validation!.rmse }
+        #expect(history.stoppedEarly, "\(c.name): no early stop in \(curve.count) epochs")
+        #expect(curve.count < maxEpochs)
+        let bestIndex = try #require(curve.indices.min { curve[$0] < curve[$1] })
+        #expect(history.bestEpoch == bestIndex + 1, "\(c.name): best epoch \(history.bestEpoch), curve \(curve)")
+        #expect(curve.count == history.bestEpoch + patience, "stops `patience` epochs after the best")
+        #expect(curve.last! > curve[bestIndex], "\(c.name): the model overfits after the best epoch")
+        let now = try RatingMetrics(model: model, data: split.test).rmse
+        #expect(now == curve[bestIndex], "\(c.name): validation RMSE now \(now), best epoch had \(curve[bestIndex])")
+        #expect(history.best?.validation?.rmse == now)
+    }
+}
+
+// TEMP-SWEEP-BEGIN
+@Suite("ZSweep")
+struct ZSweep {
+    static func kv(_ s: String) -> [String: String] {
+        var d = [String: String]()
+        for p in s.split(separator: ",") { let a = p.split(separator: "="); if a.count == 2 { d[String(a[0])] = String(a[1]) } }
+        return d
+    }
+    @Test func sweep() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let dataSpec = env["EXP_DATA"], let casesSpec = env["EXP_CASES"] else { return }
+        let d = Self.kv(dataSpec)
+        let seeds = (env["EXP_SEEDS"] ?? "42").split(separator: ",").map { UInt64($0)! }
+        for seed in seeds {
+            var cfg = SyntheticRatings.Configuration(users: Int(d["users"] ?? "300")!, items: Int(d["items"] ?? "150")!,
+                                                     ratings: Int(d["ratings"] ?? "20000")!, seed: seed)
+            if let v = d["rank"] { cfg.rank = Int(v)! }
+            if let v = d["mu"] { cfg.globalMean = Double(v)! }
+            if let v = d["ub"] { cfg.userBiasStd = Double(v)! }
+            if let v = d["ib"] { cfg.itemBiasStd = Double(v)! }
+            if let v = d["is"] { cfg.interactionStd = Double(v)! }
+            if let v = d["ns"] { cfg.noiseStd = Double(v)! }
+            if let v = d["pop"] { cfg.popularityExponent = Double(v)! }
+            let split = try SyntheticRatings.generate(cfg).randomSplit(testFraction: 0.2, seed: 7)
+            let train = split.train, test = split.test
+            let gm = ModelTestKit.globalMeanRMSE(train: train, test: test)
+            let bo = ModelTestKit.biasOnlyRMSE(train: train, test: test)
+            var itemN = [Int](repeating: 0, count: train.itemCount)
+            for k in 0..<train.count { itemN[Int(train.items[k])] += 1 }
+            print("[sweep] seed \(seed) data \(dataSpec): train \(train.count) users \(train.userCount) items \(train.itemCount) minItemN \(itemN.min()!) global \(gm) bias \(bo)")
+            for cs in casesSpec.split(separator: ";") {
+                let parts = cs.split(separator: "|").map(String.init)
+                let m = parts[0].split(separator: ":").map(String.init)
+                let r = parts[1].split(separator: ":").map(String.init)
+                let mean = Float(ModelTestKit.mean(train))
+                let u = train.userCount, i = train.itemCount
+                let model: any Model
+                let ms = UInt64(env["EXP_MSEED"] ?? "42")!
+                switch m[0] {
+                case "mf": model = try MatrixFactorization(users: u, items: i, configuration: .init(dimension: Int(m[1])!, seed: ms))
+                case "bmf":
+                    model = try BiasedMF(users: u, items: i, configuration: m[2] == "lin"
+                        ? .init(dimension: Int(m[1])!, globalOffset: mean, output: .linear, seed: ms)
+                        : .init(dimension: Int(m[1])!, output: .sigmoidScaled(min: 1, max: 5), seed: ms))
+                default:
+                    // mlp:ud:id:h1-h2:out:inDrop:hDrop:init
+                    let hidden = m[3].split(separator: "-").map { Int($0)! }
+                    let out: OutputActivation = m[4] == "relu" ? .relu : m[4] == "lin" ? .linear : .sigmoidScaled(min: 1, max: 5)
+                    let hd = Float(m[6])!
+                    model = try ConcatMLP(users: u, items: i, configuration: .init(
+                        userDimension: Int(m[1])!, itemDimension: Int(m[2])!, hiddenUnits: hidden,
+                        inputDropout: Float(m[5])!, hiddenDropout: hd > 0 ? hidden.map { _ in hd } : [],
+                        output: out, kernelInitializer: m.count > 7 && m[7] == "he" ? .heNormal : .glorotUniform, seed: ms))
+                }
+                let config = TrainingConfiguration(
+                    epochs: Int(r[0])!, batchSize: Int(r[4])!, optimizer: .adam(learningRate: Float(r[1])!),
+                    embeddingL2: Float(r[2])!, weightL2: Float(r[3])!, seed: UInt64(env["EXP_TSEED"] ?? "1")!, deterministic: true)
+                let t0 = Date()
+                let h = try Trainer(configuration: config).fit(model, on: train, validation: test)
+                let dt = Date().timeIntervalSince(t0)
+                let rmse = h.epochs.last!.validation!.rmse
+                let curve = h.epochs.map { String(format: "%.3f", $0.validation!.rmse) }.joined(separator: " ")
+                print(String(format: "[sweep] seed %d %@ %@: rmse %.4f  bias-rmse %.4f  rel %.1f%%  %.2fs  [%@]", seed, parts[0], parts[1], rmse, bo - rmse, (bo - rmse) / bo * 100, dt, curve))
+            }
+        }
+    }
+}
+// TEMP-SWEEP-END

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+/// Helpers shared by the test files.
+enum TestSupport {
+    /// The package root: this file is `<root>/Tests/EmbedRecTests/TestSupport.swift`.
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `../shared/data` next to the package root (real datasets; may be absent).
+    static let sharedData: URL = packageRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared").appendingPathComponent("data")
+
+    /// The path of a file under `../shared/data`.
+    static func dataPath(_ relative: String) -> String {
+        sharedData.appendingPathComponent(relative).path
+    }
+
+    /// True when a file under `../shared/data` exists.
+    static func hasData(_ relative: String) -> Bool {
+        FileManager.default.fileExists(atPath: dataPath(relative))
+    }
+
+    /// A fresh empty temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("EmbedRecTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// One rating with raw IDs, for comparing datasets as multisets of rows.
+struct RawRow: Hashable, Comparable {
+    var user: Int64
+    var item: Int64
+    var rating: Float
+    var timestamp: Int64?
+
+    static func < (a: RawRow, b: RawRow) -> Bool {
+        (a.user, a.item, a.rating, a.timestamp ?? .min) < (b.user, b.item, b.rating, b.timestamp ?? .min)
+    }
+}
+
+extension RatingsDataset {
+    /// The rows with raw IDs, in dataset order.
+    var rawRows: [RawRow] {
+        (0..<count).map { k in
+            RawRow(user: userIDs.rawID(at: users[k]), item: itemIDs.rawID(at: items[k]),
+                   rating: ratings[k], timestamp: timestamps?[k])
+        }
+    }
+
+    /// The rows with raw IDs, sorted: equal for equal multisets.
+    var sortedRawRows: [RawRow] { rawRows.sorted() }
+}
+
+/// Runs `body` and checks that it throws a ``RatingsFileError`` with this file, line and kind.
+func expectFileError(
+    file: String, line: Int, kind: RatingsFileError.Kind,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("expected \(kind) at \(file):\(line), but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as RatingsFileError {
+        #expect(error.file == file, sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected RatingsFileError, got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Runs `body` and returns the ``RatingsFileError`` it throws (recording an issue otherwise).
+func captureFileError(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+) -> RatingsFileError? {
+    do {
+        try body()
+        Issue.record("expected a RatingsFileError, but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as RatingsFileError {
+        return error
+    } catch {
+        Issue.record("expected RatingsFileError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// Seeded random Float arrays for numeric tests.
+func randomFloats(_ count: Int, _ rng: inout SeededGenerator, range: ClosedRange<Float> = -1...1) -> [Float] {
+    (0..<count).map { _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUnitFloat() }
+}
