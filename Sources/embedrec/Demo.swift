@@ -25,7 +25,7 @@ struct Demo: ParsableCommand {
     var dimension: Int = 32
 
     @Option(help: "Training epochs.")
-    var epochs: Int = 8
+    var epochs: Int = 12
 
     @Option(help: "Fraction of the synthetic data to generate (1 = full goodbooks size).")
     var scale: Double = 1

@@ -17,16 +17,16 @@ public enum SyntheticRatings {
         public var items: Int
         public var ratings: Int
         /// Rank of the planted interaction model.
-        public var rank: Int = 8
+        public var rank: Int = 4
         /// Global mean μ before rounding.
         public var globalMean: Double = 3.85
         /// Standard deviation of user and item biases.
         public var userBiasStd: Double = 0.35
         public var itemBiasStd: Double = 0.30
         /// Standard deviation of the planted dot product `p_u·q_i`.
-        public var interactionStd: Double = 0.6
+        public var interactionStd: Double = 0.8
         /// Standard deviation of the rating noise ε.
-        public var noiseStd: Double = 0.45
+        public var noiseStd: Double = 0.4
         /// Zipf exponent of item popularity.
         public var popularityExponent: Double = 0.9
         /// Rating scale (integer stars).

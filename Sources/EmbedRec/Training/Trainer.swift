@@ -1,6 +1,4 @@
 import Dispatch
-import Foundation
-let prefetchEnabled = ProcessInfo.processInfo.environment["NOPF"] == nil
 
 /// Trains any ``Model`` with shuffled mini-batches on mean squared error.
 ///
@@ -88,7 +86,7 @@ public struct Trainer: Sendable {
                                     let parameters = model.parameters
                                     for b in stride(from: w, to: batches, by: workers) {
                                         let next = b + workers
-                                        if next < batches && prefetchEnabled {
+                                        if next < batches {
                                             let nextFirst = next * batchSize
                                             state.prefetch(TrainingBatch(
                                                 users: u.baseAddress! + nextFirst, items: i.baseAddress! + nextFirst,
