@@ -7,6 +7,16 @@ enum LoadSuite {
         var files: [(name: String, path: String, format: RatingsFileFormat)] = [
             ("generated \(c.dataName)", c.ratingsFile, .goodbooks)
         ]
+        if !c.smoke && c.ratingsFile.hasSuffix("x1.0.csv") {
+            // The later goodbooks release's size (5.98M ratings, user_id,book_id,rating order).
+            let path = c.workDir + "/goodbooks-x6.csv"
+            if !FileManager.default.fileExists(atPath: path) {
+                let large = try SyntheticRatings.generate(.goodbooks(scale: 6))
+                try RatingsWriter.writeCSV(large, to: path, header: ["user_id", "book_id", "rating"],
+                                           columns: [.user, .item, .rating])
+            }
+            files.append(("generated goodbooks-shaped ×6", path, .goodbooks))
+        }
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         if !c.smoke && FileManager.default.fileExists(atPath: ml1m) {
             files.insert(("ml-1m ratings.csv", ml1m, .movieLensCSV), at: 0)

@@ -34,13 +34,9 @@ struct ModelCase: Sendable, CustomTestStringConvertible, CustomStringConvertible
     let name: String
     /// The output activation the configuration uses (the registry must cover all of them).
     let output: OutputActivation
-    /// Settings for the planted-structure check.
+    /// Settings for the planted-structure check: every case must learn the planted interactions
+    /// of `PlantedData.split()` with it, ending far below the bias-only baseline.
     let recipe: LearningRecipe
-    /// Whether the recipe learns the planted *interactions*, beating the bias-only baseline
-    /// clearly on `PlantedData.split()`. When false, the case must still beat the global mean
-    /// and match bias-only; the stricter comparison then runs as a known issue, which fails
-    /// loudly once the model starts passing it (flip the flag then).
-    let learnsInteractions: Bool
     /// Builds the model for `users` × `items`.
     let build: @Sendable (_ users: Int, _ items: Int, _ options: ModelOptions) throws -> any Model
 
@@ -53,44 +49,45 @@ struct ModelCase: Sendable, CustomTestStringConvertible, CustomStringConvertible
 }
 
 enum ModelRegistry {
+    // The recipes reach the planted data's noise floor in `learnsPlantedStructure` (test RMSE
+    // ≈ 0.45–0.49, 53–58% below bias-only) with epochs to spare, checked on data seeds 1–6 and
+    // 42 and on other model and shuffle seeds. Without biases, MF first has to learn the offset
+    // in its embeddings; the MLPs sit on a bias-only plateau for 1–6 epochs before they pick up
+    // the interactions, hence their 12 epochs. The MLP sizes also keep the gradient check's
+    // ReLU kinks few at `GradientChecker.weightSeed` (and, for the registry-activation check,
+    // give the ReLU output zeros and the linear output both signs).
     static let all: [ModelCase] = [
         ModelCase(name: "MF d=5", output: .linear,
-                  recipe: LearningRecipe(epochs: 15, learningRate: 0.005, embeddingL2: 1e-4),
-                  learnsInteractions: false) { u, i, o in
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.02, embeddingL2: 1e-5)) { u, i, o in
             try MatrixFactorization(users: u, items: i, configuration: .init(dimension: o.dimension ?? 5, seed: o.seed))
         },
         ModelCase(name: "BiasedMF d=8 linear+offset", output: .linear,
-                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01, embeddingL2: 1e-3),
-                  learnsInteractions: true) { u, i, o in
+                  recipe: LearningRecipe(epochs: 8, learningRate: 0.01, embeddingL2: 1e-3)) { u, i, o in
             try BiasedMF(users: u, items: i, configuration: .init(
                 dimension: o.dimension ?? 8, globalOffset: o.meanRating, output: .linear, seed: o.seed))
         },
         ModelCase(name: "BiasedMF d=8 sigmoid 1...5", output: .sigmoidScaled(min: 1, max: 5),
-                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01, embeddingL2: 1e-3),
-                  learnsInteractions: true) { u, i, o in
+                  recipe: LearningRecipe(epochs: 8, learningRate: 0.01, embeddingL2: 1e-3)) { u, i, o in
             try BiasedMF(users: u, items: i, configuration: .init(
                 dimension: o.dimension ?? 8, output: .sigmoidScaled(min: 1, max: 5), seed: o.seed))
         },
-        ModelCase(name: "ConcatMLP 15+15→128→1 relu", output: .relu,
-                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
-                  learnsInteractions: false) { u, i, o in
+        ModelCase(name: "ConcatMLP 15+15→64→1 relu", output: .relu,
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01)) { u, i, o in
             try ConcatMLP(users: u, items: i, configuration: .init(
-                userDimension: o.dimension ?? 15, itemDimension: o.dimension ?? 15, hiddenUnits: [128],
+                userDimension: o.dimension ?? 15, itemDimension: o.dimension ?? 15, hiddenUnits: [64],
                 output: .relu, seed: o.seed))
         },
-        ModelCase(name: "ConcatMLP 10+10→16→8→1 linear", output: .linear,
-                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
-                  learnsInteractions: false) { u, i, o in
+        ModelCase(name: "ConcatMLP 10+10→16→16→1 linear", output: .linear,
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01)) { u, i, o in
             try ConcatMLP(users: u, items: i, configuration: .init(
-                userDimension: o.dimension ?? 10, itemDimension: o.dimension ?? 10, hiddenUnits: [16, 8],
+                userDimension: o.dimension ?? 10, itemDimension: o.dimension ?? 10, hiddenUnits: [16, 16],
                 output: .linear, seed: o.seed))
         },
-        ModelCase(name: "ConcatMLP 6+4→8→1 sigmoid+dropout", output: .sigmoidScaled(min: 1, max: 5),
-                  recipe: LearningRecipe(epochs: 8, learningRate: 0.003, embeddingL2: 1e-3),
-                  learnsInteractions: false) { u, i, o in
+        ModelCase(name: "ConcatMLP 10+10→16→1 sigmoid+dropout", output: .sigmoidScaled(min: 1, max: 5),
+                  recipe: LearningRecipe(epochs: 12, learningRate: 0.01)) { u, i, o in
             try ConcatMLP(users: u, items: i, configuration: .init(
-                userDimension: o.dimension ?? 6, itemDimension: o.dimension ?? 4, hiddenUnits: [8],
-                inputDropout: 0.05, hiddenDropout: [0.2], output: .sigmoidScaled(min: 1, max: 5),
+                userDimension: o.dimension ?? 10, itemDimension: o.dimension ?? 10, hiddenUnits: [16],
+                inputDropout: 0.05, hiddenDropout: [0.1], output: .sigmoidScaled(min: 1, max: 5),
                 kernelInitializer: .heNormal, seed: o.seed))
         },
     ]
@@ -230,8 +227,26 @@ enum ModelTestKit {
 /// Synthetic datasets shared by the checks (generated once per test process; a generation
 /// error is rethrown by every test that uses the set instead of crashing the run).
 enum PlantedData {
+    /// The planted-structure data: 300 users × 200 items, 27,000 ratings (45% of the pairs, 90
+    /// a user on average, every item with ≥ 70 training ratings) from a rank-2 model whose
+    /// interaction (std 1.2) dwarfs the biases (0.25) and the noise (0.3, plus rounding). On the
+    /// test split the global mean scores 1.12 RMSE, bias-only 1.08, a model that learns the
+    /// interactions ≈ 0.46–0.48. Rank 2 keeps it within reach of bias-free MF d=5 (offset and
+    /// biases take two dimensions) and of the MLPs in a few debug-build seconds; popularity is
+    /// flattened so that every item has data.
+    static let plantedConfiguration: SyntheticRatings.Configuration = {
+        var c = SyntheticRatings.Configuration(users: 300, items: 200, ratings: 27_000, seed: 42)
+        c.rank = 2
+        c.globalMean = 3.2
+        c.userBiasStd = 0.25
+        c.itemBiasStd = 0.25
+        c.interactionStd = 1.2
+        c.noiseStd = 0.3
+        c.popularityExponent = 0.5
+        return c
+    }()
     private static let splitResult = Result {
-        try SyntheticRatings.generate(.init(users: 300, items: 200, ratings: 15_000)).randomSplit(testFraction: 0.2, seed: 7)
+        try SyntheticRatings.generate(plantedConfiguration).randomSplit(testFraction: 0.2, seed: 7)
     }
     private static let smallResult = Result {
         try SyntheticRatings.generate(.init(users: 80, items: 50, ratings: 1_500, seed: 3))
@@ -240,7 +255,7 @@ enum PlantedData {
         try SyntheticRatings.generate(.init(users: 50, items: 40, ratings: 700, seed: 11)).randomSplit(testFraction: 0.3, seed: 5)
     }
 
-    /// 300 users × 200 items, 15,000 ratings from a planted biased rank-8 model; 80/20 split.
+    /// ``plantedConfiguration`` (300 × 200, 27,000 ratings, planted rank-2 interactions); 80/20 split.
     static func split() throws -> TrainTestSplit { try splitResult.get() }
     /// A small set for determinism and trainer checks: 80 users × 50 items, 1,500 ratings.
     static func small() throws -> RatingsDataset { try smallResult.get() }
@@ -534,17 +549,12 @@ struct ModelConformanceTests {
         let globalMean = ModelTestKit.globalMeanRMSE(train: train, test: test)
         let biasOnly = ModelTestKit.biasOnlyRMSE(train: train, test: test)
         print("[learning] \(c.name): test RMSE \(rmse) (global mean \(globalMean), bias-only \(biasOnly)); per epoch \(history.epochs.map { $0.validation!.rmse })")
-        #expect(rmse < globalMean - 0.05, "\(c.name): RMSE \(rmse) vs global mean \(globalMean)")
-        if c.learnsInteractions {
-            #expect(rmse < biasOnly - 0.02, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
-        } else {
-            // It learns the biases about as well as the damped baseline...
-            #expect(rmse < biasOnly + 0.015, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
-            // ...but not the interactions, on this data and budget (see `learnsInteractions`).
-            withKnownIssue("\(c.name) does not beat bias-only on 300×200×15k planted ratings in \(c.recipe.epochs) epochs") {
-                #expect(rmse < biasOnly - 0.02, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
-            }
-        }
+        // Far below both baselines: at least 35% below each. Learning the interactions ends
+        // 53–58% below bias-only on this data; learning only the biases matches bias-only, and
+        // learning half the interaction variance would end ≈ 0.77 × bias-only.
+        #expect(biasOnly < globalMean, "the damped bias-only baseline beats the global mean")
+        #expect(rmse < 0.65 * globalMean, "\(c.name): RMSE \(rmse) vs global mean \(globalMean)")
+        #expect(rmse < 0.65 * biasOnly, "\(c.name): RMSE \(rmse) vs bias-only \(biasOnly)")
 
         // 7. History of the same run.
         #expect(history.epochs.count == r.epochs)
@@ -696,72 +706,3 @@ struct ModelConformanceTests {
         #expect(history.best?.validation?.rmse == now)
     }
 }
-
-// TEMP-SWEEP-BEGIN
-@Suite("ZSweep")
-struct ZSweep {
-    static func kv(_ s: String) -> [String: String] {
-        var d = [String: String]()
-        for p in s.split(separator: ",") { let a = p.split(separator: "="); if a.count == 2 { d[String(a[0])] = String(a[1]) } }
-        return d
-    }
-    @Test func sweep() throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let dataSpec = env["EXP_DATA"], let casesSpec = env["EXP_CASES"] else { return }
-        let d = Self.kv(dataSpec)
-        let seeds = (env["EXP_SEEDS"] ?? "42").split(separator: ",").map { UInt64($0)! }
-        for seed in seeds {
-            var cfg = SyntheticRatings.Configuration(users: Int(d["users"] ?? "300")!, items: Int(d["items"] ?? "150")!,
-                                                     ratings: Int(d["ratings"] ?? "20000")!, seed: seed)
-            if let v = d["rank"] { cfg.rank = Int(v)! }
-            if let v = d["mu"] { cfg.globalMean = Double(v)! }
-            if let v = d["ub"] { cfg.userBiasStd = Double(v)! }
-            if let v = d["ib"] { cfg.itemBiasStd = Double(v)! }
-            if let v = d["is"] { cfg.interactionStd = Double(v)! }
-            if let v = d["ns"] { cfg.noiseStd = Double(v)! }
-            if let v = d["pop"] { cfg.popularityExponent = Double(v)! }
-            let split = try SyntheticRatings.generate(cfg).randomSplit(testFraction: 0.2, seed: 7)
-            let train = split.train, test = split.test
-            let gm = ModelTestKit.globalMeanRMSE(train: train, test: test)
-            let bo = ModelTestKit.biasOnlyRMSE(train: train, test: test)
-            var itemN = [Int](repeating: 0, count: train.itemCount)
-            for k in 0..<train.count { itemN[Int(train.items[k])] += 1 }
-            print("[sweep] seed \(seed) data \(dataSpec): train \(train.count) users \(train.userCount) items \(train.itemCount) minItemN \(itemN.min()!) global \(gm) bias \(bo)")
-            for cs in casesSpec.split(separator: ";") {
-                let parts = cs.split(separator: "|").map(String.init)
-                let m = parts[0].split(separator: ":").map(String.init)
-                let r = parts[1].split(separator: ":").map(String.init)
-                let mean = Float(ModelTestKit.mean(train))
-                let u = train.userCount, i = train.itemCount
-                let model: any Model
-                let ms = UInt64(env["EXP_MSEED"] ?? "42")!
-                switch m[0] {
-                case "mf": model = try MatrixFactorization(users: u, items: i, configuration: .init(dimension: Int(m[1])!, seed: ms))
-                case "bmf":
-                    model = try BiasedMF(users: u, items: i, configuration: m[2] == "lin"
-                        ? .init(dimension: Int(m[1])!, globalOffset: mean, output: .linear, seed: ms)
-                        : .init(dimension: Int(m[1])!, output: .sigmoidScaled(min: 1, max: 5), seed: ms))
-                default:
-                    // mlp:ud:id:h1-h2:out:inDrop:hDrop:init
-                    let hidden = m[3].split(separator: "-").map { Int($0)! }
-                    let out: OutputActivation = m[4] == "relu" ? .relu : m[4] == "lin" ? .linear : .sigmoidScaled(min: 1, max: 5)
-                    let hd = Float(m[6])!
-                    model = try ConcatMLP(users: u, items: i, configuration: .init(
-                        userDimension: Int(m[1])!, itemDimension: Int(m[2])!, hiddenUnits: hidden,
-                        inputDropout: Float(m[5])!, hiddenDropout: hd > 0 ? hidden.map { _ in hd } : [],
-                        output: out, kernelInitializer: m.count > 7 && m[7] == "he" ? .heNormal : .glorotUniform, seed: ms))
-                }
-                let config = TrainingConfiguration(
-                    epochs: Int(r[0])!, batchSize: Int(r[4])!, optimizer: .adam(learningRate: Float(r[1])!),
-                    embeddingL2: Float(r[2])!, weightL2: Float(r[3])!, seed: UInt64(env["EXP_TSEED"] ?? "1")!, deterministic: true)
-                let t0 = Date()
-                let h = try Trainer(configuration: config).fit(model, on: train, validation: test)
-                let dt = Date().timeIntervalSince(t0)
-                let rmse = h.epochs.last!.validation!.rmse
-                let curve = h.epochs.map { String(format: "%.3f", $0.validation!.rmse) }.joined(separator: " ")
-                print(String(format: "[sweep] seed %d %@ %@: rmse %.4f  bias-rmse %.4f  rel %.1f%%  %.2fs  [%@]", seed, parts[0], parts[1], rmse, bo - rmse, (bo - rmse) / bo * 100, dt, curve))
-            }
-        }
-    }
-}
-// TEMP-SWEEP-END

@@ -176,13 +176,3 @@ struct AliasTable: Sendable {
         return rng.nextUnitDouble() < probability[k] ? k : alias[k]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#else
-import Darwin
-@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Darwin.pow(x, y) }
-@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-#endif

@@ -85,11 +85,3 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
         "P@\(k) \(precision.formatted4) R@\(k) \(recall.formatted4) NDCG@\(k) \(ndcg.formatted4) MAP@\(k) \(map.formatted4) HR@\(k) \(hitRate.formatted4) coverage \(coverage.formatted4) (users \(usersEvaluated))"
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log2(_ x: Double) -> Double { Glibc.log2(x) }
-#else
-import Darwin
-@inline(__always) func _log2(_ x: Double) -> Double { Darwin.log2(x) }
-#endif

@@ -238,13 +238,3 @@ public enum OutputActivation: Sendable, Hashable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _expf(_ x: Float) -> Float { Glibc.expf(x) }
-@inline(__always) func _logf(_ x: Float) -> Float { Glibc.logf(x) }
-#else
-import Darwin
-@inline(__always) func _expf(_ x: Float) -> Float { Darwin.expf(x) }
-@inline(__always) func _logf(_ x: Float) -> Float { Darwin.logf(x) }
-#endif

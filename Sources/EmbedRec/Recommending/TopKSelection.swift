@@ -39,7 +39,8 @@ struct TopKHeaps {
                     let v = values + i
                     let m = Swift.max(Swift.max(Swift.max(v[0], v[1]), Swift.max(v[2], v[3])),
                                       Swift.max(Swift.max(v[4], v[5]), Swift.max(v[6], v[7])))
-                    if m > threshold {
+                    // A NaN can make the group maximum NaN: check such groups one by one.
+                    if m > threshold || m.isNaN {
                         for j in i..<(i &+ 8) where values[j] > threshold {
                             threshold = Self.push(sp, ip, &count, k, values[j], Int32(firstItem &+ j))
                         }

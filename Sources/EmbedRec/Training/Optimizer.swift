@@ -1,14 +1,22 @@
 /// The optimizer that turns one batch's gradients into parameter updates.
 public enum Optimizer: Sendable, Hashable {
-    /// Adam with Keras' defaults (`lr` 0.001, β1 0.9, β2 0.999, ε 1e-7).
+    /// Adam with Keras' defaults (`lr` 0.001, β1 0.9, β2 0.999, ε 1e-7), with the semantics of
+    /// Keras' dense Adam at the cost of a sparse one.
     ///
-    /// On embedding and bias tables EmbedRec uses *lazy* (sparse) Adam: only the rows a batch
-    /// touches have their moments decayed and their values updated, with the bias correction of
-    /// the global step count. Dense Adam (what Keras applies) also decays the moments of every
-    /// untouched row and keeps moving rows whose momentum is non-zero; on large tables that makes
-    /// each step cost O(table) instead of O(batch). Results differ slightly from dense Adam on
-    /// rarely seen rows, which move only when they appear in a batch.
+    /// Dense Adam (what Keras applies to an `Embedding`) decays the moments of *every* row each
+    /// step and keeps moving rows whose momentum is non-zero even when the batch did not touch
+    /// them; done literally that costs O(table) per step. EmbedRec defers it: each table row
+    /// remembers the step of its last update, and when a batch touches it again, the skipped
+    /// zero-gradient steps are applied in closed form — moments decayed by β1ᵏ and β2ᵏ, and the
+    /// momentum's drift `Σₛ α·β1ˢm/(√(β2ˢv) + ε) ≈ α·m/√v·Σₛ(β1/√β2)ˢ` — before the new
+    /// gradient's step. The approximation (ε and the bias correction held at the current step)
+    /// is far below Float32 noise once a row has been seen a few times. Rows never touched again
+    /// keep their pending drift, which only matters for rows the data never uses.
     case adam(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7)
+    /// Lazy (sparse) Adam, as TensorFlow Addons' `LazyAdam`: only the rows a batch touches have
+    /// their moments decayed and their values updated; untouched rows do not drift. Slightly
+    /// cheaper than ``adam(learningRate:beta1:beta2:epsilon:)``; rare rows learn more slowly.
+    case lazyAdam(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7)
     /// Plain stochastic gradient descent: `w -= learningRate · g`.
     case sgd(learningRate: Float)
 
@@ -17,14 +25,14 @@ public enum Optimizer: Sendable, Hashable {
 
     var learningRate: Float {
         switch self {
-        case .adam(let lr, _, _, _): return lr
+        case .adam(let lr, _, _, _), .lazyAdam(let lr, _, _, _): return lr
         case .sgd(let lr): return lr
         }
     }
 
     func validate() throws {
         switch self {
-        case let .adam(lr, b1, b2, eps):
+        case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
             guard lr > 0, lr.isFinite else { throw ModelError.invalidConfiguration("learning rate must be > 0, got \(lr)") }
             guard b1 >= 0, b1 < 1, b2 >= 0, b2 < 1 else {
                 throw ModelError.invalidConfiguration("Adam betas must be in [0, 1), got \(b1), \(b2)")
@@ -41,20 +49,56 @@ final class OptimizerState: @unchecked Sendable {
     let optimizer: Optimizer
     let first: [UnsafeMutablePointer<Float>]
     let second: [UnsafeMutablePointer<Float>]
+    /// For sparse parameters under deferred dense Adam: the step of each row's last update
+    /// (0 = never).
+    let lastStep: [UnsafeMutablePointer<Int32>?]
     let counts: [Int]
+    /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpTableSize`.
+    private let decay1: [Float], decay2: [Float], drift: [Float]
+    private static let catchUpTableSize = 4096
 
     init(optimizer: Optimizer, parameters: [Tensor]) {
         self.optimizer = optimizer
         counts = parameters.map(\.count)
-        if case .adam = optimizer {
+        var deferDense = false
+        var betas: (Float, Float) = (0.9, 0.999)
+        switch optimizer {
+        case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2); fallthrough
+        case .lazyAdam:
             first = counts.map { FloatBuffer.allocateZeroed($0) }
             second = counts.map { FloatBuffer.allocateZeroed($0) }
-        } else {
+        case .sgd:
             first = []; second = []
         }
+        lastStep = parameters.map { tensor in
+            guard deferDense, tensor.isSparse else { return nil }
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(tensor.rows, 1))
+            p.initialize(repeating: 0, count: max(tensor.rows, 1))
+            return p
+        }
+        let (b1, b2) = betas
+        let r = Double(b1) / Double(b2).squareRoot()
+        var d1: [Float] = [], d2: [Float] = [], dr: [Float] = []
+        var p1 = 1.0, p2 = 1.0, rk = 1.0, sum = 0.0
+        for _ in 0..<(deferDense ? Self.catchUpTableSize : 0) {
+            d1.append(Float(p1)); d2.append(Float(p2)); dr.append(Float(sum))
+            p1 *= Double(b1); p2 *= Double(b2); rk *= r; sum += rk
+        }
+        decay1 = d1; decay2 = d2; drift = dr
     }
 
-    deinit { for p in first + second { FloatBuffer.deallocate(p) } }
+    deinit {
+        for p in first + second { FloatBuffer.deallocate(p) }
+        for p in lastStep { p?.deallocate() }
+    }
+
+    /// (β1ᵏ, β2ᵏ, Σ_{s=1…k}(β1/√β2)ˢ) for `k` skipped steps.
+    @inline(__always)
+    private func catchUp(_ k: Int, _ b1: Float, _ b2: Float) -> (Float, Float, Float) {
+        if k < decay1.count { return (decay1[k], decay2[k], drift[k]) }
+        let r = b1 / b2.squareRoot()
+        return (_powf(b1, Float(k)), _powf(b2, Float(k)), r * (1 - _powf(r, Float(k))) / (1 - r))
+    }
 
     /// Applies one batch's gradients. `step` is the 1-based global step (for Adam's bias
     /// correction). L2 penalties add `2λw` to the gradient of each touched embedding row and
@@ -65,12 +109,13 @@ final class OptimizerState: @unchecked Sendable {
             let l2: Float = tensor.role == .embedding ? embeddingL2 : (tensor.role == .weight ? weightL2 : 0)
             let n = gradient.rowLength
             switch optimizer {
-            case let .adam(lr, b1, b2, eps):
+            case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
                 let t = Float(step)
                 let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
                 let m = first[index], v = second[index]
                 if tensor.isSparse {
                     let ahead = 12
+                    let last = lastStep[index]
                     for k in 0..<gradient.touchedCount {
                         let row = Int(gradient.touchedRows[k])
                         if k + ahead < gradient.touchedCount {
@@ -79,9 +124,19 @@ final class OptimizerState: @unchecked Sendable {
                             DotProductKernels.prefetchRow(m + later, n)
                             DotProductKernels.prefetchRow(v + later, n)
                         }
-                        Self.adamUpdate(
-                            tensor.storage + row * n, gradient.values + k * n, m + row * n, v + row * n,
-                            count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
+                        let w = tensor.storage + row * n, g = gradient.values + k * n
+                        if let last {
+                            let previous = Int(last[row])
+                            last[row] = Int32(truncatingIfNeeded: step)
+                            let skipped = previous == 0 ? 0 : max(0, step - previous - 1)
+                            if skipped > 0 {
+                                let (d1, d2, drift) = catchUp(skipped, b1, b2)
+                                VectorKernels.adamCatchUp(w, m + row * n, v + row * n, n, drift: alpha * drift,
+                                                          decay1: d1, decay2: d2, eps: eps)
+                            }
+                        }
+                        Self.adamUpdate(w, g, m + row * n, v + row * n,
+                                        count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                     }
                 } else {
                     Self.adamUpdate(tensor.storage, gradient.values, m, v, count: tensor.count,
@@ -115,13 +170,6 @@ final class OptimizerState: @unchecked Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _powf(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
-#else
-import Darwin
-@inline(__always) func _powf(_ x: Float, _ y: Float) -> Float { Darwin.powf(x, y) }
-#endif
 
 import COpenBLAS
 

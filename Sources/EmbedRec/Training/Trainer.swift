@@ -25,8 +25,8 @@ public struct Trainer: Sendable {
     ///
     /// - Parameter progress: called after every epoch with the history so far; return
     ///   ``TrainingControl/stop`` to end training early.
-    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training set or ID maps larger than
-    ///   the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
+    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training or validation set, or ID
+    ///   maps larger than the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
     ///   or infinite (the model then holds the weights of the last good epoch).
     /// - Complexity: O(epochs × ratings × cost of one example).
     @discardableResult
@@ -41,6 +41,9 @@ public struct Trainer: Sendable {
         }
         if let v = validation, v.userCount > model.userCount || v.itemCount > model.itemCount {
             throw ModelError.invalidData("validation data has more users or items than the model")
+        }
+        if let v = validation, v.isEmpty {
+            throw ModelError.invalidData("validation set is empty; pass nil to train without one")
         }
         try model.validate(users: train.users, items: train.items)
         BLASThreading.useSingleThreadedBLAS()

@@ -75,6 +75,29 @@ enum VectorKernels {
         }
     }
 
+    /// The zero-gradient Adam steps a row skipped, in closed form: w −= drift·m/(√v + ε),
+    /// then m ·= β1ᵏ and v ·= β2ᵏ (see ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``).
+    @inline(__always)
+    static func adamCatchUp(
+        _ w: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+        _ n: Int, drift: Float, decay1: Float, decay2: Float, eps: Float
+    ) {
+        let vd = SIMD4<Float>(repeating: drift), ve = SIMD4<Float>(repeating: eps)
+        let v1 = SIMD4<Float>(repeating: decay1), v2 = SIMD4<Float>(repeating: decay2)
+        var k = 0
+        while k &+ 4 <= n {
+            let mk = load(m + k), vk = load(v + k)
+            store(load(w + k) - vd * mk / (sqrt(vk) + ve), w + k)
+            store(v1 * mk, m + k); store(v2 * vk, v + k)
+            k &+= 4
+        }
+        while k < n {
+            w[k] -= drift * m[k] / (v[k].squareRoot() + eps)
+            m[k] *= decay1; v[k] *= decay2
+            k &+= 1
+        }
+    }
+
     /// One SGD step: w -= lr · (g + 2·l2·w).
     @inline(__always)
     static func sgd(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, lr: Float, l2: Float) {
