@@ -46,6 +46,11 @@ let package = Package(
             ],
             path: "Benchmarks/embedrec-bench"
         ),
+        .executableTarget(
+            name: "quickstart-example",
+            dependencies: ["EmbedRec"],
+            path: "Examples/QuickStart"
+        ),
         .testTarget(
             name: "EmbedRecTests",
             dependencies: ["EmbedRec", "BenchmarkSuites"],

@@ -20,13 +20,13 @@ public final class Report {
 
     /// The results as an aligned Markdown table.
     public func table() -> String {
-        let header = ["suite", "case", "median", "unit", "spread", "extras", "peer", "peer median", "ratio"]
+        let header = ["suite", "case", "median", "unit", "spread", "extras", "peak MiB", "peer", "peer median", "ratio"]
         var rows = [header]
         for r in results {
             let extras = r.extras.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(humanize($0.value))" }.joined(separator: " ")
             rows.append([
                 r.suite, r.name, humanize(r.median), r.unit, "\(humanize(r.low))–\(humanize(r.high))", extras,
-                r.peerName ?? "", r.peerMedian.map(humanize) ?? "", r.ratio.map { String(format: "%.1f×", $0) } ?? "",
+                String(format: "%.0f", r.peakMemoryMiB), r.peerName ?? "", r.peerMedian.map(humanize) ?? "", r.ratio.map { String(format: "%.1f×", $0) } ?? "",
             ])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
