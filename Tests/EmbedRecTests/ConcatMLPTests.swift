@@ -79,7 +79,7 @@ struct ConcatMLPTests {
             }
         }
         for k in 0..<3 {
-            let viaScorer = scorer.predictedRating(rankingScore: scores[k * model.itemCount + Int(items[k])])
+            let viaScorer = scorer.predictedRating(rankingScore: scores[k * model.itemCount + Int(items[k])], item: items[k])
             #expect(abs(viaScorer - predictions[k]) <= 1e-4)
         }
     }

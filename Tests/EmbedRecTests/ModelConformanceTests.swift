@@ -526,7 +526,7 @@ struct ModelConformanceTests {
             }
         }
         for k in 0..<scores.count {
-            let rating = scorer.predictedRating(rankingScore: scores[k])
+            let rating = scorer.predictedRating(rankingScore: scores[k], item: Int32(k % 11))
             #expect(abs(rating - predictions[k]) <= 1e-4 * max(1, abs(predictions[k])),
                     "pair \(k / 11),\(k % 11): scorer \(rating), predict \(predictions[k])")
         }

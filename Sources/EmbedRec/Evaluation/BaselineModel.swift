@@ -107,8 +107,9 @@ struct BaselineScorer: CatalogueScorer {
         }
     }
 
-    func predictedRating(rankingScore: Float) -> Float {
-        model.kind == .popularity ? .nan : rankingScore
+    func predictedRating(rankingScore: Float, item: Int32) -> Float {
+        // Popularity ranks by rating count; its predicted rating is the item mean.
+        model.kind == .popularity ? model.mean + model.itemBias[Int(item)] : rankingScore
     }
 
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {

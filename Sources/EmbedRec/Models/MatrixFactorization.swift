@@ -246,5 +246,5 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
         return hasBias ? b + [1] : b
     }
 
-    func predictedRating(rankingScore: Float) -> Float { activation.apply(rankingScore) }
+    func predictedRating(rankingScore: Float, item: Int32) -> Float { activation.apply(rankingScore) }
 }

@@ -76,9 +76,10 @@ public protocol Model: AnyObject, Sendable {
 /// A scorer works on *user rows*: a vector per user in a space of the scorer's choosing (for
 /// the dot-product family `[p_u, b_u + μ, 1]`, for ConcatMLP the user embedding). Known users'
 /// rows come from the model; a new reader's row comes from ``foldIn(items:ratings:regularization:)``.
-/// ``rankingScores(userRows:count:into:arena:)`` may return any strictly increasing function
-/// of the predicted rating (BiasedMF returns the pre-sigmoid logit); only the K winners are
-/// mapped back to ratings with ``predictedRating(rankingScore:)``.
+/// Ranking scores may be any non-decreasing function of the predicted rating (BiasedMF returns
+/// the pre-sigmoid logit); only the K winners are mapped back to ratings with
+/// ``predictedRating(rankingScore:item:)``. With a ReLU output, items whose predicted rating is
+/// clamped to 0 are ordered by their pre-activation rather than by index.
 public protocol CatalogueScorer: Sendable {
     /// Items scored per user.
     var itemCount: Int { get }
@@ -92,8 +93,8 @@ public protocol CatalogueScorer: Sendable {
     func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena)
-    /// The predicted rating for a ranking score.
-    func predictedRating(rankingScore: Float) -> Float
+    /// The predicted rating of `item` given its ranking score.
+    func predictedRating(rankingScore: Float, item: Int32) -> Float
     /// Solves for the user row of a reader the model has not seen, from the items they rated
     /// (dense indices, valid and non-empty) and the ratings, with the item side frozen.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float]

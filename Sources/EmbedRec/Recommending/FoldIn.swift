@@ -14,6 +14,8 @@ public struct FoldInRecommender: Sendable {
     let itemIDs: IDMap
     let popularity: [Int32]
     let defaultRating: Float
+    /// Mean training rating per item: the "prediction" of the popularity fallback.
+    let itemMeans: [Float]
     /// λ of the ridge penalty on the reader's vector.
     public var regularization: Float
 
@@ -27,6 +29,10 @@ public struct FoldInRecommender: Sendable {
         itemIDs = training.itemIDs
         let counts = training.ratingsPerItem()
         popularity = (0..<Int32(counts.count)).sorted { counts[Int($0)] != counts[Int($1)] ? counts[Int($0)] > counts[Int($1)] : $0 < $1 }
+        var sums = [Double](repeating: 0, count: counts.count)
+        for row in 0..<training.count { sums[Int(training.items[row])] += Double(training.ratings[row]) }
+        let globalMean = training.meanRating ?? 0
+        itemMeans = (0..<counts.count).map { counts[$0] > 0 ? Float(sums[$0] / Double(counts[$0])) : globalMean }
         let sorted = training.ratings.sorted()
         defaultRating = sorted.isEmpty ? 1 : sorted[min(sorted.count - 1, sorted.count * 3 / 4)]
         self.regularization = regularization
@@ -38,7 +44,8 @@ public struct FoldInRecommender: Sendable {
         public let recommendations: [Recommendation]
         /// Raw item IDs from the reading list that the catalogue does not know (ignored).
         public let unknownItemIDs: [Int64]
-        /// True when no known item was given and the list is the most popular items instead.
+        /// True when no known item was given and the list is the most popular items instead;
+        /// their predicted ratings are then the items' mean training ratings.
         public let isPopularityFallback: Bool
         /// The reader's solved row in the scorer's user space (empty for the fallback).
         public let userRow: [Float]
@@ -66,7 +73,7 @@ public struct FoldInRecommender: Sendable {
         }
         guard !known.isEmpty else {
             let top = popularity.prefix(k).map {
-                Recommendation(item: $0, rawItemID: itemIDs.rawID(at: $0), predictedRating: .nan)
+                Recommendation(item: $0, rawItemID: itemIDs.rawID(at: $0), predictedRating: itemMeans[Int($0)])
             }
             return Result(recommendations: Array(top), unknownItemIDs: unknown, isPopularityFallback: true, userRow: [])
         }
@@ -83,7 +90,7 @@ public struct FoldInRecommender: Sendable {
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: n, k: k) }
         let recommendations = winners.map {
             Recommendation(item: $0.item, rawItemID: itemIDs.rawID(at: $0.item),
-                           predictedRating: scorer.predictedRating(rankingScore: $0.score))
+                           predictedRating: scorer.predictedRating(rankingScore: $0.score, item: $0.item))
         }
         return Result(recommendations: recommendations, unknownItemIDs: unknown, isPopularityFallback: false, userRow: row)
     }

@@ -61,7 +61,7 @@ public struct TopKScorer: Sendable {
     ///   - blockSize: users scored together (one sgemm per block and item tile).
     ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
     public init(
-        model: any Model, training: RatingsDataset? = nil, blockSize: Int = 1024, tileSize: Int = 1024,
+        model: any Model, training: RatingsDataset? = nil, blockSize: Int = 512, tileSize: Int = 1024,
         parallelism: Parallelism = .automatic
     ) {
         self.tileSize = max(8, tileSize)
@@ -207,14 +207,14 @@ public struct TopKResult: Sendable {
 
     /// Predicted rating of entry `j` of row `row`.
     public func predictedRating(row: Int, rank j: Int) -> Float {
-        scorer.predictedRating(rankingScore: rankingScores[row * k + j])
+        scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: items[row * k + j])
     }
 
     func recommendations(forRow row: Int, itemIDs: IDMap?, scorer: any CatalogueScorer) -> [Recommendation] {
         items(forRow: row).enumerated().map { j, item in
             Recommendation(
                 item: item, rawItemID: itemIDs.map { $0.rawID(at: item) },
-                predictedRating: scorer.predictedRating(rankingScore: rankingScores[row * k + j]))
+                predictedRating: scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: item))
         }
     }
 }

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// K-element min-heaps that keep the K largest scores of a row, fed tile by tile.
 ///
 /// Ties break by the lower item index: items arrive in ascending index order, so an equal
@@ -34,24 +36,16 @@ struct TopKHeaps {
             items.withUnsafeMutableBufferPointer { it in
                 let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
                 var i = 0
-                // Most scores lose: test eight at a time against the threshold.
-                while i &+ 8 <= n {
-                    let v = values + i
-                    let m = Swift.max(Swift.max(Swift.max(v[0], v[1]), Swift.max(v[2], v[3])),
-                                      Swift.max(Swift.max(v[4], v[5]), Swift.max(v[6], v[7])))
-                    // A NaN can make the group maximum NaN: check such groups one by one.
-                    if m > threshold || m.isNaN {
-                        for j in i..<(i &+ 8) where values[j] > threshold {
-                            threshold = Self.push(sp, ip, &count, k, values[j], Int32(firstItem &+ j))
-                        }
-                    }
-                    i &+= 8
-                }
                 while i < n {
-                    if values[i] > threshold {
-                        threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
+                    // Skip 16-score groups that cannot enter the heap (vector compares in C).
+                    i += embedrec_skip_not_above(values + i, n - i, threshold)
+                    let end = Swift.min(i &+ 16, n)
+                    while i < end {
+                        if values[i] > threshold {
+                            threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
+                        }
+                        i &+= 1
                     }
-                    i &+= 1
                 }
             }
         }

@@ -103,10 +103,16 @@ final class OptimizerState: @unchecked Sendable {
     /// Applies one batch's gradients. `step` is the 1-based global step (for Adam's bias
     /// correction). L2 penalties add `2λw` to the gradient of each touched embedding row and
     /// of every dense weight.
-    func apply(_ gradients: GradientSet, step: Int, embeddingL2: Float, weightL2: Float) {
+    func apply(_ gradients: GradientSet, step: Int, embeddingL2: Float, weightL2: Float, biasL2: Float = 0) {
         for (index, gradient) in gradients.parameters.enumerated() {
             let tensor = gradient.tensor
-            let l2: Float = tensor.role == .embedding ? embeddingL2 : (tensor.role == .weight ? weightL2 : 0)
+            let l2: Float
+            switch tensor.role {
+            case .embedding: l2 = embeddingL2
+            case .weight: l2 = weightL2
+            case .biasTable: l2 = biasL2
+            case .bias: l2 = 0
+            }
             let n = gradient.rowLength
             switch optimizer {
             case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
@@ -131,8 +137,10 @@ final class OptimizerState: @unchecked Sendable {
                             let skipped = previous == 0 ? 0 : max(0, step - previous - 1)
                             if skipped > 0 {
                                 let (d1, d2, drift) = catchUp(skipped, b1, b2)
-                                VectorKernels.adamCatchUp(w, m + row * n, v + row * n, n, drift: alpha * drift,
-                                                          decay1: d1, decay2: d2, eps: eps)
+                                VectorKernels.adamWithCatchUp(
+                                    w, g, m + row * n, v + row * n, n, alpha: alpha, b1: b1, b2: b2, eps: eps,
+                                    l2: l2, drift: alpha * drift, decay1: d1, decay2: d2)
+                                continue
                             }
                         }
                         Self.adamUpdate(w, g, m + row * n, v + row * n,

@@ -108,7 +108,8 @@ public struct Trainer: Sendable {
                                         sum += sse
                                         state.apply(
                                             context.gradients, step: (epoch - 1) * batches + b + 1,
-                                            embeddingL2: config.embeddingL2, weightL2: config.weightL2)
+                                            embeddingL2: config.embeddingL2, weightL2: config.weightL2,
+                                            biasL2: config.biasL2)
                                         context.gradients.reset()
                                         context.arena.reset()
                                     }

@@ -13,6 +13,9 @@ public struct TrainingConfiguration: Sendable, Hashable {
     public var embeddingL2: Float = 0
     /// λ of the L2 penalty on dense kernels.
     public var weightL2: Float = 0
+    /// λ of the L2 penalty on the user and item bias entries a batch uses (scikit-surprise's
+    /// `reg_bu`/`reg_bi`); 0 leaves biases unregularised, as Keras does.
+    public var biasL2: Float = 0
     /// How the squared errors of a batch are combined: `.mean` (Keras' MSE) or `.sum` (per-
     /// example SGD, as scikit-surprise; gradient per example independent of the batch size).
     public var lossReduction: LossReduction = .mean
@@ -44,7 +47,7 @@ public struct TrainingConfiguration: Sendable, Hashable {
     public func validate() throws {
         guard epochs > 0 else { throw ModelError.invalidConfiguration("epochs must be > 0, got \(epochs)") }
         guard batchSize > 0 else { throw ModelError.invalidConfiguration("batch size must be > 0, got \(batchSize)") }
-        guard embeddingL2 >= 0, embeddingL2.isFinite, weightL2 >= 0, weightL2.isFinite else {
+        guard embeddingL2 >= 0, embeddingL2.isFinite, weightL2 >= 0, weightL2.isFinite, biasL2 >= 0, biasL2.isFinite else {
             throw ModelError.invalidConfiguration("L2 penalties must be finite and ≥ 0")
         }
         if let p = earlyStoppingPatience, p < 1 {

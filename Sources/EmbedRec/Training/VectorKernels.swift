@@ -75,6 +75,43 @@ enum VectorKernels {
         }
     }
 
+    /// ``adamCatchUp(_:_:_:_:drift:decay1:decay2:eps:)`` followed by ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)``
+    /// in one pass over the row (each value loaded and stored once).
+    @inline(__always)
+    static func adamWithCatchUp(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float,
+        drift: Float, decay1: Float, decay2: Float
+    ) {
+        // Decay and the step's own β folded: m₁ = β1·(β1ᵏ·m₀) + (1−β1)·g.
+        let vb1 = SIMD4<Float>(repeating: b1 * decay1), vc1 = SIMD4<Float>(repeating: 1 - b1)
+        let vb2 = SIMD4<Float>(repeating: b2 * decay2), vc2 = SIMD4<Float>(repeating: 1 - b2)
+        let vl2 = SIMD4<Float>(repeating: 2 * l2), va = SIMD4<Float>(repeating: alpha)
+        let ve = SIMD4<Float>(repeating: eps), vd = SIMD4<Float>(repeating: drift)
+        var k = 0
+        while k &+ 4 <= n {
+            let m0 = load(m + k), v0 = load(v + k)
+            let w0 = load(w + k) - vd * m0 / (sqrt(v0) + ve)
+            let gk = load(g + k) + vl2 * w0
+            let mk = vb1 * m0 + vc1 * gk
+            let vk = vb2 * v0 + vc2 * gk * gk
+            store(mk, m + k); store(vk, v + k)
+            store(w0 - va * mk / (sqrt(vk) + ve), w + k)
+            k &+= 4
+        }
+        while k < n {
+            let m0 = m[k], v0 = v[k]
+            let w0 = w[k] - drift * m0 / (v0.squareRoot() + eps)
+            let grad = g[k] + 2 * l2 * w0
+            let mk = b1 * decay1 * m0 + (1 - b1) * grad
+            let vk = b2 * decay2 * v0 + (1 - b2) * grad * grad
+            m[k] = mk; v[k] = vk
+            w[k] = w0 - alpha * mk / (vk.squareRoot() + eps)
+            k &+= 1
+        }
+    }
+
     /// The zero-gradient Adam steps a row skipped, in closed form: w −= drift·m/(√v + ε),
     /// then m ·= β1ᵏ and v ·= β2ᵏ (see ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``).
     @inline(__always)
