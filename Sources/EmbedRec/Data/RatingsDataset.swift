@@ -158,10 +158,15 @@ public struct UserItemIndex: Sendable {
 
 /// Errors for datasets built in memory.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    /// The columns passed together have different lengths.
     case columnLengthMismatch(users: Int, items: Int, ratings: Int)
+    /// A dense user or item index (`what`) at `row` is outside its ID map.
     case indexOutOfRange(row: Int, what: String, index: Int, count: Int)
+    /// The rating at `row` is NaN or infinite.
     case nonFiniteRating(row: Int)
+    /// Something that must have elements (named) is empty.
     case empty(String)
+    /// An argument is out of its documented range (the message says which).
     case invalidArgument(String)
 
     public var description: String {

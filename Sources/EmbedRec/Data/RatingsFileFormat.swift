@@ -64,14 +64,23 @@ public struct RatingsFileFormat: Sendable, Hashable {
 public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
     /// What went wrong.
     public enum Kind: Equatable, Sendable {
+        /// The file could not be opened, read or written (the system's reason).
         case cannotRead(String)
+        /// The file has no content (or only blank lines).
         case emptyFile
+        /// The file has a header line but no data rows.
         case headerOnly
+        /// The header does not name the required columns (the message lists what was expected).
         case unknownHeader(String)
+        /// A row has a different number of fields than the first row or header.
         case wrongColumnCount(expected: Int, found: Int)
+        /// An ID field (0-based `column`) is not an integer.
         case notAnInteger(column: Int, text: String)
+        /// A rating field (0-based `column`) is not a number.
         case notANumber(column: Int, text: String)
+        /// A rating is NaN or infinite.
         case nonFiniteRating(text: String)
+        /// The format or file violates a rule the message names.
         case invalidFormat(String)
     }
 
@@ -82,6 +91,7 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
     /// What was wrong.
     public let kind: Kind
 
+    /// Creates an error for `file` at 1-based `line` (0 for the whole file).
     public init(file: String, line: Int, kind: Kind) {
         self.file = file; self.line = line; self.kind = kind
     }

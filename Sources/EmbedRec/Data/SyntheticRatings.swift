@@ -13,8 +13,11 @@
 public enum SyntheticRatings {
     /// What to generate.
     public struct Configuration: Sendable, Hashable {
+        /// Number of users (> 0).
         public var users: Int
+        /// Number of items (> 0).
         public var items: Int
+        /// Number of ratings to generate (at most items/2 per user).
         public var ratings: Int
         /// Rank of the planted interaction model.
         public var rank: Int = 4
@@ -32,6 +35,7 @@ public enum SyntheticRatings {
         /// Rating scale (integer stars).
         public var minRating: Int = 1
         public var maxRating: Int = 5
+        /// Seed: the same configuration gives the same data on every platform.
         public var seed: UInt64 = 42
 
         /// - Parameters: users, items and ratings to generate; ratings must not exceed

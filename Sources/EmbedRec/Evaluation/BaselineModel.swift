@@ -13,6 +13,7 @@ public final class BaselineModel: Model, @unchecked Sendable {
         case globalMean, biases, popularity
     }
 
+    /// Which baseline this is.
     public let kind: Kind
     public let userCount: Int
     public let itemCount: Int

@@ -11,12 +11,19 @@
 /// - coverage = distinct items recommended to anyone ÷ catalogue size
 /// Users with no relevant held-out item are skipped (they cannot score).
 public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
+    /// The cut-off K.
     public let k: Int
+    /// Mean precision@K.
     public let precision: Double
+    /// Mean recall@K.
     public let recall: Double
+    /// Mean NDCG@K (log₂ discount).
     public let ndcg: Double
+    /// Mean average precision@K.
     public let map: Double
+    /// Fraction of users with at least one relevant item in their top K.
     public let hitRate: Double
+    /// Distinct recommended items ÷ catalogue size.
     public let coverage: Double
     /// Users that had at least one relevant held-out item.
     public let usersEvaluated: Int

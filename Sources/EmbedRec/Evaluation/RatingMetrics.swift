@@ -2,8 +2,11 @@
 ///
 /// - MSE = (1/n) Σ (ŷ − y)²; RMSE = √MSE; MAE = (1/n) Σ |ŷ − y|, accumulated in Double.
 public struct RatingMetrics: Sendable, Hashable, CustomStringConvertible {
+    /// Mean squared error.
     public let mse: Double
+    /// Root mean squared error, in rating units.
     public let rmse: Double
+    /// Mean absolute error, in rating units.
     public let mae: Double
     /// Ratings evaluated.
     public let count: Int

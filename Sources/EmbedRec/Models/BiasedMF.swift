@@ -17,6 +17,7 @@ public final class BiasedMF: Model, @unchecked Sendable {
         /// Seed for initialisation.
         public var seed: UInt64 = 42
 
+        /// Creates a configuration; see each property for its meaning and valid range.
         public init(
             dimension: Int, initializer: Initializer = .uniform(0.05), globalOffset: Float? = nil,
             output: OutputActivation = .linear, seed: UInt64 = 42
@@ -26,12 +27,17 @@ public final class BiasedMF: Model, @unchecked Sendable {
         }
     }
 
+    /// The architecture this model was built with.
     public let configuration: Configuration
     public let userCount: Int
     public let itemCount: Int
+    /// The user table [users, d].
     public let userEmbedding: Tensor
+    /// The item table [items, d].
     public let itemEmbedding: Tensor
+    /// User biases [users, 1].
     public let userBias: Tensor
+    /// Item biases [items, 1].
     public let itemBias: Tensor
     /// The global offset μ, when configured.
     public let globalOffset: Tensor?

@@ -10,7 +10,9 @@
 public final class ConcatMLP: Model, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable {
+        /// User embedding dimension (> 0).
         public var userDimension: Int
+        /// Item embedding dimension (> 0).
         public var itemDimension: Int
         /// Units of each hidden ReLU layer (may be empty: a linear model on the concatenation).
         public var hiddenUnits: [Int]
@@ -18,12 +20,16 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         public var inputDropout: Float = 0
         /// Dropout rate after each hidden layer (empty = none; else one rate per layer).
         public var hiddenDropout: [Float] = []
+        /// The output function.
         public var output: OutputActivation = .linear
+        /// Initial values of both embedding tables (Keras default: uniform ±0.05).
         public var embeddingInitializer: Initializer = .uniform(0.05)
         /// Kernel initialiser of the dense layers (Keras default: Glorot-uniform).
         public var kernelInitializer: Initializer = .glorotUniform
+        /// Seed for initialisation.
         public var seed: UInt64 = 42
 
+        /// Creates a configuration; see each property for its meaning and valid range.
         public init(
             userDimension: Int, itemDimension: Int, hiddenUnits: [Int], inputDropout: Float = 0,
             hiddenDropout: [Float] = [], output: OutputActivation = .linear,
@@ -38,10 +44,13 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         }
     }
 
+    /// The architecture this model was built with.
     public let configuration: Configuration
     public let userCount: Int
     public let itemCount: Int
+    /// The user table [users, d].
     public let userEmbedding: Tensor
+    /// The item table [items, d].
     public let itemEmbedding: Tensor
     /// Kernels of the hidden layers and the output layer, in order.
     let kernels: [Tensor]

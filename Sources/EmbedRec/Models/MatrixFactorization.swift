@@ -14,11 +14,13 @@ public final class MatrixFactorization: Model, @unchecked Sendable {
         /// Seed for initialisation.
         public var seed: UInt64 = 42
 
+        /// Creates a configuration; see each property.
         public init(dimension: Int, initializer: Initializer = .uniform(0.05), seed: UInt64 = 42) {
             self.dimension = dimension; self.initializer = initializer; self.seed = seed
         }
     }
 
+    /// The architecture this model was built with.
     public let configuration: Configuration
     public let userCount: Int
     public let itemCount: Int

@@ -31,6 +31,7 @@ public struct TrainingConfiguration: Sendable, Hashable {
     /// weights on the same machine and build.
     public var deterministic: Bool = false
 
+    /// Creates a configuration; see each property for its meaning and valid range.
     public init(
         epochs: Int = 5, batchSize: Int = 64, optimizer: Optimizer = .adamDefault,
         embeddingL2: Float = 0, weightL2: Float = 0, lossReduction: LossReduction = .mean,
