@@ -12,6 +12,7 @@ final class BenchContext {
     let repeats: Int
     let epochs: Int
     let kerasRows: Int
+    let caseFilter: String?
     /// The main dataset and its 80/20 split (seed 42).
     let data: RatingsDataset
     let split: TrainTestSplit
@@ -21,7 +22,8 @@ final class BenchContext {
     private var denseFiles: (train: String, test: String)? = nil
 
     init(report: Report, peers: PeerRunner?, workDir: String, sharedData: String, smoke: Bool, scale: Double,
-         ratingsPath: String?, repeats: Int, epochs: Int, kerasRows: Int) throws {
+         ratingsPath: String?, repeats: Int, epochs: Int, kerasRows: Int, caseFilter: String? = nil) throws {
+        self.caseFilter = caseFilter
         self.report = report; self.peers = peers; self.workDir = workDir; self.sharedData = sharedData
         self.smoke = smoke; self.repeats = repeats; self.epochs = epochs; self.kerasRows = kerasRows
         if let ratingsPath {

@@ -17,6 +17,8 @@ public struct BenchmarkOptions: Sendable {
     public var sharedData = "../shared/data"
     public var workDir = "bench-out"
     public var jsonPath: String? = nil
+    /// When set, the train suite runs only the cases whose name contains this text.
+    public var caseFilter: String? = nil
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
@@ -54,7 +56,7 @@ public enum BenchmarkRunner {
             report: report, peers: peerRunner, workDir: options.workDir, sharedData: options.sharedData,
             smoke: options.smoke, scale: options.scale, ratingsPath: options.ratingsPath,
             repeats: options.smoke ? 1 : options.repeats, epochs: options.smoke ? 1 : options.epochs,
-            kerasRows: options.smoke ? 2_000 : options.kerasRows)
+            kerasRows: options.smoke ? 2_000 : options.kerasRows, caseFilter: options.caseFilter)
         let selected = options.suites.contains("all") ? BenchmarkOptions.suiteNames
             : BenchmarkOptions.suiteNames.filter(options.suites.contains)
         for suite in selected {

@@ -58,7 +58,8 @@ enum TrainSuite {
 
     static func run(_ c: BenchContext) throws {
         let train = c.split.train, test = c.split.test
-        for item in cases(epochs: c.epochs, mean: train.meanRating ?? 3) {
+        for item in cases(epochs: c.epochs, mean: train.meanRating ?? 3)
+        where c.caseFilter.map({ item.name.contains($0) }) ?? true {
             let model = try item.make(c.data)
             let history = try Trainer(configuration: item.training).fit(model, on: train)
             let rmse = try RatingMetrics(model: model, data: test).rmse

@@ -47,6 +47,9 @@ struct EmbedRecBench: ParsableCommand {
     @Option(help: "Path of the JSON report (default: <work-dir>/results.json).")
     var json: String?
 
+    @Option(help: "Run only the training cases whose name contains this text.")
+    var only: String?
+
     func validate() throws {
         guard scale > 0 else { throw ValidationError("--scale must be > 0") }
         guard repeats > 0, epochs > 0, kerasRows > 0 else { throw ValidationError("--repeats, --epochs and --keras-rows must be > 0") }
@@ -57,7 +60,7 @@ struct EmbedRecBench: ParsableCommand {
         options.suites = suites; options.peers = peers; options.smoke = smoke; options.scale = scale
         options.ratingsPath = ratings; options.repeats = repeats; options.epochs = epochs
         options.kerasRows = kerasRows; options.sharedData = sharedData; options.workDir = workDir
-        options.jsonPath = json
+        options.jsonPath = json; options.caseFilter = only
         do {
             try BenchmarkRunner.run(options)
         } catch let error as BenchmarkError {

@@ -47,8 +47,10 @@ public enum Optimizer: Sendable, Hashable {
 /// Per-parameter optimizer state (Adam's first and second moments), shared by all workers.
 final class OptimizerState: @unchecked Sendable {
     let optimizer: Optimizer
-    let first: [UnsafeMutablePointer<Float>]
-    let second: [UnsafeMutablePointer<Float>]
+    /// Adam's moments per parameter, interleaved by row: row r's first moment at `2·r·n`, its
+    /// second at `2·r·n + n` (n = row length; a dense parameter is one row). One contiguous
+    /// region per row halves the scattered memory streams of a table update.
+    let moments: [UnsafeMutablePointer<Float>]
     /// For sparse parameters under deferred dense Adam: the step of each row's last update
     /// (0 = never).
     let lastStep: [UnsafeMutablePointer<Int32>?]
@@ -65,10 +67,9 @@ final class OptimizerState: @unchecked Sendable {
         switch optimizer {
         case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2); fallthrough
         case .lazyAdam:
-            first = counts.map { FloatBuffer.allocateZeroed($0) }
-            second = counts.map { FloatBuffer.allocateZeroed($0) }
+            moments = counts.map { FloatBuffer.allocateZeroed(2 * $0) }
         case .sgd:
-            first = []; second = []
+            moments = []
         }
         lastStep = parameters.map { tensor in
             guard deferDense, tensor.isSparse else { return nil }
@@ -81,14 +82,16 @@ final class OptimizerState: @unchecked Sendable {
         var d1: [Float] = [], d2: [Float] = [], dr: [Float] = []
         var p1 = 1.0, p2 = 1.0, rk = 1.0, sum = 0.0
         for _ in 0..<(deferDense ? Self.catchUpTableSize : 0) {
-            d1.append(Float(p1)); d2.append(Float(p2)); dr.append(Float(sum))
+            // Decays below 1e-20 are flushed to zero: otherwise moments of long-idle rows turn
+            // subnormal, and subnormal arithmetic is ~100× slower on x86.
+            d1.append(p1 < 1e-20 ? 0 : Float(p1)); d2.append(p2 < 1e-20 ? 0 : Float(p2)); dr.append(Float(sum))
             p1 *= Double(b1); p2 *= Double(b2); rk *= r; sum += rk
         }
         decay1 = d1; decay2 = d2; drift = dr
     }
 
     deinit {
-        for p in first + second { FloatBuffer.deallocate(p) }
+        for p in moments { FloatBuffer.deallocate(p) }
         for p in lastStep { p?.deallocate() }
     }
 
@@ -97,7 +100,8 @@ final class OptimizerState: @unchecked Sendable {
     private func catchUp(_ k: Int, _ b1: Float, _ b2: Float) -> (Float, Float, Float) {
         if k < decay1.count { return (decay1[k], decay2[k], drift[k]) }
         let r = b1 / b2.squareRoot()
-        return (_powf(b1, Float(k)), _powf(b2, Float(k)), r * (1 - _powf(r, Float(k))) / (1 - r))
+        let d1 = _powf(b1, Float(k)), d2 = _powf(b2, Float(k))
+        return (d1 < 1e-20 ? 0 : d1, d2 < 1e-20 ? 0 : d2, r * (1 - _powf(r, Float(k))) / (1 - r))
     }
 
     /// Applies one batch's gradients. `step` is the 1-based global step (for Adam's bias
@@ -118,19 +122,19 @@ final class OptimizerState: @unchecked Sendable {
             case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
                 let t = Float(step)
                 let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
-                let m = first[index], v = second[index]
+                let mv = moments[index]
                 if tensor.isSparse {
                     let ahead = 12
                     let last = lastStep[index]
                     for k in 0..<gradient.touchedCount {
                         let row = Int(gradient.touchedRows[k])
                         if k + ahead < gradient.touchedCount {
-                            let later = Int(gradient.touchedRows[k + ahead]) * n
-                            DotProductKernels.prefetchRow(tensor.storage + later, n)
-                            DotProductKernels.prefetchRow(m + later, n)
-                            DotProductKernels.prefetchRow(v + later, n)
+                            let later = Int(gradient.touchedRows[k + ahead])
+                            DotProductKernels.prefetchRow(tensor.storage + later * n, n)
+                            DotProductKernels.prefetchRow(mv + later * 2 * n, 2 * n)
                         }
                         let w = tensor.storage + row * n, g = gradient.values + k * n
+                        let m = mv + row * 2 * n, v = m + n
                         if let last {
                             let previous = Int(last[row])
                             last[row] = Int32(truncatingIfNeeded: step)
@@ -138,16 +142,16 @@ final class OptimizerState: @unchecked Sendable {
                             if skipped > 0 {
                                 let (d1, d2, drift) = catchUp(skipped, b1, b2)
                                 VectorKernels.adamWithCatchUp(
-                                    w, g, m + row * n, v + row * n, n, alpha: alpha, b1: b1, b2: b2, eps: eps,
+                                    w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps,
                                     l2: l2, drift: alpha * drift, decay1: d1, decay2: d2)
                                 continue
                             }
                         }
-                        Self.adamUpdate(w, g, m + row * n, v + row * n,
+                        Self.adamUpdate(w, g, m, v,
                                         count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                     }
                 } else {
-                    Self.adamUpdate(tensor.storage, gradient.values, m, v, count: tensor.count,
+                    Self.adamUpdate(tensor.storage, gradient.values, mv, mv + tensor.count, count: tensor.count,
                                     alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                 }
             case .sgd(let lr):
@@ -189,19 +193,11 @@ extension OptimizerState {
             guard let axis = tensor.rowIndex else { continue }
             let n = tensor.rowLength
             let indices = axis == .users ? batch.users : batch.items
-            let hasMoments = !first.isEmpty
+            let hasMoments = !moments.isEmpty
             for k in 0..<min(batch.count, 6) {
-                let offset = Int(indices[k]) * n
-                var byte = 0
-                while byte < n * 4 {
-                    let f = byte / 4
-                    embedrec_prefetch(tensor.storage + offset + f)
-                    if hasMoments {
-                        embedrec_prefetch(first[index] + offset + f)
-                        embedrec_prefetch(second[index] + offset + f)
-                    }
-                    byte += 64
-                }
+                let row = Int(indices[k])
+                DotProductKernels.prefetchRow(tensor.storage + row * n, n)
+                if hasMoments { DotProductKernels.prefetchRow(moments[index] + row * 2 * n, 2 * n) }
             }
         }
     }

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Dispatch
 
 /// Trains any ``Model`` with shuffled mini-batches on mean squared error.
@@ -84,6 +85,8 @@ public struct Trainer: Sendable {
                             failed.withUnsafeMutableBufferPointer { failOut in
                                 let lo = lossOut.baseAddress!, fo = failOut.baseAddress!
                                 parallelFor(workers) { w in
+                                    let floatMode = embedrec_enable_flush_to_zero()
+                                    defer { embedrec_restore_float_mode(floatMode) }
                                     let context = contexts[w]
                                     var sum = 0.0
                                     let parameters = model.parameters
