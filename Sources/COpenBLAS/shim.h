@@ -17,8 +17,9 @@ static inline embedrec_float4 embedrec_sqrt4(embedrec_float4 v) {
 }
 
 // Top-K selection's fast path: the offset of the first 16-float group at or after v that holds
-// a value above t (or a NaN), or the offset of the last partial group. Most scores lose against
-// the current K-th best, so whole groups are rejected with a few vector compares.
+// a value above t, or the offset of the last partial group. Most scores lose against the
+// current K-th best, so whole groups are rejected with a few vector compares (a NaN compares
+// false, and is never selected anyway).
 typedef float embedrec_float8 __attribute__((ext_vector_type(8)));
 typedef int embedrec_int8 __attribute__((ext_vector_type(8)));
 static inline long embedrec_skip_not_above(const float *v, long n, float t) {
@@ -27,7 +28,7 @@ static inline long embedrec_skip_not_above(const float *v, long n, float t) {
         embedrec_float8 a, b;
         __builtin_memcpy(&a, v + i, sizeof a);
         __builtin_memcpy(&b, v + i + 8, sizeof b);
-        embedrec_int8 hit = (a > t) | (b > t) | (a != a) | (b != b);
+        embedrec_int8 hit = (a > t) | (b > t);
         if (__builtin_reduce_or(hit)) return i;
     }
     return i;
