@@ -128,20 +128,56 @@ public enum RatingsLoader {
             }
             let parser = RatingsParser(layout: layout)
             let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
-            var results = [Result<RatingsParser.Columns, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
-            results.withUnsafeMutableBufferPointer { out in
-                let outBase = out.baseAddress!
-                parallelFor(chunks.count) { c in outBase[c] = parser.parse(buffer, chunks[c]) }
+            // Each chunk parses straight into its own slice of the final columns (sized by an upper
+            // bound); the slices are then closed up in place. No intermediate buffers or copies:
+            // on large files first-touching fresh memory costs as much as parsing.
+            let capacities = chunks.map { parser.capacity(for: $0) }
+            let offsets = capacities.indices.map { capacities[..<$0].reduce(0, +) }
+            let total = capacities.reduce(0, +)
+            let wantsTime = layout.timestamp != nil
+            var results = [Result<Int, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
+            var items: [Int64] = [], ratings: [Float] = [], times: [Int64] = []
+            var rowCount = 0
+            let users = [Int64](unsafeUninitializedCapacity: total) { userBuffer, userCount in
+                items = [Int64](unsafeUninitializedCapacity: total) { itemBuffer, itemCount in
+                    ratings = [Float](unsafeUninitializedCapacity: total) { ratingBuffer, ratingCount in
+                        times = [Int64](unsafeUninitializedCapacity: wantsTime ? total : 0) { timeBuffer, timeCount in
+                            let u = userBuffer.baseAddress!, i = itemBuffer.baseAddress!, r = ratingBuffer.baseAddress!
+                            let t = wantsTime ? timeBuffer.baseAddress : nil
+                            results.withUnsafeMutableBufferPointer { out in
+                                let outBase = out.baseAddress!
+                                parallelFor(chunks.count) { c in
+                                    let o = offsets[c]
+                                    outBase[c] = parser.parse(buffer, chunks[c], into: .init(
+                                        users: u + o, items: i + o, ratings: r + o, times: t.map { $0 + o }))
+                                }
+                            }
+                            var rows = 0
+                            for (c, result) in results.enumerated() {
+                                guard case .success(let n)? = result else { continue }
+                                if offsets[c] != rows {
+                                    (u + rows).update(from: u + offsets[c], count: n)
+                                    (i + rows).update(from: i + offsets[c], count: n)
+                                    (r + rows).update(from: r + offsets[c], count: n)
+                                    if let t { (t + rows).update(from: t + offsets[c], count: n) }
+                                }
+                                rows += n
+                            }
+                            rowCount = rows
+                            timeCount = wantsTime ? rows : 0
+                        }
+                        ratingCount = rowCount
+                    }
+                    itemCount = rowCount
+                }
+                userCount = rowCount
             }
-            var parts: [RatingsParser.Columns] = []
             for result in results {
-                switch result! {
-                case .success(let columns): parts.append(columns)
-                case .failure(let failure):
+                if case .failure(let failure)? = result {
                     throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
                 }
             }
-            return RawRatings.concatenate(parts, hasTimestamps: layout.timestamp != nil)
+            return RawRatings(users: users, items: items, ratings: ratings, timestamps: wantsTime ? times : nil)
         }
     }
 
@@ -213,21 +249,6 @@ struct RawRatings {
     var items: [Int64]
     var ratings: [Float]
     var timestamps: [Int64]?
-
-    static func concatenate(_ parts: [RatingsParser.Columns], hasTimestamps: Bool) -> RawRatings {
-        if parts.count == 1 {
-            let p = parts[0]
-            return RawRatings(users: p.users, items: p.items, ratings: p.ratings, timestamps: hasTimestamps ? p.timestamps : nil)
-        }
-        var out = RawRatings(users: [], items: [], ratings: [], timestamps: hasTimestamps ? [] : nil)
-        let total = parts.reduce(0) { $0 + $1.users.count }
-        out.users.reserveCapacity(total); out.items.reserveCapacity(total); out.ratings.reserveCapacity(total)
-        for p in parts {
-            out.users += p.users; out.items += p.items; out.ratings += p.ratings
-            if hasTimestamps { out.timestamps! += p.timestamps }
-        }
-        return out
-    }
 
     static func concatenate(_ parts: [RawRatings]) throws -> RawRatings {
         let withTime = parts.allSatisfy { $0.timestamps != nil }

@@ -11,13 +11,6 @@ struct RatingsParser {
         var columnCount: Int
     }
 
-    struct Columns {
-        var users: [Int64] = []
-        var items: [Int64] = []
-        var ratings: [Float] = []
-        var timestamps: [Int64] = []
-    }
-
     /// A parse failure at a byte offset; the caller turns it into a line number.
     struct Failure: Error {
         var offset: Int
@@ -31,7 +24,25 @@ struct RatingsParser {
     ///
     /// One pass over the bytes: each field is parsed while it is scanned (digits accumulate as
     /// they are read), and the output columns are sized up front from a bound on the row count.
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<Columns, Failure> {
+    /// An upper bound on the rows in `range`: every row has at least one byte per parsed field
+    /// (an ID, rating or timestamp cannot be empty) plus its separators. Ignored columns may be
+    /// empty, so they count zero bytes.
+    func capacity(for range: Range<Int>) -> Int {
+        let parsedFields = layout.timestamp == nil ? 3 : 4
+        return range.count / (parsedFields + (layout.columnCount - 1) * layout.separator.count) + 1
+    }
+
+    /// Where ``parse(_:_:into:)`` writes rows: each pointer has room for ``capacity(for:)`` rows
+    /// (`times` only when the layout has a timestamp).
+    struct Output {
+        let users: UnsafeMutablePointer<Int64>
+        let items: UnsafeMutablePointer<Int64>
+        let ratings: UnsafeMutablePointer<Float>
+        let times: UnsafeMutablePointer<Int64>?
+    }
+
+    /// Parses the lines of `bytes[range]` straight into `out` and returns the row count.
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: Output) -> Result<Int, Failure> {
         let base = bytes.baseAddress!
         let end = range.upperBound
         let sep = layout.separator
@@ -39,16 +50,9 @@ struct RatingsParser {
         // Spaces around numbers are padding, unless the separator itself contains a space.
         let padded = !sep.contains(32)
         let columnCount = layout.columnCount
-        // Every row has at least one byte per parsed field (an ID, rating or timestamp cannot be
-        // empty) plus its separators. Ignored columns may be empty, so they count zero bytes.
-        let parsedFields = layout.timestamp == nil ? 3 : 4
-        let capacity = range.count / (parsedFields + (columnCount - 1) * sepCount) + 1
         let wantsTime = layout.timestamp != nil
-        let users = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
-        let items = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
-        let ratings = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-        let times = UnsafeMutablePointer<Int64>.allocate(capacity: wantsTime ? capacity : 1)
-        defer { users.deallocate(); items.deallocate(); ratings.deallocate(); times.deallocate() }
+        let users = out.users, items = out.items, ratings = out.ratings
+        let times = out.times ?? out.users
         // Role of each column: 0 skip, 1 user, 2 item, 3 rating, 4 timestamp.
         var roles = [UInt8](repeating: 0, count: columnCount)
         roles[layout.user] = 1; roles[layout.item] = 2; roles[layout.rating] = 3
@@ -145,12 +149,7 @@ struct RatingsParser {
             return nil
         }
         if let failure { return .failure(failure) }
-        var out = Columns()
-        out.users = Array(UnsafeBufferPointer(start: users, count: rows))
-        out.items = Array(UnsafeBufferPointer(start: items, count: rows))
-        out.ratings = Array(UnsafeBufferPointer(start: ratings, count: rows))
-        if wantsTime { out.timestamps = Array(UnsafeBufferPointer(start: times, count: rows)) }
-        return .success(out)
+        return .success(rows)
     }
 
     /// True when `q` is at a separator, a line end (LF or CR LF) or the end of data.
