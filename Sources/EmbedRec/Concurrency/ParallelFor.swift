@@ -51,12 +51,6 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// Splits `0..<total` into `parts` contiguous ranges of near-equal size.
-func evenRanges(_ total: Int, parts: Int) -> [Range<Int>] {
-    let parts = max(1, min(parts, max(total, 1)))
-    return (0..<parts).map { p in (total * p / parts)..<(total * (p + 1) / parts) }
-}
-
 #if canImport(Glibc)
 import Glibc
 #else

@@ -186,26 +186,6 @@ struct RatingsParser {
         return String(decoding: UnsafeBufferPointer(start: base + start, count: max(0, count)), as: UTF8.self)
     }
 
-    /// Parses an optionally signed decimal integer, allowing surrounding spaces.
-    @inline(__always)
-    static func parseInt(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
-        var s = start, e = end
-        while s < e && base[s] == 32 { s &+= 1 }
-        while e > s && base[e &- 1] == 32 { e &-= 1 }
-        guard s < e else { return nil }
-        var negative = false
-        if base[s] == 45 { negative = true; s &+= 1 } else if base[s] == 43 { s &+= 1 }
-        guard s < e, e - s <= 18 else { return nil }
-        var value: Int64 = 0
-        while s < e {
-            let d = base[s] &- 48
-            guard d < 10 else { return nil }
-            value = value &* 10 &+ Int64(d)
-            s &+= 1
-        }
-        return negative ? -value : value
-    }
-
     /// Parses a decimal number. Plain `[-]digits[.digits]` is parsed in place; anything else
     /// (exponents, `nan`, `inf`) goes through the standard library's parser.
     @inline(__always)

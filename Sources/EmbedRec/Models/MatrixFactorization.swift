@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Matrix factorization: user and item embeddings of dimension `d`; the prediction is their dot
 /// product (the goodbooks tutorials' model, with d = 5, 10 or 50).
 ///
@@ -88,13 +86,6 @@ struct BiasPointers {
 /// and two scaled row updates: memory-bound row traffic, not a matrix product, so it stays a
 /// plain loop (sgemm is used where rows meet the whole catalogue: scoring).
 enum DotProductKernels {
-    /// Prefetch hints for the cache lines of an `n`-float row.
-    @inline(__always)
-    static func prefetchRow(_ row: UnsafePointer<Float>, _ n: Int) {
-        var f = 0
-        while f < n { embedrec_prefetch(row + f); f &+= 16 }
-        embedrec_prefetch(row + (n - 1))
-    }
 
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
@@ -118,8 +109,8 @@ enum DotProductKernels {
             let pu = p + Int(u) * d, qi = q + Int(i) * d
             if k + ahead < batch.count {
                 // Rows are scattered: start fetching a later example's rows now.
-                prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
-                prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
+                VectorKernels.prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
+                VectorKernels.prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
             }
             var z = dot(pu, qi, d)
             if let bias {

@@ -83,7 +83,7 @@ public struct TopKScorer: Sendable {
     /// The top K items for each of `users`, in the same order.
     public func recommend(users: [Int32], options: RecommendationOptions) throws -> [[Recommendation]] {
         let result = try recommendFlat(users: users, options: options)
-        return (0..<users.count).map { result.recommendations(forRow: $0, itemIDs: itemIDs, scorer: scorer) }
+        return (0..<users.count).map { result.recommendations(forRow: $0, itemIDs: itemIDs) }
     }
 
     /// The top K items for every user, as flat arrays (`users × K`, padded with −1 where fewer
@@ -210,7 +210,7 @@ public struct TopKResult: Sendable {
         scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: items[row * k + j])
     }
 
-    func recommendations(forRow row: Int, itemIDs: IDMap?, scorer: any CatalogueScorer) -> [Recommendation] {
+    func recommendations(forRow row: Int, itemIDs: IDMap?) -> [Recommendation] {
         items(forRow: row).enumerated().map { j, item in
             Recommendation(
                 item: item, rawItemID: itemIDs.map { $0.rawID(at: item) },

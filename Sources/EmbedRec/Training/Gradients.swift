@@ -14,9 +14,8 @@ public final class ParameterGradient: @unchecked Sendable {
     /// For sparse parameters: the touched rows, in first-touch order.
     private(set) var touchedRows: UnsafeMutablePointer<Int32>
     private(set) var touchedCount = 0
-    private var slotCapacity: Int
-    private var valuesCapacity: Int
-    private var currentValues: UnsafeMutablePointer<Float>
+    private let slotCapacity: Int
+    private let valuesCapacity: Int
 
     init(tensor: Tensor, maxRowsPerBatch: Int) {
         self.tensor = tensor
@@ -34,7 +33,6 @@ public final class ParameterGradient: @unchecked Sendable {
         touchedRows = .allocate(capacity: max(slotCapacity, 1))
         values = .allocate(capacity: max(valuesCapacity, 1))
         values.initialize(repeating: 0, count: max(valuesCapacity, 1))
-        currentValues = values
     }
 
     deinit {

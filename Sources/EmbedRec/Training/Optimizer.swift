@@ -23,13 +23,6 @@ public enum Optimizer: Sendable, Hashable {
     /// Adam with Keras' defaults.
     public static let adamDefault = Optimizer.adam()
 
-    var learningRate: Float {
-        switch self {
-        case .adam(let lr, _, _, _), .lazyAdam(let lr, _, _, _): return lr
-        case .sgd(let lr): return lr
-        }
-    }
-
     func validate() throws {
         switch self {
         case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
@@ -130,8 +123,8 @@ final class OptimizerState: @unchecked Sendable {
                         let row = Int(gradient.touchedRows[k])
                         if k + ahead < gradient.touchedCount {
                             let later = Int(gradient.touchedRows[k + ahead])
-                            DotProductKernels.prefetchRow(tensor.storage + later * n, n)
-                            DotProductKernels.prefetchRow(mv + later * 2 * n, 2 * n)
+                            VectorKernels.prefetchRow(tensor.storage + later * n, n)
+                            VectorKernels.prefetchRow(mv + later * 2 * n, 2 * n)
                         }
                         let w = tensor.storage + row * n, g = gradient.values + k * n
                         let m = mv + row * 2 * n, v = m + n
@@ -196,8 +189,8 @@ extension OptimizerState {
             let hasMoments = !moments.isEmpty
             for k in 0..<min(batch.count, 6) {
                 let row = Int(indices[k])
-                DotProductKernels.prefetchRow(tensor.storage + row * n, n)
-                if hasMoments { DotProductKernels.prefetchRow(moments[index] + row * 2 * n, 2 * n) }
+                VectorKernels.prefetchRow(tensor.storage + row * n, n)
+                if hasMoments { VectorKernels.prefetchRow(moments[index] + row * 2 * n, 2 * n) }
             }
         }
     }

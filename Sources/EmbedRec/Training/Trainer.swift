@@ -54,7 +54,7 @@ public struct Trainer: Sendable {
         let batches = (n + batchSize - 1) / batchSize
         let workers = max(1, min(config.workerCount, batches))
         let state = OptimizerState(optimizer: config.optimizer, parameters: model.parameters)
-        let contexts = (0..<workers).map { w in
+        let contexts = (0..<workers).map { _ in
             TrainingContext(
                 gradients: GradientSet(model: model, maxBatch: batchSize * model.rowsPerExample),
                 arena: ScratchArena(), rng: SeededGenerator(seed: config.seed))

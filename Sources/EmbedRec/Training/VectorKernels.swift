@@ -14,6 +14,15 @@ enum VectorKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
 
+    /// Prefetch hints for the cache lines of an `n`-float row (rows are touched at random, so
+    /// the trainer asks for them some examples ahead).
+    @inline(__always)
+    static func prefetchRow(_ row: UnsafePointer<Float>, _ n: Int) {
+        var f = 0
+        while f < n { embedrec_prefetch(row + f); f &+= 16 }
+        embedrec_prefetch(row + (n - 1))
+    }
+
     /// Σ a[k]·b[k] with two vector accumulators (reassociated, so not bit-equal to a serial sum).
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -75,8 +84,9 @@ enum VectorKernels {
         }
     }
 
-    /// ``adamCatchUp(_:_:_:_:drift:decay1:decay2:eps:)`` followed by ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)``
-    /// in one pass over the row (each value loaded and stored once).
+    /// The zero-gradient Adam steps a row skipped, in closed form — w −= drift·m/(√v + ε), then
+    /// m ·= β1ᵏ and v ·= β2ᵏ (see ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``) —
+    /// followed by ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)``, in one pass over the row.
     @inline(__always)
     static func adamWithCatchUp(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
@@ -108,29 +118,6 @@ enum VectorKernels {
             let vk = b2 * decay2 * v0 + (1 - b2) * grad * grad
             m[k] = mk; v[k] = vk
             w[k] = w0 - alpha * mk / (vk.squareRoot() + eps)
-            k &+= 1
-        }
-    }
-
-    /// The zero-gradient Adam steps a row skipped, in closed form: w −= drift·m/(√v + ε),
-    /// then m ·= β1ᵏ and v ·= β2ᵏ (see ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``).
-    @inline(__always)
-    static func adamCatchUp(
-        _ w: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-        _ n: Int, drift: Float, decay1: Float, decay2: Float, eps: Float
-    ) {
-        let vd = SIMD4<Float>(repeating: drift), ve = SIMD4<Float>(repeating: eps)
-        let v1 = SIMD4<Float>(repeating: decay1), v2 = SIMD4<Float>(repeating: decay2)
-        var k = 0
-        while k &+ 4 <= n {
-            let mk = load(m + k), vk = load(v + k)
-            store(load(w + k) - vd * mk / (sqrt(vk) + ve), w + k)
-            store(v1 * mk, m + k); store(v2 * vk, v + k)
-            k &+= 4
-        }
-        while k < n {
-            w[k] -= drift * m[k] / (v[k].squareRoot() + eps)
-            m[k] *= decay1; v[k] *= decay2
             k &+= 1
         }
     }
