@@ -22,17 +22,58 @@ static inline embedrec_float4 embedrec_sqrt4(embedrec_float4 v) {
 // false, and is never selected anyway).
 typedef float embedrec_float8 __attribute__((ext_vector_type(8)));
 typedef int embedrec_int8 __attribute__((ext_vector_type(8)));
-static inline long embedrec_skip_not_above(const float *v, long n, float t) {
-    long i = 0;
-    for (; i + 16 <= n; i += 16) {
-        embedrec_float8 a, b;
-        __builtin_memcpy(&a, v + i, sizeof a);
-        __builtin_memcpy(&b, v + i + 8, sizeof b);
-        embedrec_int8 hit = (a > t) | (b > t);
-        if (__builtin_reduce_or(hit)) return i;
-    }
+#define EMBEDREC_SKIP_NOT_ABOVE_BODY                              \
+    long i = 0;                                                   \
+    for (; i + 16 <= n; i += 16) {                                \
+        embedrec_float8 a, b;                                     \
+        __builtin_memcpy(&a, v + i, sizeof a);                    \
+        __builtin_memcpy(&b, v + i + 8, sizeof b);                \
+        embedrec_int8 hit = (a > t) | (b > t);                    \
+        if (__builtin_reduce_or(hit)) return i;                   \
+    }                                                             \
     return i;
+static inline long embedrec_skip_not_above(const float *v, long n, float t) {
+    EMBEDREC_SKIP_NOT_ABOVE_BODY
 }
+
+// Bit j set when v[j] > t, for the 16-float group a scan stopped at.
+static inline unsigned embedrec_group_mask(const float *v, float t) {
+    const embedrec_int8 bits = {1, 2, 4, 8, 16, 32, 64, 128};
+    embedrec_float8 a, b;
+    __builtin_memcpy(&a, v, sizeof a);
+    __builtin_memcpy(&b, v + 8, sizeof b);
+    return (unsigned)__builtin_reduce_or((a > t) & bits) | ((unsigned)__builtin_reduce_or((b > t) & bits) << 8);
+}
+
+// The same scan in 256-bit registers. Swift code is built for baseline x86-64 (SSE2), where
+// the 8-lane compares split in two; selection reads every score, so on AVX2 machines this
+// variant is used (checked once with embedrec_cpu_has_avx2). Not inlined into SSE2 callers,
+// so it is only called per run of rejected groups.
+#if defined(__x86_64__)
+#include <cpuid.h>
+__attribute__((target("avx2")))
+static inline long embedrec_skip_not_above_avx2(const float *v, long n, float t) {
+    EMBEDREC_SKIP_NOT_ABOVE_BODY
+}
+
+// Whether the CPU and the OS support AVX2 (CPUID leaf 7, and XCR0 saving the YMM state).
+static inline int embedrec_cpu_has_avx2(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & bit_AVX2) != 0;
+}
+#else
+static inline long embedrec_skip_not_above_avx2(const float *v, long n, float t) {
+    return embedrec_skip_not_above(v, n, t);
+}
+static inline int embedrec_cpu_has_avx2(void) { return 0; }
+#endif
+#undef EMBEDREC_SKIP_NOT_ABOVE_BODY
 
 // Flush-to-zero / denormals-are-zero for the calling thread during training: subnormal floats
 // (tiny decayed moments, vanishing gradients) cost ~100 cycles per operation on x86. Returns the

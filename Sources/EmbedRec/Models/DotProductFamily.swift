@@ -127,9 +127,24 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
         userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
+        gemm(rows, count, range, output, beta: 0)
+    }
+
+    func rankingScores(
+        userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
+        intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        gemm(rows, count, range, output, beta: 1)
+    }
+
+    private func gemm(
+        _ rows: UnsafePointer<Float>, _ count: Int, _ range: Range<Int>, _ output: UnsafeMutablePointer<Float>,
+        beta: Float
+    ) {
         itemRows.withUnsafeBufferPointer { items in
             BLAS.gemm(transposeB: true, m: count, n: range.count, k: width, a: rows, lda: width,
-                      b: items.baseAddress! + range.lowerBound * width, ldb: width, c: output, ldc: range.count)
+                      b: items.baseAddress! + range.lowerBound * width, ldb: width,
+                      beta: beta, c: output, ldc: range.count)
         }
     }
 

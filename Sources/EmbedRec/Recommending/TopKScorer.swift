@@ -120,7 +120,14 @@ public struct TopKScorer: Sendable {
                     let io = itemOut.baseAddress!, so = scoreOut.baseAddress!
                     let ub = userBuffer.baseAddress!
                     parallelFor(workers) { w in
-                        let arena = ScratchArena(capacity: min(blockSize, users.count) * (tileSize + width) + 1024)
+                        let arena = ScratchArena(capacity: min(blockSize, users.count) * width + 1024)
+                        // Scores land in a buffer that is all zeros between tiles (each row is
+                        // cleared once selected, while it is still in L1), so scorers may
+                        // accumulate instead of clearing it first.
+                        let tileCapacity = min(blockSize, users.count) * tileSize
+                        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
+                        tile.initialize(repeating: 0, count: tileCapacity)
+                        defer { tile.deallocate() }
                         var heaps = TopKHeaps(k: k, rows: min(blockSize, users.count))
                         var cursors = [Int](repeating: 0, count: heaps.rows)
                         for b in stride(from: w, to: blocks, by: workers) {
@@ -134,12 +141,11 @@ public struct TopKScorer: Sendable {
                                     cursors[r] = u < seen.userCount ? seen.offsets[u] : 0
                                 }
                             }
-                            let tile = arena.take(count * tileSize)
                             var excludedCursor = 0, allowedCursor = 0
                             for tileStart in stride(from: 0, to: n, by: tileSize) {
                                 let tileEnd = min(n, tileStart + tileSize), m = tileEnd - tileStart
                                 scorer.rankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
-                                                     into: tile, arena: arena)
+                                                     intoZeroed: tile, arena: arena)
                                 // Items excluded for everyone, within this tile.
                                 let excludedStart = excludedCursor
                                 while excludedCursor < excluded.count && Int(excluded[excludedCursor]) < tileEnd { excludedCursor += 1 }
@@ -168,6 +174,7 @@ public struct TopKScorer: Sendable {
                                     } else {
                                         heaps.offer(row: r, values: row, n: m, firstItem: tileStart)
                                     }
+                                    row.update(repeating: 0, count: m)
                                 }
                             }
                             for r in 0..<count {

@@ -22,6 +22,9 @@ struct TopKHeaps {
         thresholds = [Float](repeating: -.infinity, count: rows)
     }
 
+    /// Whether the selection scan may use 256-bit compares (checked once per process).
+    static let hasAVX2 = embedrec_cpu_has_avx2() != 0
+
     /// Empties the first `rows` heaps.
     mutating func reset(rows: Int) {
         for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
@@ -32,19 +35,33 @@ struct TopKHeaps {
         var threshold = thresholds[row]
         var count = counts[row]
         let k = self.k
+        let wide = Self.hasAVX2
         scores.withUnsafeMutableBufferPointer { s in
             items.withUnsafeMutableBufferPointer { it in
                 let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
                 var i = 0
                 while i < n {
                     // Skip 16-score groups that cannot enter the heap (vector compares in C).
-                    i += embedrec_skip_not_above(values + i, n - i, threshold)
-                    let end = Swift.min(i &+ 16, n)
-                    while i < end {
-                        if values[i] > threshold {
-                            threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
+                    i += wide ? embedrec_skip_not_above_avx2(values + i, n - i, threshold)
+                              : embedrec_skip_not_above(values + i, n - i, threshold)
+                    if i &+ 16 <= n {
+                        // Visit only the lanes that beat the threshold (usually one).
+                        var mask = embedrec_group_mask(values + i, threshold)
+                        while mask != 0 {
+                            let j = i &+ mask.trailingZeroBitCount
+                            mask &= mask &- 1
+                            if values[j] > threshold {
+                                threshold = Self.push(sp, ip, &count, k, values[j], Int32(firstItem &+ j))
+                            }
                         }
-                        i &+= 1
+                        i &+= 16
+                    } else {
+                        while i < n {
+                            if values[i] > threshold {
+                                threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
+                            }
+                            i &+= 1
+                        }
                     }
                 }
             }
