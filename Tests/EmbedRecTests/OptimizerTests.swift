@@ -1,5 +1,6 @@
 import Testing
 @testable import EmbedRec
+import COpenBLAS
 
 /// `Optimizer.adam` must follow Keras' dense Adam on embedding tables (rows untouched by a
 /// batch keep drifting with their momentum), computed lazily; `lazyAdam` must not drift.
@@ -89,5 +90,37 @@ struct OptimizerTests {
             deferredGap = max(deferredGap, abs(deferred[1][j] - deferredDense[1][j]))
         }
         #expect(lazyGap > 10 * max(deferredGap, 1e-6), "lazy gap \(lazyGap), deferred gap \(deferredGap)")
+    }
+}
+
+/// The 256-bit C kernels must perform exactly the portable Swift kernels' arithmetic, so that
+/// weights do not depend on the CPU the model was trained on.
+@Suite("Adam kernels")
+struct AdamKernelTests {
+    static func rows(_ n: Int, seed: UInt64) -> (w: [Float], g: [Float], m: [Float], v: [Float]) {
+        var rng = SeededGenerator(seed: seed)
+        func draw(_ scale: Float) -> [Float] { (0..<n).map { _ in (rng.nextUnitFloat() * 2 - 1) * scale } }
+        return (draw(0.5), draw(0.1), draw(0.01), draw(0.001).map { abs($0) })
+    }
+
+    @Test("AVX2 and portable Adam updates are bit-identical", .enabled(if: VectorKernels.hasAVX2, "needs AVX2"),
+          arguments: [1, 7, 8, 13, 50, 64])
+    func adamBitIdentical(n: Int) {
+        var a = Self.rows(n, seed: UInt64(n)), b = a
+        embedrec_adam_avx2(&a.w, a.g, &a.m, &a.v, n, 1e-3, 0.9, 0.999, 1e-7, 0.01)
+        VectorKernels.adamPortable(&b.w, b.g, &b.m, &b.v, n, alpha: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-7, l2: 0.01)
+        #expect(a.w == b.w && a.m == b.m && a.v == b.v)
+        #expect(a.w != Self.rows(n, seed: UInt64(n)).w, "the update should change the weights")
+    }
+
+    @Test("AVX2 and portable catch-up updates are bit-identical", .enabled(if: VectorKernels.hasAVX2, "needs AVX2"),
+          arguments: [1, 7, 8, 13, 50, 64])
+    func catchUpBitIdentical(n: Int) {
+        var a = Self.rows(n, seed: UInt64(100 + n)), b = a
+        let (b1, b2, d1, d2): (Float, Float, Float, Float) = (0.9, 0.999, 0.35, 0.99)
+        embedrec_adam_catch_up_avx2(&a.w, a.g, &a.m, &a.v, n, 1e-3, b1 * d1, b2 * d2, 1 - b1, 1 - b2, 1e-7, 0.01, 4e-3)
+        VectorKernels.adamWithCatchUpPortable(&b.w, b.g, &b.m, &b.v, n, alpha: 1e-3, b1: b1, b2: b2, eps: 1e-7, l2: 0.01,
+                                              drift: 4e-3, decay1: d1, decay2: d2)
+        #expect(a.w == b.w && a.m == b.m && a.v == b.v)
     }
 }

@@ -22,9 +22,6 @@ struct TopKHeaps {
         thresholds = [Float](repeating: -.infinity, count: rows)
     }
 
-    /// Whether the selection scan may use 256-bit compares (checked once per process).
-    static let hasAVX2 = embedrec_cpu_has_avx2() != 0
-
     /// Empties the first `rows` heaps.
     mutating func reset(rows: Int) {
         for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
@@ -35,7 +32,7 @@ struct TopKHeaps {
         var threshold = thresholds[row]
         var count = counts[row]
         let k = self.k
-        let wide = Self.hasAVX2
+        let wide = VectorKernels.hasAVX2
         scores.withUnsafeMutableBufferPointer { s in
             items.withUnsafeMutableBufferPointer { it in
                 let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k

@@ -1,4 +1,9 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Small SIMD kernels for the per-row work of training (dot products, scaled adds, optimizer
 /// updates). Rows are short (d = 5…128) and scattered, so BLAS call overhead would dominate;
@@ -52,9 +57,29 @@ enum VectorKernels {
     @inline(__always)
     static func sqrt(_ v: SIMD4<Float>) -> SIMD4<Float> { embedrec_sqrt4(v) }
 
+    /// Whether the 256-bit C kernels may run (checked once per process). They perform the
+    /// same IEEE operations as the portable Swift loops, so results do not depend on it.
+    /// Setting `EMBEDREC_DISABLE_AVX2` in the environment forces the portable loops (to test
+    /// or time them on an AVX2 machine).
+    static let hasAVX2 = embedrec_cpu_has_avx2() != 0 && getenv("EMBEDREC_DISABLE_AVX2") == nil
+
     /// One Adam step on `n` values with L2 penalty `l2·‖w‖²` folded into the gradient.
     @inline(__always)
     static func adam(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float
+    ) {
+        if hasAVX2 {
+            embedrec_adam_avx2(w, g, m, v, n, alpha, b1, b2, eps, l2)
+        } else {
+            adamPortable(w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
+        }
+    }
+
+    /// ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)`` in 4-wide Swift vectors.
+    @inline(__always)
+    static func adamPortable(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
         _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float
@@ -89,6 +114,22 @@ enum VectorKernels {
     /// followed by ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)``, in one pass over the row.
     @inline(__always)
     static func adamWithCatchUp(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float,
+        drift: Float, decay1: Float, decay2: Float
+    ) {
+        if hasAVX2 {
+            embedrec_adam_catch_up_avx2(w, g, m, v, n, alpha, b1 * decay1, b2 * decay2, 1 - b1, 1 - b2, eps, l2, drift)
+        } else {
+            adamWithCatchUpPortable(w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2,
+                                    drift: drift, decay1: decay1, decay2: decay2)
+        }
+    }
+
+    /// ``adamWithCatchUp(_:_:_:_:_:alpha:b1:b2:eps:l2:drift:decay1:decay2:)`` in 4-wide Swift vectors.
+    @inline(__always)
+    static func adamWithCatchUpPortable(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
         _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float,
