@@ -100,3 +100,45 @@ struct ModelAveragingTests {
 }
 
 private func pow2(_ x: Double) -> Double { x * x }
+
+@Suite("Model averaging: epoch selection")
+struct ModelAveragingEpochTests {
+    @Test("bestEpochCount returns the minimum of the averaged validation curve")
+    func picksTheMinimum() throws {
+        let data = try SyntheticRatings.generate(.init(users: 300, items: 120, ratings: 9_000, seed: 8))
+        let split = try data.randomSplit(testFraction: 0.2, seed: 2)
+        let training = TrainingConfiguration(epochs: 8, batchSize: 32, optimizer: .adam(learningRate: 0.01), embeddingL2: 1e-3)
+        let (epochs, curve) = try ModelAveraging.bestEpochCount(
+            members: 3, model: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: split.train.meanRating),
+            training: training, on: split.train, validation: split.test)
+        #expect(curve.count == 8)
+        #expect((1...8).contains(epochs))
+        #expect(curve[epochs - 1] == curve.min())
+        #expect(curve[epochs - 1] < curve[0], "the average should improve on its first epoch")
+        // The curve is the averaged members' RMSE: training the same members for `epochs`
+        // epochs and averaging them reproduces its value (deterministic members).
+        var deterministic = training
+        deterministic.deterministic = true
+        let (_, again) = try ModelAveraging.bestEpochCount(
+            members: 3, model: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: split.train.meanRating),
+            training: deterministic, on: split.train, validation: split.test)
+        deterministic.epochs = 3
+        let (merged, _) = try ModelAveraging.trainBiasedMF(
+            members: 3, model: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: split.train.meanRating),
+            training: deterministic, on: split.train)
+        let rmse = try RatingMetrics(model: merged, data: split.test).rmse
+        #expect(abs(rmse - again[2]) < 1e-4, "merged model \(rmse) vs curve at epoch 3 \(again[2])")
+    }
+
+    @Test("bad inputs are clear errors")
+    func badInputs() throws {
+        let data = try SyntheticRatings.generate(.init(users: 20, items: 10, ratings: 100, seed: 1))
+        ModelTestKit.expectInvalidConfiguration(mentioning: "members") {
+            _ = try ModelAveraging.bestEpochCount(members: 0, model: .init(dimension: 2), training: .init(), on: data, validation: data)
+        }
+        let empty = data.subset(rows: [Int]())
+        ModelTestKit.expectInvalidData(mentioning: "empty") {
+            _ = try ModelAveraging.bestEpochCount(members: 1, model: .init(dimension: 2), training: .init(), on: data, validation: empty)
+        }
+    }
+}
