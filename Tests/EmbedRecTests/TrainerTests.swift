@@ -179,3 +179,42 @@ struct TrainerTests {
         #expect(mean.joined().contains { $0 != 0 })
     }
 }
+
+@Suite("Trainer: dataset order")
+struct TrainerOrderTests {
+    static let data = try! SyntheticRatings.generate(.init(users: 120, items: 60, ratings: 3_000, seed: 12))
+
+    static func train(shuffle: Bool, seed: UInt64, threads: Int = 1, deterministic: Bool = true) throws -> (BiasedMF, Double) {
+        let model = try BiasedMF(for: data, configuration: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: data.meanRating))
+        var configuration = TrainingConfiguration(epochs: 10, batchSize: 16, optimizer: .sgd(learningRate: 0.01),
+                                                  lossReduction: .sum, seed: seed,
+                                                  parallelism: .init(threads: threads), deterministic: deterministic)
+        configuration.shuffle = shuffle
+        let history = try Trainer(configuration: configuration).fit(model, on: data)
+        return (model, history.epochs.last!.trainingMSE)
+    }
+
+    @Test("without shuffling the seed does not matter; with shuffling it does")
+    func seedOnlyShuffles() throws {
+        let (a, _) = try Self.train(shuffle: false, seed: 1)
+        let (b, _) = try Self.train(shuffle: false, seed: 2)
+        #expect(ModelTestKit.snapshot(a) == ModelTestKit.snapshot(b))
+        let (c, _) = try Self.train(shuffle: true, seed: 1)
+        let (d, _) = try Self.train(shuffle: true, seed: 2)
+        #expect(ModelTestKit.snapshot(c) != ModelTestKit.snapshot(d))
+        #expect(ModelTestKit.snapshot(a) != ModelTestKit.snapshot(c))
+    }
+
+    @Test("in dataset order, two workers on contiguous shares still learn")
+    func contiguousWorkersLearn() throws {
+        let (_, first) = try Self.train(shuffle: false, seed: 1, threads: 1, deterministic: true)
+        let (model, mse) = try Self.train(shuffle: false, seed: 1, threads: 2, deterministic: false)
+        let baseline = ModelTestKit.mean(Self.data)
+        var variance = 0.0
+        for r in Self.data.ratings { variance += (Double(r) - baseline) * (Double(r) - baseline) }
+        variance /= Double(Self.data.count)
+        #expect(mse < 0.8 * variance, "training MSE \(mse) vs variance \(variance)")
+        #expect(abs(mse - first) < 0.2 * first, "two workers \(mse) vs one \(first)")
+        #expect(ModelTestKit.allFinite(model))
+    }
+}

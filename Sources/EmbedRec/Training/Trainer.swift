@@ -68,12 +68,16 @@ public struct Trainer: Sendable {
         var ratings = [Float](repeating: 0, count: n)
         let shuffler = SeededGenerator(seed: config.seed)
         for epoch in 1...config.epochs {
-            var order = Array(0..<n)
-            var rng = shuffler.derived(UInt64(epoch))
-            rng.shuffle(&order)
-            for k in 0..<n {
-                let row = order[k]
-                users[k] = train.users[row]; items[k] = train.items[row]; ratings[k] = train.ratings[row]
+            if config.shuffle {
+                var order = Array(0..<n)
+                var rng = shuffler.derived(UInt64(epoch))
+                rng.shuffle(&order)
+                for k in 0..<n {
+                    let row = order[k]
+                    users[k] = train.users[row]; items[k] = train.items[row]; ratings[k] = train.ratings[row]
+                }
+            } else if epoch == 1 {
+                users = train.users; items = train.items; ratings = train.ratings
             }
             let start = DispatchTime.now().uptimeNanoseconds
             var losses = [Double](repeating: 0, count: workers)
@@ -90,9 +94,14 @@ public struct Trainer: Sendable {
                                     let context = contexts[w]
                                     var sum = 0.0
                                     let parameters = model.parameters
-                                    for b in stride(from: w, to: batches, by: workers) {
-                                        let next = b + workers
-                                        if next < batches {
+                                    // Shuffled: every W-th batch. In dataset order: a contiguous
+                                    // share, so the workers stay apart in the data.
+                                    let (first, end, step) = config.shuffle
+                                        ? (w, batches, workers)
+                                        : (w * batches / workers, (w + 1) * batches / workers, 1)
+                                    for b in stride(from: first, to: end, by: step) {
+                                        let next = b + step
+                                        if next < end {
                                             let nextFirst = next * batchSize
                                             state.prefetch(TrainingBatch(
                                                 users: u.baseAddress! + nextFirst, items: i.baseAddress! + nextFirst,

@@ -22,6 +22,11 @@ public struct TrainingConfiguration: Sendable, Hashable {
     /// Stop when the validation RMSE (or the training loss without validation data) has not
     /// improved for this many epochs, and restore the best epoch's weights. nil = never.
     public var earlyStoppingPatience: Int? = nil
+    /// Shuffle the training set before each epoch (Keras' `shuffle`). When false, batches
+    /// follow the dataset's order and each worker takes a contiguous share of them: with the
+    /// ratings grouped by user (as scikit-surprise's SVD iterates them), consecutive examples
+    /// reuse the same user row while it is in cache.
+    public var shuffle: Bool = true
     /// Seed for shuffling and dropout.
     public var seed: UInt64 = 42
     /// Worker threads. With more than one, workers update the shared tables without locks
