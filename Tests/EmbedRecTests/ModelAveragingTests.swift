@@ -136,6 +136,10 @@ struct ModelAveragingEpochTests {
         ModelTestKit.expectInvalidConfiguration(mentioning: "members") {
             _ = try ModelAveraging.bestEpochCount(members: 0, model: .init(dimension: 2), training: .init(), on: data, validation: data)
         }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "epochs") {
+            _ = try ModelAveraging.bestEpochCount(members: 2, model: .init(dimension: 2), training: .init(epochs: 0),
+                                                  on: data, validation: data)
+        }
         let empty = data.subset(rows: [Int]())
         ModelTestKit.expectInvalidData(mentioning: "empty") {
             _ = try ModelAveraging.bestEpochCount(members: 1, model: .init(dimension: 2), training: .init(), on: data, validation: empty)

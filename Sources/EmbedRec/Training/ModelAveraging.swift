@@ -35,9 +35,8 @@ public enum ModelAveraging {
         var configuration = first.configuration
         configuration.dimension = members.reduce(0) { $0 + $1.configuration.dimension }
         let merged = try BiasedMF(users: first.userCount, items: first.itemCount, configuration: configuration)
-        let scale = Float(1 / Double(members.count).squareRoot())
-        concatenate(members.map(\.userEmbedding), scale: scale, into: merged.userEmbedding)
-        concatenate(members.map(\.itemEmbedding), scale: scale, into: merged.itemEmbedding)
+        concatenateScaled(users: members.map(\.userEmbedding), items: members.map(\.itemEmbedding),
+                          into: merged.userEmbedding, merged.itemEmbedding)
         mean(members.map(\.userBias), into: merged.userBias)
         mean(members.map(\.itemBias), into: merged.itemBias)
         if let offset = merged.globalOffset { mean(members.map { $0.globalOffset! }, into: offset) }
@@ -56,9 +55,8 @@ public enum ModelAveraging {
         var configuration = first.configuration
         configuration.dimension = members.reduce(0) { $0 + $1.configuration.dimension }
         let merged = try MatrixFactorization(users: first.userCount, items: first.itemCount, configuration: configuration)
-        let scale = Float(1 / Double(members.count).squareRoot())
-        concatenate(members.map(\.userEmbedding), scale: scale, into: merged.userEmbedding)
-        concatenate(members.map(\.itemEmbedding), scale: scale, into: merged.itemEmbedding)
+        concatenateScaled(users: members.map(\.userEmbedding), items: members.map(\.itemEmbedding),
+                          into: merged.userEmbedding, merged.itemEmbedding)
         return merged
     }
 
@@ -84,11 +82,8 @@ public enum ModelAveraging {
         var members: [BiasedMF] = []
         var histories: [TrainingHistory] = []
         for m in 0..<count {
-            var memberModel = model, memberTraining = training
-            memberModel.seed = memberSeed(model.seed, m)
-            memberTraining.seed = memberSeed(training.seed, m)
-            let member = try BiasedMF(for: train, configuration: memberModel)
-            let history = try Trainer(configuration: memberTraining).fit(member, on: train, validation: validation)
+            let (member, trainer) = try makeMember(m, model: model, training: training, for: train)
+            let history = try trainer.fit(member, on: train, validation: validation)
             progress?(m, history)
             members.append(member); histories.append(history)
         }
@@ -118,15 +113,14 @@ public enum ModelAveraging {
                 "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
         }
         guard !validation.isEmpty else { throw ModelError.invalidData("validation set is empty") }
+        try training.validate()
         var sums = [[Double]](repeating: [Double](repeating: 0, count: validation.count), count: training.epochs)
         var predictionError: (any Error)? = nil
+        var fixedLength = training
+        fixedLength.earlyStoppingPatience = nil
         for m in 0..<count {
-            var memberModel = model, memberTraining = training
-            memberModel.seed = memberSeed(model.seed, m)
-            memberTraining.seed = memberSeed(training.seed, m)
-            memberTraining.earlyStoppingPatience = nil
-            let member = try BiasedMF(for: train, configuration: memberModel)
-            try Trainer(configuration: memberTraining).fit(member, on: train) { history in
+            let (member, trainer) = try makeMember(m, model: model, training: fixedLength, for: train)
+            try trainer.fit(member, on: train) { history in
                 do {
                     let predictions = try member.predict(users: validation.users, items: validation.items)
                     let e = history.epochs.count - 1
@@ -154,6 +148,23 @@ public enum ModelAveraging {
     /// Member 0 keeps the base seed, so a one-member average is the plain model.
     static func memberSeed(_ base: UInt64, _ member: Int) -> UInt64 {
         base &+ UInt64(member) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// Member m: the model and the trainer with seeds derived from the base seeds.
+    private static func makeMember(
+        _ m: Int, model: BiasedMF.Configuration, training: TrainingConfiguration, for data: RatingsDataset
+    ) throws -> (BiasedMF, Trainer) {
+        var memberModel = model, memberTraining = training
+        memberModel.seed = memberSeed(model.seed, m)
+        memberTraining.seed = memberSeed(training.seed, m)
+        return (try BiasedMF(for: data, configuration: memberModel), try Trainer(configuration: memberTraining))
+    }
+
+    /// The members' user and item tables side by side, scaled by 1/√M (M = members).
+    private static func concatenateScaled(users: [Tensor], items: [Tensor], into user: Tensor, _ item: Tensor) {
+        let scale = Float(1 / Double(users.count).squareRoot())
+        concatenate(users, scale: scale, into: user)
+        concatenate(items, scale: scale, into: item)
     }
 
     private static func checkShapes(_ shapes: [(users: Int, items: Int, d: Int)]) throws {
