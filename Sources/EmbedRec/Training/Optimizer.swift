@@ -40,13 +40,16 @@ public enum Optimizer: Sendable, Hashable {
 /// Per-parameter optimizer state (Adam's first and second moments), shared by all workers.
 final class OptimizerState: @unchecked Sendable {
     let optimizer: Optimizer
-    /// Adam's moments per parameter, interleaved by row: row r's first moment at `2·r·n`, its
-    /// second at `2·r·n + n` (n = row length; a dense parameter is one row). One contiguous
-    /// region per row halves the scattered memory streams of a table update.
+    /// Adam's moments per parameter, interleaved by row: row r starts at `r·stride`, first
+    /// moment then second (n values each; a dense parameter is one row). Under deferred dense
+    /// Adam a sparse row also ends with the step of its last update (an Int32 in a float slot,
+    /// 0 = never): stride 2n + 1. One contiguous region per row keeps a table update to one
+    /// scattered memory stream besides the weights.
     let moments: [UnsafeMutablePointer<Float>]
-    /// For sparse parameters under deferred dense Adam: the step of each row's last update
-    /// (0 = never).
-    let lastStep: [UnsafeMutablePointer<Int32>?]
+    /// Floats per moment row of each parameter.
+    let strides: [Int]
+    /// Whether a parameter's moment rows carry the last-update step.
+    private let tracksSteps: [Bool]
     let counts: [Int]
     /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpTableSize`.
     private let decay1: [Float], decay2: [Float], drift: [Float]
@@ -58,17 +61,20 @@ final class OptimizerState: @unchecked Sendable {
         var deferDense = false
         var betas: (Float, Float) = (0.9, 0.999)
         switch optimizer {
-        case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2); fallthrough
-        case .lazyAdam:
-            moments = counts.map { FloatBuffer.allocateZeroed(2 * $0) }
-        case .sgd:
-            moments = []
+        case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2)
+        case .lazyAdam, .sgd: break
         }
-        lastStep = parameters.map { tensor in
-            guard deferDense, tensor.isSparse else { return nil }
-            let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(tensor.rows, 1))
-            p.initialize(repeating: 0, count: max(tensor.rows, 1))
-            return p
+        tracksSteps = parameters.map { deferDense && $0.isSparse }
+        strides = zip(parameters, tracksSteps).map { tensor, steps in
+            tensor.isSparse ? 2 * tensor.rowLength + (steps ? 1 : 0) : 2 * tensor.count
+        }
+        if case .sgd = optimizer {
+            moments = []
+        } else {
+            // Zeroed memory is also "step 0 = never updated" for the step slots.
+            moments = zip(parameters, strides).map { tensor, stride in
+                FloatBuffer.allocateZeroed(tensor.isSparse ? stride * tensor.rows : stride)
+            }
         }
         let (b1, b2) = betas
         let r = Double(b1) / Double(b2).squareRoot()
@@ -85,7 +91,6 @@ final class OptimizerState: @unchecked Sendable {
 
     deinit {
         for p in moments { FloatBuffer.deallocate(p) }
-        for p in lastStep { p?.deallocate() }
     }
 
     /// (β1ᵏ, β2ᵏ, Σ_{s=1…k}(β1/√β2)ˢ) for `k` skipped steps.
@@ -118,19 +123,20 @@ final class OptimizerState: @unchecked Sendable {
                 let mv = moments[index]
                 if tensor.isSparse {
                     let ahead = 12
-                    let last = lastStep[index]
+                    let stride = strides[index], steps = tracksSteps[index]
                     for k in 0..<gradient.touchedCount {
                         let row = Int(gradient.touchedRows[k])
                         if k + ahead < gradient.touchedCount {
                             let later = Int(gradient.touchedRows[k + ahead])
                             VectorKernels.prefetchRow(tensor.storage + later * n, n)
-                            VectorKernels.prefetchRow(mv + later * 2 * n, 2 * n)
+                            VectorKernels.prefetchRow(mv + later * stride, stride)
                         }
                         let w = tensor.storage + row * n, g = gradient.values + k * n
-                        let m = mv + row * 2 * n, v = m + n
-                        if let last {
-                            let previous = Int(last[row])
-                            last[row] = Int32(truncatingIfNeeded: step)
+                        let m = mv + row * stride, v = m + n
+                        if steps {
+                            let last = UnsafeMutableRawPointer(v + n)
+                            let previous = Int(last.load(as: Int32.self))
+                            last.storeBytes(of: Int32(truncatingIfNeeded: step), as: Int32.self)
                             let skipped = previous == 0 ? 0 : max(0, step - previous - 1)
                             if skipped > 0 {
                                 let (d1, d2, drift) = catchUp(skipped, b1, b2)
@@ -190,7 +196,7 @@ extension OptimizerState {
             for k in 0..<min(batch.count, 6) {
                 let row = Int(indices[k])
                 VectorKernels.prefetchRow(tensor.storage + row * n, n)
-                if hasMoments { VectorKernels.prefetchRow(moments[index] + row * 2 * n, 2 * n) }
+                if hasMoments { VectorKernels.prefetchRow(moments[index] + row * strides[index], strides[index]) }
             }
         }
     }
