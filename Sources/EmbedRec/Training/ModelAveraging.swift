@@ -23,10 +23,7 @@ public enum ModelAveraging {
             throw ModelError.invalidConfiguration("averaging needs at least one model")
         }
         for m in members {
-            guard m.configuration.output == .linear else {
-                throw ModelError.invalidConfiguration(
-                    "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
-            }
+            try requireLinear(m.configuration.output)
             guard (m.globalOffset == nil) == (first.globalOffset == nil) else {
                 throw ModelError.invalidConfiguration("either every member has a global offset or none has")
             }
@@ -75,10 +72,7 @@ public enum ModelAveraging {
         progress: ((Int, TrainingHistory) -> Void)? = nil
     ) throws -> (model: BiasedMF, histories: [TrainingHistory]) {
         guard count >= 1 else { throw ModelError.invalidConfiguration("members must be ≥ 1, got \(count)") }
-        guard model.output == .linear else {
-            throw ModelError.invalidConfiguration(
-                "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
-        }
+        try requireLinear(model.output)
         var members: [BiasedMF] = []
         var histories: [TrainingHistory] = []
         for m in 0..<count {
@@ -108,10 +102,7 @@ public enum ModelAveraging {
         on train: RatingsDataset, validation: RatingsDataset
     ) throws -> (epochs: Int, validationRMSE: [Double]) {
         guard count >= 1 else { throw ModelError.invalidConfiguration("members must be ≥ 1, got \(count)") }
-        guard model.output == .linear else {
-            throw ModelError.invalidConfiguration(
-                "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
-        }
+        try requireLinear(model.output)
         guard !validation.isEmpty else { throw ModelError.invalidData("validation set is empty") }
         try training.validate()
         var sums = [[Double]](repeating: [Double](repeating: 0, count: validation.count), count: training.epochs)
@@ -165,6 +156,14 @@ public enum ModelAveraging {
         let scale = Float(1 / Double(users.count).squareRoot())
         concatenate(users, scale: scale, into: user)
         concatenate(items, scale: scale, into: item)
+    }
+
+    /// Only a linear output commutes with the mean of the members' predictions.
+    private static func requireLinear(_ output: OutputActivation) throws {
+        guard output == .linear else {
+            throw ModelError.invalidConfiguration(
+                "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
+        }
     }
 
     private static func checkShapes(_ shapes: [(users: Int, items: Int, d: Int)]) throws {

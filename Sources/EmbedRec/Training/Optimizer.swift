@@ -50,14 +50,12 @@ final class OptimizerState: @unchecked Sendable {
     let strides: [Int]
     /// Whether a parameter's moment rows carry the last-update step.
     private let tracksSteps: [Bool]
-    let counts: [Int]
     /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpTableSize`.
     private let decay1: [Float], decay2: [Float], drift: [Float]
     private static let catchUpTableSize = 4096
 
     init(optimizer: Optimizer, parameters: [Tensor]) {
         self.optimizer = optimizer
-        counts = parameters.map(\.count)
         var deferDense = false
         var betas: (Float, Float) = (0.9, 0.999)
         switch optimizer {
