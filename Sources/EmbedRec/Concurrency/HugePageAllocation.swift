@@ -20,7 +20,11 @@ enum FloatBuffer {
             let rounded = (bytes + hugePage - 1) / hugePage * hugePage
             if posix_memalign(&raw, hugePage, rounded) == 0, let raw {
                 #if os(Linux)
+                // Memory reused from the heap is already backed by 4 KiB pages, which
+                // MADV_HUGEPAGE does not convert: drop them (the range then reads as zeros)
+                // so the first touch faults in huge pages.
                 _ = madvise(raw, rounded, 14 /* MADV_HUGEPAGE */)
+                _ = madvise(raw, rounded, 4 /* MADV_DONTNEED */)
                 #endif
                 memset(raw, 0, rounded)
                 return raw.bindMemory(to: Float.self, capacity: max(count, 1))
