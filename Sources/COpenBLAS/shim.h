@@ -76,77 +76,74 @@ static inline int embedrec_cpu_has_avx2(void) { return 0; }
 #undef EMBEDREC_SKIP_NOT_ABOVE_BODY
 
 // Adam row updates in 256-bit registers, for AVX2 machines (see embedrec_cpu_has_avx2). The
-// arithmetic is the same sequence of IEEE operations as the portable Swift kernels in
-// VectorKernels.swift, without fused multiply-adds, so both paths give bit-identical weights;
-// the wider registers halve the square roots and divisions that dominate these updates.
+// state rows hold the first moment m and the root of the second moment, s = √v: the catch-up
+// then needs no square root for the old moment. Each element goes through the same sequence of
+// IEEE operations as in the portable Swift kernels (VectorKernels.swift), without fused
+// multiply-adds, whatever the vector width, so both paths give bit-identical weights; the wider
+// registers halve the square roots and divisions that dominate these updates.
 #if defined(__x86_64__)
 #pragma clang fp contract(off)
+
+// One Adam step on T-wide lanes at offset k: g' = g + 2λw, m = β1·m + (1−β1)·g',
+// s = √(β2·s² + (1−β2)·g'²), w −= α·m/(s + ε).
+#define EMBEDREC_ADAM_LANES(T)                                                          \
+    {                                                                                   \
+        T wk, gk, mk, sk;                                                               \
+        __builtin_memcpy(&wk, w + k, sizeof wk); __builtin_memcpy(&gk, g + k, sizeof gk); \
+        __builtin_memcpy(&mk, m + k, sizeof mk); __builtin_memcpy(&sk, s + k, sizeof sk); \
+        gk = gk + two_l2 * wk;                                                          \
+        mk = b1 * mk + c1 * gk;                                                         \
+        sk = __builtin_elementwise_sqrt(b2 * (sk * sk) + c2 * (gk * gk));               \
+        wk = wk - alpha * mk / (sk + eps);                                              \
+        __builtin_memcpy(m + k, &mk, sizeof mk); __builtin_memcpy(s + k, &sk, sizeof sk); \
+        __builtin_memcpy(w + k, &wk, sizeof wk);                                        \
+    }
+
 __attribute__((target("avx2")))
-static inline void embedrec_adam_avx2(float *w, const float *g, float *m, float *v, long n,
+static inline void embedrec_adam_avx2(float *w, const float *g, float *m, float *s, long n,
                                       float alpha, float b1, float b2, float eps, float l2) {
     const float c1 = 1 - b1, c2 = 1 - b2, two_l2 = 2 * l2;
     long k = 0;
-    for (; k + 8 <= n; k += 8) {
-        embedrec_float8 wk, gk, mk, vk;
-        __builtin_memcpy(&wk, w + k, sizeof wk);
-        __builtin_memcpy(&gk, g + k, sizeof gk);
-        __builtin_memcpy(&mk, m + k, sizeof mk);
-        __builtin_memcpy(&vk, v + k, sizeof vk);
-        gk = gk + two_l2 * wk;
-        mk = b1 * mk + c1 * gk;
-        vk = b2 * vk + c2 * gk * gk;
-        wk = wk - alpha * mk / (__builtin_elementwise_sqrt(vk) + eps);
-        __builtin_memcpy(m + k, &mk, sizeof mk);
-        __builtin_memcpy(v + k, &vk, sizeof vk);
-        __builtin_memcpy(w + k, &wk, sizeof wk);
-    }
-    for (; k < n; k++) {
-        float grad = g[k] + two_l2 * w[k];
-        float mk = b1 * m[k] + c1 * grad;
-        float vk = b2 * v[k] + c2 * grad * grad;
-        m[k] = mk; v[k] = vk;
-        w[k] -= alpha * mk / (__builtin_elementwise_sqrt(vk) + eps);
-    }
+    for (; k + 8 <= n; k += 8) EMBEDREC_ADAM_LANES(embedrec_float8)
+    for (; k + 4 <= n; k += 4) EMBEDREC_ADAM_LANES(embedrec_float4)
+    for (; k < n; k++) EMBEDREC_ADAM_LANES(float)
 }
 
-// Deferred dense Adam: the skipped zero-gradient steps in closed form, then this step (see
-// VectorKernels.adamWithCatchUp for the algebra). b1d = β1·β1ᵏ, b2d = β2·β2ᵏ.
+// Deferred dense Adam on T-wide lanes: the skipped zero-gradient steps in closed form, then
+// this step (see VectorKernels.adamWithCatchUp for the algebra). The stored root s₀ spares the
+// square root the old second moment would otherwise need.
+#define EMBEDREC_ADAM_CATCH_UP_LANES(T)                                                 \
+    {                                                                                   \
+        T wk, gk, m0, s0;                                                               \
+        __builtin_memcpy(&wk, w + k, sizeof wk); __builtin_memcpy(&gk, g + k, sizeof gk); \
+        __builtin_memcpy(&m0, m + k, sizeof m0); __builtin_memcpy(&s0, s + k, sizeof s0); \
+        wk = wk - drift * m0 / (s0 + eps);                                              \
+        gk = gk + two_l2 * wk;                                                          \
+        T mk = b1d * m0 + c1 * gk;                                                      \
+        T sk = __builtin_elementwise_sqrt(b2d * (s0 * s0) + c2 * (gk * gk));            \
+        wk = wk - alpha * mk / (sk + eps);                                              \
+        __builtin_memcpy(m + k, &mk, sizeof mk); __builtin_memcpy(s + k, &sk, sizeof sk); \
+        __builtin_memcpy(w + k, &wk, sizeof wk);                                        \
+    }
+
+// b1d = β1·β1ᵏ, b2d = β2·β2ᵏ for k skipped steps; drift = α·Σₛ(β1/√β2)ˢ.
 __attribute__((target("avx2")))
-static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *m, float *v, long n,
+static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *m, float *s, long n,
                                                float alpha, float b1d, float b2d, float c1, float c2,
                                                float eps, float l2, float drift) {
     const float two_l2 = 2 * l2;
     long k = 0;
-    for (; k + 8 <= n; k += 8) {
-        embedrec_float8 w0, gk, m0, v0;
-        __builtin_memcpy(&w0, w + k, sizeof w0);
-        __builtin_memcpy(&gk, g + k, sizeof gk);
-        __builtin_memcpy(&m0, m + k, sizeof m0);
-        __builtin_memcpy(&v0, v + k, sizeof v0);
-        w0 = w0 - drift * m0 / (__builtin_elementwise_sqrt(v0) + eps);
-        gk = gk + two_l2 * w0;
-        embedrec_float8 mk = b1d * m0 + c1 * gk;
-        embedrec_float8 vk = b2d * v0 + c2 * gk * gk;
-        w0 = w0 - alpha * mk / (__builtin_elementwise_sqrt(vk) + eps);
-        __builtin_memcpy(m + k, &mk, sizeof mk);
-        __builtin_memcpy(v + k, &vk, sizeof vk);
-        __builtin_memcpy(w + k, &w0, sizeof w0);
-    }
-    for (; k < n; k++) {
-        float m0 = m[k], v0 = v[k];
-        float w0 = w[k] - drift * m0 / (__builtin_elementwise_sqrt(v0) + eps);
-        float grad = g[k] + two_l2 * w0;
-        float mk = b1d * m0 + c1 * grad;
-        float vk = b2d * v0 + c2 * grad * grad;
-        m[k] = mk; v[k] = vk;
-        w[k] = w0 - alpha * mk / (__builtin_elementwise_sqrt(vk) + eps);
-    }
+    for (; k + 8 <= n; k += 8) EMBEDREC_ADAM_CATCH_UP_LANES(embedrec_float8)
+    for (; k + 4 <= n; k += 4) EMBEDREC_ADAM_CATCH_UP_LANES(embedrec_float4)
+    for (; k < n; k++) EMBEDREC_ADAM_CATCH_UP_LANES(float)
 }
+#undef EMBEDREC_ADAM_LANES
+#undef EMBEDREC_ADAM_CATCH_UP_LANES
 #pragma clang fp contract(on)
 #else
-static inline void embedrec_adam_avx2(float *w, const float *g, float *m, float *v, long n,
+static inline void embedrec_adam_avx2(float *w, const float *g, float *m, float *s, long n,
                                       float alpha, float b1, float b2, float eps, float l2) {}
-static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *m, float *v, long n,
+static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *m, float *s, long n,
                                                float alpha, float b1d, float b2d, float c1, float c2,
                                                float eps, float l2, float drift) {}
 #endif

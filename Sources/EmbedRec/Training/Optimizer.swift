@@ -30,7 +30,7 @@ public enum Optimizer: Sendable, Hashable {
             guard b1 >= 0, b1 < 1, b2 >= 0, b2 < 1 else {
                 throw ModelError.invalidConfiguration("Adam betas must be in [0, 1), got \(b1), \(b2)")
             }
-            guard eps > 0 else { throw ModelError.invalidConfiguration("Adam epsilon must be > 0") }
+            guard eps > 0, eps.isFinite else { throw ModelError.invalidConfiguration("Adam epsilon must be > 0 and finite, got \(eps)") }
         case .sgd(let lr):
             guard lr > 0, lr.isFinite else { throw ModelError.invalidConfiguration("learning rate must be > 0, got \(lr)") }
         }
@@ -41,7 +41,8 @@ public enum Optimizer: Sendable, Hashable {
 final class OptimizerState: @unchecked Sendable {
     let optimizer: Optimizer
     /// Adam's moments per parameter, interleaved by row: row r starts at `r·stride`, first
-    /// moment then second (n values each; a dense parameter is one row). Under deferred dense
+    /// moment m then the root of the second, s = √v (n values each; a dense parameter is one
+    /// row). Keeping √v spares the deferred update a square root per value. Under deferred dense
     /// Adam a sparse row also ends with the step of its last update (an Int32 in a float slot,
     /// 0 = never): stride 2n + 1. One contiguous region per row keeps a table update to one
     /// scattered memory stream besides the weights.
@@ -130,21 +131,21 @@ final class OptimizerState: @unchecked Sendable {
                             VectorKernels.prefetchRow(mv + later * stride, stride)
                         }
                         let w = tensor.storage + row * n, g = gradient.values + k * n
-                        let m = mv + row * stride, v = m + n
+                        let m = mv + row * stride, s = m + n
                         if steps {
-                            let last = UnsafeMutableRawPointer(v + n)
+                            let last = UnsafeMutableRawPointer(s + n)
                             let previous = Int(last.load(as: Int32.self))
                             last.storeBytes(of: Int32(truncatingIfNeeded: step), as: Int32.self)
                             let skipped = previous == 0 ? 0 : max(0, step - previous - 1)
                             if skipped > 0 {
                                 let (d1, d2, drift) = catchUp(skipped, b1, b2)
                                 VectorKernels.adamWithCatchUp(
-                                    w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps,
+                                    w, g, m, s, n, alpha: alpha, b1: b1, b2: b2, eps: eps,
                                     l2: l2, drift: alpha * drift, decay1: d1, decay2: d2)
                                 continue
                             }
                         }
-                        Self.adamUpdate(w, g, m, v,
+                        Self.adamUpdate(w, g, m, s,
                                         count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                     }
                 } else {
@@ -167,10 +168,10 @@ final class OptimizerState: @unchecked Sendable {
     @inline(__always)
     static func adamUpdate(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>,
         count: Int, alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float
     ) {
-        VectorKernels.adam(w, g, m, v, count, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
+        VectorKernels.adam(w, g, m, s, count, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
     }
 
     @inline(__always)

@@ -63,17 +63,19 @@ enum VectorKernels {
     /// or time them on an AVX2 machine).
     static let hasAVX2 = embedrec_cpu_has_avx2() != 0 && getenv("EMBEDREC_DISABLE_AVX2") == nil
 
-    /// One Adam step on `n` values with L2 penalty `l2·‖w‖²` folded into the gradient.
+    /// One Adam step on `n` values with L2 penalty `l2·‖w‖²` folded into the gradient. The state
+    /// is the first moment `m` and the root of the second moment, `s = √v`:
+    /// g' = g + 2·l2·w, m = β1·m + (1−β1)·g', s = √(β2·s² + (1−β2)·g'²), w −= α·m/(s + ε).
     @inline(__always)
     static func adam(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        _ m: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float
     ) {
         if hasAVX2 {
-            embedrec_adam_avx2(w, g, m, v, n, alpha, b1, b2, eps, l2)
+            embedrec_adam_avx2(w, g, m, s, n, alpha, b1, b2, eps, l2)
         } else {
-            adamPortable(w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
+            adamPortable(w, g, m, s, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
         }
     }
 
@@ -81,7 +83,7 @@ enum VectorKernels {
     @inline(__always)
     static func adamPortable(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        _ m: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float
     ) {
         let c1 = 1 - b1, c2 = 1 - b2, twoL2 = 2 * l2
@@ -91,38 +93,48 @@ enum VectorKernels {
         let ve = SIMD4<Float>(repeating: eps)
         var k = 0
         while k &+ 4 <= n {
-            let wk = load(w + k)
+            let wk = load(w + k), s0 = load(s + k)
             let gk = load(g + k) + vl2 * wk
             let mk = vb1 * load(m + k) + vc1 * gk
-            let vk = vb2 * load(v + k) + vc2 * gk * gk
-            store(mk, m + k); store(vk, v + k)
-            store(wk - va * mk / (sqrt(vk) + ve), w + k)
+            let sk = sqrt(vb2 * (s0 * s0) + vc2 * (gk * gk))
+            store(mk, m + k); store(sk, s + k)
+            store(wk - va * mk / (sk + ve), w + k)
             k &+= 4
         }
         while k < n {
+            let s0 = s[k]
             let grad = g[k] + twoL2 * w[k]
             let mk = b1 * m[k] + c1 * grad
-            let vk = b2 * v[k] + c2 * grad * grad
-            m[k] = mk; v[k] = vk
-            w[k] -= alpha * mk / (vk.squareRoot() + eps)
+            let sk = (b2 * (s0 * s0) + c2 * (grad * grad)).squareRoot()
+            m[k] = mk; s[k] = sk
+            w[k] -= alpha * mk / (sk + eps)
             k &+= 1
         }
     }
 
-    /// The zero-gradient Adam steps a row skipped, in closed form — w −= drift·m/(√v + ε), then
-    /// m ·= β1ᵏ and v ·= β2ᵏ (see ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``) —
-    /// followed by ``adam(_:_:_:_:_:alpha:b1:b2:eps:l2:)``, in one pass over the row.
+    /// The zero-gradient Adam steps a row skipped, in closed form (see
+    /// ``Optimizer/adam(learningRate:beta1:beta2:epsilon:)``), then this step's update, in one
+    /// pass over the row (s = √v, the stored root of the second moment):
+    ///
+    ///     w  −= drift·m₀/(s₀ + ε)                 skipped steps' momentum
+    ///     g'  = g + 2·l2·w
+    ///     m   = β1·β1ᵏ·m₀ + (1−β1)·g'             (decay1 = β1ᵏ)
+    ///     s   = √(β2·β2ᵏ·s₀² + (1−β2)·g'²)         (decay2 = β2ᵏ)
+    ///     w  −= α·m/(s + ε)
+    ///
+    /// Storing s rather than v saves the square root of the old moment: one root and two
+    /// divisions per value, which is what this update costs.
     @inline(__always)
     static func adamWithCatchUp(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        _ m: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float,
         drift: Float, decay1: Float, decay2: Float
     ) {
         if hasAVX2 {
-            embedrec_adam_catch_up_avx2(w, g, m, v, n, alpha, b1 * decay1, b2 * decay2, 1 - b1, 1 - b2, eps, l2, drift)
+            embedrec_adam_catch_up_avx2(w, g, m, s, n, alpha, b1 * decay1, b2 * decay2, 1 - b1, 1 - b2, eps, l2, drift)
         } else {
-            adamWithCatchUpPortable(w, g, m, v, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2,
+            adamWithCatchUpPortable(w, g, m, s, n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2,
                                     drift: drift, decay1: decay1, decay2: decay2)
         }
     }
@@ -131,34 +143,35 @@ enum VectorKernels {
     @inline(__always)
     static func adamWithCatchUpPortable(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+        _ m: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>, _ n: Int,
         alpha: Float, b1: Float, b2: Float, eps: Float, l2: Float,
         drift: Float, decay1: Float, decay2: Float
     ) {
-        // Decay and the step's own β folded: m₁ = β1·(β1ᵏ·m₀) + (1−β1)·g.
-        let vb1 = SIMD4<Float>(repeating: b1 * decay1), vc1 = SIMD4<Float>(repeating: 1 - b1)
-        let vb2 = SIMD4<Float>(repeating: b2 * decay2), vc2 = SIMD4<Float>(repeating: 1 - b2)
-        let vl2 = SIMD4<Float>(repeating: 2 * l2), va = SIMD4<Float>(repeating: alpha)
+        // Decay and the step's own β folded: m₁ = β1·(β1ᵏ·m₀) + (1−β1)·g'.
+        let b1d = b1 * decay1, c1 = 1 - b1, b2d = b2 * decay2, c2 = 1 - b2, twoL2 = 2 * l2
+        let vb1 = SIMD4<Float>(repeating: b1d), vc1 = SIMD4<Float>(repeating: c1)
+        let vb2 = SIMD4<Float>(repeating: b2d), vc2 = SIMD4<Float>(repeating: c2)
+        let vl2 = SIMD4<Float>(repeating: twoL2), va = SIMD4<Float>(repeating: alpha)
         let ve = SIMD4<Float>(repeating: eps), vd = SIMD4<Float>(repeating: drift)
         var k = 0
         while k &+ 4 <= n {
-            let m0 = load(m + k), v0 = load(v + k)
-            let w0 = load(w + k) - vd * m0 / (sqrt(v0) + ve)
-            let gk = load(g + k) + vl2 * w0
+            let m0 = load(m + k), s0 = load(s + k)
+            let wk = load(w + k) - vd * m0 / (s0 + ve)
+            let gk = load(g + k) + vl2 * wk
             let mk = vb1 * m0 + vc1 * gk
-            let vk = vb2 * v0 + vc2 * gk * gk
-            store(mk, m + k); store(vk, v + k)
-            store(w0 - va * mk / (sqrt(vk) + ve), w + k)
+            let sk = sqrt(vb2 * (s0 * s0) + vc2 * (gk * gk))
+            store(mk, m + k); store(sk, s + k)
+            store(wk - va * mk / (sk + ve), w + k)
             k &+= 4
         }
         while k < n {
-            let m0 = m[k], v0 = v[k]
-            let w0 = w[k] - drift * m0 / (v0.squareRoot() + eps)
-            let grad = g[k] + 2 * l2 * w0
-            let mk = b1 * decay1 * m0 + (1 - b1) * grad
-            let vk = b2 * decay2 * v0 + (1 - b2) * grad * grad
-            m[k] = mk; v[k] = vk
-            w[k] = w0 - alpha * mk / (vk.squareRoot() + eps)
+            let m0 = m[k], s0 = s[k]
+            let wk = w[k] - drift * m0 / (s0 + eps)
+            let grad = g[k] + twoL2 * wk
+            let mk = b1d * m0 + c1 * grad
+            let sk = (b2d * (s0 * s0) + c2 * (grad * grad)).squareRoot()
+            m[k] = mk; s[k] = sk
+            w[k] = wk - alpha * mk / (sk + eps)
             k &+= 1
         }
     }
