@@ -64,6 +64,8 @@ func machineDescription() -> [String: String] {
         }
     }
     info["openblas"] = BLASThreading.openBLASConfiguration
+    // The kernels in use (the configuration string names only the build's baseline target).
+    info["openblasKernels"] = OpenBLASKernels.coreName
     info["memoryGiB"] = String(format: "%.1f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
     return info
 }

@@ -68,24 +68,56 @@ enum TrainSuite {
     /// and taking the median of the per-round ratios keeps the comparison side by side.
     static let surpriseRounds = 3
 
+    /// Runs every case on the main dataset, then the tutorials' cases (those with a Keras or
+    /// surprise peer) on ml-1m 90/10 when `../shared` has it: the issue measures both.
     static func run(_ c: BenchContext) throws {
-        let train = c.split.train, test = c.split.test
-        for item in cases(epochs: c.epochs, mean: train.meanRating ?? 3)
-        where c.caseFilter.map({ item.name.contains($0) }) ?? true {
-            let data = item.surpriseOrder ? byUser(train) : train
+        let mainCases = cases(epochs: c.epochs, mean: c.split.train.meanRating ?? 3)
+        try run(c, cases: mainCases, label: "", data: c.data, split: c.split, files: { try c.denseSplitFiles() })
+        guard !c.smoke else { return }
+        let ml1m = c.sharedData + "/ml-1m/ratings.csv"
+        guard FileManager.default.fileExists(atPath: ml1m) else {
+            c.report.skipped.append("train ml-1m: \(ml1m) not found")
+            return
+        }
+        let label = "ml-1m: "
+        let isTutorial = { (item: Case) in (item.keras != nil || item.surpriseFactors != nil) && !item.surpriseOrder }
+        let names = cases(epochs: c.epochs, mean: 0).filter(isTutorial).map { label + $0.name }
+        guard c.caseFilter.map({ filter in names.contains { $0.contains(filter) } }) ?? true else { return }
+        let data = try RatingsLoader.load(path: ml1m, format: .movieLensCSV)
+        let split = try data.randomSplit(testFraction: 0.1, seed: 42)
+        var files: (train: String, test: String)? = nil
+        let ml1mCases = cases(epochs: c.epochs, mean: split.train.meanRating ?? 3).filter(isTutorial)
+        try run(c, cases: ml1mCases, label: label, data: data, split: split, files: {
+            if let files { return files }
+            let written = (train: c.workDir + "/ml-1m_90-10-train.csv", test: c.workDir + "/ml-1m_90-10-test.csv")
+            try writeDense(split.train, to: written.train); try writeDense(split.test, to: written.test)
+            files = written
+            return written
+        })
+    }
+
+    /// Runs `cases` (names prefixed with `label`) on one dataset and its split; `files` gives
+    /// the split as dense CSVs for the peers (written on first use).
+    static func run(
+        _ c: BenchContext, cases: [Case], label: String, data: RatingsDataset, split: TrainTestSplit,
+        files denseFiles: () throws -> (train: String, test: String)
+    ) throws {
+        let train = split.train, test = split.test
+        for item in cases where c.caseFilter.map({ (label + item.name).contains($0) }) ?? true {
+            let trainData = item.surpriseOrder ? byUser(train) : train
             let rounds = c.peers != nil && item.surpriseFactors != nil ? surpriseRounds : 1
             var rates: [Double] = [], roundRates: [Double] = [], peerRates: [Double] = [], peerRMSE: Double?
             var rmse = Double.nan, summary = ""
             for _ in 0..<rounds {
-                let model = try item.make(c.data)
-                let history = try Trainer(configuration: item.training).fit(model, on: data)
+                let model = try item.make(data)
+                let history = try Trainer(configuration: item.training).fit(model, on: trainData)
                 rmse = try RatingMetrics(model: model, data: test).rmse
                 summary = model.summary
                 let epochRates = history.epochs.map(\.ratingsPerSecond)
                 rates += epochRates
                 roundRates.append(epochRates.sorted()[epochRates.count / 2])
                 if let peers = c.peers, let factors = item.surpriseFactors {
-                    let files = try c.denseSplitFiles()
+                    let files = try denseFiles()
                     let answer = peers.run([
                         "surprise", "--train", files.train, "--test", files.test, "--factors", String(factors),
                         "--epochs", String(item.training.epochs), "--lr", "0.005", "--reg", "0.02",
@@ -95,17 +127,17 @@ enum TrainSuite {
                 }
             }
             var result = BenchResult(
-                suite: "train", name: item.name, unit: "ratings/s", values: rates,
+                suite: "train", name: label + item.name, unit: "ratings/s", values: rates,
                 extras: ["test RMSE": rmse, "epochs": Double(item.training.epochs)],
                 notes: "\(summary), \(train.count) training ratings, \(item.training.parallelism.threads) threads")
             if let peers = c.peers {
                 if let keras = item.keras {
-                    let files = try c.denseSplitFiles()
+                    let files = try denseFiles()
                     let answer = peers.run([
                         "keras", "--train", files.train, "--test", files.test, "--model", keras,
                         "--epochs", "2", "--batch", String(item.training.batchSize),
                         "--train-limit", String(c.kerasRows),
-                        "--users", String(c.data.userCount), "--items", String(c.data.itemCount),
+                        "--users", String(data.userCount), "--items", String(data.itemCount),
                     ])
                     result.setPeer("Keras \(keras) (\(c.kerasRows) rows)",
                                    answer?.double("ratings_per_second_excluding_first") ?? answer?.double("ratings_per_second"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchmarkSuites
+import EmbedRec
 
 @main
 struct EmbedRecBench: ParsableCommand {
@@ -13,6 +14,13 @@ struct EmbedRecBench: ParsableCommand {
             With --peers, runs pandas, Keras (the tutorials' models), scikit-surprise and NumPy on the same
             files (set up with Benchmarks/peers/setup.sh) and prints each figure's ratio (> 1: EmbedRec better).
             """)
+
+    /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
+    /// `OpenBLASKernels`), then parses the arguments and runs.
+    static func main() {
+        OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+        main(nil)
+    }
 
     @Argument(help: "Suites to run: load, train, score, foldin, similar, blas, quality, all.")
     var suites: [String] = ["all"]

@@ -6,6 +6,9 @@
 // goodbooks-shaped dataset.
 import EmbedRec
 
+// Vector OpenBLAS kernels even where OpenBLAS does not know the CPU (a no-op elsewhere).
+OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+
 let arguments = CommandLine.arguments
 let data: RatingsDataset
 if arguments.count > 1 {

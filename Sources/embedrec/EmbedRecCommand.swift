@@ -9,6 +9,13 @@ struct EmbedRecCommand: ParsableCommand {
         abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
         subcommands: [Demo.self, Train.self],
         defaultSubcommand: Demo.self)
+
+    /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
+    /// `OpenBLASKernels`), then parses the arguments and runs.
+    static func main() {
+        OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+        main(nil)
+    }
 }
 
 /// Which model a command trains.

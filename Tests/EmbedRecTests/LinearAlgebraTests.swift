@@ -195,4 +195,18 @@ struct LinearAlgebraTests {
     func eigenShape() {
         #expect(throws: LinearAlgebraError.self) { try LAPACK.symmetricEigen([1, 2, 3], n: 2) }
     }
+
+    @Test("OpenBLAS kernel advice: generic kernels on a vector CPU get a core type, vector kernels are kept")
+    func kernelAdvice() {
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Prescott", vectorLevel: 2) == "SkylakeX")
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Prescott", vectorLevel: 1) == "Haswell")
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Sandybridge", vectorLevel: 1) == "Haswell")
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Prescott", vectorLevel: 0) == nil)
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Zen", vectorLevel: 2) == nil)
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Haswell", vectorLevel: 1) == nil)
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "SKYLAKEX", vectorLevel: 2) == nil)
+        #expect(OpenBLASKernels.recommendedCoreType(selected: "Cooperlake", vectorLevel: 2) == nil)
+        // Whatever this machine is, OpenBLAS names its kernels.
+        #expect(!OpenBLASKernels.coreName.isEmpty && OpenBLASKernels.coreName != "unknown")
+    }
 }

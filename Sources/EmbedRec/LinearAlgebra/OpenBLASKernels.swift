@@ -1,0 +1,68 @@
+import COpenBLAS
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which compute kernels OpenBLAS chose for this CPU, and the remedy when it chose generic ones.
+///
+/// An OpenBLAS built with `DYNAMIC_ARCH` (Debian's, for one) picks its kernels once, when the
+/// library loads, from the CPU's family and model number. A CPU newer than the OpenBLAS release
+/// is not in its table and gets the generic SSE3 kernels ("Prescott"): on an Emerald Rapids Xeon
+/// (family 6, model 207) OpenBLAS 0.3.21's two-thread sgemm 2048³ ran at 66 GFLOP/s with them
+/// and at 333 GFLOP/s with its AVX-512 ("SkylakeX") kernels. Every sgemm in EmbedRec — catalogue
+/// scoring above all — slows down by the same factor.
+///
+/// The choice can only be changed before OpenBLAS loads, through the environment variable
+/// `OPENBLAS_CORETYPE`. A library cannot do that for its host process; an application can, and
+/// EmbedRec's own executables do it with ``relaunchWithRecommendedKernelsIfNeeded()``.
+///
+/// ```swift
+/// if let core = OpenBLASKernels.recommendedCoreType {
+///     print("OpenBLAS runs generic kernels here; start with OPENBLAS_CORETYPE=\(core)")
+/// }
+/// ```
+public enum OpenBLASKernels {
+    /// The kernel family OpenBLAS chose at load time, e.g. `"Haswell"`, `"SkylakeX"`, `"Zen"`
+    /// or, for a CPU it did not recognise, `"Prescott"`.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// The `OPENBLAS_CORETYPE` value that would give this CPU vector kernels, or `nil` when
+    /// OpenBLAS already runs AVX2 or wider kernels (or the CPU has neither AVX2 nor AVX-512).
+    public static var recommendedCoreType: String? {
+        recommendedCoreType(selected: coreName, vectorLevel: Int(embedrec_cpu_vector_level()))
+    }
+
+    /// OpenBLAS kernel families that use AVX2 and FMA or wider: a choice among these is kept.
+    static let vectorCoreNames: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+
+    /// The rule behind ``recommendedCoreType``: `vectorLevel` 2 = AVX-512 (F, CD, BW, DQ, VL),
+    /// 1 = AVX2 + FMA, 0 = neither.
+    static func recommendedCoreType(selected: String, vectorLevel: Int) -> String? {
+        guard vectorLevel > 0, !vectorCoreNames.contains(selected.lowercased()) else { return nil }
+        return vectorLevel >= 2 ? "SkylakeX" : "Haswell"
+    }
+
+    /// For executables: when OpenBLAS chose generic kernels on a CPU with AVX2 or AVX-512 and
+    /// `OPENBLAS_CORETYPE` is unset, sets it to ``recommendedCoreType`` and restarts the
+    /// process image with the same arguments (`execv` of `/proc/self/exe`), printing one line
+    /// to standard error. Returns without doing anything otherwise, and also when the restart
+    /// fails. Call it first thing in `main`, before any thread starts; setting
+    /// `OPENBLAS_CORETYPE` yourself (to any value) turns it off. Linux only.
+    public static func relaunchWithRecommendedKernelsIfNeeded() {
+        #if os(Linux)
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let note = "OpenBLAS chose its generic \(coreName) kernels for this CPU; restarting with OPENBLAS_CORETYPE=\(core)\n"
+        _ = note.withCString { write(2, $0, strlen($0)) }
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only reached when execv failed: carry on with the generic kernels.
+        unsetenv("OPENBLAS_CORETYPE")
+        #endif
+    }
+}
