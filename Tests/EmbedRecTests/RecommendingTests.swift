@@ -302,9 +302,12 @@ struct RecommendingTopKTests {
             // Allowing nothing pads every flat row.
             let none = try scorer.recommendAll(options: .init(k: 4, allowedItems: []))
             #expect(none.items.allSatisfy { $0 == -1 })
-            // The same user twice gets the same list.
+            // The same user twice gets the same list. Its scores may differ in the last bit: a
+            // user's row sits at another position of the sgemm block, and BLAS kernels handle
+            // edge rows with a different summation order (seen with OpenBLAS's Prescott kernels).
             let twice = try scorer.recommend(users: [5, 9, 5], options: .init(k: 7))
-            #expect(twice[0] == twice[2])
+            #expect(twice[0].map(\.item) == twice[2].map(\.item))
+            #expect(zip(twice[0], twice[2]).allSatisfy { abs($0.predictedRating - $1.predictedRating) <= 1e-5 * abs($0.predictedRating) })
             #expect(try scorer.recommendFlat(users: [], options: .init(k: 3)).items.isEmpty)
 
             // Validation.

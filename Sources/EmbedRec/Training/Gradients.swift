@@ -7,6 +7,8 @@ public final class ParameterGradient: @unchecked Sendable {
     /// The parameter this gradient belongs to.
     public let tensor: Tensor
     let rowLength: Int
+    /// `tensor.isSparse`, kept here so the per-batch paths never touch the shared tensor.
+    let isSparse: Bool
     /// Dense gradient buffer (dense parameters) or slot storage (sparse ones).
     let values: UnsafeMutablePointer<Float>
     /// For sparse parameters, how a table row finds its slot. Direct: a table-sized index (−1 =
@@ -28,6 +30,7 @@ public final class ParameterGradient: @unchecked Sendable {
     init(tensor: Tensor, maxRowsPerBatch: Int, hashed: Bool) {
         self.tensor = tensor
         rowLength = tensor.rowLength
+        isSparse = tensor.isSparse
         self.hashed = hashed && tensor.isSparse
         if tensor.isSparse {
             slotCapacity = max(1, min(maxRowsPerBatch, tensor.rows))
@@ -96,7 +99,7 @@ public final class ParameterGradient: @unchecked Sendable {
 
     /// Forgets this batch's gradient.
     func reset() {
-        if tensor.isSparse {
+        if isSparse {
             if hashed {
                 slotKeys.update(repeating: -1, count: hashMask + 1)
             } else {

@@ -37,65 +37,87 @@ public enum Optimizer: Sendable, Hashable {
     }
 }
 
+/// What the update loop needs of one parameter, as plain values and raw pointers. The loop runs
+/// on every worker for every batch; reading the shared `Tensor` objects and Swift arrays there
+/// made each worker retain and release them, bouncing their reference counts' cache lines
+/// between the cores (8% of a BiasedMF training profile was `swift_retain`/`swift_release`).
+struct ParameterPlan {
+    let storage: UnsafeMutablePointer<Float>
+    /// Adam's moment rows (m then s = √v, see ``OptimizerState``); nil under SGD.
+    let moments: UnsafeMutablePointer<Float>?
+    /// Floats per moment row.
+    let stride: Int
+    let rowLength: Int
+    let count: Int
+    let isSparse: Bool
+    /// Whether the moment rows end with the step of the row's last update.
+    let tracksSteps: Bool
+    let role: Tensor.Role
+    let rowIndex: Tensor.RowIndex?
+}
+
 /// Per-parameter optimizer state (Adam's first and second moments), shared by all workers.
 final class OptimizerState: @unchecked Sendable {
     let optimizer: Optimizer
-    /// Adam's moments per parameter, interleaved by row: row r starts at `r·stride`, first
-    /// moment m then the root of the second, s = √v (n values each; a dense parameter is one
-    /// row). Keeping √v spares the deferred update a square root per value. Under deferred dense
-    /// Adam a sparse row also ends with the step of its last update (an Int32 in a float slot,
-    /// 0 = never): stride 2n + 1. One contiguous region per row keeps a table update to one
-    /// scattered memory stream besides the weights.
-    let moments: [UnsafeMutablePointer<Float>]
-    /// Floats per moment row of each parameter.
-    let strides: [Int]
-    /// Whether a parameter's moment rows carry the last-update step.
-    private let tracksSteps: [Bool]
-    /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpTableSize`.
-    private let decay1: [Float], decay2: [Float], drift: [Float]
+    /// One plan per parameter, in the model's order. Adam's moments are interleaved by row: row
+    /// r starts at `r·stride`, first moment m then the root of the second, s = √v (n values
+    /// each; a dense parameter is one row). Keeping √v spares the deferred update a square root
+    /// per value. Under deferred dense Adam a sparse row also ends with the step of its last
+    /// update (an Int32 in a float slot, 0 = never): stride 2n + 1. One contiguous region per
+    /// row keeps a table update to one scattered memory stream besides the weights.
+    private let plans: UnsafeMutableBufferPointer<ParameterPlan>
+    /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpCount`, three tables back to back.
+    private let catchUpTables: UnsafeMutablePointer<Float>
+    private let catchUpCount: Int
     private static let catchUpTableSize = 4096
 
     init(optimizer: Optimizer, parameters: [Tensor]) {
         self.optimizer = optimizer
-        var deferDense = false
+        var deferDense = false, hasMoments = true
         var betas: (Float, Float) = (0.9, 0.999)
         switch optimizer {
         case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2)
-        case .lazyAdam, .sgd: break
+        case .lazyAdam: break
+        case .sgd: hasMoments = false
         }
-        tracksSteps = parameters.map { deferDense && $0.isSparse }
-        strides = zip(parameters, tracksSteps).map { tensor, steps in
-            tensor.isSparse ? 2 * tensor.rowLength + (steps ? 1 : 0) : 2 * tensor.count
-        }
-        if case .sgd = optimizer {
-            moments = []
-        } else {
+        plans = .allocate(capacity: parameters.count)
+        for (index, tensor) in parameters.enumerated() {
+            let steps = deferDense && tensor.isSparse
+            let stride = tensor.isSparse ? 2 * tensor.rowLength + (steps ? 1 : 0) : 2 * tensor.count
             // Zeroed memory is also "step 0 = never updated" for the step slots.
-            moments = zip(parameters, strides).map { tensor, stride in
-                FloatBuffer.allocateZeroed(tensor.isSparse ? stride * tensor.rows : stride)
-            }
+            let moments = hasMoments ? FloatBuffer.allocateZeroed(tensor.isSparse ? stride * tensor.rows : stride) : nil
+            (plans.baseAddress! + index).initialize(to: ParameterPlan(
+                storage: tensor.storage, moments: moments, stride: stride, rowLength: tensor.rowLength,
+                count: tensor.count, isSparse: tensor.isSparse, tracksSteps: steps, role: tensor.role,
+                rowIndex: tensor.rowIndex))
         }
         let (b1, b2) = betas
         let r = Double(b1) / Double(b2).squareRoot()
-        var d1: [Float] = [], d2: [Float] = [], dr: [Float] = []
+        catchUpCount = deferDense ? Self.catchUpTableSize : 0
+        catchUpTables = .allocate(capacity: max(1, 3 * catchUpCount))
         var p1 = 1.0, p2 = 1.0, rk = 1.0, sum = 0.0
-        for _ in 0..<(deferDense ? Self.catchUpTableSize : 0) {
+        for k in 0..<catchUpCount {
             // Decays below 1e-20 are flushed to zero: otherwise moments of long-idle rows turn
             // subnormal, and subnormal arithmetic is ~100× slower on x86.
-            d1.append(p1 < 1e-20 ? 0 : Float(p1)); d2.append(p2 < 1e-20 ? 0 : Float(p2)); dr.append(Float(sum))
+            catchUpTables[k] = p1 < 1e-20 ? 0 : Float(p1)
+            catchUpTables[catchUpCount + k] = p2 < 1e-20 ? 0 : Float(p2)
+            catchUpTables[2 * catchUpCount + k] = Float(sum)
             p1 *= Double(b1); p2 *= Double(b2); rk *= r; sum += rk
         }
-        decay1 = d1; decay2 = d2; drift = dr
     }
 
     deinit {
-        for p in moments { FloatBuffer.deallocate(p) }
+        for plan in plans { if let m = plan.moments { FloatBuffer.deallocate(m) } }
+        plans.deallocate()
+        catchUpTables.deallocate()
     }
 
     /// (β1ᵏ, β2ᵏ, Σ_{s=1…k}(β1/√β2)ˢ) for `k` skipped steps.
     @inline(__always)
     private func catchUp(_ k: Int, _ b1: Float, _ b2: Float) -> (Float, Float, Float) {
-        if k < decay1.count { return (decay1[k], decay2[k], drift[k]) }
+        if k < catchUpCount {
+            return (catchUpTables[k], catchUpTables[catchUpCount + k], catchUpTables[2 * catchUpCount + k])
+        }
         let r = b1 / b2.squareRoot()
         let d1 = _powf(b1, Float(k)), d2 = _powf(b2, Float(k))
         return (d1 < 1e-20 ? 0 : d1, d2 < 1e-20 ? 0 : d2, r * (1 - _powf(r, Float(k))) / (1 - r))
@@ -105,32 +127,34 @@ final class OptimizerState: @unchecked Sendable {
     /// correction). L2 penalties add `2λw` to the gradient of each touched embedding row and
     /// of every dense weight.
     func apply(_ gradients: GradientSet, step: Int, embeddingL2: Float, weightL2: Float, biasL2: Float = 0) {
-        for (index, gradient) in gradients.parameters.enumerated() {
-            let tensor = gradient.tensor
+        for index in 0..<plans.count {
+            let plan = plans[index]
+            let gradient = gradients[index]
             let l2: Float
-            switch tensor.role {
+            switch plan.role {
             case .embedding: l2 = embeddingL2
             case .weight: l2 = weightL2
             case .biasTable: l2 = biasL2
             case .bias: l2 = 0
             }
-            let n = gradient.rowLength
+            let n = plan.rowLength, storage = plan.storage, values = gradient.values
+            let touched = gradient.touchedRows, touchedCount = plan.isSparse ? gradient.touchedCount : 0
             switch optimizer {
             case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
                 let t = Float(step)
                 let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
-                let mv = moments[index]
-                if tensor.isSparse {
+                let mv = plan.moments!
+                if plan.isSparse {
                     let ahead = 12
-                    let stride = strides[index], steps = tracksSteps[index]
-                    for k in 0..<gradient.touchedCount {
-                        let row = Int(gradient.touchedRows[k])
-                        if k + ahead < gradient.touchedCount {
-                            let later = Int(gradient.touchedRows[k + ahead])
-                            VectorKernels.prefetchRow(tensor.storage + later * n, n)
+                    let stride = plan.stride, steps = plan.tracksSteps
+                    for k in 0..<touchedCount {
+                        let row = Int(touched[k])
+                        if k + ahead < touchedCount {
+                            let later = Int(touched[k + ahead])
+                            VectorKernels.prefetchRow(storage + later * n, n)
                             VectorKernels.prefetchRow(mv + later * stride, stride)
                         }
-                        let w = tensor.storage + row * n, g = gradient.values + k * n
+                        let w = storage + row * n, g = values + k * n
                         let m = mv + row * stride, s = m + n
                         if steps {
                             let last = UnsafeMutableRawPointer(s + n)
@@ -149,17 +173,16 @@ final class OptimizerState: @unchecked Sendable {
                                         count: n, alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                     }
                 } else {
-                    Self.adamUpdate(tensor.storage, gradient.values, mv, mv + tensor.count, count: tensor.count,
+                    Self.adamUpdate(storage, values, mv, mv + plan.count, count: plan.count,
                                     alpha: alpha, b1: b1, b2: b2, eps: eps, l2: l2)
                 }
             case .sgd(let lr):
-                if tensor.isSparse {
-                    for k in 0..<gradient.touchedCount {
-                        let row = Int(gradient.touchedRows[k])
-                        Self.sgdUpdate(tensor.storage + row * n, gradient.values + k * n, count: n, lr: lr, l2: l2)
+                if plan.isSparse {
+                    for k in 0..<touchedCount {
+                        Self.sgdUpdate(storage + Int(touched[k]) * n, values + k * n, count: n, lr: lr, l2: l2)
                     }
                 } else {
-                    Self.sgdUpdate(tensor.storage, gradient.values, count: tensor.count, lr: lr, l2: l2)
+                    Self.sgdUpdate(storage, values, count: plan.count, lr: lr, l2: l2)
                 }
             }
         }
@@ -186,16 +209,16 @@ import COpenBLAS
 extension OptimizerState {
     /// Prefetches the table rows (values and moments) that `batch` will touch, so their cache
     /// misses overlap with the work on the current batch.
-    func prefetch(_ batch: TrainingBatch, parameters: [Tensor]) {
-        for (index, tensor) in parameters.enumerated() {
-            guard let axis = tensor.rowIndex else { continue }
-            let n = tensor.rowLength
+    func prefetch(_ batch: TrainingBatch) {
+        for index in 0..<plans.count {
+            let plan = plans[index]
+            guard let axis = plan.rowIndex else { continue }
+            let n = plan.rowLength
             let indices = axis == .users ? batch.users : batch.items
-            let hasMoments = !moments.isEmpty
             for k in 0..<min(batch.count, 6) {
                 let row = Int(indices[k])
-                VectorKernels.prefetchRow(tensor.storage + row * n, n)
-                if hasMoments { VectorKernels.prefetchRow(moments[index] + row * strides[index], strides[index]) }
+                VectorKernels.prefetchRow(plan.storage + row * n, n)
+                if let m = plan.moments { VectorKernels.prefetchRow(m + row * plan.stride, plan.stride) }
             }
         }
     }

@@ -93,7 +93,6 @@ public struct Trainer: Sendable {
                                     defer { embedrec_restore_float_mode(floatMode) }
                                     let context = contexts[w]
                                     var sum = 0.0
-                                    let parameters = model.parameters
                                     // Shuffled: every W-th batch. In dataset order: a contiguous
                                     // share, so the workers stay apart in the data.
                                     let (first, end, step) = config.shuffle
@@ -105,8 +104,7 @@ public struct Trainer: Sendable {
                                             let nextFirst = next * batchSize
                                             state.prefetch(TrainingBatch(
                                                 users: u.baseAddress! + nextFirst, items: i.baseAddress! + nextFirst,
-                                                ratings: r.baseAddress! + nextFirst, count: min(batchSize, n - nextFirst)),
-                                                parameters: parameters)
+                                                ratings: r.baseAddress! + nextFirst, count: min(batchSize, n - nextFirst)))
                                         }
                                         let first = b * batchSize
                                         let count = min(batchSize, n - first)
