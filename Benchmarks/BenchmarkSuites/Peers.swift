@@ -1,3 +1,4 @@
+import EmbedRec
 import Foundation
 
 /// Runs the Python peers in `Benchmarks/peers/peers.py` (see its README) and decodes their
@@ -28,6 +29,11 @@ struct PeerRunner {
         var environment = ProcessInfo.processInfo.environment
         environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
         environment["PYTHONUNBUFFERED"] = "1"
+        // The kernel choice the bench restarted itself with is for the system OpenBLAS; NumPy
+        // brings its own, newer OpenBLAS, which recognises the CPU: let it choose.
+        if environment.removeValue(forKey: OpenBLASKernels.relaunchMarker) != nil {
+            environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+        }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -48,21 +48,29 @@ public enum OpenBLASKernels {
         return vectorLevel >= 2 ? "SkylakeX" : "Haswell"
     }
 
+    /// The environment variable a relaunch sets besides `OPENBLAS_CORETYPE`, so that the process
+    /// can tell its own choice from the user's (and, say, not pass it on to child processes
+    /// that bring their own OpenBLAS).
+    public static let relaunchMarker = "EMBEDREC_RELAUNCHED_WITH_OPENBLAS_CORETYPE"
+
     /// For executables: when OpenBLAS chose generic kernels on a CPU with AVX2 or AVX-512 and
     /// `OPENBLAS_CORETYPE` is unset, sets it to ``recommendedCoreType`` and restarts the
     /// process image with the same arguments (`execv` of `/proc/self/exe`), printing one line
-    /// to standard error. Returns without doing anything otherwise, and also when the restart
-    /// fails. Call it first thing in `main`, before any thread starts; setting
-    /// `OPENBLAS_CORETYPE` yourself (to any value) turns it off. Linux only.
+    /// to standard error; the restarted process also has ``relaunchMarker`` set. Returns without
+    /// doing anything otherwise, and also when the restart fails. Call it first thing in
+    /// `main`, before any thread starts; setting `OPENBLAS_CORETYPE` yourself (to any value)
+    /// turns it off. Linux only.
     public static func relaunchWithRecommendedKernelsIfNeeded() {
         #if os(Linux)
         guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(relaunchMarker, core, 1)
         let note = "OpenBLAS chose its generic \(coreName) kernels for this CPU; restarting with OPENBLAS_CORETYPE=\(core)\n"
         _ = note.withCString { write(2, $0, strlen($0)) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Only reached when execv failed: carry on with the generic kernels.
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(relaunchMarker)
         #endif
     }
 }
