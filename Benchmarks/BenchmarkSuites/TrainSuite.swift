@@ -68,28 +68,31 @@ enum TrainSuite {
     /// and taking the median of the per-round ratios keeps the comparison side by side.
     static let surpriseRounds = 3
 
-    /// Runs every case on the main dataset, then the tutorials' cases (those with a Keras or
-    /// surprise peer) on ml-1m 90/10 when `../shared` has it: the issue measures both.
+    /// Runs every case on the main dataset, then the tutorials' cases (those with a Keras peer,
+    /// and the shuffled SGD case against surprise) on ml-1m 90/10 when the shared data folder
+    /// has it: the issue measures both. The ml-1m cases are named "ml-1m: " + the case name, so a
+    /// case filter that picks a tutorial case runs it on both datasets, and "ml-1m" picks only
+    /// the ml-1m runs.
     static func run(_ c: BenchContext) throws {
         let mainCases = cases(epochs: c.epochs, mean: c.split.train.meanRating ?? 3)
         try run(c, cases: mainCases, label: "", data: c.data, split: c.split, files: { try c.denseSplitFiles() })
         guard !c.smoke else { return }
+        let label = "ml-1m: "
+        let isTutorial = { (item: Case) in (item.keras != nil || item.surpriseFactors != nil) && !item.surpriseOrder }
+        let names = cases(epochs: c.epochs, mean: 0).filter(isTutorial).map { label + $0.name }
+        guard c.caseFilter.map({ filter in names.contains { $0.contains(filter) } }) ?? true else { return }
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         guard FileManager.default.fileExists(atPath: ml1m) else {
             c.report.skipped.append("train ml-1m: \(ml1m) not found")
             return
         }
-        let label = "ml-1m: "
-        let isTutorial = { (item: Case) in (item.keras != nil || item.surpriseFactors != nil) && !item.surpriseOrder }
-        let names = cases(epochs: c.epochs, mean: 0).filter(isTutorial).map { label + $0.name }
-        guard c.caseFilter.map({ filter in names.contains { $0.contains(filter) } }) ?? true else { return }
         let data = try RatingsLoader.load(path: ml1m, format: .movieLensCSV)
         let split = try data.randomSplit(testFraction: 0.1, seed: 42)
         var files: (train: String, test: String)? = nil
         let ml1mCases = cases(epochs: c.epochs, mean: split.train.meanRating ?? 3).filter(isTutorial)
         try run(c, cases: ml1mCases, label: label, data: data, split: split, files: {
             if let files { return files }
-            let written = (train: c.workDir + "/ml-1m_90-10-train.csv", test: c.workDir + "/ml-1m_90-10-test.csv")
+            let written = (train: c.workDir + "/train-suite-ml-1m-train.csv", test: c.workDir + "/train-suite-ml-1m-test.csv")
             try writeDense(split.train, to: written.train); try writeDense(split.test, to: written.test)
             files = written
             return written

@@ -55,7 +55,7 @@ struct EmbedRecBench: ParsableCommand {
     @Option(help: "Path of the JSON report (default: <work-dir>/results.json).")
     var json: String?
 
-    @Option(help: "Run only the training cases whose name contains this text.")
+    @Option(help: "Run only the training cases whose name contains this text (ml-1m cases are named \"ml-1m: <case>\").")
     var only: String?
 
     func validate() throws {

@@ -33,18 +33,24 @@ public enum OpenBLASKernels {
     }
 
     /// The `OPENBLAS_CORETYPE` value that would give this CPU vector kernels, or `nil` when
-    /// OpenBLAS already runs AVX2 or wider kernels (or the CPU has neither AVX2 nor AVX-512).
+    /// OpenBLAS did not fall back to generic kernels, cannot switch kernels (a build without
+    /// `DYNAMIC_ARCH`), or the CPU has neither AVX2 + FMA nor AVX-512.
     public static var recommendedCoreType: String? {
-        recommendedCoreType(selected: coreName, vectorLevel: Int(embedrec_cpu_vector_level()))
+        guard BLASThreading.openBLASConfiguration.contains("DYNAMIC_ARCH") else { return nil }
+        return recommendedCoreType(selected: coreName, vectorLevel: Int(embedrec_cpu_vector_level()))
     }
 
-    /// OpenBLAS kernel families that use AVX2 and FMA or wider: a choice among these is kept.
-    static let vectorCoreNames: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+    /// The kernel families OpenBLAS falls back to for a CPU it does not recognise (and older
+    /// ones without AVX2); a choice outside this list is OpenBLAS's own and is kept.
+    static let fallbackCoreNames: Set<String> = [
+        "prescott", "nehalem", "core2", "penryn", "dunnington", "sandybridge", "atom",
+        "katmai", "coppermine", "northwood", "banias", "unknown",
+    ]
 
     /// The rule behind ``recommendedCoreType``: `vectorLevel` 2 = AVX-512 (F, CD, BW, DQ, VL),
     /// 1 = AVX2 + FMA, 0 = neither.
     static func recommendedCoreType(selected: String, vectorLevel: Int) -> String? {
-        guard vectorLevel > 0, !vectorCoreNames.contains(selected.lowercased()) else { return nil }
+        guard vectorLevel > 0, fallbackCoreNames.contains(selected.lowercased()) else { return nil }
         return vectorLevel >= 2 ? "SkylakeX" : "Haswell"
     }
 
@@ -53,24 +59,33 @@ public enum OpenBLASKernels {
     /// that bring their own OpenBLAS).
     public static let relaunchMarker = "EMBEDREC_RELAUNCHED_WITH_OPENBLAS_CORETYPE"
 
-    /// For executables: when OpenBLAS chose generic kernels on a CPU with AVX2 or AVX-512 and
-    /// `OPENBLAS_CORETYPE` is unset, sets it to ``recommendedCoreType`` and restarts the
-    /// process image with the same arguments (`execv` of `/proc/self/exe`), printing one line
-    /// to standard error; the restarted process also has ``relaunchMarker`` set. Returns without
-    /// doing anything otherwise, and also when the restart fails. Call it first thing in
-    /// `main`, before any thread starts; setting `OPENBLAS_CORETYPE` yourself (to any value)
-    /// turns it off. Linux only.
+    /// For executables: when OpenBLAS fell back to generic kernels on a CPU with AVX2 or
+    /// AVX-512 and `OPENBLAS_CORETYPE` is unset, sets it to ``recommendedCoreType`` and restarts
+    /// the process image with the same arguments (`execv` of `/proc/self/exe`), printing one
+    /// line to standard error; the restarted process also has ``relaunchMarker`` set. When the
+    /// restart fails, or the restarted process still runs generic kernels, it says so on
+    /// standard error and carries on. Does nothing otherwise. Call it first thing in `main`,
+    /// before any thread starts; setting `OPENBLAS_CORETYPE` yourself (to any value) turns it
+    /// off. Linux only.
     public static func relaunchWithRecommendedKernelsIfNeeded() {
         #if os(Linux)
+        if let chosen = getenv(relaunchMarker), recommendedCoreType != nil {
+            printError("OPENBLAS_CORETYPE=\(String(cString: chosen)) had no effect: OpenBLAS still runs its generic \(coreName) kernels")
+            return
+        }
         guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv(relaunchMarker, core, 1)
-        let note = "OpenBLAS chose its generic \(coreName) kernels for this CPU; restarting with OPENBLAS_CORETYPE=\(core)\n"
-        _ = note.withCString { write(2, $0, strlen($0)) }
+        printError("OpenBLAS chose its generic \(coreName) kernels for this CPU; restarting with OPENBLAS_CORETYPE=\(core)")
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // Only reached when execv failed: carry on with the generic kernels.
+        let reason = String(cString: strerror(errno))
         unsetenv("OPENBLAS_CORETYPE")
         unsetenv(relaunchMarker)
+        printError("restart failed (\(reason)); carrying on with the \(coreName) kernels")
         #endif
+    }
+
+    private static func printError(_ line: String) {
+        _ = (line + "\n").withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -66,6 +66,9 @@ final class OptimizerState: @unchecked Sendable {
     /// update (an Int32 in a float slot, 0 = never): stride 2n + 1. One contiguous region per
     /// row keeps a table update to one scattered memory stream besides the weights.
     private let plans: UnsafeMutableBufferPointer<ParameterPlan>
+    /// The tensors the plans point into, kept alive for as long as the plans are used (a model
+    /// may hand out its parameters without keeping them itself).
+    private let tensors: [Tensor]
     /// β1ᵏ, β2ᵏ and Σ_{s=1…k} (β1/√β2)ˢ for k < `catchUpCount`, three tables back to back.
     private let catchUpTables: UnsafeMutablePointer<Float>
     private let catchUpCount: Int
@@ -80,6 +83,7 @@ final class OptimizerState: @unchecked Sendable {
         case .lazyAdam: break
         case .sgd: hasMoments = false
         }
+        tensors = parameters
         plans = .allocate(capacity: parameters.count)
         for (index, tensor) in parameters.enumerated() {
             let steps = deferDense && tensor.isSparse
@@ -108,6 +112,7 @@ final class OptimizerState: @unchecked Sendable {
 
     deinit {
         for plan in plans { if let m = plan.moments { FloatBuffer.deallocate(m) } }
+        _ = plans.deinitialize()
         plans.deallocate()
         catchUpTables.deallocate()
     }
@@ -127,9 +132,11 @@ final class OptimizerState: @unchecked Sendable {
     /// correction). L2 penalties add `2λw` to the gradient of each touched embedding row and
     /// of every dense weight.
     func apply(_ gradients: GradientSet, step: Int, embeddingL2: Float, weightL2: Float, biasL2: Float = 0) {
+        precondition(gradients.parameters.count == plans.count, "gradients of another model")
         for index in 0..<plans.count {
             let plan = plans[index]
             let gradient = gradients[index]
+            assert(gradient.tensor.storage == plan.storage, "gradients of another model")
             let l2: Float
             switch plan.role {
             case .embedding: l2 = embeddingL2
