@@ -19,7 +19,7 @@ final class BenchContext {
     let dataName: String
     /// The ratings file the main dataset was read from or written to (raw IDs).
     let ratingsFile: String
-    private var denseFiles: (train: String, test: String)? = nil
+    private var denseFiles: [String: (train: String, test: String)] = [:]
 
     init(report: Report, peers: PeerRunner?, workDir: String, sharedData: String, smoke: Bool, scale: Double,
          ratingsPath: String?, repeats: Int, epochs: Int, kerasRows: Int, caseFilter: String? = nil) throws {
@@ -44,13 +44,21 @@ final class BenchContext {
         print("Data: \(dataName): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items; train \(split.train.count), test \(split.test.count)")
     }
 
-    /// The split written as dense-index CSVs (`user,item,rating`) for the peers.
+    /// The main split written as dense-index CSVs (`user,item,rating`) for the peers.
     func denseSplitFiles() throws -> (train: String, test: String) {
-        if let denseFiles { return denseFiles }
-        let files = (workDir + "/train-dense.csv", workDir + "/test-dense.csv")
-        try writeDense(split.train, to: files.0)
-        try writeDense(split.test, to: files.1)
-        denseFiles = files
+        try denseSplitFiles(split, name: "main")
+    }
+
+    /// `split` written as dense-index CSVs for the peers, once per `name` (which names the
+    /// files: `<name>-train.csv`, `<name>-test.csv` in the work folder, spaces and slashes
+    /// replaced).
+    func denseSplitFiles(_ split: TrainTestSplit, name: String) throws -> (train: String, test: String) {
+        if let files = denseFiles[name] { return files }
+        let stem = workDir + "/" + name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "-")
+        let files = (train: stem + "-train.csv", test: stem + "-test.csv")
+        try writeDense(split.train, to: files.train)
+        try writeDense(split.test, to: files.test)
+        denseFiles[name] = files
         return files
     }
 }

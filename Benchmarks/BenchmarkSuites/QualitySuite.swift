@@ -39,13 +39,7 @@ enum QualitySuite {
     static func ratingAccuracy(
         _ c: BenchContext, split: TrainTestSplit, name: String, tuned: [QualityConfigurations.Entry], tutorials: Bool
     ) throws {
-        var files: (String, String)? = nil
-        if c.peers != nil {
-            let train = c.workDir + "/\(name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "-"))-train.csv"
-            let test = c.workDir + "/\(name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "-"))-test.csv"
-            try writeDense(split.train, to: train); try writeDense(split.test, to: test)
-            files = (train, test)
-        }
+        let files = c.peers == nil ? nil : try c.denseSplitFiles(split, name: "quality " + name)
         for entry in tuned {
             let model = try entry.make(split.train)
             let history = try Trainer(configuration: entry.training).fit(model, on: split.train, validation: split.test)

@@ -88,19 +88,13 @@ enum TrainSuite {
         }
         let data = try RatingsLoader.load(path: ml1m, format: .movieLensCSV)
         let split = try data.randomSplit(testFraction: 0.1, seed: 42)
-        var files: (train: String, test: String)? = nil
         let ml1mCases = cases(epochs: c.epochs, mean: split.train.meanRating ?? 3).filter(isTutorial)
-        try run(c, cases: ml1mCases, label: label, data: data, split: split, files: {
-            if let files { return files }
-            let written = (train: c.workDir + "/train-suite-ml-1m-train.csv", test: c.workDir + "/train-suite-ml-1m-test.csv")
-            try writeDense(split.train, to: written.train); try writeDense(split.test, to: written.test)
-            files = written
-            return written
-        })
+        try run(c, cases: ml1mCases, label: label, data: data, split: split,
+                files: { try c.denseSplitFiles(split, name: "train ml-1m 90/10") })
     }
 
     /// Runs `cases` (names prefixed with `label`) on one dataset and its split; `files` gives
-    /// the split as dense CSVs for the peers (written on first use).
+    /// the split as dense CSVs for the peers (called only when a peer runs).
     static func run(
         _ c: BenchContext, cases: [Case], label: String, data: RatingsDataset, split: TrainTestSplit,
         files denseFiles: () throws -> (train: String, test: String)

@@ -56,32 +56,36 @@ static inline long embedrec_skip_not_above_avx2(const float *v, long n, float t)
     EMBEDREC_SKIP_NOT_ABOVE_BODY
 }
 
+// CPUID leaf 1 ECX, leaf 7 EBX and XCR0 (which register states the OS saves; 0 without XGETBV).
+static inline void embedrec_cpu_state(unsigned *ecx1, unsigned *ebx7, unsigned *xcr0) {
+    unsigned a, b, c, d;
+    *ecx1 = *ebx7 = *xcr0 = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return;
+    *ecx1 = c;
+    if (c & bit_OSXSAVE) {
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        *xcr0 = lo;
+    }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) *ebx7 = b;
+}
+
 // Whether the CPU and the OS support AVX2 (CPUID leaf 7, and XCR0 saving the YMM state).
 static inline int embedrec_cpu_has_avx2(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & bit_OSXSAVE) || !(c & bit_AVX)) return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 6) != 6) return 0;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    return (b & bit_AVX2) != 0;
+    unsigned ecx1, ebx7, xcr0;
+    embedrec_cpu_state(&ecx1, &ebx7, &xcr0);
+    return (ecx1 & bit_AVX) && (xcr0 & 6) == 6 && (ebx7 & bit_AVX2);
 }
 
 // The widest x86 vector level that OpenBLAS's kernels use and that the CPU and the OS support:
 // 2 = AVX-512 F/CD/BW/DQ/VL with the ZMM state saved (OpenBLAS's SkylakeX kernels), 1 = AVX2
 // and FMA3 (its Haswell kernels), 0 = neither.
 static inline int embedrec_cpu_vector_level(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_FMA)) return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 6) != 6) return 0;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    if (!(b & bit_AVX2)) return 0;
+    unsigned ecx1, ebx7, xcr0;
+    embedrec_cpu_state(&ecx1, &ebx7, &xcr0);
+    if (!embedrec_cpu_has_avx2() || !(ecx1 & bit_FMA)) return 0;
     const unsigned avx512 = bit_AVX512F | bit_AVX512CD | bit_AVX512BW | bit_AVX512DQ | bit_AVX512VL;
-    return ((lo & 0xE6) == 0xE6 && (b & avx512) == avx512) ? 2 : 1;
+    return ((xcr0 & 0xE6) == 0xE6 && (ebx7 & avx512) == avx512) ? 2 : 1;
 }
 #else
 static inline long embedrec_skip_not_above_avx2(const float *v, long n, float t) {
