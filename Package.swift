@@ -42,6 +42,7 @@ let package = Package(
             name: "embedrec-bench",
             dependencies: [
                 "BenchmarkSuites",
+                "COpenBLAS",
                 "EmbedRec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -10,7 +10,8 @@ final class BenchContext {
     let sharedData: String
     let smoke: Bool
     let repeats: Int
-    let epochs: Int
+    /// Overrides every training case's epoch count when set.
+    let epochs: Int?
     let kerasRows: Int
     let caseFilter: String?
     /// The main dataset and its 80/20 split (seed 42).
@@ -22,7 +23,7 @@ final class BenchContext {
     private var denseFiles: [String: (train: String, test: String)] = [:]
 
     init(report: Report, peers: PeerRunner?, workDir: String, sharedData: String, smoke: Bool, scale: Double,
-         ratingsPath: String?, repeats: Int, epochs: Int, kerasRows: Int, caseFilter: String? = nil) throws {
+         ratingsPath: String?, repeats: Int, epochs: Int?, kerasRows: Int, caseFilter: String? = nil) throws {
         self.caseFilter = caseFilter
         self.report = report; self.peers = peers; self.workDir = workDir; self.sharedData = sharedData
         self.smoke = smoke; self.repeats = repeats; self.epochs = epochs; self.kerasRows = kerasRows

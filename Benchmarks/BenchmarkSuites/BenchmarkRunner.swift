@@ -12,7 +12,8 @@ public struct BenchmarkOptions: Sendable {
     public var scale: Double = 1
     public var ratingsPath: String? = nil
     public var repeats = 5
-    public var epochs = 3
+    /// Training epochs for every training case; nil: each case's own (the tutorials').
+    public var epochs: Int? = nil
     public var kerasRows = 40_000
     public var sharedData = "../shared/data"
     public var workDir = "bench-out"

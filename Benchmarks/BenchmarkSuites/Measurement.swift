@@ -21,6 +21,9 @@ public struct BenchResult: Codable, Sendable {
     public internal(set) var peerName: String?
     public internal(set) var peerMedian: Double?
     public internal(set) var ratio: Double?
+    /// How the two sides of the comparison differ (threads, timed work, settings), or that
+    /// they do not: printed beside the ratio in the tables.
+    public internal(set) var comparison: String?
 
     init(suite: String, name: String, unit: String, values: [Double], extras: [String: Double] = [:], notes: String = "") {
         self.suite = suite; self.name = name; self.unit = unit; self.values = values
@@ -32,8 +35,8 @@ public struct BenchResult: Codable, Sendable {
         self.extras = extras; self.notes = notes
     }
 
-    mutating func setPeer(_ name: String, _ value: Double?) {
-        peerName = name; peerMedian = value
+    mutating func setPeer(_ name: String, _ value: Double?, comparison: String) {
+        peerName = name; peerMedian = value; self.comparison = comparison
         guard let value, value > 0, median > 0 else { ratio = nil; return }
         ratio = unit == "s" ? value / median : median / value
     }

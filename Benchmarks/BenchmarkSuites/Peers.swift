@@ -29,10 +29,12 @@ struct PeerRunner {
         var environment = ProcessInfo.processInfo.environment
         environment["TF_CPP_MIN_LOG_LEVEL"] = "3"
         environment["PYTHONUNBUFFERED"] = "1"
-        // The kernel choice the bench restarted itself with is for the system OpenBLAS; NumPy
-        // brings its own, newer OpenBLAS, which recognises the CPU: let it choose.
-        if environment.removeValue(forKey: OpenBLASKernels.relaunchMarker) != nil {
-            environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+        // A kernel choice for the system OpenBLAS (the bench's own restart, or one the machine
+        // sets for old OpenBLAS builds) is not the peers': NumPy brings its own, newer OpenBLAS,
+        // which recognises the CPU and runs slower when pinned. Let it choose; numpy-topk
+        // reports the kernels it ran (threadpoolctl).
+        for key in [OpenBLASKernels.relaunchMarker, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] {
+            environment.removeValue(forKey: key)
         }
         process.environment = environment
         let out = Pipe(), err = Pipe()

@@ -26,7 +26,12 @@ enum ScoreSuite {
                 "numpy-topk", "--user-embeddings", u, "--item-embeddings", v, "--dim", String(d),
                 "--train", files.train, "--k", String(k), "--repeats", String(min(c.repeats, 3)), "--write-topk", out,
             ])
-            bench.setPeer("numpy matmul+argpartition", answer?.double("median_seconds"))
+            bench.setPeer("numpy matmul+argpartition", answer?.double("median_seconds"),
+                          comparison: "same embeddings and seen items, both 2 threads (NumPy through its BLAS), blocks of 1024 users in NumPy")
+            if let blas = (answer?["blas"] as? [[String: Any]])?.first {
+                let described = ["internal_api", "version", "architecture", "num_threads"].map { "\(blas[$0] ?? "?")" }
+                bench.notes += "; NumPy's BLAS: " + described.joined(separator: " ") + " threads"
+            }
             if let data = FileManager.default.contents(atPath: out) {
                 let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
                 var agree = 0, total = 0

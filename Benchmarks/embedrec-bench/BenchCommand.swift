@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchmarkSuites
+import COpenBLAS
 import EmbedRec
 
 @main
@@ -19,6 +20,8 @@ struct EmbedRecBench: ParsableCommand {
     /// `OpenBLASKernels`), then parses the arguments and runs.
     static func main() {
         OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+        // Line-buffered even into a file or a pipe: each result shows as soon as it is measured.
+        embedrec_line_buffer_stdout()
         main(nil)
     }
 
@@ -40,8 +43,8 @@ struct EmbedRecBench: ParsableCommand {
     @Option(help: "Repeats per timing.")
     var repeats: Int = 5
 
-    @Option(help: "Training epochs per model (each epoch is one timed run).")
-    var epochs: Int = 3
+    @Option(help: "Training epochs for every training case (default: each case's own, the tutorials' 5 or 10; surprise's 20).")
+    var epochs: Int?
 
     @Option(help: "Training rows given to Keras per model (Keras runs at 2–40k ratings/s).")
     var kerasRows: Int = 40_000
@@ -60,7 +63,7 @@ struct EmbedRecBench: ParsableCommand {
 
     func validate() throws {
         guard scale > 0 else { throw ValidationError("--scale must be > 0") }
-        guard repeats > 0, epochs > 0, kerasRows > 0 else { throw ValidationError("--repeats, --epochs and --keras-rows must be > 0") }
+        guard repeats > 0, epochs ?? 1 > 0, kerasRows > 0 else { throw ValidationError("--repeats, --epochs and --keras-rows must be > 0") }
     }
 
     func run() throws {

@@ -109,10 +109,15 @@ def cmd_load(a):
         raise PeerError(f"file not found: {a.file}")
     if a.repeats < 1:
         raise PeerError("--repeats must be >= 1")
+    kwargs = {"engine": a.engine} if a.engine != "c" else {}
+    if a.engine == "pyarrow":
+        import pyarrow  # noqa: F401  (fail here, clearly, when it is missing)
+        import pyarrow as pa
+        log(f"pyarrow {pa.__version__}, {pa.cpu_count()} CPU threads")
     secs, rows = [], None
     for r in range(a.repeats):
         t0 = time.perf_counter()
-        df = pd.read_csv(a.file)
+        df = pd.read_csv(a.file, **kwargs)
         dt = time.perf_counter() - t0
         secs.append(dt)
         rows = len(df)
@@ -120,6 +125,7 @@ def cmd_load(a):
         log(f"load run {r + 1}/{a.repeats}: {rows} rows in {dt:.4f} s")
     emit({
         "peer": "pandas.read_csv",
+        "engine": a.engine,
         "file": a.file,
         "rows": rows,
         "seconds": secs,
@@ -134,7 +140,7 @@ def cmd_load(a):
 KERAS_MODELS = ["dot5", "dot10", "concat15", "concat10_128_32", "v1_50", "v2_50", "net50"]
 
 
-def build_keras_model(name, n_users, n_items, min_rating, max_rating):
+def build_keras_model(name, n_users, n_items, min_rating, max_rating, l2=1e-6):
     """The tutorials' architectures (see /work/shared/reference/tutorials.md).
 
     A   dot5            Embedding 5 each (defaults), Dot
@@ -157,7 +163,8 @@ def build_keras_model(name, n_users, n_items, min_rating, max_rating):
     def emb(x, n, d, tutorial_e=False, name=None):
         if tutorial_e:
             e = layers.Embedding(n, d, embeddings_initializer="he_normal",
-                                 embeddings_regularizer=regularizers.l2(1e-6), name=name)(x)
+                                 embeddings_regularizer=regularizers.l2(l2) if l2 > 0 else None,
+                                 name=name)(x)
         else:
             e = layers.Embedding(n, d, name=name)(x)
         return layers.Reshape((d,))(e)
@@ -240,7 +247,7 @@ def cmd_keras(a):
         f"in {time.perf_counter() - t_imp:.1f} s")
 
     keras.utils.set_random_seed(a.seed)
-    model = build_keras_model(a.model, n_users, n_items, min_rating, max_rating)
+    model = build_keras_model(a.model, n_users, n_items, min_rating, max_rating, l2=a.l2)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=a.lr), loss="mean_squared_error")
     n_params = int(model.count_params())
     log(f"model {a.model}: {n_params} parameters; users {n_users}, items {n_items}; "
@@ -301,6 +308,7 @@ def cmd_keras(a):
         "stopped_early": stopped_early[0],
         "batch": a.batch,
         "lr": a.lr,
+        "l2": a.l2,
         "seed": a.seed,
         "epoch_seconds": epoch_seconds,
         "first_epoch_seconds": epoch_seconds[0],
@@ -336,14 +344,39 @@ def cmd_surprise(a):
     if lo == hi:
         raise PeerError("train ratings are all equal; rating scale would be empty")
     reader = Reader(rating_scale=(lo, hi))
-    df = pd.DataFrame({"user": tr_u, "item": tr_i, "rating": tr_r.astype(np.float64)})
-    trainset = Dataset.load_from_df(df, reader).build_full_trainset()
-    testset = list(zip(te_u.tolist(), te_i.tolist(), te_r.astype(np.float64).tolist()))
-    n_train = int(trainset.n_ratings)
 
-    algo = SVD(n_factors=a.factors, n_epochs=a.epochs, biased=bool(a.biased), init_mean=0.0,
-               init_std_dev=a.init_std, lr_all=a.lr, reg_all=a.reg, random_state=a.seed)
-    log(f"surprise.SVD factors {a.factors}, epochs {a.epochs}, lr {a.lr}, reg {a.reg}, "
+    def sets(train, test):
+        (u, i, r), (tu, ti, tr) = train, test
+        df = pd.DataFrame({"user": u, "item": i, "rating": r.astype(np.float64)})
+        built = Dataset.load_from_df(df, reader).build_full_trainset()
+        return built, list(zip(tu.tolist(), ti.tolist(), tr.astype(np.float64).tolist()))
+
+    def svd(epochs):
+        return SVD(n_factors=a.factors, n_epochs=epochs, biased=bool(a.biased), init_mean=0.0,
+                   init_std_dev=a.init_std, lr_all=a.lr, reg_all=a.reg, random_state=a.seed)
+
+    # Epoch selection on a validation split (fit on --val-train, score --val-test), then the
+    # chosen count is used on --train: the test set is looked at once.
+    validation = {}
+    epochs = a.epochs
+    if a.select_epochs:
+        if not (a.val_train and a.val_test):
+            raise PeerError("--select-epochs needs --val-train and --val-test")
+        grid = [int(e) for e in a.select_epochs.split(",")]
+        if not grid or min(grid) < 1:
+            raise PeerError("--select-epochs takes a comma-separated list of epoch counts >= 1")
+        inner, held = sets(read_ratings(a.val_train), read_ratings(a.val_test))
+        for e in grid:
+            model = svd(e)
+            model.fit(inner)
+            validation[e] = float(accuracy.rmse(model.test(held), verbose=False))
+            log(f"validation: {e} epochs -> RMSE {validation[e]:.4f}")
+        epochs = min(grid, key=lambda e: (validation[e], e))
+
+    trainset, testset = sets((tr_u, tr_i, tr_r), (te_u, te_i, te_r))
+    n_train = int(trainset.n_ratings)
+    algo = svd(epochs)
+    log(f"surprise.SVD factors {a.factors}, epochs {epochs}, lr {a.lr}, reg {a.reg}, "
         f"biased {bool(a.biased)}, init_std {a.init_std}; train {n_train}, test {len(testset)}, "
         f"scale [{lo}, {hi}]")
     t0 = time.perf_counter()
@@ -353,12 +386,13 @@ def cmd_surprise(a):
     preds = algo.test(testset)
     test_s = time.perf_counter() - t1
     rmse = float(accuracy.rmse(preds, verbose=False))
-    log(f"fit {fit_s:.2f} s ({n_train * a.epochs / fit_s:,.0f} ratings*epochs/s), "
+    log(f"fit {fit_s:.2f} s ({n_train * epochs / fit_s:,.0f} ratings*epochs/s), "
         f"test RMSE {rmse:.4f} (test {test_s:.2f} s)")
     emit({
         "peer": "surprise.SVD",
         "factors": a.factors,
-        "epochs": a.epochs,
+        "epochs": epochs,
+        "validation_rmse": {str(e): r for e, r in validation.items()},
         "lr": a.lr,
         "reg": a.reg,
         "biased": bool(a.biased),
@@ -367,7 +401,7 @@ def cmd_surprise(a):
         "train_ratings": n_train,
         "test_ratings": len(testset),
         "fit_seconds": fit_s,
-        "ratings_per_second": n_train * a.epochs / fit_s,
+        "ratings_per_second": n_train * epochs / fit_s,
         "test_rmse": rmse,
         "test_seconds": test_s,
         "rating_scale": [lo, hi],
@@ -439,8 +473,16 @@ def cmd_numpy_topk(a):
     if a.write_topk:
         topk.astype("<i4").tofile(a.write_topk)
         log(f"wrote {n_users}x{k} int32 indices to {a.write_topk}")
+    try:
+        from threadpoolctl import threadpool_info
+        blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+                for i in threadpool_info() if i.get("user_api") == "blas"]
+    except ImportError:
+        blas = None
+    log(f"numpy's BLAS: {blas}")
     emit({
         "peer": "numpy",
+        "blas": blas,
         "users": int(n_users),
         "items": int(n_items),
         "dim": a.dim,
@@ -463,6 +505,8 @@ def build_parser():
     s = sub.add_parser("load", help="time pandas.read_csv")
     s.add_argument("--file", required=True)
     s.add_argument("--repeats", type=int, default=5)
+    s.add_argument("--engine", choices=["c", "pyarrow"], default="c",
+                   help="pandas' parser: c (default, one thread) or pyarrow (multithreaded)")
     s.set_defaults(func=cmd_load)
 
     s = sub.add_parser("keras", help="train a Keras-tutorial model")
@@ -472,6 +516,8 @@ def build_parser():
     s.add_argument("--epochs", type=int, required=True)
     s.add_argument("--batch", type=int, required=True)
     s.add_argument("--lr", type=float, default=0.001)
+    s.add_argument("--l2", type=float, default=1e-6,
+                   help="L2 on the E models' embedding tables (v1_50, v2_50, net50); 0 = none")
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--users", type=int, default=None, help="number of users (default: max index + 1)")
     s.add_argument("--items", type=int, default=None, help="number of items (default: max index + 1)")
@@ -491,6 +537,10 @@ def build_parser():
     s.add_argument("--init-std", type=float, default=0.1)
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--train-limit", type=int, default=None, help="use only the first N train rows")
+    s.add_argument("--select-epochs", default=None,
+                   help="comma-separated epoch counts: pick the best on --val-train/--val-test, then fit --train")
+    s.add_argument("--val-train", default=None)
+    s.add_argument("--val-test", default=None)
     s.set_defaults(func=cmd_surprise)
 
     s = sub.add_parser("numpy-topk", help="all-users top-K with NumPy")

@@ -2,6 +2,13 @@
 // Include paths come from pkg-config `openblas`; lapacke.h lives in /usr/include on Debian.
 #include <cblas.h>
 #include <lapacke.h>
+#include <stdio.h>
+
+/* Makes standard output line-buffered even into a file or a pipe (Swift 6 code cannot touch
+   the C `stdout` variable itself). */
+static inline void embedrec_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
 
 // A software prefetch hint for the training loop, which touches embedding rows at random:
 // issuing the next batch's row loads early overlaps their cache misses with the current work.

@@ -217,4 +217,44 @@ struct TrainerOrderTests {
         #expect(abs(mse - first) < 0.2 * first, "two workers \(mse) vs one \(first)")
         #expect(ModelTestKit.allFinite(model))
     }
+
+    @Test("the epoch's shuffle is a seeded permutation of the training rows, gathered alike on one or two threads")
+    func shuffledGatherIsASeededPermutation() throws {
+        // Large enough (> 65,536 rows) that the gather is split across two workers.
+        let n = 70_001
+        var rng = SeededGenerator(seed: 3)
+        let users = (0..<n).map { _ in Int32(rng.nextInt(below: 500)) }
+        let items = (0..<n).map { _ in Int32(rng.nextInt(below: 300)) }
+        let ratings = (0..<n).map { Float($0 % 5 + 1) + Float($0) * 1e-6 }
+        let data = try RatingsDataset(rawUsers: users.map(Int64.init), rawItems: items.map(Int64.init), ratings: ratings)
+        func gathered(workers: Int, seed: UInt64) -> ([Int32], [Int32], [Float]) {
+            var order = [Int32](repeating: 0, count: n)
+            var u = [Int32](repeating: 0, count: n), i = [Int32](repeating: 0, count: n), r = [Float](repeating: 0, count: n)
+            var generator = SeededGenerator(seed: seed)
+            Trainer.shuffledGather(data, order: &order, rng: &generator, workers: workers, users: &u, items: &i, ratings: &r)
+            return (u, i, r)
+        }
+        let one = gathered(workers: 1, seed: 9), two = gathered(workers: 2, seed: 9)
+        #expect(one.0 == two.0 && one.1 == two.1 && one.2 == two.2)
+        // The permutation is the generator's Fisher–Yates of the identity (what
+        // `SeededGenerator.shuffle` draws), and every row appears exactly once.
+        var expected = Array(0..<n)
+        var generator = SeededGenerator(seed: 9)
+        generator.shuffle(&expected)
+        #expect(one.2 == expected.map { data.ratings[$0] })
+        #expect(one.0 == expected.map { data.users[$0] } && one.1 == expected.map { data.items[$0] })
+        #expect(Set(one.2).count == n)
+        #expect(gathered(workers: 2, seed: 10).2 != one.2)
+    }
+
+    @Test("each epoch's time covers the shuffle and gather, reported apart as its preparation")
+    func epochTimeIncludesPreparation() throws {
+        let model = try TrainerTests.mf(Self.data)
+        let history = try Trainer(configuration: .init(epochs: 2, batchSize: 32)).fit(model, on: Self.data)
+        for epoch in history.epochs {
+            #expect(epoch.preparationSeconds > 0)
+            #expect(epoch.preparationSeconds < epoch.seconds)
+            #expect(abs(epoch.ratingsPerSecond - Double(Self.data.count) / epoch.seconds) < 1e-6 * epoch.ratingsPerSecond)
+        }
+    }
 }

@@ -48,7 +48,7 @@ public enum RatingsLoader {
     ) throws -> (train: RatingsDataset, test: RatingsDataset) {
         let train = try parseColumns(bytes: readFile(trainPath), name: trainPath, format: format, parallelism: parallelism)
         let test = try parseColumns(bytes: readFile(testPath), name: testPath, format: format, parallelism: parallelism)
-        let all = try RawRatings.concatenate([train, test]).mapped()
+        let all = try RawRatings.concatenate([train, test]).mapped(parallelism: parallelism)
         let n = train.users.count
         return (all.subset(rows: 0..<n), all.subset(rows: n..<all.count))
     }
@@ -83,7 +83,7 @@ public enum RatingsLoader {
     static func parse(
         bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism
     ) throws -> RatingsDataset {
-        try parseColumns(bytes: bytes, name: name, format: format, parallelism: parallelism).mapped()
+        try parseColumns(bytes: bytes, name: name, format: format, parallelism: parallelism).mapped(parallelism: parallelism)
     }
 
     static func parseColumns(
@@ -261,13 +261,13 @@ struct RawRatings {
     }
 
     /// Builds ID maps (dense indices in ascending raw-ID order) and maps both ID columns.
-    func mapped() -> RatingsDataset {
-        // Users and items are independent: map them on two threads.
+    func mapped(parallelism: Parallelism) -> RatingsDataset {
+        // Users and items are independent: map them on two threads when allowed.
         var results: [(IDMap, [Int32])] = [(IDMap(sortedUniqueRawIDs: []), []), (IDMap(sortedUniqueRawIDs: []), [])]
         let columns = [users, items]
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            if users.count >= 1 << 16 {
+            if users.count >= 1 << 16 && parallelism.threads > 1 {
                 parallelFor(2) { k in base[k] = Self.densify(columns[k]) }
             } else {
                 for k in 0..<2 { base[k] = Self.densify(columns[k]) }

@@ -129,7 +129,7 @@ public enum SyntheticRatings {
                 }
             }
         }
-        return RawRatings(users: outUsers, items: outItems, ratings: outRatings, timestamps: nil).mapped()
+        return RawRatings(users: outUsers, items: outItems, ratings: outRatings, timestamps: nil).mapped(parallelism: .automatic)
     }
 
     /// Ratings per user: log-normal, clamped to [2, items/2], scaled to sum to `ratings`.

@@ -31,8 +31,8 @@ public final class TrainingContext: @unchecked Sendable {
 
 /// A rating-prediction model trained on (user, item, rating) triples.
 ///
-/// The trainer (``Trainer``), the scorer (``TopKScorer``), evaluation and persistence work only
-/// through this protocol, so a new model plugs in by conforming:
+/// The trainer (``Trainer``), the scorer (``TopKScorer``) and evaluation work only through this
+/// protocol, so a new model plugs in by conforming:
 /// - ``parameters`` lists every trainable tensor by name, with its ``Tensor/Role`` telling the
 ///   trainer whether it is an embedding table (sparse updates) or a dense weight;
 /// - ``trainStep(_:_:)`` runs forward and backward for one batch and accumulates gradients;

@@ -27,9 +27,10 @@ public struct RecommendationOptions: Sendable, Hashable {
 
 /// Top-K recommendation over the whole catalogue for one user, many users or all users.
 ///
-/// Scores come from the model's ``CatalogueScorer``: a block of users against all items at a
-/// time (sgemm for the dot-product family), then a K-element heap per row. Workers take blocks
-/// in parallel; memory is bounded by `blockSize × items` floats per worker, never
+/// Scores come from the model's ``CatalogueScorer``: a block of users against one tile of items
+/// at a time (sgemm for the dot-product family), then a K-element heap per row. Workers take
+/// blocks in parallel; each holds one `blockSize × tileSize` score tile, the block's user rows
+/// and heaps (plus the model scorer's per-tile scratch, e.g. ConcatMLP's hidden layer), never
 /// `users × items`. Ties break by the lower item index. A scorer is immutable and safe to use
 /// from many threads at once.
 ///

@@ -63,23 +63,26 @@ public struct Trainer: Sendable {
         let lastGood = model.parameters.map { $0.copy() }
         var best: (score: Double, epoch: Int, weights: [Tensor])? = nil
         var sinceBest = 0
+        guard n <= Int(Int32.max) else {
+            throw ModelError.invalidData("\(n) training ratings; at most \(Int32.max) fit in one training set")
+        }
         var users = [Int32](repeating: 0, count: n)
         var items = [Int32](repeating: 0, count: n)
         var ratings = [Float](repeating: 0, count: n)
+        var order = [Int32](repeating: 0, count: config.shuffle ? n : 0)
         let shuffler = SeededGenerator(seed: config.seed)
         for epoch in 1...config.epochs {
+            // The epoch's clock covers everything the epoch costs: shuffle, batch gather,
+            // training steps, the finiteness check and the last-good copy (validation excluded).
+            let start = DispatchTime.now().uptimeNanoseconds
             if config.shuffle {
-                var order = Array(0..<n)
                 var rng = shuffler.derived(UInt64(epoch))
-                rng.shuffle(&order)
-                for k in 0..<n {
-                    let row = order[k]
-                    users[k] = train.users[row]; items[k] = train.items[row]; ratings[k] = train.ratings[row]
-                }
+                Self.shuffledGather(train, order: &order, rng: &rng, workers: workers,
+                                    users: &users, items: &items, ratings: &ratings)
             } else if epoch == 1 {
                 users = train.users; items = train.items; ratings = train.ratings
             }
-            let start = DispatchTime.now().uptimeNanoseconds
+            let prepared = DispatchTime.now().uptimeNanoseconds
             var losses = [Double](repeating: 0, count: workers)
             var failed = [Bool](repeating: false, count: workers)
             users.withUnsafeBufferPointer { u in
@@ -130,17 +133,18 @@ public struct Trainer: Sendable {
                     }
                 }
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let mse = losses.reduce(0, +) / Double(n)
             if failed.contains(true) || !mse.isFinite || !Self.parametersAreFinite(model) {
                 for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
                 throw ModelError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
             }
+            for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
+            let end = DispatchTime.now().uptimeNanoseconds
             let metrics = try validation.map { try RatingMetrics(model: model, data: $0) }
             history.epochs.append(EpochRecord(
-                epoch: epoch, trainingMSE: mse, validation: metrics, seconds: seconds, examples: n))
+                epoch: epoch, trainingMSE: mse, validation: metrics, seconds: Double(end - start) / 1e9,
+                preparationSeconds: Double(prepared - start) / 1e9, examples: n))
             history.bestEpoch = epoch
-            for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
             if let patience = config.earlyStoppingPatience {
                 let score = metrics?.rmse ?? mse
                 if best == nil || score < best!.score {
@@ -163,6 +167,46 @@ public struct Trainer: Sendable {
             history.bestEpoch = best.epoch
         }
         return history
+    }
+
+    /// Writes the training set in a fresh random order (Fisher–Yates over `order`, then the
+    /// gather split across `workers` threads) into `users`, `items` and `ratings`.
+    static func shuffledGather(
+        _ train: RatingsDataset, order: inout [Int32], rng: inout SeededGenerator, workers: Int,
+        users: inout [Int32], items: inout [Int32], ratings: inout [Float]
+    ) {
+        let n = order.count
+        order.withUnsafeMutableBufferPointer { o in
+            for k in 0..<n { o[k] = Int32(truncatingIfNeeded: k) }
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                o.swapAt(i, rng.nextInt(below: i + 1))
+            }
+        }
+        order.withUnsafeBufferPointer { o in
+            train.users.withUnsafeBufferPointer { su in
+                train.items.withUnsafeBufferPointer { si in
+                    train.ratings.withUnsafeBufferPointer { sr in
+                        users.withUnsafeMutableBufferPointer { du in
+                            items.withUnsafeMutableBufferPointer { di in
+                                ratings.withUnsafeMutableBufferPointer { dr in
+                                    let (o, su, si, sr) = (o.baseAddress!, su.baseAddress!, si.baseAddress!, sr.baseAddress!)
+                                    let (du, di, dr) = (du.baseAddress!, di.baseAddress!, dr.baseAddress!)
+                                    // Each worker fills a contiguous share of the destination
+                                    // (small sets stay on one thread).
+                                    let shares = min(workers, max(1, n / 65_536))
+                                    parallelFor(shares) { w in
+                                        for k in (w * n / shares)..<((w + 1) * n / shares) {
+                                            let row = Int(o[k])
+                                            du[k] = su[row]; di[k] = si[row]; dr[k] = sr[row]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static func parametersAreFinite(_ model: any Model) -> Bool {

@@ -82,9 +82,12 @@ public struct EpochRecord: Sendable, Hashable {
     public let trainingMSE: Double
     /// Metrics on the validation set after the epoch, when one was given.
     public let validation: RatingMetrics?
-    /// Wall-clock seconds of the epoch's training (validation excluded).
+    /// Wall-clock seconds of the whole epoch: shuffle, batch gather, training steps and the
+    /// checks after them (validation excluded).
     public let seconds: Double
-    /// Training ratings per second in this epoch.
+    /// The part of ``seconds`` spent shuffling the training set and gathering it into batches.
+    public let preparationSeconds: Double
+    /// Training ratings per second in this epoch, whole epoch (``seconds``).
     public var ratingsPerSecond: Double { seconds > 0 ? Double(examples) / seconds : 0 }
     /// Training examples in the epoch.
     public let examples: Int
