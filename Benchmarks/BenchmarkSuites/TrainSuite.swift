@@ -201,16 +201,23 @@ enum SurpriseComparison {
         let rounds = c.peers != nil ? Self.rounds : 1
         var rates = [[Double]](repeating: [], count: selected.count)
         var roundRates = [[Double]](repeating: [], count: selected.count)
-        var rmse = [Double](repeating: .nan, count: selected.count)
-        var peerRates: [Double] = [], peerRMSE: Double?
+        var rmse = [[Double]](repeating: [], count: selected.count)
+        var peerRates: [Double] = [], peerRMSE: [Double] = []
         var summary = ""
-        for _ in 0..<rounds {
+        // Each round is another seed, the same on both sides (initialisation and order), so the
+        // RMSE comparison is of means over seeds rather than of one draw each.
+        for round in 0..<rounds {
+            let seed = UInt64(42 + round)
             for (index, variant) in selected.enumerated() {
-                let model = try BiasedMF(for: set.data, configuration: .init(dimension: 100, initializer: .normal(std: 0.1), globalOffset: mean))
+                var architecture = BiasedMF.Configuration(dimension: 100, initializer: .normal(std: 0.1), globalOffset: mean, seed: seed)
+                architecture.trainsGlobalOffset = false  // surprise holds μ at the training mean
+                let model = try BiasedMF(for: set.data, configuration: architecture)
                 var config = training(threads: variant.threads, epochs: epochs)
                 config.shuffle = !variant.byUser
+                config.seed = seed
                 let history = try Trainer(configuration: config).fit(model, on: variant.byUser ? byUser : train)
-                rmse[index] = try RatingMetrics(model: model, data: set.split.test).rmse
+                // Clipped to the training ratings' range, as surprise's figure is.
+                rmse[index].append(try RatingMetrics(model: model, data: set.split.test, clippedTo: train.ratingRange).rmse)
                 summary = model.summary
                 // One figure per round: the whole fit (all epochs) as surprise's is.
                 let seconds = history.epochs.map(\.seconds).reduce(0, +)
@@ -223,14 +230,15 @@ enum SurpriseComparison {
                 let answer = peers.run([
                     "surprise", "--train", files.train, "--test", files.test, "--factors", "100",
                     "--epochs", String(epochs), "--lr", String(surpriseLearningRate), "--reg", String(regularization),
-                    "--init-std", "0.1",
+                    "--init-std", "0.1", "--seed", String(seed),
                 ])
                 if let rate = answer?.double("ratings_per_second") { peerRates.append(rate) }
-                peerRMSE = answer?.double("test_rmse") ?? peerRMSE
+                if let value = answer?.double("test_rmse") { peerRMSE.append(value) }
             }
         }
         for (index, variant) in selected.enumerated() {
-            var extras = set.accuracyExtras(testRMSE: rmse[index])
+            var extras = set.accuracyExtras(testRMSE: rmse[index].reduce(0, +) / Double(rmse[index].count))
+            extras["seeds"] = Double(rounds)
             extras["epochs"] = Double(epochs)
             extras["threads"] = Double(variant.threads)
             var result = BenchResult(
@@ -240,10 +248,10 @@ enum SurpriseComparison {
             if c.peers != nil {
                 let peerMedian = peerRates.isEmpty ? nil : peerRates.sorted()[peerRates.count / 2]
                 result.setPeer("surprise SVD 100f, \(epochs) epochs, 1 thread", peerMedian, comparison:
-                    "same step, reg, init and epochs; whole fit timed on both sides; EmbedRec sums batches of 64 and regularises a touched row once per batch (surprise: per rating)"
+                    "same step, reg, init, fixed μ, epochs and seeds 42–\(41 + rounds) (mean RMSE over them), predictions clipped to the rating range on both sides; whole fit timed on both sides; EmbedRec sums batches of 64 and regularises a touched row once per batch (surprise: per rating)"
                     + (variant.threads == 1 ? "; 1 thread each" : "; EmbedRec 2 threads (Hogwild), surprise 1")
                     + (variant.byUser ? "; both in surprise's by-user order" : "; EmbedRec shuffled, surprise by user"))
-                if let peerRMSE { result.extras["peer test RMSE"] = peerRMSE }
+                if !peerRMSE.isEmpty { result.extras["peer test RMSE"] = peerRMSE.reduce(0, +) / Double(peerRMSE.count) }
                 if peerRates.count == roundRates[index].count, !peerRates.isEmpty {
                     let paired = zip(roundRates[index], peerRates).map { $0 / $1 }.sorted()
                     result.extras["paired ratio"] = paired[paired.count / 2]

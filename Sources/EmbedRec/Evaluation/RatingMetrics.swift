@@ -29,8 +29,19 @@ public struct RatingMetrics: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Evaluates `model` on `data` (which must share the model's ID space).
-    public init(model: any Model, data: RatingsDataset) throws {
-        try self.init(predictions: model.predict(data), targets: data.ratings)
+    ///
+    /// - Parameter range: when given, predictions are first clipped to it, as scikit-surprise
+    ///   clips to its rating scale; nil evaluates the model's own predictions.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a range with non-finite bounds.
+    public init(model: any Model, data: RatingsDataset, clippedTo range: ClosedRange<Float>? = nil) throws {
+        var predictions = try model.predict(data)
+        if let range {
+            guard range.lowerBound.isFinite, range.upperBound.isFinite else {
+                throw ModelError.invalidConfiguration("clipping range must be finite, got \(range)")
+            }
+            for k in predictions.indices { predictions[k] = min(max(predictions[k], range.lowerBound), range.upperBound) }
+        }
+        try self.init(predictions: predictions, targets: data.ratings)
     }
 
     public var description: String {

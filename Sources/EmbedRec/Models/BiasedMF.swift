@@ -10,8 +10,11 @@ public final class BiasedMF: Model, @unchecked Sendable {
         public var dimension: Int
         /// Initial values of the embedding tables.
         public var initializer: Initializer = .uniform(0.05)
-        /// When set, a trainable global offset μ starting at this value (e.g. the training mean).
+        /// When set, a global offset μ starting at this value (e.g. the training mean).
         public var globalOffset: Float? = nil
+        /// Whether training moves the global offset (true), or holds it at its starting value as
+        /// scikit-surprise's SVD holds the training mean.
+        public var trainsGlobalOffset: Bool = true
         /// The output function: `.linear`, or `.sigmoidScaled(min:max:)` for the rating range.
         public var output: OutputActivation = .linear
         /// Seed for initialisation.
@@ -44,7 +47,7 @@ public final class BiasedMF: Model, @unchecked Sendable {
     public let parameters: [Tensor]
     public var outputRange: ClosedRange<Float>? { configuration.output.range }
     public var summary: String {
-        "BiasedMF(d=\(configuration.dimension), \(configuration.output.summary)\(globalOffset == nil ? "" : ", offset"))"
+        "BiasedMF(d=\(configuration.dimension), \(configuration.output.summary)\(globalOffset == nil ? "" : configuration.trainsGlobalOffset ? ", offset" : ", fixed offset"))"
     }
     private var biasPointers: BiasPointers {
         BiasPointers(user: userBias.storage, item: itemBias.storage, offset: globalOffset?.storage)
@@ -81,7 +84,9 @@ public final class BiasedMF: Model, @unchecked Sendable {
         } else {
             globalOffset = nil
         }
-        parameters = [userEmbedding, itemEmbedding, userBias, itemBias] + (globalOffset.map { [$0] } ?? [])
+        // A held offset is part of the model but not a parameter: no gradient, no update.
+        let trainedOffset = configuration.trainsGlobalOffset ? globalOffset : nil
+        parameters = [userEmbedding, itemEmbedding, userBias, itemBias] + (trainedOffset.map { [$0] } ?? [])
     }
 
     /// Creates a model sized for a dataset's ID maps.
