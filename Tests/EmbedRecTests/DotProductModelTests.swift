@@ -50,4 +50,38 @@ struct DotProductModelTests {
         #expect(model.parameters.map(\.shape) == [[3, 5], [2, 5]])
         #expect(model.outputRange == nil)
     }
+
+    @Test("a held global offset is used in predictions but never trained")
+    func heldGlobalOffset() throws {
+        let data = try SyntheticRatings.generate(.init(users: 60, items: 40, ratings: 1_000, seed: 4))
+        func trained(holding: Bool) throws -> BiasedMF {
+            var configuration = BiasedMF.Configuration(dimension: 3, initializer: .normal(std: 0.1), globalOffset: 1.0)
+            configuration.trainsGlobalOffset = !holding
+            let model = try BiasedMF(for: data, configuration: configuration)
+            try Trainer(configuration: .init(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.01),
+                                             lossReduction: .sum, deterministic: true)).fit(model, on: data)
+            return model
+        }
+        let held = try trained(holding: true), free = try trained(holding: false)
+        #expect(held.parameters.map(\.name) == ["user_embedding", "item_embedding", "user_bias", "item_bias"])
+        #expect(held.globalOffset?.toArray() == [1.0])
+        #expect(held.summary.contains("fixed offset"))
+        // The ratings average about 3.9, so a trained offset moves far from 1.
+        #expect(free.globalOffset!.toArray()[0] > 2)
+        // The held offset still enters every prediction: zeroing the model leaves exactly μ.
+        for t in held.parameters { try t.assign([Float](repeating: 0, count: t.count)) }
+        #expect(try held.predict(users: [0, 5], items: [3, 7]) == [1.0, 1.0])
+    }
+
+    @Test("rating metrics clip predictions to a range when asked, and reject a non-finite one")
+    func clippedMetrics() throws {
+        let model = try BiasedMF(users: 2, items: 2, configuration: .init(dimension: 1, initializer: .normal(std: 0), globalOffset: 7))
+        let data = try RatingsDataset(rawUsers: [0, 1], rawItems: [0, 1], ratings: [5, 4])
+        // Unclipped: errors 2 and 3; clipped to 1...5: errors 0 and 1.
+        #expect(abs(try RatingMetrics(model: model, data: data).mse - 6.5) < 1e-9)
+        #expect(abs(try RatingMetrics(model: model, data: data, clippedTo: 1...5).mse - 0.5) < 1e-9)
+        ModelTestKit.expectInvalidConfiguration(mentioning: "clipping range") {
+            _ = try RatingMetrics(model: model, data: data, clippedTo: 1...Float.infinity)
+        }
+    }
 }
