@@ -242,7 +242,7 @@ MUTATIONS: list[Mutation] = [
         file="Sources/EmbedRec/Training/Optimizer.swift",
         original="let skipped = previous == 0 ? 0 : max(0, step - previous - 1)",
         replacement="let skipped = previous == 0 ? 0 : max(0, step - previous)",
-        filter="AdamFirstStepsTests",
+        filter="AdamCatchUpTests",
         description="deferred Adam catches up one skipped step too many",
     ),
     Mutation(
@@ -250,7 +250,7 @@ MUTATIONS: list[Mutation] = [
         file="Sources/EmbedRec/Training/Optimizer.swift",
         original="let skipped = previous == 0 ? 0 : max(0, step - previous - 1)",
         replacement="let skipped = previous == 0 ? 0 : max(0, step - previous - 2)",
-        filter="AdamFirstStepsTests",
+        filter="AdamCatchUpTests",
         description="deferred Adam catches up one skipped step too few",
     ),
 ]
