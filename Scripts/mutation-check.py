@@ -222,6 +222,14 @@ MUTATIONS: list[Mutation] = [
         description="random split rounds the test count down",
     ),
     Mutation(
+        name="split-count-even",
+        file="Sources/EmbedRec/Splits/DatasetSplits.swift",
+        original="let testCount = Int((Double(count) * testFraction).rounded())",
+        replacement="let testCount = Int((Double(count) * testFraction).rounded(.toNearestOrEven))",
+        filter="SplitCountTests",
+        description="random split rounds halves to even (2.5 → 2)",
+    ),
+    Mutation(
         name="gradient-sign-item-bias",
         file="Sources/EmbedRec/Models/DotProductFamily.swift",
         original="gbi.row(i).pointee += g",
