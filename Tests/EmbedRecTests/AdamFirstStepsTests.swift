@@ -151,6 +151,34 @@ struct AdamFirstStepsTests {
         }
     }
 
+    @Test("with L2 penalties, the first steps match literal dense Adam on g + 2λw", arguments: optimizers)
+    func firstStepsWithL2MatchLiteralDenseAdam(_ optimizer: Optimizer) throws {
+        let (embeddingL2, weightL2): (Float, Float) = (0.05, 0.02)
+        for model in [try AdamHarness.matrixFactorization() as any Model, try AdamHarness.mlp()] {
+            let state = OptimizerState(optimizer: optimizer, parameters: model.parameters)
+            let gradients = GradientSet(model: model, maxBatch: 8)
+            var reference = LiteralDenseAdam(model.parameters, lr: 0.01)
+            var rng = SeededGenerator(seed: 29)
+            let allRows = model.parameters.map { Array(0..<$0.rows) }
+            for t in 1...6 {
+                let values = (0..<model.parameters.count).map { p in
+                    (0..<model.parameters[p].count).map { _ in (rng.nextUnitFloat() * 2 - 1) * 0.1 }
+                }
+                var full = AdamHarness.feed(gradients, touched: allRows) { p, j in values[p][j] }
+                // The penalty λ‖w‖² of each parameter's role joins the gradient as 2λw.
+                for (p, tensor) in model.parameters.enumerated() {
+                    let l2: Float = tensor.role == .embedding ? embeddingL2 : tensor.role == .weight ? weightL2 : 0
+                    for j in full[p].indices { full[p][j] += 2 * Double(l2) * reference.w[p][j] }
+                }
+                state.apply(gradients, step: t, embeddingL2: embeddingL2, weightL2: weightL2)
+                gradients.reset()
+                reference.step(t, gradients: full)
+                let gap = AdamHarness.largestGap(model.parameters, reference)
+                #expect(gap <= 1e-6, "\(model.summary): step \(t) is \(gap) away from literal dense Adam")
+            }
+        }
+    }
+
     @Test("the first step's known answer: w − lr·√(1−β2)·g/(√(1−β2)·|g| + ε)")
     func firstStepKnownAnswer() throws {
         // One value by hand: w = 0.25, g = 0.002 (small, so ε shows), lr = 0.1, Keras' betas.
