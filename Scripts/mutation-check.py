@@ -69,6 +69,28 @@ class Mutation:
 
 NO_AVX2 = {"EMBEDREC_DISABLE_AVX2": "1"}
 
+# The portable top-K scan in the C shim, and a broken one that looks at the first 8 scores of
+# each 16-score group only (the AVX2 scan, embedrec_skip_not_above_avx2, is left alone).
+PORTABLE_SCAN = (
+    "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
+    "    EMBEDREC_SKIP_NOT_ABOVE_BODY\n"
+    "}"
+)
+PORTABLE_SCAN_HALF_GROUPS = (
+    "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
+    "    long i = 0;\n"
+    "    for (; i + 16 <= n; i += 16) {\n"
+    "        embedrec_float8 a;\n"
+    "        __builtin_memcpy(&a, v + i, sizeof a);\n"
+    "        if (__builtin_reduce_or((embedrec_int8)(a > t))) return i;\n"
+    "    }\n"
+    "    return i;\n"
+    "}"
+)
+# The first moment in the 4-wide part of VectorKernels.adamPortable, and one without the L2 term.
+ADAM_ROW_MOMENT = "let mk = vb1 * load(m + k) + vc1 * gk"
+ADAM_ROW_MOMENT_NO_L2 = "let mk = vb1 * load(m + k) + vc1 * load(g + k)"
+
 MUTATIONS: list[Mutation] = [
     Mutation(
         name="adam-bias-correction",
@@ -105,45 +127,16 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="portable-topk-scan",
         file="Sources/COpenBLAS/shim.h",
-        original=(
-            "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
-            "    EMBEDREC_SKIP_NOT_ABOVE_BODY\n"
-            "}"
-        ),
-        # The portable scan looks at the first 8 scores of each 16-score group only.
-        replacement=(
-            "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
-            "    long i = 0;\n"
-            "    for (; i + 16 <= n; i += 16) {\n"
-            "        embedrec_float8 a;\n"
-            "        __builtin_memcpy(&a, v + i, sizeof a);\n"
-            "        if (__builtin_reduce_or((embedrec_int8)(a > t))) return i;\n"
-            "    }\n"
-            "    return i;\n"
-            "}"
-        ),
+        original=PORTABLE_SCAN,
+        replacement=PORTABLE_SCAN_HALF_GROUPS,
         filter="PortableKernelTests",
-        description="portable (non-AVX2) top-K scan skips groups whose hit is in lanes 8-15",
+        description="portable (non-AVX2) top-K scan misses groups whose hits are all in lanes 8-15",
     ),
     Mutation(
         name="portable-topk-scan-noavx2",
         file="Sources/COpenBLAS/shim.h",
-        original=(
-            "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
-            "    EMBEDREC_SKIP_NOT_ABOVE_BODY\n"
-            "}"
-        ),
-        replacement=(
-            "static inline long embedrec_skip_not_above(const float *v, long n, float t) {\n"
-            "    long i = 0;\n"
-            "    for (; i + 16 <= n; i += 16) {\n"
-            "        embedrec_float8 a;\n"
-            "        __builtin_memcpy(&a, v + i, sizeof a);\n"
-            "        if (__builtin_reduce_or((embedrec_int8)(a > t))) return i;\n"
-            "    }\n"
-            "    return i;\n"
-            "}"
-        ),
+        original=PORTABLE_SCAN,
+        replacement=PORTABLE_SCAN_HALF_GROUPS,
         filter="RecommendingTopKTests",
         env=NO_AVX2,
         description="the same, caught by the existing top-K tests with EMBEDREC_DISABLE_AVX2=1",
@@ -151,16 +144,16 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="portable-adam-row",
         file="Sources/EmbedRec/Training/VectorKernels.swift",
-        original="let mk = vb1 * load(m + k) + vc1 * gk",
-        replacement="let mk = vb1 * load(m + k) + vc1 * load(g + k)",
+        original=ADAM_ROW_MOMENT,
+        replacement=ADAM_ROW_MOMENT_NO_L2,
         filter="PortableKernelTests",
         description="portable Adam row kernel leaves L2 out of the first moment (4-wide part)",
     ),
     Mutation(
         name="portable-adam-row-noavx2",
         file="Sources/EmbedRec/Training/VectorKernels.swift",
-        original="let mk = vb1 * load(m + k) + vc1 * gk",
-        replacement="let mk = vb1 * load(m + k) + vc1 * load(g + k)",
+        original=ADAM_ROW_MOMENT,
+        replacement=ADAM_ROW_MOMENT_NO_L2,
         filter="AdamFirstStepsTests|AdamCatchUpTests|OptimizerTests",
         env=NO_AVX2,
         description="the same, caught through OptimizerState with EMBEDREC_DISABLE_AVX2=1",
@@ -339,13 +332,18 @@ def run(cmd: list[str], log: Path, env: dict | None = None, timeout: float | Non
             proc.wait()
             code = None
         except BaseException:
-            # Interrupted: stop our own child process group before restoring the source.
+            # Interrupted: stop our own child (its process group) before the source is restored.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=20)
-            except Exception:
+            except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+            except ProcessLookupError:
+                pass
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             raise
     return code, log.read_text(errors="replace")
 
