@@ -16,9 +16,15 @@ mutation the script
 
 and records KILLED (the tests failed, as they should), SURVIVED (the tests passed: a gap),
 BUILD-FAILED (the mutant did not compile, so it proves nothing) or TIMEOUT. Before the
-mutants it builds the unmutated tree and runs every selected filter once, so a failure that
-is already there cannot pass for a kill. It prints a summary table and exits 1 if any
-mutation survived, failed to build or could not be applied; 0 when every one was killed.
+mutants it builds the unmutated tree and runs every selected filter once (with each entry's
+environment), so a failure that is already there cannot pass for a kill, and a filter that
+matches no test is an error. A mutation of the C shim's header also touches the Swift files
+that import COpenBLAS (SwiftPM does not see header changes). At the end it rebuilds the
+restored tree, so a later `swift test --skip-build` runs the real code.
+
+Exit status: 0 when every mutation was killed; 1 when any survived, failed to build or timed
+out; 2 when the table cannot be applied (a snippet not found exactly once, an unknown name)
+or the unmutated tree fails; 130 when interrupted (the source is restored all the same).
 
 Usage (from the repository root):
     python3 Scripts/mutation-check.py --list          # the table
@@ -428,7 +434,7 @@ def run_mutation(mu: Mutation, full_suite: bool, timeout: float) -> Result:
         invalidate_build_for(mu)
         ok, output = build(mu.name)
         if not ok:
-            errors = [l for l in output.splitlines() if "error:" in l][:2]
+            errors = [l.strip() for l in output.splitlines() if re.search(r":\d+:\d+: error:", l)][:2]
             return Result(mu.name, "BUILD-FAILED", time.monotonic() - start, "; ".join(errors))
         code, output = run(test_command(None if full_suite else mu.filter), STATE_DIR / f"{mu.name}.test.log",
                            env=mu.env, timeout=timeout)
@@ -547,7 +553,10 @@ def main() -> int:
         for r in results:
             mu = known[r.name]
             env = " ".join(f"{k}={v}" for k, v in mu.env.items())
-            flt = "whole suite" if args.full_suite else f"`{mu.filter}`" + (f" with `{env}`" if env else "")
+            # A pipe inside a Markdown table cell must be escaped, code span or not.
+            flt = "whole suite" if args.full_suite else f"`{mu.filter}`".replace("|", "\\|")
+            if env:
+                flt += f" with `{env}`"
             print(f"| {r.name} | `{mu.file.split('/')[-1]}` | {flt} | {r.status} | {r.seconds:.0f} s |")
     bad = [r for r in results if r.status != "KILLED"]
     if bad:
