@@ -27,12 +27,13 @@ struct TopKHeaps {
         for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
     }
 
-    /// Offers `values[0..<n]` for items `firstItem..<firstItem+n` to heap `row`.
-    mutating func offer(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int) {
+    /// Offers `values[0..<n]` for items `firstItem..<firstItem+n` to heap `row`. `wide` picks the
+    /// AVX2 scan (only where the CPU has it); tests pass false to run the portable scan anywhere.
+    mutating func offer(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int,
+                        wide: Bool = VectorKernels.hasAVX2) {
         var threshold = thresholds[row]
         var count = counts[row]
         let k = self.k
-        let wide = VectorKernels.hasAVX2
         scores.withUnsafeMutableBufferPointer { s in
             items.withUnsafeMutableBufferPointer { it in
                 let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
