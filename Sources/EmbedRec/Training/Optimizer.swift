@@ -9,9 +9,11 @@ public enum Optimizer: Sendable, Hashable {
     /// remembers the step of its last update, and when a batch touches it again, the skipped
     /// zero-gradient steps are applied in closed form — moments decayed by β1ᵏ and β2ᵏ, and the
     /// momentum's drift `Σₛ α·β1ˢm/(√(β2ˢv) + ε) ≈ α·m/√v·Σₛ(β1/√β2)ˢ` — before the new
-    /// gradient's step. The approximation (ε and the bias correction held at the current step)
-    /// is far below Float32 noise once a row has been seen a few times. Rows never touched again
-    /// keep their pending drift, which only matters for rows the data never uses.
+    /// gradient's step. A row touched at every step follows literal dense Adam exactly, bias
+    /// correction included. For a row that skipped steps the catch-up holds ε and the bias
+    /// correction at the current step: exact once the correction is ≈ 1 (after some thousands
+    /// of steps with β2 = 0.999), an approximation before that. Rows never touched again keep
+    /// their pending drift, which only matters for rows the data never uses.
     case adam(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7)
     /// Lazy (sparse) Adam, as TensorFlow Addons' `LazyAdam`: only the rows a batch touches have
     /// their moments decayed and their values updated; untouched rows do not drift. Slightly
