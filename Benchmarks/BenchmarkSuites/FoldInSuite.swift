@@ -7,7 +7,7 @@ enum FoldInSuite {
     static func run(_ c: BenchContext) throws {
         let model = try BiasedMF(for: c.data, configuration: .init(dimension: 50, globalOffset: c.split.train.meanRating))
         try Trainer(configuration: .init(epochs: 1, batchSize: 64)).fit(model, on: c.split.train)
-        let foldIn = FoldInRecommender(model: model, training: c.split.train)
+        let foldIn = try FoldInRecommender(model: model, training: c.split.train)
         var rng = SeededGenerator(seed: 7)
         let readers = c.smoke ? 20 : 1_000
         let itemIDs = c.data.itemIDs.rawIDs

@@ -7,7 +7,7 @@ enum ScoreSuite {
     static func run(_ c: BenchContext) throws {
         let d = 50, k = 10
         let model = try MatrixFactorization(for: c.data, configuration: .init(dimension: d, initializer: .normal(std: 0.3)))
-        let scorer = TopKScorer(model: model, training: c.split.train)
+        let scorer = try TopKScorer(model: model, training: c.split.train)
         var result: TopKResult? = nil
         _ = try scorer.recommendFlat(users: Array(0..<Int32(min(512, model.userCount))), options: .init(k: k))
         let seconds = try (0..<c.repeats).map { _ in try time { result = try scorer.recommendAll(options: .init(k: k)) } }

@@ -28,7 +28,7 @@ let history = try Trainer(configuration: .init(
 print("best epoch \(history.bestEpoch): \(history.best!.validation!)")
 print("bias-only baseline: \(try RatingMetrics(model: BaselineModel(.biases, fittedOn: split.train), data: split.test))")
 
-let scorer = TopKScorer(model: model, training: split.train)
+let scorer = try TopKScorer(model: model, training: split.train)
 let user: Int32 = 0
 print("Top 5 for user \(data.userIDs.rawID(at: user)):")
 for r in try scorer.recommend(user: user, options: .init(k: 5)) {

@@ -33,6 +33,11 @@ struct Demo: ParsableCommand {
     @Option(help: "The reader (raw user ID) to recommend for.")
     var user: Int64 = 1
 
+    func validate() throws {
+        guard scale.isFinite, scale > 0 else { throw ValidationError("--scale must be a positive number, got \(scale)") }
+        guard dimension > 0, epochs > 0 else { throw ValidationError("--dimension and --epochs must be positive") }
+    }
+
     mutating func run() throws {
         let data: RatingsDataset
         if let ratings {
@@ -62,7 +67,7 @@ struct Demo: ParsableCommand {
         guard let userIndex = data.userIDs.index(of: user) else {
             throw ValidationError("reader \(user) is not in the data")
         }
-        let scorer = TopKScorer(model: model, training: split.train)
+        let scorer = try TopKScorer(model: model, training: split.train)
         print("\nTop 5 for reader \(user) (books they rated in training excluded):")
         for r in try scorer.recommend(user: userIndex, options: .init(k: 5)) {
             print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
@@ -77,10 +82,14 @@ struct Demo: ParsableCommand {
             print(String(format: "  %.3f  ", n.similarity) + title(n.rawItemID))
         }
 
-        let foldIn = FoldInRecommender(model: model, training: split.train)
-        let read = Array(data.itemIDs.rawIDs.prefix(3)) + [999_999]
-        let result = try foldIn.recommend(readItems: read, ratings: [5, 5, 4, 5], k: 5)
-        print("\nA new reader who loved books \(read.prefix(3).map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
+        let foldIn = try FoldInRecommender(model: model, training: split.train)
+        // Up to three known books and one ID the catalogue does not have (999,999 unless taken).
+        let known = Array(data.itemIDs.rawIDs.prefix(3))
+        let unknownID = (data.itemIDs.rawIDs.max() ?? 0) < 999_999 ? 999_999 : (data.itemIDs.rawIDs.max()! + 1)
+        let read = known + [unknownID]
+        let ratings = [Float](repeating: 5, count: known.count) + [5]
+        let result = try foldIn.recommend(readItems: read, ratings: ratings, k: 5)
+        print("\nA new reader who loved books \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
         for r in result.recommendations {
             print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
         }

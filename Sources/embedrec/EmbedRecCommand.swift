@@ -37,7 +37,12 @@ func makeModel(_ choice: ModelChoice, for data: RatingsDataset, dimension: Int, 
         // with the per-occurrence L2 that measured best on ml-100k and ml-1m (Docs/Benchmarks.md).
         training = TrainingConfiguration(epochs: epochs, batchSize: 64, optimizer: .adam(learningRate: 0.001),
                                          embeddingL2: 0.001, seed: seed)
-        let range = data.ratingRange ?? 1...5
+        // With every rating equal there is no range to scale a sigmoid to: a linear output
+        // around the mean then predicts that rating.
+        guard let range = data.ratingRange, range.lowerBound < range.upperBound else {
+            return (try BiasedMF(for: data, configuration: .init(
+                dimension: dimension, initializer: .heNormal, globalOffset: data.meanRating ?? 0, seed: seed)), training)
+        }
         return (try BiasedMF(for: data, configuration: .init(
             dimension: dimension, initializer: .heNormal,
             output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound), seed: seed)), training)

@@ -111,8 +111,10 @@ struct RatingsLoaderFormatTests {
 
     @Test("negative and exponent ratings parse like the standard library")
     func unusualNumbers() throws {
+        var anyScale = RatingsFileFormat.goodbooks
+        anyScale.ratingScale = nil
         let data = try RatingsLoader.load(
-            text: "user,item,rating\n1,2,-1.5\n-3,4,2e0\n5,6, 3.75 \n", format: .goodbooks)
+            text: "user,item,rating\n1,2,-1.5\n-3,4,2e0\n5,6, 3.75 \n", format: anyScale)
         #expect(data.ratings == [-1.5, 2, 3.75])
         #expect(data.userIDs.rawIDs == [-3, 1, 5])
     }
@@ -149,9 +151,12 @@ struct RatingsLoaderFormatTests {
             if expected.count % 1000 == 0 { text += "\n" }  // blank lines across chunk cuts
         }
         let bytes = Array(text.utf8)
-        let sequential = try RatingsLoader.load(bytes: bytes, name: "big", format: .movieLens100K, parallelism: .sequential)
+        // u.data's layout with half stars (its own scale is 1–5).
+        var format = RatingsFileFormat.movieLens100K
+        format.ratingScale = 0.5...5
+        let sequential = try RatingsLoader.load(bytes: bytes, name: "big", format: format, parallelism: .sequential)
         for threads in [2, 3, 8] {
-            let parallel = try RatingsLoader.load(bytes: bytes, name: "big", format: .movieLens100K,
+            let parallel = try RatingsLoader.load(bytes: bytes, name: "big", format: format,
                                                   parallelism: Parallelism(threads: threads))
             #expect(parallel.users == sequential.users)
             #expect(parallel.items == sequential.items)

@@ -187,7 +187,7 @@ struct RecommendingTopKTests {
         var positions = 0, exactPositions = 0
         for blockSize in [1, 5, 1024] {
             for tileSize in [8, 13, 1024] {
-                let scorer = TopKScorer(model: model, training: train, blockSize: blockSize, tileSize: tileSize)
+                let scorer = try TopKScorer(model: model, training: train, blockSize: blockSize, tileSize: tileSize)
                 #expect(scorer.itemCount == RecFixture.items && scorer.userCount == RecFixture.users)
                 for k in [1, 10, 60] {
                     let options = RecommendationOptions(k: k)
@@ -261,7 +261,7 @@ struct RecommendingTopKTests {
             let allowed: [Int32] = [50, 3, 20, 20, 7, 8, 9, 37, 44, 12, 13, 30, 31, 26, 0, 52]
             var problems: [String] = []
             for tileSize in [8, 13, 1024] {
-                let scorer = TopKScorer(model: model, training: train, blockSize: 4, tileSize: tileSize)
+                let scorer = try TopKScorer(model: model, training: train, blockSize: 4, tileSize: tileSize)
                 for k in [1, 5, 100] {
                     func check(_ options: RecommendationOptions, _ candidatesOf: (Int32) -> [Int32], _ label: String) throws {
                         let lists = try scorer.recommend(users: users, options: options)
@@ -292,7 +292,7 @@ struct RecommendingTopKTests {
             }
             #expect(problems.isEmpty, "\(problems.count) problems, first: \(problems.prefix(8))")
 
-            let scorer = TopKScorer(model: model, training: train)
+            let scorer = try TopKScorer(model: model, training: train)
             // User 1 rated 50 of 53 items: with rated items allowed its top 10 must contain some.
             let withRated = try scorer.recommend(user: 1, options: .init(k: 10, excludeRated: false))
             #expect(withRated.count == 10)
@@ -337,7 +337,7 @@ struct RecommendingTopKTests {
     func scorerWithoutTrainingData() throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(.matrixFactorization, train: train)
-        let scorer = TopKScorer(model: model)
+        let scorer = try TopKScorer(model: model)
         let top = try scorer.recommend(user: 2, options: .init(k: 60))
         #expect(top.count == RecFixture.items)
         #expect(top.allSatisfy { $0.rawItemID == nil })
@@ -347,7 +347,7 @@ struct RecommendingTopKTests {
         // A model with more users than the training set: the extra users have nothing to exclude.
         let bigger = try MatrixFactorization(users: 40, items: RecFixture.items, configuration: .init(
             dimension: 4, initializer: .uniform(0.5), seed: 3))
-        let s = TopKScorer(model: bigger, training: train, tileSize: 8)
+        let s = try TopKScorer(model: bigger, training: train, tileSize: 8)
         #expect(s.userCount == 40)
         let extra = try s.recommend(user: 39, options: .init(k: 100))
         #expect(extra.count == RecFixture.items)
@@ -360,10 +360,10 @@ struct RecommendingTopKTests {
     @Test("block and tile sizes are clamped: block ≥ 1, tile ≥ 8")
     func sizeClamping() throws {
         let model = try RecFixture.model(.matrixFactorization, train: RecFixture.training())
-        let scorer = TopKScorer(model: model, blockSize: 0, tileSize: 1)
+        let scorer = try TopKScorer(model: model, blockSize: 0, tileSize: 1)
         #expect(scorer.blockSize == 1)
         #expect(scorer.tileSize == 8)
-        let reference = TopKScorer(model: model, blockSize: 64, tileSize: 1024)
+        let reference = try TopKScorer(model: model, blockSize: 64, tileSize: 1024)
         #expect(try scorer.recommendAll(options: .init(k: 10)).items == reference.recommendAll(options: .init(k: 10)).items)
     }
 
@@ -398,7 +398,7 @@ struct RecommendingTopKTests {
             for blockSize in [1, 3, 1024] {
                 for tileSize in [8, 9, 13, 1024] {
                     for parallelism in [Parallelism.sequential, Parallelism(threads: 4)] {
-                        let scorer = TopKScorer(model: model, training: train, blockSize: blockSize,
+                        let scorer = try TopKScorer(model: model, training: train, blockSize: blockSize,
                                                 tileSize: tileSize, parallelism: parallelism)
                         for _ in 0..<2 {
                             let all = try scorer.recommendAll(options: .init(k: k))
@@ -437,7 +437,7 @@ struct RecommendingTopKTests {
         #expect(nanItems.allSatisfy { p[Int($0)].isNaN })
         let candidates = (0..<Int32(40)).filter { !nanItems.contains($0) }
         for tileSize in [8, 13, 1024] {
-            let scorer = TopKScorer(model: model, tileSize: tileSize)
+            let scorer = try TopKScorer(model: model, tileSize: tileSize)
             for k in [5, 40] {
                 let got = try scorer.recommend(user: 1, options: .init(k: k))
                 let expected = RecFixture.bruteForceTopK(keys: p, candidates: candidates, k: k)
@@ -464,7 +464,7 @@ struct RecommendingConcurrencyTests {
     func concurrentUseMatchesSequential(_ kind: RecModelKind) throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(kind, train: train)
-        let scorer = TopKScorer(model: model, training: train, blockSize: 5, tileSize: 13)
+        let scorer = try TopKScorer(model: model, training: train, blockSize: 5, tileSize: 13)
         let options = RecommendationOptions(k: 10)
         let userOf: @Sendable (Int) -> Int32 = { i in Int32((i * 5) % 7 + (i % 3) * 11) }   // repeats some users
         let sequential = try (0..<16).map { try scorer.recommend(user: userOf($0), options: options) }
@@ -501,7 +501,7 @@ struct RecommendingConcurrencyTests {
         let train = try RecFixture.training()
         let model = try RecFixture.model(.biasedLinearOffset, train: train)
         let similar = try SimilarItems(model: model)
-        let foldIn = FoldInRecommender(model: model, training: train)
+        let foldIn = try FoldInRecommender(model: model, training: train)
         let query: @Sendable (Int) -> [Int32] = { i in [Int32(i % 53), Int32((i * 7) % 53)] }
         let reads: @Sendable (Int) -> [Int64] = { i in [RecFixture.rawItem(Int32(i)), RecFixture.rawItem(Int32(i + 20))] }
         let expectedSimilar = try (0..<16).map { try similar.similar(to: query($0), k: 8) }
@@ -671,8 +671,8 @@ struct FoldInTests {
         let data = t.data
         let rmse = try RatingMetrics(model: t.model, data: data).rmse
         let seen = data.itemsByUser()
-        let scorer = TopKScorer(model: t.model, training: data)
-        let foldIn = FoldInRecommender(model: t.model, training: data)
+        let scorer = try TopKScorer(model: t.model, training: data)
+        let foldIn = try FoldInRecommender(model: t.model, training: data)
         let users = (0..<data.userCount).filter { seen.offsets[$0 + 1] - seen.offsets[$0] >= 20 }.prefix(40)
         #expect(users.count == 40)
         var overlaps: [Double] = []
@@ -702,7 +702,7 @@ struct FoldInTests {
         let train = try RecFixture.training()
         let model = try RecFixture.model(kind, train: train)
         let λ: Float = 0.7
-        var foldIn = FoldInRecommender(model: model, training: train)
+        var foldIn = try FoldInRecommender(model: model, training: train)
         foldIn.regularization = λ
         let reads: [Int32] = [4, 9, 17, 30, 31, 44, 50]
         let ratings: [Float] = [5, 1, 4, 3, 2, 5, 4]
@@ -758,7 +758,7 @@ struct FoldInTests {
     func unknownAndDefaultRatings() throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(.biasedLinearOffset, train: train)
-        let foldIn = FoldInRecommender(model: model, training: train)
+        let foldIn = try FoldInRecommender(model: model, training: train)
         let known = [RecFixture.rawItem(3), RecFixture.rawItem(8), RecFixture.rawItem(40)]
         let base = try foldIn.recommend(readItems: known, ratings: [5, 2, 4], k: 12)
         let mixed = try foldIn.recommend(
@@ -783,7 +783,7 @@ struct FoldInTests {
     func popularityFallback() throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(.matrixFactorization, train: train)
-        let foldIn = FoldInRecommender(model: model, training: train)
+        let foldIn = try FoldInRecommender(model: model, training: train)
         let counts = train.ratingsPerItem()
         let byPopularity: [Int32] = (0..<Int32(RecFixture.items)).sorted { (a: Int32, b: Int32) -> Bool in
             let ca = counts[Int(a)], cb = counts[Int(b)]
@@ -813,7 +813,7 @@ struct FoldInTests {
     @Test("invalid fold-in requests throw")
     func validation() throws {
         let train = try RecFixture.training()
-        let foldIn = FoldInRecommender(model: try RecFixture.model(.biasedSigmoid, train: train), training: train)
+        let foldIn = try FoldInRecommender(model: try RecFixture.model(.biasedSigmoid, train: train), training: train)
         let reads = [RecFixture.rawItem(1), RecFixture.rawItem(2)]
         recExpectInvalidConfiguration("k 0") { _ = try foldIn.recommend(readItems: reads, k: 0) }
         recExpectInvalidConfiguration("k -2") { _ = try foldIn.recommend(readItems: [], k: -2) }
@@ -843,7 +843,7 @@ struct FoldInTests {
     func concatMLPFoldIn(_ kind: RecModelKind) throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(kind, train: train) as! ConcatMLP
-        let foldIn = FoldInRecommender(model: model, training: train)
+        let foldIn = try FoldInRecommender(model: model, training: train)
         let reads: [Int32] = [2, 5, 11, 19, 33, 47]
         let ratings: [Float] = [5, 4, 1, 2, 5, 3]
         let a = try foldIn.recommend(readItems: reads.map(RecFixture.rawItem), ratings: ratings, k: 15)
@@ -885,7 +885,7 @@ struct FoldInTests {
     func baselineFoldIn() throws {
         let train = try RecFixture.training()
         let model = try BaselineModel(.biases, fittedOn: train)
-        let foldIn = FoldInRecommender(model: model, training: train, regularization: 2)
+        let foldIn = try FoldInRecommender(model: model, training: train, regularization: 2)
         let reads: [Int32] = [0, 10, 20]
         let ratings: [Float] = [5, 4, 1]
         let r = try foldIn.recommend(readItems: reads.map(RecFixture.rawItem), ratings: ratings, k: 5)

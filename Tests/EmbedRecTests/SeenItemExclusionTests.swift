@@ -28,7 +28,7 @@ struct SeenItemExclusionTests {
         let train = try Self.dataset([(0, 0), (0, 7), (0, 8), (0, 15), (0, 16), (0, 1), (2, 4), (2, 3), (2, 2), (2, 1), (2, 0)],
                                      users: 3, items: 20)
         for blockSize in [1, 512] {
-            let scorer = TopKScorer(model: model, training: train, blockSize: blockSize, tileSize: tileSize)
+            let scorer = try TopKScorer(model: model, training: train, blockSize: blockSize, tileSize: tileSize)
             let top = try scorer.recommend(users: [0, 1, 2], options: .init(k: 8))
             #expect(top[0].map(\.item) == [2, 3, 4, 5, 6, 9, 10, 11], "\(top[0].map(\.item))")
             #expect(top[1].map(\.item) == [0, 1, 2, 3, 4, 5, 6, 7])

@@ -18,11 +18,15 @@ public struct RatingsFileFormat: Sendable, Hashable {
     public var separator: String
     /// Where the columns are.
     public var columns: Columns
+    /// The ratings the file may hold: a row outside it is an error naming the line
+    /// (``RatingsFileError/Kind/ratingOutsideScale(text:scale:)``). nil accepts any finite rating.
+    public var ratingScale: ClosedRange<Float>?
 
     /// Creates a format. `separator` must not be empty.
-    public init(separator: String, columns: Columns) {
+    public init(separator: String, columns: Columns, ratingScale: ClosedRange<Float>? = nil) {
         self.separator = separator
         self.columns = columns
+        self.ratingScale = ratingScale
     }
 
     /// Header names (lower-cased) accepted for the user column.
@@ -36,15 +40,19 @@ public struct RatingsFileFormat: Sendable, Hashable {
 
     /// goodbooks-10k `ratings.csv`: either `book_id,user_id,rating` (original release) or
     /// `user_id,book_id,rating` (later release), chosen by the header.
-    public static let goodbooks = RatingsFileFormat(separator: ",", columns: .byHeaderNames)
-    /// MovieLens `ratings.csv`: `userId,movieId,rating,timestamp` with half stars.
-    public static let movieLensCSV = RatingsFileFormat(separator: ",", columns: .byHeaderNames)
-    /// MovieLens 100K `u.data` and its `u1.base`… folds: tab-separated, no header.
+    /// Ratings 1–5.
+    public static let goodbooks = RatingsFileFormat(separator: ",", columns: .byHeaderNames, ratingScale: 1...5)
+    /// MovieLens `ratings.csv`: `userId,movieId,rating,timestamp` with half stars (0.5–5).
+    public static let movieLensCSV = RatingsFileFormat(separator: ",", columns: .byHeaderNames, ratingScale: 0.5...5)
+    /// MovieLens 100K `u.data` and its `u1.base`… folds: tab-separated, no header, ratings 1–5.
     public static let movieLens100K = RatingsFileFormat(
-        separator: "\t", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false))
-    /// MovieLens 1M/10M `ratings.dat`: `UserID::MovieID::Rating::Timestamp`, no header.
+        separator: "\t", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false),
+        ratingScale: 1...5)
+    /// MovieLens 1M/10M `ratings.dat`: `UserID::MovieID::Rating::Timestamp`, no header, ratings
+    /// 0.5–5 (ml-1m has whole stars, ml-10m half stars).
     public static let movieLens1M = RatingsFileFormat(
-        separator: "::", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false))
+        separator: "::", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false),
+        ratingScale: 0.5...5)
 
     /// Any delimited file with the columns given by zero-based position.
     public static func delimited(
@@ -80,6 +88,8 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case notANumber(column: Int, text: String)
         /// A rating is NaN or infinite.
         case nonFiniteRating(text: String)
+        /// A rating lies outside the format's ``RatingsFileFormat/ratingScale``.
+        case ratingOutsideScale(text: String, scale: ClosedRange<Float>)
         /// The format or file violates a rule the message names.
         case invalidFormat(String)
     }
@@ -108,6 +118,8 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case let .notAnInteger(column, text): return "\(place): column \(column + 1): '\(text)' is not an integer ID"
         case let .notANumber(column, text): return "\(place): column \(column + 1): '\(text)' is not a number"
         case .nonFiniteRating(let text): return "\(place): rating '\(text)' is NaN or infinite"
+        case let .ratingOutsideScale(text, scale):
+            return "\(place): rating '\(text)' is outside the scale \(scale.lowerBound)...\(scale.upperBound)"
         case .invalidFormat(let why): return "\(place): invalid format: \(why)"
         }
     }

@@ -126,7 +126,7 @@ public enum RatingsLoader {
             if body.isEmpty || buffer[body].allSatisfy({ $0 == 10 || $0 == 13 }) {
                 throw RatingsFileError(file: name, line: 0, kind: .headerOnly)
             }
-            let parser = RatingsParser(layout: layout)
+            let parser = RatingsParser(layout: layout, scale: format.ratingScale)
             let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
             // Each chunk parses straight into its own slice of the final columns (sized by an upper
             // bound); the slices are then closed up in place. No intermediate buffers or copies:

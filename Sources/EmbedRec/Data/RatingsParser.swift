@@ -18,6 +18,8 @@ struct RatingsParser {
     }
 
     let layout: Layout
+    /// Ratings outside this range fail the parse (nil: any finite rating).
+    var scale: ClosedRange<Float>? = nil
 
     /// Parses the lines in `bytes[range]`; `range` starts at a line start and ends after a
     /// newline or at the end of the data. Blank lines are skipped; CR before LF is ignored.
@@ -59,8 +61,10 @@ struct RatingsParser {
         if let t = layout.timestamp { roles[t] = 4 }
         var rows = 0
         var p = range.lowerBound
+        let (lowest, highest) = scale.map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
         let failure: Failure? = roles.withUnsafeBufferPointer { roles -> Failure? in
             var values: (Int64, Int64, Float, Int64) = (0, 0, 0, 0)
+            var ratingField = 0..<0
             while p < end {
                 let lineStart = p
                 if base[p] == 10 { p &+= 1; continue }  // blank line
@@ -94,6 +98,7 @@ struct RatingsParser {
                         if role == 1 { values.0 = value } else if role == 2 { values.1 = value } else { values.3 = value }
                     } else if role == 3 {
                         // Decimal: `[-]digits[.digits]` in place, anything else via the stdlib.
+                        defer { ratingField = fieldStart..<Self.trimCR(base, fieldStart, p) }
                         var q = p
                         while padded && q < end && base[q] == 32 { q &+= 1 }
                         var negative = false
@@ -141,6 +146,13 @@ struct RatingsParser {
                 }
                 if column != columnCount {
                     return Failure(offset: lineStart, kind: .wrongColumnCount(expected: columnCount, found: column))
+                }
+                if !(values.2 >= lowest && values.2 <= highest) {
+                    var s = ratingField.lowerBound, e = ratingField.upperBound
+                    while s < e && base[s] == 32 { s &+= 1 }
+                    while e > s && base[e &- 1] == 32 { e &-= 1 }
+                    return Failure(offset: lineStart, kind: .ratingOutsideScale(
+                        text: Self.text(base, s, e), scale: lowest...highest))
                 }
                 users[rows] = values.0; items[rows] = values.1; ratings[rows] = values.2
                 if wantsTime { times[rows] = values.3 }
@@ -215,6 +227,8 @@ struct RatingsParser {
             for _ in 0..<fraction { value /= 10 }
             return Float(negative ? -value : value)
         }
+        // The standard library's parser stops at a NUL byte ("5\0garbage" would read as 5).
+        for k in s..<e where base[k] == 0 { return nil }
         return Float(String(decoding: UnsafeBufferPointer(start: base + s, count: e - s), as: UTF8.self))
     }
 }

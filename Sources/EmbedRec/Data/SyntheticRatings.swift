@@ -45,9 +45,12 @@ public enum SyntheticRatings {
         }
 
         /// The shape of goodbooks-10k: 53,424 users, 10,000 books, 981,756 ratings × `scale`
-        /// (6 ≈ the later 5.98M-rating release, 20 for stress tests).
+        /// (6 ≈ the later 5.98M-rating release, 20 for stress tests). A scale that is not a
+        /// positive finite number gives zero ratings, which ``SyntheticRatings/generate(_:parallelism:)``
+        /// rejects with an error.
         public static func goodbooks(scale: Double = 1, seed: UInt64 = 42) -> Configuration {
-            Configuration(users: 53_424, items: 10_000, ratings: Int((981_756 * scale).rounded()), seed: seed)
+            let ratings = scale.isFinite && scale > 0 ? Int(min(981_756 * scale, 1e15).rounded()) : 0
+            return Configuration(users: 53_424, items: 10_000, ratings: ratings, seed: seed)
         }
     }
 

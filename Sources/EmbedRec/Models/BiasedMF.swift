@@ -67,6 +67,10 @@ public final class BiasedMF: Model, @unchecked Sendable {
         if let o = configuration.globalOffset, !o.isFinite {
             throw ModelError.invalidConfiguration("global offset must be finite")
         }
+        try Tensor.requireAllocatable([
+            ("user_embedding", [users, configuration.dimension]), ("item_embedding", [items, configuration.dimension]),
+            ("user_bias", [users, 1]), ("item_bias", [items, 1]),
+        ])
         self.configuration = configuration
         userCount = users; itemCount = items
         let d = configuration.dimension

@@ -86,6 +86,12 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         try c.output.validate()
         try c.embeddingInitializer.validate("embedding")
         try c.kernelInitializer.validate("kernel")
+        let (inputWidth, overflow) = c.userDimension.addingReportingOverflow(c.itemDimension)
+        guard !overflow else { throw ModelError.invalidConfiguration("embedding dimensions \(c.userDimension) + \(c.itemDimension) overflow") }
+        let layerWidths = [inputWidth] + c.hiddenUnits + [1]
+        try Tensor.requireAllocatable(
+            [("user_embedding", [users, c.userDimension]), ("item_embedding", [items, c.itemDimension])]
+            + (0..<(layerWidths.count - 1)).map { ("dense_\($0)_kernel", [layerWidths[$0], layerWidths[$0 + 1]]) })
         configuration = c
         userCount = users; itemCount = items
         userEmbedding = Tensor(name: "user_embedding", shape: [users, c.userDimension], role: .embedding, rowIndex: .users)

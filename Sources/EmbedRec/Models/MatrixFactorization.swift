@@ -40,6 +40,8 @@ public final class MatrixFactorization: Model, @unchecked Sendable {
             throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
         }
         try configuration.initializer.validate("embedding")
+        try Tensor.requireAllocatable([("user_embedding", [users, configuration.dimension]),
+                                       ("item_embedding", [items, configuration.dimension])])
         self.configuration = configuration
         userCount = users; itemCount = items
         userEmbedding = Tensor(name: "user_embedding", shape: [users, configuration.dimension], role: .embedding, rowIndex: .users)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A named, row-major Float32 parameter tensor owned by a model.
 ///
 /// Tensors are reference types because models, optimizers and worker threads share them; the
@@ -84,6 +86,38 @@ public final class Tensor: @unchecked Sendable {
         storage.update(from: other.storage, count: count)
     }
 
+    /// Checks that tensors of these shapes can be allocated together: no overflow in their
+    /// element counts, and at most the machine's physical memory in total. Models call it before
+    /// allocating, so an absurd configuration fails fast with a clear error instead of trapping.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming the largest tensor.
+    static func requireAllocatable(_ tensors: [(name: String, shape: [Int])]) throws {
+        var total = 0
+        for (name, shape) in tensors {
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw ModelError.invalidConfiguration("\(name) has a negative dimension in \(shape)")
+            }
+            var count = 1
+            for extent in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow else { throw ModelError.invalidConfiguration("\(name) of shape \(shape) has more elements than Int can count") }
+                count = product
+            }
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else { throw ModelError.invalidConfiguration("the model's tensors have more elements than Int can count") }
+            total = sum
+        }
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        let bytes = Double(total) * Double(MemoryLayout<Float>.size)
+        guard bytes <= memory else {
+            let largest = tensors.max { a, b in
+                a.shape.reduce(1.0) { $0 * Double($1) } < b.shape.reduce(1.0) { $0 * Double($1) }
+            }!
+            throw ModelError.invalidConfiguration(String(
+                format: "the model's tensors need %.1f GiB (largest: %@ %@), more than this machine's %.1f GiB of memory",
+                bytes / 1_073_741_824, largest.name, "\(largest.shape)", memory / 1_073_741_824))
+        }
+    }
+
     /// A deep copy.
     public func copy() -> Tensor {
         let t = Tensor(name: name, shape: shape, role: role, rowIndex: rowIndex)
@@ -104,6 +138,11 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidData(String)
     /// The loss became NaN or infinite; the model keeps the weights of the last good epoch.
     case nonFiniteLoss(epoch: Int, lastGoodEpoch: Int)
+    /// The training loss grew beyond any sensible size (still finite); the model keeps the
+    /// weights of the last good epoch.
+    case diverged(epoch: Int, trainingMSE: Double, lastGoodEpoch: Int)
+    /// A model was paired with data, ID maps or rated-item lists of another user or item space.
+    case mismatchedData(String)
 
     public var description: String {
         switch self {
@@ -113,6 +152,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case .invalidData(let why): return "invalid training data: \(why)"
         case let .nonFiniteLoss(epoch, lastGood):
             return "loss became NaN or infinite in epoch \(epoch); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
+        case let .diverged(epoch, mse, lastGood):
+            return "training diverged in epoch \(epoch) (training MSE \(mse)); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
+        case .mismatchedData(let why): return "data does not belong to this model: \(why)"
         }
     }
 }

@@ -6,7 +6,7 @@
 /// solve plus one catalogue scan for top-K.
 ///
 /// ```swift
-/// let foldIn = FoldInRecommender(model: model, training: train)
+/// let foldIn = try FoldInRecommender(model: model, training: train)
 /// let result = try foldIn.recommend(readItems: [1, 2, 3], ratings: [5, 4, 5], k: 10)
 /// ```
 public struct FoldInRecommender: Sendable {
@@ -23,8 +23,12 @@ public struct FoldInRecommender: Sendable {
     ///   - training: the data the model was trained on: gives the raw item IDs, the popularity
     ///     ranking for readers with nothing usable, and the assumed rating for unrated reads
     ///     (the training set's 75th-percentile rating).
-    ///   - regularization: ridge λ on the reader's vector (and bias).
-    public init(model: any Model, training: RatingsDataset, regularization: Float = 0.5) {
+    ///   - regularization: ridge λ on the reader's vector (and bias), finite and ≥ 0.
+    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
+    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization.
+    public init(model: any Model, training: RatingsDataset, regularization: Float = 0.5) throws {
+        try TopKScorer.requireSameSpace(model, training)
+        try Self.validate(regularization: regularization)
         scorer = model.makeCatalogueScorer()
         itemIDs = training.itemIDs
         let counts = training.ratingsPerItem()
@@ -36,6 +40,12 @@ public struct FoldInRecommender: Sendable {
         let sorted = training.ratings.sorted()
         defaultRating = sorted.isEmpty ? 1 : sorted[min(sorted.count - 1, sorted.count * 3 / 4)]
         self.regularization = regularization
+    }
+
+    static func validate(regularization: Float) throws {
+        guard regularization.isFinite, regularization >= 0 else {
+            throw ModelError.invalidConfiguration("fold-in regularization must be finite and ≥ 0, got \(regularization)")
+        }
     }
 
     /// The outcome of a fold-in request.
@@ -55,9 +65,12 @@ public struct FoldInRecommender: Sendable {
     /// ratings (same length). Read items are excluded from the results.
     ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0, ratings of the wrong
-    ///   length or a non-finite rating; ``LinearAlgebraError`` if the solve fails.
+    ///   length, a non-finite rating or a bad ``regularization``; ``ModelError/invalidData(_:)``
+    ///   when the ratings are so large that the reader's solved row is not finite;
+    ///   ``LinearAlgebraError`` if the solve fails.
     public func recommend(readItems rawIDs: [Int64], ratings: [Float]? = nil, k: Int) throws -> Result {
         guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
+        try Self.validate(regularization: regularization)
         if let ratings, ratings.count != rawIDs.count {
             throw ModelError.invalidConfiguration("\(rawIDs.count) items but \(ratings.count) ratings")
         }
@@ -78,6 +91,9 @@ public struct FoldInRecommender: Sendable {
             return Result(recommendations: Array(top), unknownItemIDs: unknown, isPopularityFallback: true, userRow: [])
         }
         let row = try scorer.foldIn(items: known, ratings: knownRatings, regularization: regularization)
+        guard row.allSatisfy(\.isFinite) else {
+            throw ModelError.invalidData("the reader's solved row is not finite: ratings too large for Float32 (largest magnitude \(knownRatings.map(abs).max() ?? 0))")
+        }
         let n = scorer.itemCount
         var scores = [Float](repeating: 0, count: n)
         let arena = ScratchArena(capacity: n + 64)

@@ -12,7 +12,8 @@ public struct SimilarItems: Sendable {
 
     /// Creates the index from the model's item embedding table (the parameter whose
     /// ``Tensor/rowIndex`` is `.items` and role `.embedding`).
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding,
+    ///   ``ModelError/mismatchedData(_:)`` when `itemIDs` does not have one ID per model item.
     public init(model: any Model, itemIDs: IDMap? = nil) throws {
         guard let table = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
             throw ModelError.invalidConfiguration("\(model.summary) has no item embedding table")
@@ -33,6 +34,9 @@ public struct SimilarItems: Sendable {
                 let norm = BLAS.nrm2(n: dimension, x: row)
                 if norm > 0 { for f in 0..<dimension { row[f] /= norm } }
             }
+        }
+        if let itemIDs, itemIDs.count != n {
+            throw ModelError.mismatchedData("\(itemIDs.count) item IDs for \(n) embedding rows")
         }
         normalized = rows; self.dimension = dimension; itemCount = n; self.itemIDs = itemIDs
     }

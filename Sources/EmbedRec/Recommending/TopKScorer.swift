@@ -35,7 +35,7 @@ public struct RecommendationOptions: Sendable, Hashable {
 /// from many threads at once.
 ///
 /// ```swift
-/// let scorer = TopKScorer(model: model, training: split.train)
+/// let scorer = try TopKScorer(model: model, training: split.train)
 /// let top10 = try scorer.recommend(user: 0, options: .init(k: 10))
 /// ```
 public struct TopKScorer: Sendable {
@@ -61,10 +61,13 @@ public struct TopKScorer: Sendable {
     ///     leaves out, and its item ID map gives ``Recommendation/rawItemID``.
     ///   - blockSize: users scored together (one sgemm per block and item tile).
     ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
+    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
+    ///   than the model (a different item count) or has users the model does not.
     public init(
         model: any Model, training: RatingsDataset? = nil, blockSize: Int = 512, tileSize: Int = 1024,
         parallelism: Parallelism = .automatic
-    ) {
+    ) throws {
+        if let training { try Self.requireSameSpace(model, training) }
         self.tileSize = max(8, tileSize)
         scorer = model.makeCatalogueScorer()
         seen = training?.itemsByUser()
@@ -72,6 +75,18 @@ public struct TopKScorer: Sendable {
         self.blockSize = max(1, blockSize)
         self.parallelism = parallelism
         userCount = model.userCount
+    }
+
+    /// Throws unless `data` indexes the model's items exactly and no user beyond the model's.
+    static func requireSameSpace(_ model: any Model, _ data: RatingsDataset) throws {
+        guard data.itemCount == model.itemCount else {
+            throw ModelError.mismatchedData(
+                "the training data has \(data.itemCount) items, \(model.summary) has \(model.itemCount)")
+        }
+        guard data.userCount <= model.userCount else {
+            throw ModelError.mismatchedData(
+                "the training data has \(data.userCount) users, \(model.summary) only \(model.userCount)")
+        }
     }
 
     /// The top K items for one user.

@@ -28,7 +28,9 @@ public struct Trainer: Sendable {
     ///   ``TrainingControl/stop`` to end training early.
     /// - Throws: ``ModelError/invalidData(_:)`` for an empty training or validation set, or ID
     ///   maps larger than the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
-    ///   or infinite (the model then holds the weights of the last good epoch).
+    ///   or infinite, ``ModelError/diverged(epoch:trainingMSE:lastGoodEpoch:)`` when it grows a
+    ///   million times past the mean square of the ratings (the model then holds the weights of
+    ///   the last good epoch).
     /// - Complexity: O(epochs × ratings × cost of one example).
     @discardableResult
     public func fit(
@@ -50,7 +52,8 @@ public struct Trainer: Sendable {
         BLASThreading.useSingleThreadedBLAS()
         let config = configuration
         let n = train.count
-        let batchSize = config.batchSize
+        // A batch larger than the data is the whole data (full-batch training).
+        let batchSize = min(config.batchSize, n)
         let batches = (n + batchSize - 1) / batchSize
         let workers = max(1, min(config.workerCount, batches))
         let state = OptimizerState(optimizer: config.optimizer, parameters: model.parameters)
@@ -60,6 +63,8 @@ public struct Trainer: Sendable {
                 arena: ScratchArena(), rng: SeededGenerator(seed: config.seed))
         }
         var history = TrainingHistory()
+        // The training MSE of predicting 0 for every rating.
+        let divergenceScale = train.ratings.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(n)
         let lastGood = model.parameters.map { $0.copy() }
         var best: (score: Double, epoch: Int, weights: [Tensor])? = nil
         var sinceBest = 0
@@ -137,6 +142,12 @@ public struct Trainer: Sendable {
             if failed.contains(true) || !mse.isFinite || !Self.parametersAreFinite(model) {
                 for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
                 throw ModelError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
+            }
+            // Still finite but a million times worse than predicting zero: a diverging run
+            // (Adam at a huge learning rate) would otherwise return with nonsense weights.
+            if mse > 1e6 * max(1, divergenceScale) {
+                for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
+                throw ModelError.diverged(epoch: epoch, trainingMSE: mse, lastGoodEpoch: epoch - 1)
             }
             for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
             let end = DispatchTime.now().uptimeNanoseconds

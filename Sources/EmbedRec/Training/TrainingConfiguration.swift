@@ -3,7 +3,8 @@
 public struct TrainingConfiguration: Sendable, Hashable {
     /// Passes over the training set (> 0).
     public var epochs: Int = 5
-    /// Examples per mini-batch (> 0). The tutorials use 64.
+    /// Examples per mini-batch (1 ... 2³¹ − 1; a batch larger than the training set is the whole
+    /// set). The tutorials use 64.
     public var batchSize: Int = 64
     /// The optimizer; Adam with Keras' defaults unless set.
     public var optimizer: Optimizer = .adamDefault
@@ -53,6 +54,10 @@ public struct TrainingConfiguration: Sendable, Hashable {
     public func validate() throws {
         guard epochs > 0 else { throw ModelError.invalidConfiguration("epochs must be > 0, got \(epochs)") }
         guard batchSize > 0 else { throw ModelError.invalidConfiguration("batch size must be > 0, got \(batchSize)") }
+        // Batches index rows with Int32; larger batches than the data train on all of it at once.
+        guard batchSize <= Int(Int32.max) else {
+            throw ModelError.invalidConfiguration("batch size must be at most \(Int32.max), got \(batchSize)")
+        }
         guard embeddingL2 >= 0, embeddingL2.isFinite, weightL2 >= 0, weightL2.isFinite, biasL2 >= 0, biasL2.isFinite else {
             throw ModelError.invalidConfiguration("L2 penalties must be finite and ≥ 0")
         }
