@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // OpenBLAS (CBLAS) and LAPACKE through a C module map.
@@ -21,13 +22,21 @@ let package = Package(
         ),
         .target(
             name: "EmbedRec",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
             path: "Sources/EmbedRec"
+        ),
+        // The executables' decision to restart with vector OpenBLAS kernels (setenv + execv): an
+        // application's call, so it stays out of the library.
+        .target(
+            name: "OpenBLASRelaunch",
+            dependencies: ["EmbedRec"],
+            path: "Sources/OpenBLASRelaunch"
         ),
         .executableTarget(
             name: "embedrec",
             dependencies: [
                 "EmbedRec",
+                "OpenBLASRelaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/embedrec"
@@ -35,7 +44,7 @@ let package = Package(
         // The benchmark suites, as a library so the test suite can smoke-test them.
         .target(
             name: "BenchmarkSuites",
-            dependencies: ["EmbedRec", "COpenBLAS"],
+            dependencies: ["EmbedRec", "COpenBLAS", "OpenBLASRelaunch"],
             path: "Benchmarks/BenchmarkSuites"
         ),
         .executableTarget(
@@ -44,18 +53,22 @@ let package = Package(
                 "BenchmarkSuites",
                 "COpenBLAS",
                 "EmbedRec",
+                "OpenBLASRelaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/embedrec-bench"
         ),
         .executableTarget(
             name: "quickstart-example",
-            dependencies: ["EmbedRec"],
+            dependencies: ["EmbedRec", "OpenBLASRelaunch"],
             path: "Examples/QuickStart"
         ),
         .testTarget(
             name: "EmbedRecTests",
-            dependencies: ["EmbedRec", "BenchmarkSuites"],
+            dependencies: [
+                "EmbedRec", "BenchmarkSuites", "OpenBLASRelaunch",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
             path: "Tests/EmbedRecTests"
         ),
     ],

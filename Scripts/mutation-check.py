@@ -101,7 +101,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="adam-bias-correction",
         file="Sources/EmbedRec/Training/Optimizer.swift",
-        original="let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))",
+        original="let alpha = lr * (1 - Float.pow(b2, t)).squareRoot() / (1 - Float.pow(b1, t))",
         replacement="let alpha = lr; _ = t",
         filter="AdamFirstStepsTests",
         description="Adam without bias correction (alpha = lr)",
@@ -175,7 +175,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="ndcg-discount",
         file="Sources/EmbedRec/Evaluation/RankingMetrics.swift",
-        original="    dcg += 1 / _log2(Double(rank) + 2)",
+        original="    dcg += 1 / Double.log2(Double(rank) + 2)",
         replacement="    dcg += 1 / (Double(rank) + 1)",
         filter="RankingKnownAnswerTests",
         description="NDCG gain discounted by 1/rank instead of 1/log2(rank + 1)",
@@ -183,8 +183,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="ndcg-discount-log",
         file="Sources/EmbedRec/Evaluation/RankingMetrics.swift",
-        original="    dcg += 1 / _log2(Double(rank) + 2)",
-        replacement="    dcg += 1 / _log2(Double(rank) + 3)",
+        original="    dcg += 1 / Double.log2(Double(rank) + 2)",
+        replacement="    dcg += 1 / Double.log2(Double(rank) + 3)",
         filter="RankingKnownAnswerTests",
         description="NDCG discount off by one rank: 1/log2(rank + 2)",
     ),

@@ -1,4 +1,5 @@
 import EmbedRec
+import OpenBLASRelaunch
 import Foundation
 
 /// Runs the Python peers in `Benchmarks/peers/peers.py` (see its README) and decodes their
@@ -33,7 +34,7 @@ struct PeerRunner {
         // sets for old OpenBLAS builds) is not the peers': NumPy brings its own, newer OpenBLAS,
         // which recognises the CPU and runs slower when pinned. Let it choose; numpy-topk
         // reports the kernels it ran (threadpoolctl).
-        for key in [OpenBLASKernels.relaunchMarker, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] {
+        for key in [OpenBLASRelaunch.marker, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] {
             environment.removeValue(forKey: key)
         }
         process.environment = environment

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchmarkSuites
 import COpenBLAS
 import EmbedRec
+import OpenBLASRelaunch
 
 @main
 struct EmbedRecBench: ParsableCommand {
@@ -19,7 +20,7 @@ struct EmbedRecBench: ParsableCommand {
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
     /// `OpenBLASKernels`), then parses the arguments and runs.
     static func main() {
-        OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+        OpenBLASRelaunch.restartWithRecommendedKernelsIfNeeded()
         // Line-buffered even into a file or a pipe: each result shows as soon as it is measured.
         embedrec_line_buffer_stdout()
         main(nil)

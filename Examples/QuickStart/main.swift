@@ -5,9 +5,10 @@
 // With a MovieLens 100K `u.data` path it uses the real data; otherwise it generates a small
 // goodbooks-shaped dataset.
 import EmbedRec
+import OpenBLASRelaunch
 
 // Vector OpenBLAS kernels even where OpenBLAS does not know the CPU (a no-op elsewhere).
-OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+OpenBLASRelaunch.restartWithRecommendedKernelsIfNeeded()
 
 let arguments = CommandLine.arguments
 let data: RatingsDataset

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbedRec
+import OpenBLASRelaunch
 import Foundation
 
 @main
@@ -13,7 +14,7 @@ struct EmbedRecCommand: ParsableCommand {
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
     /// `OpenBLASKernels`), then parses the arguments and runs.
     static func main() {
-        OpenBLASKernels.relaunchWithRecommendedKernelsIfNeeded()
+        OpenBLASRelaunch.restartWithRecommendedKernelsIfNeeded()
         main(nil)
     }
 }

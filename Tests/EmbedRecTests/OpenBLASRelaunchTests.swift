@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EmbedRec
+import OpenBLASRelaunch
 
 /// The `embedrec` executable restarts itself with vector OpenBLAS kernels where OpenBLAS fell
 /// back to generic ones, keeps its arguments, and leaves a user's `OPENBLAS_CORETYPE` alone.
@@ -28,7 +29,7 @@ struct OpenBLASRelaunchTests {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "OPENBLAS_CORETYPE")
-        environment.removeValue(forKey: OpenBLASKernels.relaunchMarker)
+        environment.removeValue(forKey: OpenBLASRelaunch.marker)
         environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
@@ -60,7 +61,7 @@ struct OpenBLASRelaunchTests {
                 #expect(verbose.err.contains("Core: \(OpenBLASKernels.coreName)"))
                 #expect(verbose.err.contains("Core: \(core)"))
                 // A restart that leaves the generic kernels in place says so.
-                let stuck = try Self.run(["--help"], extra: ["OPENBLAS_CORETYPE": "Prescott", OpenBLASKernels.relaunchMarker: core])
+                let stuck = try Self.run(["--help"], extra: ["OPENBLAS_CORETYPE": "Prescott", OpenBLASRelaunch.marker: core])
                 #expect(stuck.status == 0)
                 #expect(stuck.err.contains("had no effect"))
             } else {

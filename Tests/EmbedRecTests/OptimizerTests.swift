@@ -1,4 +1,5 @@
 import Testing
+import RealModule
 @testable import EmbedRec
 import COpenBLAS
 
@@ -47,7 +48,7 @@ struct OptimizerTests {
                     for f in 0..<n { dense[row * n + f] = gradient.values[k * n + f] + 2 * l2 * reference[p][row * n + f] }
                 }
                 let t = Float(s + stepOffset)
-                let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
+                let alpha = lr * (1 - Float.pow(b2, t)).squareRoot() / (1 - Float.pow(b1, t))
                 for j in 0..<dense.count {
                     m[p][j] = b1 * m[p][j] + (1 - b1) * dense[j]
                     v[p][j] = b2 * v[p][j] + (1 - b2) * dense[j] * dense[j]

@@ -169,13 +169,11 @@ struct RatingMetricsAndBaselineTests {
         let perfect = try RatingMetrics(predictions: [1, 2], targets: [1, 2])
         #expect(perfect.mse == 0 && perfect.mae == 0)
         #expect(throws: DatasetError.empty("evaluation set")) { _ = try RatingMetrics(predictions: [], targets: []) }
-        #expect(throws: DatasetError.self) { _ = try RatingMetrics(predictions: [1, 2, 3], targets: [1, 2]) }
-        do {
+        #expect(throws: ModelError.shapeMismatch("3 predictions for 2 ratings")) {
+            _ = try RatingMetrics(predictions: [1, 2, 3], targets: [1, 2])
+        }
+        #expect(throws: ModelError.shapeMismatch("1 predictions for 2 ratings")) {
             _ = try RatingMetrics(predictions: [1], targets: [1, 2])
-            Issue.record("expected a length mismatch")
-        } catch DatasetError.columnLengthMismatch {
-        } catch {
-            Issue.record("expected columnLengthMismatch, got \(error)")
         }
     }
 

@@ -15,7 +15,8 @@ public enum RatingsWriter {
     /// Writes `data` to `path` with a header line, replacing any existing file.
     ///
     /// Ratings are written with the shortest exact decimal form (`4`, `3.5`).
-    /// - Throws: ``RatingsFileError`` with kind `.cannotRead` describing the I/O failure.
+    /// - Throws: ``RatingsFileError`` with kind `.cannotWrite` describing the I/O failure (the
+    ///   file at `path`, if any, is then unchanged).
     public static func writeCSV(
         _ data: RatingsDataset, to path: String, header: [String], columns: [Column], separator: String = ","
     ) throws {
@@ -45,12 +46,20 @@ public enum RatingsWriter {
         }
         let temporary = path + ".tmp"
         guard let file = fopen(temporary, "wb") else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(errno))))
+            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(String(cString: strerror(errno))))
         }
         let written = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        fclose(file)
-        guard written == out.count, rename(temporary, path) == 0 else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("write failed"))
+        let writeError = written == out.count ? 0 : errno
+        let closed = fclose(file) == 0
+        guard written == out.count, closed else {
+            unlink(temporary)
+            let why = writeError != 0 ? String(cString: strerror(writeError)) : "closing the file failed"
+            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(why))
+        }
+        guard rename(temporary, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(why))
         }
     }
 }

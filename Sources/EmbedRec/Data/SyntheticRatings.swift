@@ -1,3 +1,5 @@
+import RealModule
+
 /// A deterministic generator of goodbooks-shaped ratings from a planted biased low-rank model.
 ///
 /// Ratings are `clamp(round(μ + b_u + b_i + p_u·q_i + ε), min, max)` with Gaussian biases,
@@ -83,7 +85,7 @@ public enum SyntheticRatings {
         // Popular items rate a little higher, as in real catalogues.
         var popularityRank = Array(0..<items)
         rng.shuffle(&popularityRank)
-        let weights = popularityRank.map { 1 / _pow(Double($0) + 10, config.popularityExponent) }
+        let weights = popularityRank.map { 1 / Double.pow(Double($0) + 10, config.popularityExponent) }
         let bi = (0..<items).map { i in
             Float(rng.nextNormal() * config.itemBiasStd + 0.15 * (0.5 - Double(popularityRank[i]) / Double(items)))
         }
@@ -139,7 +141,7 @@ public enum SyntheticRatings {
     static func activityCounts(_ config: Configuration, _ rng: inout SeededGenerator) -> [Int] {
         let cap = max(1, min(config.items / 2, max(200, 4 * config.ratings / config.users)))
         let floor = min(2, cap)
-        let raw = (0..<config.users).map { _ in _exp(0.8 * rng.nextNormal()) }
+        let raw = (0..<config.users).map { _ in Double.exp(0.8 * rng.nextNormal()) }
         let sum = raw.reduce(0, +)
         var counts = raw.map { min(cap, max(floor, Int(($0 / sum * Double(config.ratings)).rounded()))) }
         // Fix the total exactly, adjusting users round-robin within [floor, cap].

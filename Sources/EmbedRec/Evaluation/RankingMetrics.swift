@@ -1,3 +1,5 @@
+import RealModule
+
 /// Top-K ranking quality, averaged over the evaluated users.
 ///
 /// For a user with relevant set R (held-out items rated at or above the threshold) and
@@ -49,12 +51,12 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
             var hitCount = 0, dcg = 0.0, ap = 0.0
             for (rank, item) in top.enumerated() where rel.contains(item) {
                 hitCount += 1
-                dcg += 1 / _log2(Double(rank) + 2)
+                dcg += 1 / Double.log2(Double(rank) + 2)
                 ap += Double(hitCount) / Double(rank + 1)
             }
             let ideal = min(k, rel.count)
             var idcg = 0.0
-            for rank in 0..<ideal { idcg += 1 / _log2(Double(rank) + 2) }
+            for rank in 0..<ideal { idcg += 1 / Double.log2(Double(rank) + 2) }
             precision += Double(hitCount) / Double(k)
             recall += Double(hitCount) / Double(rel.count)
             ndcg += dcg / idcg

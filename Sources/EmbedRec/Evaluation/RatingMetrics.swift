@@ -12,11 +12,11 @@ public struct RatingMetrics: Sendable, Hashable, CustomStringConvertible {
     public let count: Int
 
     /// Computes the metrics of `predictions` against `targets`.
-    /// - Throws: ``DatasetError/columnLengthMismatch(users:items:ratings:)`` when the lengths
-    ///   differ, ``DatasetError/empty(_:)`` for no ratings.
+    /// - Throws: ``ModelError/shapeMismatch(_:)`` when the lengths differ,
+    ///   ``DatasetError/empty(_:)`` for no ratings.
     public init(predictions: [Float], targets: [Float]) throws {
         guard predictions.count == targets.count else {
-            throw DatasetError.columnLengthMismatch(users: predictions.count, items: predictions.count, ratings: targets.count)
+            throw ModelError.shapeMismatch("\(predictions.count) predictions for \(targets.count) ratings")
         }
         guard !targets.isEmpty else { throw DatasetError.empty("evaluation set") }
         var se = 0.0, ae = 0.0

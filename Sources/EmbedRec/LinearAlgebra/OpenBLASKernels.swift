@@ -1,11 +1,5 @@
 import COpenBLAS
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Which compute kernels OpenBLAS chose for this CPU, and the remedy when it chose generic ones.
 ///
 /// An OpenBLAS built with `DYNAMIC_ARCH` (Debian's, for one) picks its kernels once, when the
@@ -16,8 +10,9 @@ import Darwin
 /// scoring above all — slows down by the same factor.
 ///
 /// The choice can only be changed before OpenBLAS loads, through the environment variable
-/// `OPENBLAS_CORETYPE`. A library cannot do that for its host process; an application can, and
-/// EmbedRec's own executables do it with ``relaunchWithRecommendedKernelsIfNeeded()``.
+/// `OPENBLAS_CORETYPE`. A library cannot do that for its host process; an application can:
+/// EmbedRec's own executables restart themselves with ``recommendedCoreType`` (the package's
+/// `OpenBLASRelaunch` target, about forty lines to copy into an application's `main`).
 ///
 /// ```swift
 /// if let core = OpenBLASKernels.recommendedCoreType {
@@ -52,40 +47,5 @@ public enum OpenBLASKernels {
     static func recommendedCoreType(selected: String, vectorLevel: Int) -> String? {
         guard vectorLevel > 0, fallbackCoreNames.contains(selected.lowercased()) else { return nil }
         return vectorLevel >= 2 ? "SkylakeX" : "Haswell"
-    }
-
-    /// The environment variable a relaunch sets besides `OPENBLAS_CORETYPE`, so that the process
-    /// can tell its own choice from the user's (and, say, not pass it on to child processes
-    /// that bring their own OpenBLAS).
-    public static let relaunchMarker = "EMBEDREC_RELAUNCHED_WITH_OPENBLAS_CORETYPE"
-
-    /// For executables: when OpenBLAS fell back to generic kernels on a CPU with AVX2 or
-    /// AVX-512 and `OPENBLAS_CORETYPE` is unset, sets it to ``recommendedCoreType`` and restarts
-    /// the process image with the same arguments (`execv` of `/proc/self/exe`), printing one
-    /// line to standard error; the restarted process also has ``relaunchMarker`` set. When the
-    /// restart fails, or the restarted process still runs generic kernels, it says so on
-    /// standard error and carries on. Does nothing otherwise. Call it first thing in `main`,
-    /// before any thread starts; setting `OPENBLAS_CORETYPE` yourself (to any value) turns it
-    /// off. Linux only.
-    public static func relaunchWithRecommendedKernelsIfNeeded() {
-        #if os(Linux)
-        if let chosen = getenv(relaunchMarker), recommendedCoreType != nil {
-            printError("OPENBLAS_CORETYPE=\(String(cString: chosen)) had no effect: OpenBLAS still runs its generic \(coreName) kernels")
-            return
-        }
-        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(relaunchMarker, core, 1)
-        printError("OpenBLAS chose its generic \(coreName) kernels for this CPU; restarting with OPENBLAS_CORETYPE=\(core)")
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        let reason = String(cString: strerror(errno))
-        unsetenv("OPENBLAS_CORETYPE")
-        unsetenv(relaunchMarker)
-        printError("restart failed (\(reason)); carrying on with the \(coreName) kernels")
-        #endif
-    }
-
-    private static func printError(_ line: String) {
-        _ = (line + "\n").withCString { write(2, $0, strlen($0)) }
     }
 }

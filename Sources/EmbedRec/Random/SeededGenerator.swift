@@ -1,3 +1,5 @@
+import RealModule
+
 /// A seedable, platform-independent pseudo-random generator (xoshiro256**, seeded by
 /// SplitMix64).
 ///
@@ -67,7 +69,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         var u1 = nextUnitDouble()
         while u1 <= 0 { u1 = nextUnitDouble() }
         let u2 = nextUnitDouble()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * u2)
     }
 
     /// Shuffles `array` in place (Fisher–Yates), reproducibly for this generator's state.

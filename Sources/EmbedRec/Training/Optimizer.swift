@@ -126,8 +126,8 @@ final class OptimizerState: @unchecked Sendable {
             return (catchUpTables[k], catchUpTables[catchUpCount + k], catchUpTables[2 * catchUpCount + k])
         }
         let r = b1 / b2.squareRoot()
-        let d1 = _powf(b1, Float(k)), d2 = _powf(b2, Float(k))
-        return (d1 < 1e-20 ? 0 : d1, d2 < 1e-20 ? 0 : d2, r * (1 - _powf(r, Float(k))) / (1 - r))
+        let d1 = Float.pow(b1, Float(k)), d2 = Float.pow(b2, Float(k))
+        return (d1 < 1e-20 ? 0 : d1, d2 < 1e-20 ? 0 : d2, r * (1 - Float.pow(r, Float(k))) / (1 - r))
     }
 
     /// Applies one batch's gradients. `step` is the 1-based global step (for Adam's bias
@@ -151,7 +151,7 @@ final class OptimizerState: @unchecked Sendable {
             switch optimizer {
             case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
                 let t = Float(step)
-                let alpha = lr * (1 - _powf(b2, t)).squareRoot() / (1 - _powf(b1, t))
+                let alpha = lr * (1 - Float.pow(b2, t)).squareRoot() / (1 - Float.pow(b1, t))
                 let mv = plan.moments!
                 if plan.isSparse {
                     let ahead = 12
@@ -214,6 +214,7 @@ final class OptimizerState: @unchecked Sendable {
 
 
 import COpenBLAS
+import RealModule
 
 extension OptimizerState {
     /// Prefetches the table rows (values and moments) that `batch` will touch, so their cache

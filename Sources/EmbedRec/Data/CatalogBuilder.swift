@@ -1,0 +1,24 @@
+/// Collects items, rejecting duplicate IDs with the line of both occurrences.
+struct CatalogBuilder {
+    let name: String
+    var items: [ItemMetadata] = []
+    var lineOfID: [Int64: Int] = [:]
+    /// Records seen, including a header.
+    var records = 0
+
+    init(name: String) { self.name = name }
+
+    mutating func add(_ item: ItemMetadata, line: Int) throws {
+        if let first = lineOfID[item.rawID] {
+            throw RatingsFileError(file: name, line: line, kind: .invalidFormat(
+                "duplicate item id \(item.rawID) (first on line \(first))"))
+        }
+        lineOfID[item.rawID] = line
+        items.append(item)
+        records += 1
+    }
+
+    func catalog() -> ItemCatalog {
+        ItemCatalog(sortedUniqueItems: items.sorted { $0.rawID < $1.rawID })
+    }
+}
