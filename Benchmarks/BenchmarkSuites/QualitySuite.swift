@@ -39,7 +39,7 @@ enum QualitySuite {
     /// (the test split is looked at once, at the end); then the tutorials' four models at the
     /// tutorials' settings next to Keras, over the same number of seeds on both sides.
     static func ratingAccuracy(
-        _ c: BenchContext, split: TrainTestSplit, name: String, tuned: [QualityConfigurations.Entry], tutorials: Bool
+        _ c: BenchContext, split: TrainTestSplit, name: String, tuned: [ModelPreset], tutorials: Bool
     ) throws {
         let files = c.peers == nil ? nil : try c.denseSplitFiles(split, name: "quality " + name)
         let inner = try split.train.randomSplit(testFraction: 0.1, seed: 1)
@@ -49,19 +49,19 @@ enum QualitySuite {
             // whole training split for that many epochs.
             var probing = entry.training
             if c.smoke { probing.epochs = 2 }
-            let probe = try entry.make(split.train)
+            let probe = try entry.makeModel(for: split.train)
             let chosen = try Trainer(configuration: probing).fit(probe, on: inner.train, validation: inner.test)
             var final = entry.training
             final.epochs = chosen.bestEpoch
             final.earlyStoppingPatience = nil
-            let model = try entry.make(split.train)
+            let model = try entry.makeModel(for: split.train)
             let history = try Trainer(configuration: final).fit(model, on: split.train)
             let rmse = try RatingMetrics(model: model, data: split.test).rmse
             var result = BenchResult(
-                suite: "quality", name: "\(name) \(entry.name)", unit: "RMSE", values: [rmse],
+                suite: "quality", name: "\(name) BiasedMF tuned (preset \(entry.name))", unit: "RMSE", values: [rmse],
                 extras: ["epochs": Double(chosen.bestEpoch), "validation RMSE": chosen.best?.validation?.rmse ?? .nan,
                          "ratings/s": history.epochs.map(\.ratingsPerSecond).sorted()[history.epochs.count / 2]],
-                notes: "\(model.summary); \(entry.description); epochs chosen on a 10% validation split of the training data")
+                notes: "\(model.summary); \(entry.summary); epochs chosen on a 10% validation split of the training data")
             if let peers = c.peers, let files, let innerFiles {
                 let s = QualityConfigurations.surpriseTuned
                 let answer = peers.run([
@@ -82,8 +82,7 @@ enum QualitySuite {
         // The tutorials' models at their own settings (Adam 0.001, batch 64, 5 epochs) vs Keras,
         // each side over the same three seeds, best epoch of the five on each side.
         let seeds: [UInt64] = c.smoke ? [42] : [42, 43, 44]
-        let range = split.train.ratingRange ?? 1...5
-        for item in TrainSuite.cases(range: range).filter(TrainSuite.isTutorial) where item.keras?.l2 == nil {
+        for item in TrainSuite.cases().filter(TrainSuite.isTutorial) where item.keras?.l2 == nil {
             var bests: [Double] = [], epochs: [Double] = []
             var summary = ""
             for seed in seeds {
@@ -196,21 +195,10 @@ enum QualitySuite {
 
 /// The hyperparameters behind the accuracy figures in Docs/Benchmarks.md.
 enum QualityConfigurations {
-    struct Entry {
-        let name: String
-        let description: String
-        let make: (RatingsDataset) throws -> any Model
-        let training: TrainingConfiguration
-    }
-
-    /// Hyperparameters chosen in earlier sessions (sigmoid output, Keras-style He-normal init,
-    /// L2 1e-3 on the rows a batch touches, batch 64); the epoch count is chosen per run on a
-    /// validation split of the training data, and `epochs` is only its upper bound.
-    static var ml100k: [Entry] { [
-        Entry(name: "BiasedMF tuned", description: "d=30, He-normal, sigmoid 1...5, Adam 0.001, batch 64, L2 0.001, ≤60 epochs, early stop 5",
-              make: { try BiasedMF(for: $0, configuration: .init(dimension: 30, initializer: .heNormal, output: .sigmoidScaled(min: 1, max: 5))) },
-              training: .init(epochs: 60, batchSize: 64, optimizer: .adam(learningRate: 0.001), embeddingL2: 0.001, earlyStoppingPatience: 5)),
-    ] }
+    /// The tuned rows: the library's presets (their epochs are an upper bound; the epoch count
+    /// is chosen per run on a validation split of the training data).
+    static var ml100k: [ModelPreset] { [.tunedBiasedMF] }
+    static var ml1m: [ModelPreset] { [.tunedBiasedMFLarge] }
 
     /// Seed-averaged BiasedMF (linear output, so the average is one BiasedMF of dimension
     /// members × d).
@@ -253,10 +241,4 @@ enum QualityConfigurations {
     /// `../shared/reference/anchors.md`, its epoch count chosen from `epochs` on the same
     /// validation split as EmbedRec's.
     static let surpriseTuned = (factors: 50, lr: 0.01, reg: 0.1, epochs: [5, 10, 20, 30, 40])
-
-    static var ml1m: [Entry] { [
-        Entry(name: "BiasedMF tuned", description: "d=50, He-normal, sigmoid 1...5, lazy Adam 0.001, batch 64, L2 0.001, ≤40 epochs, early stop 4",
-              make: { try BiasedMF(for: $0, configuration: .init(dimension: 50, initializer: .heNormal, output: .sigmoidScaled(min: 1, max: 5))) },
-              training: .init(epochs: 40, batchSize: 64, optimizer: .lazyAdam(learningRate: 0.001), embeddingL2: 0.001, earlyStoppingPatience: 4)),
-    ] }
 }

@@ -14,47 +14,39 @@ enum TrainSuite {
 
     struct Case {
         let name: String
-        let make: (RatingsDataset) throws -> any Model
-        let training: TrainingConfiguration
+        let preset: ModelPreset
         let keras: KerasPeer?
+        var training: TrainingConfiguration { preset.training }
+        func make(_ data: RatingsDataset) throws -> any Model { try preset.makeModel(for: data) }
     }
 
-    /// The tutorials' models at the tutorials' settings (Adam 0.001, batch 64; 10 epochs for the
-    /// dot model as tutorial A, 5 for the others as B, C and E), each with its Keras peer, then
-    /// EmbedRec-only variants (lazy Adam, batch 1024) at step sizes that learn in as many epochs.
-    static func cases(range: ClosedRange<Float>) -> [Case] {
-        let adam = TrainingConfiguration(epochs: 5, batchSize: 64)
-        var dot = adam; dot.epochs = 10
-        var l2 = adam; l2.embeddingL2 = 1e-6
+    /// The tutorials' models at the tutorials' settings (the library's presets: Adam 0.001,
+    /// batch 64; 10 epochs for the dot model as tutorial A, 5 for the others as B, C and E),
+    /// each with its Keras peer, then EmbedRec-only variants (lazy Adam, batch 1024) at step
+    /// sizes that learn in as many epochs.
+    static func cases() -> [Case] {
+        var dot = ModelPreset.tutorialDot5
+        dot.training.epochs = 10
+        let v2 = ModelPreset.tutorialV2, net = ModelPreset.tutorialNet
+        var v2Plain = v2, netPlain = net
+        v2Plain.training.embeddingL2 = 0; netPlain.training.embeddingL2 = 0
         // Lazy Adam moves a row only when a batch touches it (no momentum drift), and batch 1024
         // takes 16× fewer steps: at lr 0.001 neither gets past the global mean in these epochs.
-        var lazyDot = dot; lazyDot.optimizer = .lazyAdam(learningRate: 0.01)
-        var lazyL2 = l2; lazyL2.optimizer = .lazyAdam(learningRate: 0.003)
-        var bigDot = dot; bigDot.batchSize = 1024; bigDot.optimizer = .adam(learningRate: 0.01)
-        var bigL2 = l2; bigL2.batchSize = 1024; bigL2.optimizer = .adam(learningRate: 0.004)
-        let sigmoid = OutputActivation.sigmoidScaled(min: range.lowerBound, max: range.upperBound)
-        let mf5: (RatingsDataset) throws -> any Model = { try MatrixFactorization(for: $0, configuration: .init(dimension: 5)) }
-        let v2: (RatingsDataset) throws -> any Model = {
-            try BiasedMF(for: $0, configuration: .init(dimension: 50, initializer: .heNormal, output: sigmoid))
-        }
-        let net: (RatingsDataset) throws -> any Model = {
-            try ConcatMLP(for: $0, configuration: .init(
-                userDimension: 50, itemDimension: 50, hiddenUnits: [10], inputDropout: 0.05, hiddenDropout: [0.5],
-                output: sigmoid, embeddingInitializer: .heNormal, kernelInitializer: .heNormal))
-        }
+        var lazyDot = dot; lazyDot.training.optimizer = .lazyAdam(learningRate: 0.01)
+        var lazyV2 = v2; lazyV2.training.optimizer = .lazyAdam(learningRate: 0.003)
+        var bigDot = dot; bigDot.training.batchSize = 1024; bigDot.training.optimizer = .adam(learningRate: 0.01)
+        var bigV2 = v2; bigV2.training.batchSize = 1024; bigV2.training.optimizer = .adam(learningRate: 0.004)
         return [
-            Case(name: "MF d=5 b64 Adam", make: mf5, training: dot, keras: KerasPeer(model: "dot5")),
-            Case(name: "ConcatMLP 15+15→128→1 b64", make: {
-                try ConcatMLP(for: $0, configuration: .init(userDimension: 15, itemDimension: 15, hiddenUnits: [128], output: .relu))
-            }, training: adam, keras: KerasPeer(model: "concat15")),
-            Case(name: "BiasedMF d=50 b64 Adam L2", make: v2, training: l2, keras: KerasPeer(model: "v2_50")),
-            Case(name: "BiasedMF d=50 b64 Adam, no L2", make: v2, training: adam, keras: KerasPeer(model: "v2_50", l2: 0)),
-            Case(name: "ConcatMLP 50+50→10→1 b64 L2", make: net, training: l2, keras: KerasPeer(model: "net50")),
-            Case(name: "ConcatMLP 50+50→10→1 b64, no L2", make: net, training: adam, keras: KerasPeer(model: "net50", l2: 0)),
-            Case(name: "MF d=5 b64 lazy Adam 0.01", make: mf5, training: lazyDot, keras: nil),
-            Case(name: "BiasedMF d=50 b64 lazy Adam 0.003 L2", make: v2, training: lazyL2, keras: nil),
-            Case(name: "MF d=5 b1024 Adam 0.01", make: mf5, training: bigDot, keras: nil),
-            Case(name: "BiasedMF d=50 b1024 Adam 0.004 L2", make: v2, training: bigL2, keras: nil),
+            Case(name: "MF d=5 b64 Adam", preset: dot, keras: KerasPeer(model: "dot5")),
+            Case(name: "ConcatMLP 15+15→128→1 b64", preset: .tutorialConcat15, keras: KerasPeer(model: "concat15")),
+            Case(name: "BiasedMF d=50 b64 Adam L2", preset: v2, keras: KerasPeer(model: "v2_50")),
+            Case(name: "BiasedMF d=50 b64 Adam, no L2", preset: v2Plain, keras: KerasPeer(model: "v2_50", l2: 0)),
+            Case(name: "ConcatMLP 50+50→10→1 b64 L2", preset: net, keras: KerasPeer(model: "net50")),
+            Case(name: "ConcatMLP 50+50→10→1 b64, no L2", preset: netPlain, keras: KerasPeer(model: "net50", l2: 0)),
+            Case(name: "MF d=5 b64 lazy Adam 0.01", preset: lazyDot, keras: nil),
+            Case(name: "BiasedMF d=50 b64 lazy Adam 0.003 L2", preset: lazyV2, keras: nil),
+            Case(name: "MF d=5 b1024 Adam 0.01", preset: bigDot, keras: nil),
+            Case(name: "BiasedMF d=50 b1024 Adam 0.004 L2", preset: bigV2, keras: nil),
         ]
     }
 
@@ -67,11 +59,11 @@ enum TrainSuite {
     /// datasets, and "ml-1m" picks only the ml-1m runs.
     static func run(_ c: BenchContext) throws {
         let main = Dataset(label: "", data: c.data, split: c.split, files: { try c.denseSplitFiles() })
-        try run(c, cases: cases(range: c.split.train.ratingRange ?? 1...5), on: main)
+        try run(c, cases: cases(), on: main)
         try SurpriseComparison.run(c, on: main)
         guard !c.smoke else { return }
         let label = "ml-1m: "
-        let names = cases(range: 1...5).filter(isTutorial).map { label + $0.name } + SurpriseComparison.names.map { label + $0 }
+        let names = cases().filter(isTutorial).map { label + $0.name } + SurpriseComparison.names.map { label + $0 }
         guard c.caseFilter.map({ filter in names.contains { $0.contains(filter) } }) ?? true else { return }
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         guard FileManager.default.fileExists(atPath: ml1m) else {
@@ -82,7 +74,7 @@ enum TrainSuite {
         let split = try data.randomSplit(testFraction: 0.1, seed: 42)
         let ml = Dataset(label: label, data: data, split: split,
                          files: { try c.denseSplitFiles(split, name: "train ml-1m 90/10") })
-        try run(c, cases: cases(range: split.train.ratingRange ?? 1...5).filter(isTutorial), on: ml)
+        try run(c, cases: cases().filter(isTutorial), on: ml)
         try SurpriseComparison.run(c, on: ml)
     }
 

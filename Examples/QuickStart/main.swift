@@ -20,13 +20,13 @@ if arguments.count > 1 {
 print("\(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
 
 let split = try data.randomSplit(testFraction: 0.1, seed: 42)
-let range = split.train.ratingRange ?? 1...5
-let model = try BiasedMF(for: split.train, configuration: .init(
-    dimension: 30, initializer: .heNormal, output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound)))
-let history = try Trainer(configuration: .init(
-    epochs: 30, batchSize: 64, embeddingL2: 0.001, earlyStoppingPatience: 3))
-    .fit(model, on: split.train, validation: split.test)
-print("best epoch \(history.bestEpoch): \(history.best!.validation!)")
+// Early stopping watches a validation split carved from the training data, never the test set.
+let inner = try split.train.randomSplit(testFraction: 0.1, seed: 1)
+let preset = ModelPreset.tunedBiasedMF
+let model = try preset.makeModel(for: split.train)
+let history = try Trainer(configuration: preset.training).fit(model, on: inner.train, validation: inner.test)
+print("\(model.summary), best epoch \(history.bestEpoch) on validation: \(history.best!.validation!)")
+print("test: \(try RatingMetrics(model: model, data: split.test))")
 print("bias-only baseline: \(try RatingMetrics(model: BaselineModel(.biases, fittedOn: split.train), data: split.test))")
 
 let scorer = try TopKScorer(model: model, training: split.train)

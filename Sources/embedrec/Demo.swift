@@ -18,11 +18,11 @@ struct Demo: ParsableCommand {
     @Option(help: "goodbooks-10k books.csv for titles.")
     var books: String = "../shared/data/goodbooks-10k/books.csv"
 
-    @Option(help: "Model: mf, biasedmf or mlp.")
-    var model: ModelChoice = .biasedmf
+    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
+    var model: PresetChoice = PresetChoice(argument: "biasedmf")!
 
-    @Option(help: "Embedding dimension.")
-    var dimension: Int = 32
+    @Option(help: "Embedding dimension (default: the preset's).")
+    var dimension: Int?
 
     @Option(help: "Training epochs.")
     var epochs: Int = 12
@@ -35,7 +35,7 @@ struct Demo: ParsableCommand {
 
     func validate() throws {
         guard scale.isFinite, scale > 0 else { throw ValidationError("--scale must be a positive number, got \(scale)") }
-        guard dimension > 0, epochs > 0 else { throw ValidationError("--dimension and --epochs must be positive") }
+        guard dimension ?? 1 > 0, epochs > 0 else { throw ValidationError("--dimension and --epochs must be positive") }
     }
 
     mutating func run() throws {

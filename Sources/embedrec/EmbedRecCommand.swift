@@ -19,39 +19,32 @@ struct EmbedRecCommand: ParsableCommand {
     }
 }
 
-/// Which model a command trains.
-enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
-    case mf, biasedmf, mlp
+/// A model preset named on the command line (`ModelPreset.named`).
+struct PresetChoice: ExpressibleByArgument {
+    let preset: ModelPreset
+
+    init?(argument: String) {
+        guard let preset = ModelPreset.named(argument) else { return nil }
+        self.preset = preset
+    }
+
+    static var allValueStrings: [String] { ModelPreset.all.map(\.name) }
+    var defaultValueDescription: String { preset.name }
 }
 
-/// Builds a model and training configuration with sensible defaults for `choice`.
-func makeModel(_ choice: ModelChoice, for data: RatingsDataset, dimension: Int, epochs: Int, seed: UInt64) throws
+/// The preset's model and training, with the command's dimension, epochs and seed. Early
+/// stopping is left off: these commands validate on their test split, which must not choose
+/// the epoch.
+func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?, epochs: Int, seed: UInt64) throws
     -> (any Model, TrainingConfiguration)
 {
-    var training = TrainingConfiguration(epochs: epochs, batchSize: 128, optimizer: .adam(learningRate: 0.002), seed: seed)
-    switch choice {
-    case .mf:
-        training.embeddingL2 = 0.02
-        return (try MatrixFactorization(for: data, configuration: .init(dimension: dimension, initializer: .normal(std: 0.1), seed: seed)), training)
-    case .biasedmf:
-        // The MovieLens tutorial's best model (sigmoid scaled to the rating range, He-normal),
-        // with the per-occurrence L2 that measured best on ml-100k and ml-1m (Docs/Benchmarks.md).
-        training = TrainingConfiguration(epochs: epochs, batchSize: 64, optimizer: .adam(learningRate: 0.001),
-                                         embeddingL2: 0.001, seed: seed)
-        // With every rating equal there is no range to scale a sigmoid to: a linear output
-        // around the mean then predicts that rating.
-        guard let range = data.ratingRange, range.lowerBound < range.upperBound else {
-            return (try BiasedMF(for: data, configuration: .init(
-                dimension: dimension, initializer: .heNormal, globalOffset: data.meanRating ?? 0, seed: seed)), training)
-        }
-        return (try BiasedMF(for: data, configuration: .init(
-            dimension: dimension, initializer: .heNormal,
-            output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound), seed: seed)), training)
-    case .mlp:
-        training.embeddingL2 = 0.01
-        return (try ConcatMLP(for: data, configuration: .init(
-            userDimension: dimension, itemDimension: dimension, hiddenUnits: [64], seed: seed)), training)
-    }
+    var architecture = choice.preset.architecture.withSeed(seed)
+    if let dimension { architecture = architecture.withDimension(dimension) }
+    var training = choice.preset.training
+    training.epochs = epochs
+    training.seed = seed
+    training.earlyStoppingPatience = nil
+    return (try architecture.makeModel(for: data), training)
 }
 
 /// Trains with a one-line progress report per epoch.

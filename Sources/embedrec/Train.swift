@@ -22,11 +22,11 @@ struct Train: ParsableCommand {
     @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat).")
     var format: Format = .csv
 
-    @Option(help: "Model: mf, biasedmf or mlp.")
-    var model: ModelChoice = .biasedmf
+    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
+    var model: PresetChoice = PresetChoice(argument: "biasedmf")!
 
-    @Option(help: "Embedding dimension.")
-    var dimension: Int = 32
+    @Option(help: "Embedding dimension (default: the preset's).")
+    var dimension: Int?
 
     @Option(help: "Training epochs.")
     var epochs: Int = 10

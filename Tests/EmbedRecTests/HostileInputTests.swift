@@ -99,6 +99,9 @@ struct AbsurdConfigurationTests {
         for scale in [Double.nan, .infinity, -1, 0] {
             #expect(throws: DatasetError.self) { _ = try SyntheticRatings.generate(.goodbooks(scale: scale)) }
         }
+        // Fewer ratings than two per user: the message says so (it used to say "at most").
+        let error = ModelTestKit.thrownError { _ = try SyntheticRatings.generate(.init(users: 100, items: 50, ratings: 60)) }
+        #expect("\(String(describing: error))".contains("too few"))
     }
 }
 

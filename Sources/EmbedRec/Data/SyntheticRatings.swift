@@ -95,10 +95,12 @@ public enum SyntheticRatings {
         var offsets = [Int](repeating: 0, count: users + 1)
         for u in 0..<users { offsets[u + 1] = offsets[u] + counts[u] }
         let total = offsets[users]
-        // Each user rates at most half the items, so dense requests cannot always be met.
+        // Each user rates between 2 and half the items, so very sparse or dense requests cannot
+        // always be met.
         guard total == config.ratings else {
-            throw DatasetError.invalidArgument(
-                "\(config.ratings) ratings do not fit in \(users) × \(items) pairs with the per-user cap; at most \(total)")
+            throw DatasetError.invalidArgument(total > config.ratings
+                ? "\(config.ratings) ratings are too few for \(users) users rating at least 2 items each; at least \(total)"
+                : "\(config.ratings) ratings do not fit in \(users) × \(items) pairs with the per-user cap; at most \(total)")
         }
         var outUsers = [Int64](repeating: 0, count: total)
         var outItems = [Int64](repeating: 0, count: total)

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+@Suite("Model presets")
+struct ModelPresetTests {
+    static let data = try! SyntheticRatings.generate(.init(users: 80, items: 50, ratings: 1_500, seed: 9))
+
+    @Test("every preset builds its model for the data, trains an epoch and learns something")
+    func everyPresetTrains() throws {
+        #expect(Set(ModelPreset.all.map(\.name)).count == ModelPreset.all.count, "preset names are unique")
+        for preset in ModelPreset.all {
+            let model = try preset.makeModel(for: Self.data)
+            #expect(model.userCount == Self.data.userCount && model.itemCount == Self.data.itemCount)
+            var training = preset.training
+            training.epochs = 2
+            training.earlyStoppingPatience = nil
+            training.batchSize = min(training.batchSize, 64)
+            let history = try Trainer(configuration: training).fit(model, on: Self.data)
+            #expect(history.epochs.allSatisfy { $0.trainingMSE.isFinite }, "\(preset.name)")
+            #expect(ModelPreset.named(preset.name) == preset)
+        }
+        #expect(ModelPreset.named("no such preset") == nil)
+    }
+
+    @Test("the tutorials' architectures, and the sigmoid scaled to the data's rating range")
+    func architectures() throws {
+        let v2 = try #require(try ModelPreset.tutorialV2.makeModel(for: Self.data) as? BiasedMF)
+        #expect(v2.configuration.dimension == 50 && v2.configuration.initializer == .heNormal)
+        #expect(v2.outputRange == Self.data.ratingRange)
+        #expect(ModelPreset.tutorialV2.training.embeddingL2 == 1e-6 && ModelPreset.tutorialV2.training.batchSize == 64)
+        let net = try #require(try ModelPreset.tutorialNet.makeModel(for: Self.data) as? ConcatMLP)
+        #expect(net.configuration.hiddenUnits == [10] && net.configuration.inputDropout == 0.05)
+        #expect(net.outputRange == Self.data.ratingRange)
+        let dot = try #require(try ModelPreset.tutorialDot5.makeModel(for: Self.data) as? MatrixFactorization)
+        #expect(dot.configuration.dimension == 5)
+        let concat = try #require(try ModelPreset.tutorialConcat15.makeModel(for: Self.data) as? ConcatMLP)
+        #expect(concat.configuration.output == .relu && concat.configuration.hiddenUnits == [128])
+        // Dimension and seed overrides keep the rest.
+        let wide = try #require(try ModelPreset.tutorialV2.architecture.withDimension(8).withSeed(3).makeModel(for: Self.data) as? BiasedMF)
+        #expect(wide.configuration.dimension == 8 && wide.configuration.seed == 3 && wide.configuration.initializer == .heNormal)
+    }
+
+    @Test("with every rating equal, a sigmoid preset falls back to a linear output around the mean")
+    func degenerateRange() throws {
+        let flat = try RatingsDataset(rawUsers: [1, 2, 3, 1], rawItems: [1, 1, 2, 2], ratings: [4, 4, 4, 4])
+        let v2 = try #require(try ModelPreset.tutorialV2.makeModel(for: flat) as? BiasedMF)
+        #expect(v2.configuration.output == .linear && v2.globalOffset?.toArray() == [4])
+        let history = try Trainer(configuration: .init(epochs: 20, batchSize: 2, optimizer: .adam(learningRate: 0.05))).fit(v2, on: flat)
+        #expect(history.epochs.last!.trainingMSE < history.epochs.first!.trainingMSE)
+        let net = try #require(try ModelPreset.tutorialNet.makeModel(for: flat) as? ConcatMLP)
+        #expect(net.configuration.output == .linear)
+    }
+}
