@@ -175,10 +175,14 @@ enum SurpriseComparison {
     /// minutes, so each round's ratio is taken side by side and the median round reported.
     static let rounds = 3
 
+    /// Summed per batch: the step per example does not depend on the batch size, as in
+    /// surprise's per-rating updates.
+    static let loss = SquaredError(reduction: .sum)
+
     static func training(threads: Int, epochs: Int) -> TrainingConfiguration {
         var sgd = TrainingConfiguration(
             epochs: epochs, batchSize: 64, optimizer: .sgd(learningRate: Float(surpriseLearningRate / 2)),
-            embeddingL2: regularization, lossReduction: .sum, parallelism: Parallelism(threads: threads))
+            embeddingL2: regularization, parallelism: Parallelism(threads: threads))
         sgd.biasL2 = regularization
         return sgd
     }
@@ -207,7 +211,7 @@ enum SurpriseComparison {
                 var config = training(threads: variant.threads, epochs: epochs)
                 config.shuffle = !variant.byUser
                 config.seed = seed
-                let history = try Trainer(configuration: config).fit(model, on: variant.byUser ? byUser : train)
+                let history = try Trainer(configuration: config, loss: loss).fit(model, on: variant.byUser ? byUser : train)
                 // Clipped to the training ratings' range, as surprise's figure is.
                 rmse[index].append(try RatingMetrics(model: model, data: set.split.test, clippedTo: train.ratingRange).rmse)
                 summary = model.summary

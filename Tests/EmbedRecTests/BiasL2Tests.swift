@@ -60,10 +60,10 @@ struct BiasL2Tests {
             users: [0, 0], items: [0, 1], ratings: [4, 2],
             userIDs: IDMap(rawIDs: [1, 2] as [Int64]), itemIDs: IDMap(rawIDs: [1, 2, 3] as [Int64]))
         var config = TrainingConfiguration(epochs: 1, batchSize: 2, optimizer: .sgd(learningRate: 0.05),
-                                           lossReduction: .sum, deterministic: true)
+                                           deterministic: true)
         config.shuffle = false
         config.biasL2 = biasL2
-        try Trainer(configuration: config).fit(model, on: data)
+        try Trainer(configuration: config, loss: SquaredError(reduction: .sum)).fit(model, on: data)
         return model
     }
 

@@ -58,8 +58,8 @@ struct DotProductModelTests {
             var configuration = BiasedMF.Configuration(dimension: 3, initializer: .normal(std: 0.1), globalOffset: 1.0)
             configuration.trainsGlobalOffset = !holding
             let model = try BiasedMF(for: data, configuration: configuration)
-            try Trainer(configuration: .init(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.01),
-                                             lossReduction: .sum, deterministic: true)).fit(model, on: data)
+            try Trainer(configuration: .init(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.01), deterministic: true),
+                        loss: SquaredError(reduction: .sum)).fit(model, on: data)
             return model
         }
         let held = try trained(holding: true), free = try trained(holding: false)

@@ -144,8 +144,8 @@ enum ModelTestKit {
         errorScale: Float = 1, dropout: Bool = false, rngSeed: UInt64 = 1
     ) -> (sse: Double, context: TrainingContext) {
         let context = TrainingContext(
-            gradients: GradientSet(model: model, maxBatch: 64), arena: ScratchArena(), rng: SeededGenerator(seed: rngSeed))
-        context.errorScale = errorScale
+            gradients: GradientSet(model: model, maxBatch: 64), arena: ScratchArena(), rng: SeededGenerator(seed: rngSeed),
+            loss: ScaledSquaredError(scale: errorScale))
         context.dropoutEnabled = dropout
         let sse = users.withUnsafeBufferPointer { u in
             items.withUnsafeBufferPointer { i in
@@ -661,7 +661,7 @@ struct ModelConformanceTests {
         let model = try c.make(users: base.userCount, items: base.itemCount)
         let initial = ModelTestKit.snapshot(model)
         let trainer = try Trainer(configuration: .init(
-            epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 1e6), lossReduction: .sum, deterministic: true))
+            epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 1e6), deterministic: true), loss: SquaredError(reduction: .sum))
         let error = ModelTestKit.thrownError { try trainer.fit(model, on: scaledRatings(1e6)) }
         #expect(ModelTestKit.allFinite(model), "\(c.name): non-finite weights left behind")
         if case let .nonFiniteLoss(epoch, lastGood)? = error as? ModelError {

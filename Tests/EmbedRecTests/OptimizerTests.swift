@@ -13,8 +13,8 @@ struct OptimizerTests {
         let model = try MatrixFactorization(users: 5, items: 4, configuration: .init(dimension: 3, initializer: .uniform(0.5), seed: 3))
         let state = OptimizerState(optimizer: optimizer, parameters: model.parameters)
         let gradients = GradientSet(model: model, maxBatch: 8)
-        let context = TrainingContext(gradients: gradients, arena: ScratchArena(), rng: SeededGenerator(seed: 1))
-        context.errorScale = 1
+        let context = TrainingContext(gradients: gradients, arena: ScratchArena(), rng: SeededGenerator(seed: 1),
+                                      loss: ScaledSquaredError(scale: 1))
         var reference = model.parameters.map { $0.toArray() }
         var m = reference.map { [Float](repeating: 0, count: $0.count) }
         var v = m

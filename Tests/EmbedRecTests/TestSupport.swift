@@ -93,3 +93,20 @@ func captureFileError(
 func randomFloats(_ count: Int, _ rng: inout SeededGenerator, range: ClosedRange<Float> = -1...1) -> [Float] {
     (0..<count).map { _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUnitFloat() }
 }
+
+/// `scale · (prediction − target)` as the gradient of each prediction (scale 1: half the squared
+/// error, the convention of the gradient checks); also shows that a loss written outside the
+/// library plugs into the training step.
+struct ScaledSquaredError: Loss {
+    var scale: Float = 1
+    var summary: String { "squared error × \(scale / 2)" }
+    func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double {
+        var sum = 0.0
+        for k in 0..<predictions.count {
+            let e = predictions[k] - targets[k]
+            sum += Double(e * e)
+            gradient[k] = scale * e
+        }
+        return sum
+    }
+}

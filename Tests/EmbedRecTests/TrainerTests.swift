@@ -78,9 +78,15 @@ struct TrainerTests {
         for lr: Float in [0.08, 0.07, 0.09, 0.06, 0.1] {
             let model = try Self.mf(data)
             let config = TrainingConfiguration(
-                epochs: 20, batchSize: 64, optimizer: .sgd(learningRate: lr), lossReduction: .sum, deterministic: true)
-            let error = ModelTestKit.thrownError { try Trainer(configuration: config).fit(model, on: data) }
-            guard case let .nonFiniteLoss(epoch, lastGood)? = error as? ModelError, lastGood >= 1 else { continue }
+                epochs: 20, batchSize: 64, optimizer: .sgd(learningRate: lr), deterministic: true)
+            let error = ModelTestKit.thrownError { try Trainer(configuration: config, loss: SquaredError(reduction: .sum)).fit(model, on: data) }
+            let (epoch, lastGood): (Int, Int)
+            switch error as? ModelError {
+            case let .nonFiniteLoss(e, g)?: (epoch, lastGood) = (e, g)
+            case let .diverged(e, _, g)?: (epoch, lastGood) = (e, g)
+            default: continue
+            }
+            guard lastGood >= 1 else { continue }
             found = true
             #expect(lastGood == epoch - 1)
             #expect(ModelTestKit.allFinite(model))
@@ -88,7 +94,7 @@ struct TrainerTests {
             let replay = try Self.mf(data)
             var replayConfig = config
             replayConfig.epochs = lastGood
-            try Trainer(configuration: replayConfig).fit(replay, on: data)
+            try Trainer(configuration: replayConfig, loss: SquaredError(reduction: .sum)).fit(replay, on: data)
             #expect(ModelTestKit.snapshot(model) == ModelTestKit.snapshot(replay),
                     "lr \(lr): weights after divergence in epoch \(epoch) should equal the end of epoch \(lastGood)")
             break
@@ -168,8 +174,8 @@ struct TrainerTests {
         func step(_ reduction: LossReduction) throws -> [[Float]] {
             let model = try MatrixFactorization(for: data, configuration: .init(dimension: 3, initializer: .uniform(0.5)))
             let before = ModelTestKit.snapshot(model)
-            try Trainer(configuration: .init(epochs: 1, batchSize: 4, optimizer: .sgd(learningRate: 0.01),
-                                             lossReduction: reduction, deterministic: true)).fit(model, on: data)
+            try Trainer(configuration: .init(epochs: 1, batchSize: 4, optimizer: .sgd(learningRate: 0.01), deterministic: true),
+                        loss: SquaredError(reduction: reduction)).fit(model, on: data)
             return zip(ModelTestKit.snapshot(model), before).map { zip($0, $1).map { $0 - $1 } }
         }
         let mean = try step(.mean), sum = try step(.sum)
@@ -187,10 +193,10 @@ struct TrainerOrderTests {
     static func train(shuffle: Bool, seed: UInt64, threads: Int = 1, deterministic: Bool = true) throws -> (BiasedMF, Double) {
         let model = try BiasedMF(for: data, configuration: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: data.meanRating))
         var configuration = TrainingConfiguration(epochs: 10, batchSize: 16, optimizer: .sgd(learningRate: 0.01),
-                                                  lossReduction: .sum, seed: seed,
+                                                  seed: seed,
                                                   parallelism: .init(threads: threads), deterministic: deterministic)
         configuration.shuffle = shuffle
-        let history = try Trainer(configuration: configuration).fit(model, on: data)
+        let history = try Trainer(configuration: configuration, loss: SquaredError(reduction: .sum)).fit(model, on: data)
         return (model, history.epochs.last!.trainingMSE)
     }
 

@@ -62,12 +62,11 @@ public final class BaselineModel: Model, @unchecked Sendable {
         userBias = bu; itemBias = bi
     }
 
+    /// Fitted in closed form at creation: a step only reports the loss (no parameters move).
     public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
-        var sse = 0.0
-        let out = context.arena.take(batch.count)
+        let out = context.arena.take(batch.count), unused = context.arena.take(batch.count)
         predict(users: batch.users, items: batch.items, count: batch.count, into: out, arena: context.arena)
-        for k in 0..<batch.count { let e = Double(out[k] - batch.ratings[k]); sse += e * e }
-        return sse
+        return context.lossGradient(predictions: out, targets: batch.ratings, count: batch.count, into: unused)
     }
 
     public func predict(

@@ -198,15 +198,13 @@ public final class ConcatMLP: Model, @unchecked Sendable {
                         rng: &context.rng, dropout: context.dropoutEnabled)
         let activation = configuration.output
         let layers = kernels.count
-        // dz: gradient w.r.t. the output pre-activation.
+        // The trainer's loss gives ∂loss/∂ŷ; delta is the gradient w.r.t. the output
+        // pre-activation.
+        let predictions = arena.take(n)
+        for k in 0..<n { predictions[k] = activation.apply(f.z[k]) }
         var delta = arena.take(n)
-        var sse: Double = 0
-        for k in 0..<n {
-            let z = f.z[k], y = activation.apply(z)
-            let e = y - batch.ratings[k]
-            sse += Double(e * e)
-            delta[k] = context.errorScale * e * activation.derivative(z, y)
-        }
+        let loss = context.lossGradient(predictions: predictions, targets: batch.ratings, count: n, into: delta)
+        for k in 0..<n { delta[k] *= activation.derivative(f.z[k], predictions[k]) }
         let g = context.gradients
         let firstDense = 2
         for l in stride(from: layers - 1, through: 0, by: -1) {
@@ -235,7 +233,7 @@ public final class ConcatMLP: Model, @unchecked Sendable {
             for f in 0..<du { gu[f] += row[f] }
             for f in 0..<di { gi[f] += row[du + f] }
         }
-        return sse
+        return loss
     }
 
     public func predict(

@@ -17,45 +17,49 @@ enum DotProductKernels {
         VectorKernels.dot(a, b, d)
     }
 
+    /// Forward pass for the batch (logits and predictions), the trainer's loss for
+    /// ∂loss/∂prediction, then the backward pass into the gradient slots.
     static func trainStep(
         _ batch: TrainingBatch, _ context: TrainingContext, d: Int,
         p: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
         bias: BiasPointers?, activation: OutputActivation
     ) -> Double {
-        let gradients = context.gradients
-        let gp = gradients[0], gq = gradients[1]
-        let gbu = bias == nil ? nil : gradients[2], gbi = bias == nil ? nil : gradients[3]
-        let goffset = gradients.parameters.count > 4 ? gradients[4] : nil
-        let scale = context.errorScale
-        var sse: Double = 0
+        let n = batch.count
+        let arena = context.arena
+        let logits = arena.take(n), predictions = arena.take(n), lossGradient = arena.take(n)
         let ahead = 16
-        for k in 0..<batch.count {
-            let u = batch.users[k], i = batch.items[k]
-            let pu = p + Int(u) * d, qi = q + Int(i) * d
-            if k + ahead < batch.count {
+        for k in 0..<n {
+            let u = Int(batch.users[k]), i = Int(batch.items[k])
+            if k + ahead < n {
                 // Rows are scattered: start fetching a later example's rows now.
                 VectorKernels.prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
                 VectorKernels.prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
             }
-            var z = dot(pu, qi, d)
+            var z = dot(p + u * d, q + i * d, d)
             if let bias {
-                z += bias.user[Int(u)] + bias.item[Int(i)]
+                z += bias.user[u] + bias.item[i]
                 if let o = bias.offset { z += o.pointee }
             }
-            let y = activation.apply(z)
-            let e = y - batch.ratings[k]
-            sse += Double(e * e)
-            let g = scale * e * activation.derivative(z, y)
-            let gu = gp.row(u), gi = gq.row(i)
-            VectorKernels.axpy(g, qi, gu, d)
-            VectorKernels.axpy(g, pu, gi, d)
+            logits[k] = z
+            predictions[k] = activation.apply(z)
+        }
+        let loss = context.lossGradient(predictions: predictions, targets: batch.ratings, count: n, into: lossGradient)
+        let gradients = context.gradients
+        let gp = gradients[0], gq = gradients[1]
+        let gbu = bias == nil ? nil : gradients[2], gbi = bias == nil ? nil : gradients[3]
+        let goffset = gradients.parameters.count > 4 ? gradients[4] : nil
+        for k in 0..<n {
+            let u = batch.users[k], i = batch.items[k]
+            let g = lossGradient[k] * activation.derivative(logits[k], predictions[k])
+            VectorKernels.axpy(g, q + Int(i) * d, gp.row(u), d)
+            VectorKernels.axpy(g, p + Int(u) * d, gq.row(i), d)
             if let gbu, let gbi {
                 gbu.row(u).pointee += g
                 gbi.row(i).pointee += g
                 if let goffset { goffset.dense.pointee += g }
             }
         }
-        return sse
+        return loss
     }
 
     static func predict(

@@ -26,9 +26,10 @@ public protocol Model: AnyObject, Sendable {
     /// Used to size gradient slots.
     var rowsPerExample: Int { get }
 
-    /// Forward and backward pass for one batch: accumulates
-    /// `∂(Σ errorScale/2 · (prediction − rating)²)/∂θ` into `context.gradients` and returns the
-    /// batch's *sum* of squared errors (in Double).
+    /// One training step: computes the batch's predictions (forward), hands them to
+    /// `context.lossGradient` for ∂loss/∂prediction, and accumulates ∂loss/∂θ into
+    /// `context.gradients` (backward). Returns the loss's value for the batch. Models contain no
+    /// loss of their own: the trainer's ``Loss`` decides what is minimised.
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double
 
     /// Predicts ratings for `count` (user, item) pairs into `output`. Indices must be valid.

@@ -19,12 +19,13 @@ public final class TrainingContext: @unchecked Sendable {
     /// Random numbers for dropout; each batch gets its own stream so results do not depend on
     /// which worker ran it.
     public var rng: SeededGenerator
-    /// dLoss/dPrediction = `errorScale · (prediction − rating)`; 2/batch for mean squared error.
-    public var errorScale: Float = 1
+    /// What the step minimises; models reach it through `lossGradient`, between their forward
+    /// and backward passes.
+    public let loss: any Loss
     /// True while training (dropout active); false for gradient checks of the deterministic path.
     public var dropoutEnabled: Bool = true
 
-    init(gradients: GradientSet, arena: ScratchArena, rng: SeededGenerator) {
-        self.gradients = gradients; self.arena = arena; self.rng = rng
+    init(gradients: GradientSet, arena: ScratchArena, rng: SeededGenerator, loss: any Loss) {
+        self.gradients = gradients; self.arena = arena; self.rng = rng; self.loss = loss
     }
 }

@@ -1,12 +1,15 @@
 import COpenBLAS
 import Dispatch
 
-/// Trains any ``Model`` with shuffled mini-batches on mean squared error.
+/// Trains any ``Model`` on any ``Loss`` (mean squared error unless given) with shuffled
+/// mini-batches.
 ///
 /// ```swift
 /// let model = try BiasedMF(for: split.train, configuration: .init(dimension: 50))
 /// let history = try Trainer(configuration: .init(epochs: 5, batchSize: 64))
-///     .fit(model, on: split.train, validation: split.test)
+///     .fit(model, on: inner.train, validation: inner.test)
+/// // per-example SGD as scikit-surprise runs it:
+/// let sgd = try Trainer(configuration: .init(optimizer: .sgd(learningRate: 0.0025)), loss: SquaredError(reduction: .sum))
 /// ```
 ///
 /// Each epoch shuffles the training set with the configured seed, gathers it into contiguous
@@ -15,11 +18,14 @@ import Dispatch
 public struct Trainer: Sendable {
     /// The configuration, validated at creation.
     public let configuration: TrainingConfiguration
+    /// What training minimises.
+    public let loss: any Loss
 
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for an invalid configuration.
-    public init(configuration: TrainingConfiguration = TrainingConfiguration()) throws {
+    public init(configuration: TrainingConfiguration = TrainingConfiguration(), loss: any Loss = SquaredError()) throws {
         try configuration.validate()
         self.configuration = configuration
+        self.loss = loss
     }
 
     /// Trains `model` on `train`, evaluating on `validation` after each epoch.
@@ -60,7 +66,7 @@ public struct Trainer: Sendable {
         let contexts = (0..<workers).map { _ in
             TrainingContext(
                 gradients: GradientSet(model: model, maxBatch: batchSize * model.rowsPerExample),
-                arena: ScratchArena(), rng: SeededGenerator(seed: config.seed))
+                arena: ScratchArena(), rng: SeededGenerator(seed: config.seed), loss: loss)
         }
         var history = TrainingHistory()
         // The training MSE of predicting 0 for every rating.
@@ -119,11 +125,10 @@ public struct Trainer: Sendable {
                                         let batch = TrainingBatch(
                                             users: u.baseAddress! + first, items: i.baseAddress! + first,
                                             ratings: r.baseAddress! + first, count: count)
-                                        context.errorScale = config.lossReduction == .mean ? 2 / Float(count) : 2
                                         context.rng = SeededGenerator(seed: config.seed &+ UInt64(epoch) << 40 &+ UInt64(b))
-                                        let sse = model.trainStep(batch, context)
-                                        if !sse.isFinite { fo[w] = true; break }
-                                        sum += sse
+                                        let batchLoss = model.trainStep(batch, context)
+                                        if !batchLoss.isFinite { fo[w] = true; break }
+                                        sum += batchLoss
                                         state.apply(
                                             context.gradients, step: (epoch - 1) * batches + b + 1,
                                             embeddingL2: config.embeddingL2, weightL2: config.weightL2,

@@ -1,5 +1,5 @@
-/// How a model is trained: loss reduction, optimizer, regularisation, batching, epochs,
-/// early stopping, threads and seed.
+/// How a model is trained: optimizer, regularisation, batching, epochs, early stopping, threads
+/// and seed. The loss is the trainer's (``Trainer/init(configuration:loss:)``).
 public struct TrainingConfiguration: Sendable, Hashable {
     /// Passes over the training set (> 0).
     public var epochs: Int = 5
@@ -17,9 +17,6 @@ public struct TrainingConfiguration: Sendable, Hashable {
     /// λ of the L2 penalty on the user and item bias entries a batch uses (scikit-surprise's
     /// `reg_bu`/`reg_bi`); 0 leaves biases unregularised, as Keras does.
     public var biasL2: Float = 0
-    /// How the squared errors of a batch are combined: `.mean` (Keras' MSE) or `.sum` (per-
-    /// example SGD, as scikit-surprise; gradient per example independent of the batch size).
-    public var lossReduction: LossReduction = .mean
     /// Stop when the validation RMSE (or the training loss without validation data) has not
     /// improved for this many epochs, and restore the best epoch's weights. nil = never.
     public var earlyStoppingPatience: Int? = nil
@@ -40,12 +37,12 @@ public struct TrainingConfiguration: Sendable, Hashable {
     /// Creates a configuration; see each property for its meaning and valid range.
     public init(
         epochs: Int = 5, batchSize: Int = 64, optimizer: Optimizer = .adamDefault,
-        embeddingL2: Float = 0, weightL2: Float = 0, lossReduction: LossReduction = .mean,
+        embeddingL2: Float = 0, weightL2: Float = 0,
         earlyStoppingPatience: Int? = nil, seed: UInt64 = 42,
         parallelism: Parallelism = .automatic, deterministic: Bool = false
     ) {
         self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer
-        self.embeddingL2 = embeddingL2; self.weightL2 = weightL2; self.lossReduction = lossReduction
+        self.embeddingL2 = embeddingL2; self.weightL2 = weightL2
         self.earlyStoppingPatience = earlyStoppingPatience; self.seed = seed
         self.parallelism = parallelism; self.deterministic = deterministic
     }
@@ -69,14 +66,6 @@ public struct TrainingConfiguration: Sendable, Hashable {
 
     /// Workers actually used.
     var workerCount: Int { deterministic ? 1 : parallelism.threads }
-}
-
-/// How a batch's squared errors are combined into its loss.
-public enum LossReduction: Sendable, Hashable {
-    /// Mean over the batch (Keras' `mse`).
-    case mean
-    /// Sum over the batch.
-    case sum
 }
 
 /// One epoch of training.

@@ -1,0 +1,64 @@
+/// What training minimises: turns a batch's predictions and targets into the loss and its
+/// gradient with respect to each prediction.
+///
+/// The loss is a value of its own, apart from the models: a model computes predictions and
+/// back-propagates whatever gradient the loss hands it, so any model trains with any loss.
+/// ``SquaredError`` is the loss of rating prediction (Keras' `mse`).
+public protocol Loss: Sendable {
+    /// A short description, e.g. `"squared error (mean over the batch)"`.
+    var summary: String { get }
+
+    /// Writes `∂loss/∂predictions[k]` into `gradient[k]` for every example of the batch and
+    /// returns the batch's loss summed over its examples, before any reduction (the trainer
+    /// reports its mean over the epoch). The three spans have the same length.
+    func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double
+}
+
+/// Squared error `(prediction − target)²`, reduced over a batch by its mean (Keras' `mse`, the
+/// default) or its sum (per-example SGD, as scikit-surprise: the step per example does not
+/// depend on the batch size).
+public struct SquaredError: Loss, Hashable {
+    /// How the batch's squared errors are combined.
+    public var reduction: LossReduction
+
+    /// - Parameter reduction: `.mean` (Keras' `mse`) or `.sum`.
+    public init(reduction: LossReduction = .mean) { self.reduction = reduction }
+
+    public var summary: String { reduction == .mean ? "squared error (mean over the batch)" : "squared error (sum over the batch)" }
+
+    public func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double {
+        let n = predictions.count
+        // d(e²)/dŷ = 2e, divided by the batch size for the mean.
+        let scale: Float = reduction == .mean ? 2 / Float(max(n, 1)) : 2
+        var sum = 0.0
+        for k in 0..<n {
+            let e = predictions[k] - targets[k]
+            sum += Double(e * e)
+            gradient[k] = scale * e
+        }
+        return sum
+    }
+}
+
+/// How a batch's per-example losses are combined into its loss.
+public enum LossReduction: Sendable, Hashable {
+    /// Mean over the batch (Keras' `mse`).
+    case mean
+    /// Sum over the batch.
+    case sum
+}
+
+extension TrainingContext {
+    /// The trainer's loss for `count` predictions: fills `gradient` with ∂loss/∂prediction and
+    /// returns the summed loss. Models call it between their forward and backward passes.
+    @inline(__always)
+    func lossGradient(
+        predictions: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int,
+        into gradient: UnsafeMutablePointer<Float>
+    ) -> Double {
+        let p = Span(_unsafeElements: UnsafeBufferPointer(start: predictions, count: count))
+        let t = Span(_unsafeElements: UnsafeBufferPointer(start: targets, count: count))
+        var g = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: gradient, count: count))
+        return loss.evaluate(predictions: p, targets: t, gradient: &g)
+    }
+}
