@@ -5,6 +5,8 @@ let package = Package(
     name: "EmbedRec",
     products: [
         .library(name: "EmbedRec", targets: ["EmbedRec"]),
+        // The conformance checks a model must pass, for tests of models written elsewhere.
+        .library(name: "EmbedRecTestSupport", targets: ["EmbedRecTestSupport"]),
         .executable(name: "embedrec", targets: ["embedrec"]),
         .executable(name: "embedrec-bench", targets: ["embedrec-bench"]),
     ],
@@ -24,6 +26,11 @@ let package = Package(
             name: "EmbedRec",
             dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
             path: "Sources/EmbedRec"
+        ),
+        .target(
+            name: "EmbedRecTestSupport",
+            dependencies: ["EmbedRec"],
+            path: "Sources/EmbedRecTestSupport"
         ),
         // The executables' decision to restart with vector OpenBLAS kernels (setenv + execv): an
         // application's call, so it stays out of the library.
@@ -66,10 +73,16 @@ let package = Package(
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [
-                "EmbedRec", "BenchmarkSuites", "OpenBLASRelaunch",
+                "EmbedRec", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests"
+        ),
+        // Public API only (no @testable): a model written outside the library.
+        .testTarget(
+            name: "EmbedRecPublicAPITests",
+            dependencies: ["EmbedRec", "EmbedRecTestSupport"],
+            path: "Tests/EmbedRecPublicAPITests"
         ),
     ],
     swiftLanguageModes: [.v6]

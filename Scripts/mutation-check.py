@@ -239,8 +239,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="gradient-sign-item-embedding",
         file="Sources/EmbedRec/Models/DotProductFamily.swift",
-        original="VectorKernels.axpy(g, pu, gi, d)",
-        replacement="VectorKernels.axpy(-g, pu, gi, d)",
+        original="VectorKernels.axpy(g, p + Int(u) * d, gq.row(i), d)",
+        replacement="VectorKernels.axpy(-g, p + Int(u) * d, gq.row(i), d)",
         filter="ModelConformanceTests/gradientsMatchFiniteDifferences",
         description="MF/BiasedMF item-embedding gradient sign flipped",
     ),

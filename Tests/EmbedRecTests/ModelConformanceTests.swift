@@ -150,7 +150,7 @@ enum ModelTestKit {
         let sse = users.withUnsafeBufferPointer { u in
             items.withUnsafeBufferPointer { i in
                 ratings.withUnsafeBufferPointer { r in
-                    model.trainStep(
+                    (model as! any KernelModel).trainStep(
                         TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, ratings: r.baseAddress!, count: ratings.count),
                         context)
                 }
@@ -405,12 +405,14 @@ enum GradientChecker {
 
 /// Wraps a model and scales its gradients by a factor: a deliberately wrong model, to show the
 /// gradient check fails when it should.
-final class ScaledGradientModel: Model, @unchecked Sendable {
-    let inner: any Model
+final class ScaledGradientModel: KernelModel, @unchecked Sendable {
+    let inner: any KernelModel
     let factor: Float
     /// The parameter whose gradient is scaled; nil for all.
     let only: Int?
-    init(_ inner: any Model, factor: Float, only: Int? = nil) { self.inner = inner; self.factor = factor; self.only = only }
+    init(_ inner: any Model, factor: Float, only: Int? = nil) {
+        self.inner = inner as! any KernelModel; self.factor = factor; self.only = only
+    }
     var userCount: Int { inner.userCount }
     var itemCount: Int { inner.itemCount }
     var parameters: [Tensor] { inner.parameters }
@@ -429,6 +431,10 @@ final class ScaledGradientModel: Model, @unchecked Sendable {
         inner.predict(users: users, items: items, count: count, into: output, arena: arena)
     }
     func makeCatalogueScorer() -> any CatalogueScorer { inner.makeCatalogueScorer() }
+    func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        predictThroughKernel(users: users, items: items, into: &output)
+    }
+    func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double { trainStepThroughKernel(batch, context) }
 }
 
 // MARK: - The conformance suite
@@ -516,7 +522,7 @@ struct ModelConformanceTests {
         // Prediction of a pair does not depend on the rest of the batch (up to sgemm blocking).
         let single = try model.predict(users: [4], items: [7])
         #expect(abs(single[0] - predictions[4 * 11 + 7]) <= 1e-5 * max(1, abs(single[0])))
-        let scorer = model.makeCatalogueScorer()
+        let scorer = (model as! any KernelModel).makeCatalogueScorer()
         #expect(scorer.itemCount == 11)
         let block = (0..<9).map(Int32.init)
         var scores = [Float](repeating: .nan, count: 9 * 11)

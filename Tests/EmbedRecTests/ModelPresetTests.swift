@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EmbedRec
+import EmbedRecTestSupport
 
 @Suite("Model presets")
 struct ModelPresetTests {
@@ -50,5 +51,19 @@ struct ModelPresetTests {
         #expect(history.epochs.last!.trainingMSE < history.epochs.first!.trainingMSE)
         let net = try #require(try ModelPreset.tutorialNet.makeModel(for: flat) as? ConcatMLP)
         #expect(net.configuration.output == .linear)
+    }
+
+    @Test("the built-in models pass the public conformance checks")
+    func builtInModelsConform() throws {
+        try ModelConformance.check { try MatrixFactorization(for: $0, configuration: .init(dimension: 4, initializer: .normal(std: 0.3))) }
+        try ModelConformance.check { try BiasedMF(for: $0, configuration: .init(dimension: 4, initializer: .normal(std: 0.3), globalOffset: 3)) }
+        try ModelConformance.check { try ModelPreset.tutorialV2.architecture.withDimension(4).makeModel(for: $0) }
+        try ModelConformance.check { try ConcatMLP(for: $0, configuration: .init(userDimension: 3, itemDimension: 3, hiddenUnits: [6])) }
+        // Dropout makes a step random, and baselines are fitted in closed form (a step moves
+        // nothing): those skip the gradient and learning checks.
+        var structural = ModelConformance.Options()
+        structural.checksGradients = false; structural.checksLearning = false
+        try ModelConformance.check(options: structural) { try ModelPreset.tutorialNet.architecture.withDimension(4).makeModel(for: $0) }
+        try ModelConformance.check(options: structural) { try BaselineModel(.biases, fittedOn: $0) }
     }
 }

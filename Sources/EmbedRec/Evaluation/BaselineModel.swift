@@ -7,7 +7,7 @@
 /// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
 ///
 /// Baselines have no trainable parameters: ``Trainer`` leaves them as fitted.
-public final class BaselineModel: Model, @unchecked Sendable {
+public final class BaselineModel: KernelModel, @unchecked Sendable {
     /// Which baseline.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case globalMean, biases, popularity
@@ -63,13 +63,13 @@ public final class BaselineModel: Model, @unchecked Sendable {
     }
 
     /// Fitted in closed form at creation: a step only reports the loss (no parameters move).
-    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
         let out = context.arena.take(batch.count), unused = context.arena.take(batch.count)
         predict(users: batch.users, items: batch.items, count: batch.count, into: out, arena: context.arena)
         return context.lossGradient(predictions: out, targets: batch.ratings, count: batch.count, into: unused)
     }
 
-    public func predict(
+    func predict(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -78,7 +78,15 @@ public final class BaselineModel: Model, @unchecked Sendable {
         }
     }
 
-    public func makeCatalogueScorer() -> any CatalogueScorer { BaselineScorer(model: self) }
+    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        predictThroughKernel(users: users, items: items, into: &output)
+    }
+
+    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
+        trainStepThroughKernel(batch, context)
+    }
+
+    func makeCatalogueScorer() -> any CatalogueScorer { BaselineScorer(model: self) }
 }
 
 /// Scores for baselines: the user term is constant per user, so ranking uses the item term

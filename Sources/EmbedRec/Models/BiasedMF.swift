@@ -3,7 +3,7 @@
 ///
 /// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
 /// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
-public final class BiasedMF: Model, @unchecked Sendable {
+public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable {
         /// Embedding dimension (> 0).
@@ -98,13 +98,13 @@ public final class BiasedMF: Model, @unchecked Sendable {
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
     }
 
-    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
         DotProductKernels.trainStep(
             batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
             bias: biasPointers, activation: configuration.output)
     }
 
-    public func predict(
+    func predict(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -114,7 +114,15 @@ public final class BiasedMF: Model, @unchecked Sendable {
             activation: configuration.output)
     }
 
-    public func makeCatalogueScorer() -> any CatalogueScorer {
+    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        predictThroughKernel(users: users, items: items, into: &output)
+    }
+
+    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
+        trainStepThroughKernel(batch, context)
+    }
+
+    func makeCatalogueScorer() -> any CatalogueScorer {
         DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
                          bias: biasPointers, activation: configuration.output)
     }

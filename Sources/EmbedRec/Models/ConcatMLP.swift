@@ -7,7 +7,7 @@
 /// Parameters: `user_embedding` [users, du], `item_embedding` [items, di], then for each hidden
 /// layer `dense_<l>_kernel` [in, units] and `dense_<l>_bias` [units], then `output_kernel`
 /// [units, 1] and `output_bias` [1]. Each batch's layers run as sgemm over the gathered rows.
-public final class ConcatMLP: Model, @unchecked Sendable {
+public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable {
         /// User embedding dimension (> 0).
@@ -191,7 +191,7 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         return mask
     }
 
-    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
         let n = batch.count
         let arena = context.arena
         let f = forward(users: batch.users, items: batch.items, n: n, arena: arena,
@@ -236,7 +236,7 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         return loss
     }
 
-    public func predict(
+    func predict(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -245,5 +245,13 @@ public final class ConcatMLP: Model, @unchecked Sendable {
         for k in 0..<count { output[k] = configuration.output.apply(f.z[k]) }
     }
 
-    public func makeCatalogueScorer() -> any CatalogueScorer { ConcatMLPScorer(model: self) }
+    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        predictThroughKernel(users: users, items: items, into: &output)
+    }
+
+    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
+        trainStepThroughKernel(batch, context)
+    }
+
+    func makeCatalogueScorer() -> any CatalogueScorer { ConcatMLPScorer(model: self) }
 }

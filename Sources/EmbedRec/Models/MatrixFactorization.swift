@@ -2,7 +2,7 @@
 /// product (the goodbooks tutorials' model, with d = 5, 10 or 50).
 ///
 /// Parameters: `user_embedding` [users, d] and `item_embedding` [items, d].
-public final class MatrixFactorization: Model, @unchecked Sendable {
+public final class MatrixFactorization: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable {
         /// Embedding dimension (> 0).
@@ -56,13 +56,13 @@ public final class MatrixFactorization: Model, @unchecked Sendable {
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
     }
 
-    public func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
+    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
         DotProductKernels.trainStep(
             batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
             bias: nil, activation: .linear)
     }
 
-    public func predict(
+    func predict(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -71,7 +71,15 @@ public final class MatrixFactorization: Model, @unchecked Sendable {
             p: userEmbedding.storage, q: itemEmbedding.storage, bias: nil, activation: .linear)
     }
 
-    public func makeCatalogueScorer() -> any CatalogueScorer {
+    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        predictThroughKernel(users: users, items: items, into: &output)
+    }
+
+    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
+        trainStepThroughKernel(batch, context)
+    }
+
+    func makeCatalogueScorer() -> any CatalogueScorer {
         DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
                          bias: nil, activation: .linear)
     }

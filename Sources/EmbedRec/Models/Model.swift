@@ -1,12 +1,17 @@
 /// A rating-prediction model trained on (user, item, rating) triples.
 ///
-/// The trainer (``Trainer``), the scorer (``TopKScorer``) and evaluation work only through this
-/// protocol, so a new model plugs in by conforming:
+/// The trainer (``Trainer``), top-K (``TopKScorer``), similar items, evaluation and the
+/// conformance checks of `EmbedRecTestSupport` work through this protocol, so a model written
+/// in another module plugs in by conforming:
 /// - ``parameters`` lists every trainable tensor by name, with its ``Tensor/Role`` telling the
 ///   trainer whether it is an embedding table (sparse updates) or a dense weight;
-/// - ``trainStep(_:_:)`` runs forward and backward for one batch and accumulates gradients;
-/// - ``predict(users:items:count:into:arena:)`` is batched inference;
-/// - ``makeCatalogueScorer()`` scores blocks of users against every item for top-K.
+/// - ``predict(users:items:into:)`` predicts ratings for a batch of (user, item) pairs;
+/// - ``trainStep(_:_:)`` computes a batch's predictions, asks the context for the loss's
+///   gradient and back-propagates it into ``TrainingContext/addGradient(_:parameter:row:)``.
+///
+/// The built-in models also have a faster pointer-level path that the trainer and the scorers
+/// take when it is there; a model without it is scored for top-K through
+/// ``predict(users:items:into:)`` over the catalogue, and has no fold-in.
 ///
 /// Models are classes: they own large tables that workers update in place. Conformers must be
 /// safe to *read* from several threads at once (prediction, scoring); training is exclusive.
@@ -26,10 +31,22 @@ public protocol Model: AnyObject, Sendable {
     /// Used to size gradient slots.
     var rowsPerExample: Int { get }
 
+    /// Writes the predicted rating of `(users[k], items[k])` into `output[k]` for every `k`.
+    /// The spans have the same length and every index is inside the model (callers check).
+    func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>)
+
     /// One training step: computes the batch's predictions (forward), hands them to
-    /// `context.lossGradient` for ∂loss/∂prediction, and accumulates ∂loss/∂θ into
-    /// `context.gradients` (backward). Returns the loss's value for the batch. Models contain no
-    /// loss of their own: the trainer's ``Loss`` decides what is minimised.
+    /// ``TrainingContext/lossGradient(predictions:targets:)`` for ∂loss/∂prediction, and adds
+    /// ∂loss/∂θ with ``TrainingContext/addGradient(_:parameter:row:)`` (backward). Returns the
+    /// loss's value for the batch. Models contain no loss of their own: the trainer's ``Loss``
+    /// decides what is minimised.
+    func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double
+}
+
+/// The built-in models' pointer-level interface (not public API): the trainer, the scorers and
+/// fold-in take it when a model has it, and the public ``Model`` requirements otherwise.
+protocol KernelModel: Model {
+    /// ``Model/trainStep(_:_:)`` on a batch of raw pointers, writing gradient slots directly.
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double
 
     /// Predicts ratings for `count` (user, item) pairs into `output`. Indices must be valid.
@@ -41,6 +58,34 @@ public protocol Model: AnyObject, Sendable {
     func makeCatalogueScorer() -> any CatalogueScorer
 }
 
+extension KernelModel {
+    /// The public prediction requirement, through the pointer path.
+    func predictThroughKernel(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        let count = min(users.count, items.count, output.count)
+        guard count > 0 else { return }
+        let arena = ScratchArena()
+        users.withUnsafeBufferPointer { u in
+            items.withUnsafeBufferPointer { i in
+                output.withUnsafeMutableBufferPointer { o in
+                    predict(users: u.baseAddress!, items: i.baseAddress!, count: count, into: o.baseAddress!, arena: arena)
+                }
+            }
+        }
+    }
+
+    /// The public training requirement, through the pointer path.
+    func trainStepThroughKernel(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
+        batch.users.withUnsafeBufferPointer { u in
+            batch.items.withUnsafeBufferPointer { i in
+                batch.targets.withUnsafeBufferPointer { r in
+                    trainStep(TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, ratings: r.baseAddress!,
+                                            count: batch.count), context)
+                }
+            }
+        }
+    }
+}
+
 /// Scores blocks of users against the whole catalogue, for top-K recommendation and fold-in.
 ///
 /// A scorer works on *user rows*: a vector per user in a space of the scorer's choosing (for
@@ -50,7 +95,7 @@ public protocol Model: AnyObject, Sendable {
 /// the pre-sigmoid logit); only the K winners are mapped back to ratings with
 /// ``predictedRating(rankingScore:item:)``. With a ReLU output, items whose predicted rating is
 /// clamped to 0 are ordered by their pre-activation rather than by index.
-public protocol CatalogueScorer: Sendable {
+protocol CatalogueScorer: Sendable {
     /// Items scored per user.
     var itemCount: Int { get }
     /// Length of one user row.
@@ -78,7 +123,7 @@ public protocol CatalogueScorer: Sendable {
 }
 
 extension CatalogueScorer {
-    public func rankingScores(
+    func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,
         intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -86,14 +131,14 @@ extension CatalogueScorer {
     }
 
     /// Ranking scores of the whole catalogue for `count` user rows (`count × itemCount`).
-    public func rankingScores(
+    func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
         rankingScores(userRows: userRows, count: count, items: 0..<itemCount, into: output, arena: arena)
     }
 
     /// Ranking scores for known users (their rows gathered, then scored).
-    public func rankingScores(
+    func rankingScores(
         users: UnsafePointer<Int32>, count: Int, into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
         let w = userRowWidth
@@ -117,6 +162,11 @@ extension Model {
         }
         try validate(users: users, items: items)
         var out = [Float](repeating: 0, count: users.count)
+        guard let kernel = self as? any KernelModel else {
+            var span = out.mutableSpan
+            predict(users: users.span, items: items.span, into: &span)
+            return out
+        }
         let arena = ScratchArena()
         let chunk = 4096
         users.withUnsafeBufferPointer { u in
@@ -125,8 +175,8 @@ extension Model {
                     var start = 0
                     while start < users.count {
                         let n = min(chunk, users.count - start)
-                        predict(users: u.baseAddress! + start, items: i.baseAddress! + start, count: n,
-                                into: o.baseAddress! + start, arena: arena)
+                        kernel.predict(users: u.baseAddress! + start, items: i.baseAddress! + start, count: n,
+                                       into: o.baseAddress! + start, arena: arena)
                         arena.reset()
                         start += n
                     }

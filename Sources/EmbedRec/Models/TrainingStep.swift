@@ -1,31 +1,77 @@
-/// A contiguous mini-batch of training examples (dense indices and target ratings).
-public struct TrainingBatch {
+/// A mini-batch of training examples: dense user and item indices and their target ratings.
+public struct ExampleBatch: Sendable {
     /// Dense user indices.
-    public let users: UnsafePointer<Int32>
+    public let users: [Int32]
     /// Dense item indices.
-    public let items: UnsafePointer<Int32>
+    public let items: [Int32]
     /// Target ratings.
-    public let ratings: UnsafePointer<Float>
+    public let targets: [Float]
     /// Examples in the batch.
-    public let count: Int
+    public var count: Int { targets.count }
+
+    /// Creates a batch; the three arrays must have the same length.
+    public init(users: [Int32], items: [Int32], targets: [Float]) {
+        precondition(users.count == items.count && items.count == targets.count, "batch columns differ in length")
+        self.users = users; self.items = items; self.targets = targets
+    }
 }
 
-/// Per-worker state handed to a model's training step.
+/// A contiguous mini-batch as raw pointers, for the built-in models' kernels.
+struct TrainingBatch {
+    let users: UnsafePointer<Int32>
+    let items: UnsafePointer<Int32>
+    let ratings: UnsafePointer<Float>
+    let count: Int
+}
+
+/// Per-worker state handed to a model's training step: the loss, where gradients go, random
+/// numbers for dropout.
 public final class TrainingContext: @unchecked Sendable {
     /// Where the step writes its parameter gradients.
-    public let gradients: GradientSet
+    let gradients: GradientSet
     /// Scratch space, reset after every step.
-    public let arena: ScratchArena
+    let arena: ScratchArena
     /// Random numbers for dropout; each batch gets its own stream so results do not depend on
     /// which worker ran it.
     public var rng: SeededGenerator
-    /// What the step minimises; models reach it through `lossGradient`, between their forward
-    /// and backward passes.
+    /// What the step minimises.
     public let loss: any Loss
     /// True while training (dropout active); false for gradient checks of the deterministic path.
     public var dropoutEnabled: Bool = true
 
     init(gradients: GradientSet, arena: ScratchArena, rng: SeededGenerator, loss: any Loss) {
         self.gradients = gradients; self.arena = arena; self.rng = rng; self.loss = loss
+    }
+
+    /// The loss of `predictions` against `targets` and its gradient with respect to each
+    /// prediction (the arrays have the same length).
+    public func lossGradient(predictions: [Float], targets: [Float]) -> (loss: Double, gradient: [Float]) {
+        precondition(predictions.count == targets.count, "\(predictions.count) predictions for \(targets.count) targets")
+        var gradient = [Float](repeating: 0, count: predictions.count)
+        var span = gradient.mutableSpan
+        let value = loss.evaluate(predictions: predictions.span, targets: targets.span, gradient: &span)
+        _ = consume span
+        return (value, gradient)
+    }
+
+    /// Adds `values` to the gradient of row `row` of the table `parameters[parameter]` (an
+    /// embedding or bias table: `values.count` is its row length).
+    public func addGradient(_ values: [Float], parameter: Int, row: Int32) {
+        let gradient = gradients[parameter]
+        precondition(gradient.isSparse, "\(gradient.tensor.name) is not a table; add its gradient without a row")
+        precondition(row >= 0 && Int(row) < gradient.tensor.rows, "row \(row) outside \(gradient.tensor.name)")
+        precondition(values.count == gradient.rowLength, "\(values.count) values for rows of \(gradient.rowLength)")
+        let slot = gradient.row(row)
+        for k in 0..<values.count { slot[k] += values[k] }
+    }
+
+    /// Adds `values` to the gradient of the dense parameter `parameters[parameter]`
+    /// (`values.count` is its element count).
+    public func addGradient(_ values: [Float], parameter: Int) {
+        let gradient = gradients[parameter]
+        precondition(!gradient.isSparse, "\(gradient.tensor.name) is a table; add its gradient by row")
+        precondition(values.count == gradient.tensor.count, "\(values.count) values for \(gradient.tensor.count)")
+        let dense = gradient.dense
+        for k in 0..<values.count { dense[k] += values[k] }
     }
 }

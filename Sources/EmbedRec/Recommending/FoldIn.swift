@@ -25,11 +25,15 @@ public struct FoldInRecommender: Sendable {
     ///     (the training set's 75th-percentile rating).
     ///   - regularization: ridge λ on the reader's vector (and bias), finite and ≥ 0.
     /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
-    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization.
+    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization or a
+    ///   model without fold-in (one written outside EmbedRec: fold-in needs the model's scorer).
     public init(model: any Model, training: RatingsDataset, regularization: Float = 0.5) throws {
         try TopKScorer.requireSameSpace(model, training)
         try Self.validate(regularization: regularization)
-        scorer = model.makeCatalogueScorer()
+        guard let kernel = model as? any KernelModel else {
+            throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
+        }
+        scorer = kernel.makeCatalogueScorer()
         itemIDs = training.itemIDs
         let counts = training.ratingsPerItem()
         popularity = (0..<Int32(counts.count)).sorted { counts[Int($0)] != counts[Int($1)] ? counts[Int($0)] > counts[Int($1)] : $0 < $1 }

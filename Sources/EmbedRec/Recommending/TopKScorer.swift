@@ -69,7 +69,7 @@ public struct TopKScorer: Sendable {
     ) throws {
         if let training { try Self.requireSameSpace(model, training) }
         self.tileSize = max(8, tileSize)
-        scorer = model.makeCatalogueScorer()
+        scorer = catalogueScorer(for: model)
         seen = training?.itemsByUser()
         itemIDs = training?.itemIDs
         self.blockSize = max(1, blockSize)

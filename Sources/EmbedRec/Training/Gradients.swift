@@ -3,9 +3,9 @@
 /// Embedding and bias tables accumulate into *touched rows only*: the first touch of a row in
 /// a batch gives it a zeroed slot, later touches add to the same slot (scatter-add), and the
 /// optimizer then updates just those rows. Dense parameters accumulate into a full buffer.
-public final class ParameterGradient: @unchecked Sendable {
+final class ParameterGradient: @unchecked Sendable {
     /// The parameter this gradient belongs to.
-    public let tensor: Tensor
+    let tensor: Tensor
     let rowLength: Int
     /// `tensor.isSparse`, kept here so the per-batch paths never touch the shared tensor.
     let isSparse: Bool
@@ -64,7 +64,7 @@ public final class ParameterGradient: @unchecked Sendable {
     /// The gradient row for table row `row`, zeroed on first touch in this batch.
     /// Sparse parameters only. The slot capacity is the batch's row budget.
     @inline(__always)
-    public func row(_ row: Int32) -> UnsafeMutablePointer<Float> {
+    func row(_ row: Int32) -> UnsafeMutablePointer<Float> {
         var h = 0
         if hashed {
             // Fibonacci hashing, linear probing.
@@ -95,7 +95,7 @@ public final class ParameterGradient: @unchecked Sendable {
 
     /// The full gradient buffer of a dense parameter (zeroed at the start of each batch).
     @inline(__always)
-    public var dense: UnsafeMutablePointer<Float> { values }
+    var dense: UnsafeMutablePointer<Float> { values }
 
     /// Forgets this batch's gradient.
     func reset() {
@@ -114,9 +114,9 @@ public final class ParameterGradient: @unchecked Sendable {
 
 /// The gradients of all of a model's parameters for one mini-batch, index-aligned with
 /// ``Model/parameters``.
-public final class GradientSet: @unchecked Sendable {
+final class GradientSet: @unchecked Sendable {
     /// One gradient per parameter, in the model's parameter order.
-    public let parameters: [ParameterGradient]
+    let parameters: [ParameterGradient]
 
     init(model: any Model, maxBatch: Int) {
         // Hashed slot maps once the sparse tables clearly outgrow the caches (8 MiB): then a
@@ -129,7 +129,7 @@ public final class GradientSet: @unchecked Sendable {
 
     /// The gradient of parameter `index`.
     @inline(__always)
-    public subscript(index: Int) -> ParameterGradient { parameters[index] }
+    subscript(index: Int) -> ParameterGradient { parameters[index] }
 
     func reset() { for p in parameters { p.reset() } }
 }

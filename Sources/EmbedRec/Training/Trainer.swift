@@ -55,6 +55,8 @@ public struct Trainer: Sendable {
             throw ModelError.invalidData("validation set is empty; pass nil to train without one")
         }
         try model.validate(users: train.users, items: train.items)
+        // The built-in models' pointer path; any other model trains through the public one.
+        let kernel = model as? any KernelModel
         BLASThreading.useSingleThreadedBLAS()
         let config = configuration
         let n = train.count
@@ -126,7 +128,8 @@ public struct Trainer: Sendable {
                                             users: u.baseAddress! + first, items: i.baseAddress! + first,
                                             ratings: r.baseAddress! + first, count: count)
                                         context.rng = SeededGenerator(seed: config.seed &+ UInt64(epoch) << 40 &+ UInt64(b))
-                                        let batchLoss = model.trainStep(batch, context)
+                                        let batchLoss = kernel.map { $0.trainStep(batch, context) }
+                                            ?? model.trainStep(Self.copy(batch), context)
                                         if !batchLoss.isFinite { fo[w] = true; break }
                                         sum += batchLoss
                                         state.apply(
@@ -223,6 +226,13 @@ public struct Trainer: Sendable {
                 }
             }
         }
+    }
+
+    /// A batch as the public ``ExampleBatch`` (copied: models outside the library get arrays).
+    static func copy(_ batch: TrainingBatch) -> ExampleBatch {
+        ExampleBatch(users: Array(UnsafeBufferPointer(start: batch.users, count: batch.count)),
+                     items: Array(UnsafeBufferPointer(start: batch.items, count: batch.count)),
+                     targets: Array(UnsafeBufferPointer(start: batch.ratings, count: batch.count)))
     }
 
     static func parametersAreFinite(_ model: any Model) -> Bool {

@@ -1,0 +1,44 @@
+/// Catalogue scoring for a model without the built-in pointer-level path: the predictions of
+/// every (user, item) pair of a tile, through ``Model/predict(users:items:into:)``. Its "user
+/// row" is the user's index, stored bit for bit in one float. It has no fold-in.
+struct PredictionScorer: CatalogueScorer, @unchecked Sendable {
+    let model: any Model
+
+    var itemCount: Int { model.itemCount }
+    var userRowWidth: Int { 1 }
+
+    func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
+        output.pointee = Float(bitPattern: UInt32(bitPattern: user))
+    }
+
+    func rankingScores(
+        userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,
+        into output: UnsafeMutablePointer<Float>, arena: ScratchArena
+    ) {
+        let m = items.count
+        guard count > 0, m > 0 else { return }
+        var users = [Int32](), itemIndices = [Int32]()
+        users.reserveCapacity(count * m); itemIndices.reserveCapacity(count * m)
+        for r in 0..<count {
+            let user = Int32(bitPattern: userRows[r].bitPattern)
+            for i in items { users.append(user); itemIndices.append(Int32(i)) }
+        }
+        var scores = [Float](repeating: 0, count: count * m)
+        do {
+            var span = scores.mutableSpan
+            model.predict(users: users.span, items: itemIndices.span, into: &span)
+        }
+        scores.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: count * m) }
+    }
+
+    func predictedRating(rankingScore: Float, item: Int32) -> Float { rankingScore }
+
+    func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
+        throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
+    }
+}
+
+/// The fastest catalogue scorer `model` has: its own, or scoring through its predictions.
+func catalogueScorer(for model: any Model) -> any CatalogueScorer {
+    (model as? any KernelModel)?.makeCatalogueScorer() ?? PredictionScorer(model: model)
+}
