@@ -207,8 +207,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="seen-exclusion-metrics",
         file="Sources/EmbedRec/Evaluation/RankingMetrics.swift",
-        original="let scorer = TopKScorer(model: model, training: train, parallelism: parallelism)",
-        replacement="let scorer = TopKScorer(model: model, parallelism: parallelism)",
+        original="let scorer = try TopKScorer(model: model, training: train, parallelism: parallelism)",
+        replacement="let scorer = try TopKScorer(model: model, parallelism: parallelism)",
         filter="SeenItemExclusionTests",
         description="RankingMetrics(model:train:test:) does not exclude training items",
     ),
