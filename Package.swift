@@ -22,9 +22,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // The kernels beneath the public surface: SIMD and C row kernels, BLAS calls, top-K
+        // selection, scratch arenas, huge-page buffers, parallel loops. Not a product: its
+        // `package` declarations are for this package's targets only.
+        .target(
+            name: "EmbedRecKernels",
+            dependencies: ["COpenBLAS"],
+            path: "Sources/EmbedRecKernels"
+        ),
         .target(
             name: "EmbedRec",
-            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["EmbedRecKernels", "COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
             path: "Sources/EmbedRec"
         ),
         .target(
@@ -51,7 +59,7 @@ let package = Package(
         // The benchmark suites, as a library so the test suite can smoke-test them.
         .target(
             name: "BenchmarkSuites",
-            dependencies: ["EmbedRec", "COpenBLAS", "OpenBLASRelaunch"],
+            dependencies: ["EmbedRec", "EmbedRecKernels", "COpenBLAS", "OpenBLASRelaunch"],
             path: "Benchmarks/BenchmarkSuites"
         ),
         .executableTarget(
@@ -73,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [
-                "EmbedRec", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
+                "EmbedRec", "EmbedRecKernels", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests"

@@ -1,4 +1,5 @@
 import Testing
+import EmbedRecKernels
 @testable import EmbedRec
 
 /// Checks `actual` against a Double reference with a tolerance relative to `scale` (the sum of

@@ -1,4 +1,5 @@
 import Foundation
+import EmbedRecKernels
 import Testing
 @testable import EmbedRec
 

@@ -1,4 +1,5 @@
 import Testing
+import EmbedRecKernels
 import RealModule
 @testable import EmbedRec
 import COpenBLAS

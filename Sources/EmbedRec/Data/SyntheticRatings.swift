@@ -1,4 +1,5 @@
 import RealModule
+import EmbedRecKernels
 
 /// A deterministic generator of goodbooks-shaped ratings from a planted biased low-rank model.
 ///

@@ -7,6 +7,8 @@
 /// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
 ///
 /// Baselines have no trainable parameters: ``Trainer`` leaves them as fitted.
+
+import EmbedRecKernels
 public final class BaselineModel: KernelModel, @unchecked Sendable {
     /// Which baseline.
     public enum Kind: String, Sendable, Hashable, CaseIterable {

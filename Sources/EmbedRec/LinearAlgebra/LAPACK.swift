@@ -1,4 +1,5 @@
 import COpenBLAS
+import EmbedRecKernels
 
 /// Errors from the LAPACKE wrappers.
 public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import COpenBLAS
+import EmbedRecKernels
 
 /// Which compute kernels OpenBLAS chose for this CPU, and the remedy when it chose generic ones.
 ///

@@ -3,6 +3,8 @@
 ///
 /// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
 /// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
+
+import EmbedRecKernels
 public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable {

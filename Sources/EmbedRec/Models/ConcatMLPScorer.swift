@@ -1,4 +1,5 @@
 import RealModule
+import EmbedRecKernels
 
 /// Catalogue scoring for ``ConcatMLP``: the first layer splits into a user half and an item
 /// half, `x·W₁ = p_u·W₁ᵤ + q_i·W₁ᵢ`. The item half (plus bias) is computed once for the whole

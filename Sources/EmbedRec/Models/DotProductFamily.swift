@@ -1,5 +1,7 @@
 // Kernels and catalogue scoring shared by MatrixFactorization and BiasedMF.
 
+import EmbedRecKernels
+
 /// The bias terms of ``BiasedMF`` as raw pointers for the kernels.
 struct BiasPointers {
     let user: UnsafeMutablePointer<Float>

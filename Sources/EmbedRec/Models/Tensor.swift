@@ -1,4 +1,5 @@
 import Foundation
+import EmbedRecKernels
 
 /// A named, row-major Float32 parameter tensor owned by a model.
 ///

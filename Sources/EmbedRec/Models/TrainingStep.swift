@@ -1,4 +1,6 @@
 /// A mini-batch of training examples: dense user and item indices and their target ratings.
+
+import EmbedRecKernels
 public struct ExampleBatch: Sendable {
     /// Dense user indices.
     public let users: [Int32]

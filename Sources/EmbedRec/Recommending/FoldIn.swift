@@ -9,6 +9,8 @@
 /// let foldIn = try FoldInRecommender(model: model, training: train)
 /// let result = try foldIn.recommend(readItems: [1, 2, 3], ratings: [5, 4, 5], k: 10)
 /// ```
+
+import EmbedRecKernels
 public struct FoldInRecommender: Sendable {
     let scorer: any CatalogueScorer
     let itemIDs: IDMap

@@ -3,6 +3,8 @@
 /// The item embedding table is normalised once (rows of zero length stay zero and are never
 /// returned); a query is one item or the normalised mean of several, scored against the whole
 /// catalogue with one sgemv. Immutable and safe to share between threads.
+
+import EmbedRecKernels
 public struct SimilarItems: Sendable {
     let normalized: [Float]
     let dimension: Int

@@ -1,4 +1,6 @@
 /// One recommended item.
+
+import EmbedRecKernels
 public struct Recommendation: Sendable, Hashable {
     /// Dense item index.
     public let item: Int32

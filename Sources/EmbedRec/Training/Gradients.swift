@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// The gradient of one parameter tensor for one mini-batch.
 ///
 /// Embedding and bias tables accumulate into *touched rows only*: the first touch of a row in

@@ -214,6 +214,7 @@ final class OptimizerState: @unchecked Sendable {
 
 
 import COpenBLAS
+import EmbedRecKernels
 import RealModule
 
 extension OptimizerState {

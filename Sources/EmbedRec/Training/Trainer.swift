@@ -1,4 +1,5 @@
 import COpenBLAS
+import EmbedRecKernels
 import Dispatch
 
 /// Trains any ``Model`` on any ``Loss`` (mean squared error unless given) with shuffled

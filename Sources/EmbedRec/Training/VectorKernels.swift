@@ -1,4 +1,5 @@
 import COpenBLAS
+import EmbedRecKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,11 +58,9 @@ enum VectorKernels {
     @inline(__always)
     static func sqrt(_ v: SIMD4<Float>) -> SIMD4<Float> { embedrec_sqrt4(v) }
 
-    /// Whether the 256-bit C kernels may run (checked once per process). They perform the
-    /// same IEEE operations as the portable Swift loops, so results do not depend on it.
-    /// Setting `EMBEDREC_DISABLE_AVX2` in the environment forces the portable loops (to test
-    /// or time them on an AVX2 machine).
-    static let hasAVX2 = embedrec_cpu_has_avx2() != 0 && getenv("EMBEDREC_DISABLE_AVX2") == nil
+    /// Whether the 256-bit C kernels may run (``CPUFeatures/hasAVX2``, kept here too so the
+    /// per-row kernels read a module-local constant).
+    static let hasAVX2 = CPUFeatures.hasAVX2
 
     /// One Adam step on `n` values with L2 penalty `l2·‖w‖²` folded into the gradient. The state
     /// is the first moment `m` and the root of the second moment, `s = √v`:

@@ -2,20 +2,20 @@
 ///
 /// Models take temporary matrices from it during a step and the worker resets it afterwards,
 /// so steady-state steps allocate nothing. Earlier allocations never move.
-final class ScratchArena: @unchecked Sendable {
+package final class ScratchArena: @unchecked Sendable {
     private var blocks: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
     private var used = 0
     private var current = 0
 
     /// Creates an arena with an initial capacity in floats.
-    init(capacity: Int = 1 << 14) {
+    package init(capacity: Int = 1 << 14) {
         blocks.append((.allocate(capacity: max(capacity, 64)), max(capacity, 64)))
     }
 
     deinit { for b in blocks { b.pointer.deallocate() } }
 
     /// Uninitialised space for `count` floats, 16-float aligned, valid until ``reset()``.
-    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+    package func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let rounded = (max(count, 1) + 15) & ~15
         if used + rounded > blocks[current].capacity {
             current += 1
@@ -35,12 +35,12 @@ final class ScratchArena: @unchecked Sendable {
     }
 
     /// Zero-filled space for `count` floats.
-    func takeZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+    package func takeZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
         let p = take(count)
         p.initialize(repeating: 0, count: count)
         return p
     }
 
     /// Releases everything taken since the last reset.
-    func reset() { used = 0; current = 0 }
+    package func reset() { used = 0; current = 0 }
 }

@@ -5,12 +5,12 @@ import COpenBLAS
 /// All matrices are row-major Float32. Callers pass raw pointers because the hot paths
 /// (training steps, scoring blocks) work on slices of larger buffers; dimension checks are the
 /// caller's job and are asserted in debug builds.
-enum BLAS {
+package enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` where op(A) is m×k, op(B) is k×n and C is m×n.
     ///
     /// - Complexity: 2·m·n·k floating-point operations.
     @inline(__always)
-    static func gemm(
+    package static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -30,7 +30,7 @@ enum BLAS {
 
     /// `y = alpha · op(A) · x + beta · y` for a row-major m×n matrix A.
     @inline(__always)
-    static func gemv(
+    package static func gemv(
         transpose: Bool = false, m: Int, n: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
@@ -43,60 +43,24 @@ enum BLAS {
 
     /// `y += alpha · x` over `n` elements.
     @inline(__always)
-    static func axpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    package static func axpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         guard n > 0 else { return }
         cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
 
     /// The dot product of two `n`-vectors.
     @inline(__always)
-    static func dot(n: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
+    package static func dot(n: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
         guard n > 0 else { return 0 }
         return cblas_sdot(Int32(n), x, 1, y, 1)
     }
 
     /// The Euclidean norm of an `n`-vector (computed without overflow by OpenBLAS).
     @inline(__always)
-    static func nrm2(n: Int, x: UnsafePointer<Float>) -> Float {
+    package static func nrm2(n: Int, x: UnsafePointer<Float>) -> Float {
         guard n > 0 else { return 0 }
         return cblas_snrm2(Int32(n), x, 1)
     }
-}
-
-/// How OpenBLAS's own threads and EmbedRec's worker threads share the cores.
-///
-/// EmbedRec parallelises at its own level: training shards mini-batches across workers and
-/// scoring hands each worker its own block of users. Each worker then calls BLAS on a small
-/// problem, and an OpenBLAS that also spawned one thread per core for each call would run
-/// `cores × cores` threads and thrash. So the library asks OpenBLAS for one thread per call
-/// the first time it needs BLAS from parallel code (``BLASThreading/useSingleThreadedBLAS()``),
-/// unless the process set `OPENBLAS_NUM_THREADS` itself, which is then respected.
-public enum BLASThreading {
-    /// OpenBLAS's build description, e.g. `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"`.
-    public static var openBLASConfiguration: String {
-        guard let config = openblas_get_config() else { return "unknown" }
-        return String(cString: config)
-    }
-
-    /// The number of threads OpenBLAS currently uses for one call.
-    public static var openBLASThreads: Int { Int(openblas_get_num_threads()) }
-
-    /// Sets the number of threads OpenBLAS uses for one call. This is process-wide state of
-    /// OpenBLAS; EmbedRec itself only calls it through ``useSingleThreadedBLAS()``.
-    public static func setOpenBLASThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
-
-    /// Puts OpenBLAS in single-threaded mode once per process, unless `OPENBLAS_NUM_THREADS`
-    /// is set in the environment.
-    public static func useSingleThreadedBLAS() {
-        _ = configured
-    }
-
-    private static let configured: Bool = {
-        if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
-        return true
-    }()
 }
 
 #if canImport(Glibc)

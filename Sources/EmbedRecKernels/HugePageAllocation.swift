@@ -9,11 +9,11 @@ import Darwin
 /// Training touches table rows at random, so on 4 KiB pages nearly every row access is a TLB
 /// miss. Buffers of 1 MiB or more are aligned to 2 MiB and, on Linux, marked for transparent
 /// huge pages, which cut those misses (measured in Docs/Benchmarks.md).
-enum FloatBuffer {
-    static let hugePage = 2 << 20
+package enum FloatBuffer {
+    package static let hugePage = 2 << 20
 
     /// Allocates `count` zeroed floats. Free with ``deallocate(_:)``.
-    static func allocateZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+    package static func allocateZeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         if bytes >= 1 << 20 {
             var raw: UnsafeMutableRawPointer? = nil
@@ -36,7 +36,7 @@ enum FloatBuffer {
     }
 
     /// Frees a buffer from ``allocateZeroed(_:)``.
-    static func deallocate(_ p: UnsafeMutablePointer<Float>) {
+    package static func deallocate(_ p: UnsafeMutablePointer<Float>) {
         free(UnsafeMutableRawPointer(p))
     }
 }
