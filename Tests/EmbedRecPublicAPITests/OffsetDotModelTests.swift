@@ -81,7 +81,7 @@ struct OffsetDotModelTests {
         let data = try SyntheticRatings.generate(.init(users: 200, items: 80, ratings: 6_000, seed: 21))
         let split = try data.randomSplit(testFraction: 0.2, seed: 1)
         let model = try OffsetDotModel(for: data, dimension: 8)
-        let history = try Trainer(configuration: .init(epochs: 15, batchSize: 32, optimizer: .adam(learningRate: 0.01)))
+        let history = try Trainer(configuration: .init(epochs: 15, batchSize: 32, optimizer: .adam(learningRate: 0.01), deterministic: true))
             .fit(model, on: split.train, validation: split.test)
         let mean = try RatingMetrics(model: BaselineModel(.globalMean, fittedOn: split.train), data: split.test).rmse
         #expect(history.epochs.last!.validation!.rmse < mean, "test RMSE \(history.epochs.last!.validation!.rmse) vs the mean's \(mean)")
