@@ -77,3 +77,19 @@ public final class TrainingContext: @unchecked Sendable {
         for k in 0..<values.count { dense[k] += values[k] }
     }
 }
+
+extension TrainingContext {
+    /// The pointer form of ``lossGradient(predictions:targets:)`` for the built-in models:
+    /// fills `gradient` with ∂loss/∂prediction for `count` predictions and returns the summed
+    /// loss. Models call it between their forward and backward passes.
+    @inline(__always)
+    func lossGradient(
+        predictions: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int,
+        into gradient: UnsafeMutablePointer<Float>
+    ) -> Double {
+        let p = Span(_unsafeElements: UnsafeBufferPointer(start: predictions, count: count))
+        let t = Span(_unsafeElements: UnsafeBufferPointer(start: targets, count: count))
+        var g = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: gradient, count: count))
+        return loss.evaluate(predictions: p, targets: t, gradient: &g)
+    }
+}

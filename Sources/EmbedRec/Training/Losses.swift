@@ -47,18 +47,3 @@ public enum LossReduction: Sendable, Hashable {
     /// Sum over the batch.
     case sum
 }
-
-extension TrainingContext {
-    /// The trainer's loss for `count` predictions: fills `gradient` with ∂loss/∂prediction and
-    /// returns the summed loss. Models call it between their forward and backward passes.
-    @inline(__always)
-    func lossGradient(
-        predictions: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int,
-        into gradient: UnsafeMutablePointer<Float>
-    ) -> Double {
-        let p = Span(_unsafeElements: UnsafeBufferPointer(start: predictions, count: count))
-        let t = Span(_unsafeElements: UnsafeBufferPointer(start: targets, count: count))
-        var g = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: gradient, count: count))
-        return loss.evaluate(predictions: p, targets: t, gradient: &g)
-    }
-}
