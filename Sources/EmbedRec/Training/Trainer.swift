@@ -45,6 +45,9 @@ public struct Trainer: Sendable {
         progress: ((TrainingHistory) -> TrainingControl)? = nil
     ) throws -> TrainingHistory {
         guard !train.isEmpty else { throw ModelError.invalidData("training set is empty") }
+        guard train.count <= Int(Int32.max) else {
+            throw ModelError.invalidData("\(train.count) training ratings; at most \(Int32.max) fit in one training set")
+        }
         guard train.userCount <= model.userCount, train.itemCount <= model.itemCount else {
             throw ModelError.invalidData(
                 "data has \(train.userCount) users and \(train.itemCount) items; the model has \(model.userCount) and \(model.itemCount)")
@@ -77,9 +80,6 @@ public struct Trainer: Sendable {
         let lastGood = model.parameters.map { $0.copy() }
         var best: (score: Double, epoch: Int, weights: [Tensor])? = nil
         var sinceBest = 0
-        guard n <= Int(Int32.max) else {
-            throw ModelError.invalidData("\(n) training ratings; at most \(Int32.max) fit in one training set")
-        }
         var users = [Int32](repeating: 0, count: n)
         var items = [Int32](repeating: 0, count: n)
         var ratings = [Float](repeating: 0, count: n)
@@ -148,15 +148,17 @@ public struct Trainer: Sendable {
                 }
             }
             let mse = losses.reduce(0, +) / Double(n)
+            // NaN or ∞, or still finite but a million times worse than predicting zero (a
+            // diverging run, Adam at a huge learning rate): back to the last good weights.
+            var failure: ModelError? = nil
             if failed.contains(true) || !mse.isFinite || !Self.parametersAreFinite(model) {
-                for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
-                throw ModelError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
+                failure = .nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
+            } else if mse > 1e6 * max(1, divergenceScale) {
+                failure = .diverged(epoch: epoch, trainingMSE: mse, lastGoodEpoch: epoch - 1)
             }
-            // Still finite but a million times worse than predicting zero: a diverging run
-            // (Adam at a huge learning rate) would otherwise return with nonsense weights.
-            if mse > 1e6 * max(1, divergenceScale) {
+            if let failure {
                 for (t, saved) in zip(model.parameters, lastGood) { t.assign(from: saved) }
-                throw ModelError.diverged(epoch: epoch, trainingMSE: mse, lastGoodEpoch: epoch - 1)
+                throw failure
             }
             for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
             let end = DispatchTime.now().uptimeNanoseconds
@@ -198,10 +200,8 @@ public struct Trainer: Sendable {
         let n = order.count
         order.withUnsafeMutableBufferPointer { o in
             for k in 0..<n { o[k] = Int32(truncatingIfNeeded: k) }
-            for i in stride(from: n - 1, to: 0, by: -1) {
-                o.swapAt(i, rng.nextInt(below: i + 1))
-            }
         }
+        rng.shuffle(&order)
         order.withUnsafeBufferPointer { o in
             train.users.withUnsafeBufferPointer { su in
                 train.items.withUnsafeBufferPointer { si in
