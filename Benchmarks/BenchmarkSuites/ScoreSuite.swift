@@ -9,7 +9,7 @@ enum ScoreSuite {
         let model = try MatrixFactorization(for: c.data, configuration: .init(dimension: d, initializer: .normal(std: 0.3)))
         let scorer = try TopKScorer(model: model, training: c.split.train)
         var result: TopKResult? = nil
-        _ = try scorer.recommendFlat(users: Array(0..<Int32(min(512, model.userCount))), options: .init(k: k))
+        _ = try scorer.recommendFlat(users: (0..<Int32(min(512, model.userCount))).map(UserIndex.init), options: .init(k: k))
         let seconds = try (0..<c.repeats).map { _ in try time { result = try scorer.recommendAll(options: .init(k: k)) } }
         let flops = 2.0 * Double(model.userCount) * Double(model.itemCount) * Double(d)
         var bench = BenchResult(

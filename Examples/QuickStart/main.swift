@@ -30,8 +30,8 @@ print("test: \(try RatingMetrics(model: model, data: split.test))")
 print("bias-only baseline: \(try RatingMetrics(model: BaselineModel(.biases, fittedOn: split.train), data: split.test))")
 
 let scorer = try TopKScorer(model: model, training: split.train)
-let user: Int32 = 0
-print("Top 5 for user \(data.userIDs.rawID(at: user)):")
+let user: UserIndex = 0
+print("Top 5 for user \(data.userIDs.rawID(at: user)!):")
 for r in try scorer.recommend(user: user, options: .init(k: 5)) {
     print("  item \(r.rawItemID!)  predicted \(r.predictedRating)")
 }

@@ -159,11 +159,11 @@ public enum ModelConformance {
         var seen = [Set<Int32>](repeating: [], count: model.userCount)
         for k in 0..<data.count { seen[Int(data.users[k])].insert(data.items[k]) }
         for user in stride(from: Int32(0), to: Int32(data.userCount), by: 7) {
-            let top = try scorer.recommend(user: user, options: .init(k: 5))
+            let top = try scorer.recommend(user: UserIndex(user), options: .init(k: 5))
             let candidates = (0..<Int32(model.itemCount)).filter { !seen[Int(user)].contains($0) }
             let predicted = try model.predict(users: [Int32](repeating: user, count: candidates.count), items: candidates)
             #expect(top.count == min(5, candidates.count), sourceLocation: location)
-            #expect(top.allSatisfy { !seen[Int(user)].contains($0.item) }, "\(model.summary): a rated item was recommended",
+            #expect(top.allSatisfy { !seen[Int(user)].contains($0.item.position) }, "\(model.summary): a rated item was recommended",
                     sourceLocation: location)
             for (a, b) in zip(top, top.dropFirst()) {
                 #expect(a.predictedRating >= b.predictedRating - 1e-5, "\(model.summary): recommendations out of order",
@@ -172,10 +172,10 @@ public enum ModelConformance {
             let chosen = Set(top.map(\.item))
             let floor = top.last?.predictedRating ?? -.infinity
             for (item, p) in zip(candidates, predicted) {
-                if let r = top.first(where: { $0.item == item }) {
+                if let r = top.first(where: { $0.item.position == item }) {
                     #expect(abs(r.predictedRating - p) <= 1e-4 * max(1, abs(p)), "\(model.summary): recommended rating differs from predict",
                             sourceLocation: location)
-                } else if !chosen.contains(item) {
+                } else if !chosen.contains(ItemIndex(item)) {
                     #expect(p <= floor + 1e-4 * max(1, abs(p)), "\(model.summary): item \(item) (\(p)) beats the last recommendation (\(floor))",
                             sourceLocation: location)
                 }

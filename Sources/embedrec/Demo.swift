@@ -76,7 +76,7 @@ struct Demo: ParsableCommand {
         print(String(format: "Top 10 for all %d readers: %.2f s", data.userCount, allSeconds))
 
         let similar = try SimilarItems(model: model, itemIDs: data.itemIDs)
-        let anchor: Int32 = 0
+        let anchor: ItemIndex = 0
         print("\nBooks most similar to \(title(data.itemIDs.rawID(at: anchor))):")
         for n in try similar.similar(to: [anchor], k: 5) {
             print(String(format: "  %.3f  ", n.similarity) + title(n.rawItemID))

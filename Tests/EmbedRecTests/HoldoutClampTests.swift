@@ -54,7 +54,7 @@ struct HoldoutClampTests {
         let split = try data.perUserHoldout(fraction: 0.75, selection: .latest)
         // n = 2: round(1.5) = 2 → clamped to 1. n = 3: round(2.25) = 2. n = 4: round(3) = 3.
         let perUser = split.test.ratingsPerUser()
-        let index = { (raw: Int64) in Int(data.userIDs.index(of: raw)!) }
+        let index = { (raw: Int64) in data.userIDs.index(of: raw)!.offset }
         #expect(perUser[index(1)] == 0 && perUser[index(2)] == 1 && perUser[index(3)] == 2
                 && perUser[index(4)] == 3 && perUser[index(5)] == 1, "\(perUser)")
         #expect(split.train.ratingsPerUser().allSatisfy { $0 >= 1 })

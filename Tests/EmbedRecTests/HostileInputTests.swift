@@ -136,11 +136,11 @@ struct SilentlyWrongNumberTests {
             var foldIn = try FoldInRecommender(model: model, training: data)
             foldIn.regularization = bad
             ModelTestKit.expectInvalidConfiguration(mentioning: "regularization") {
-                _ = try foldIn.recommend(readItems: [data.itemIDs.rawID(at: 0)], ratings: [5], k: 3)
+                _ = try foldIn.recommend(readItems: [data.itemIDs.rawIDs[0]], ratings: [5], k: 3)
             }
         }
         let foldIn = try FoldInRecommender(model: model, training: data)
-        let read = (0..<4).map { data.itemIDs.rawID(at: Int32($0)) }
+        let read = Array(data.itemIDs.rawIDs.prefix(4))
         let error = ModelTestKit.thrownError { _ = try foldIn.recommend(readItems: read, ratings: [3e38, -3e38, 3e38, 3e38], k: 3) }
         guard case .invalidData(let message)? = error as? ModelError else {
             Issue.record("expected ModelError.invalidData, got \(String(describing: error))")

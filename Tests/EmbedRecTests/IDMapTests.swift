@@ -5,7 +5,7 @@ import Testing
 struct IDMapTests {
     @Test("sparse raw IDs map to dense indices in ascending raw order")
     func sparse() {
-        let map = IDMap(rawIDs: [193_609, 1, 50, 1, 193_609, 7])
+        let map = ItemIDMap(rawIDs: [193_609, 1, 50, 1, 193_609, 7])
         #expect(map.count == 4)
         #expect(map.rawIDs == [1, 7, 50, 193_609])
         #expect(map.index(of: 1) == 0)
@@ -15,26 +15,28 @@ struct IDMapTests {
         #expect(map.index(of: 2) == nil)
         #expect(map.index(of: -1) == nil)
         #expect(map.index(of: .max) == nil)
+        #expect(map.rawID(at: -1) == nil && map.rawID(at: 4) == nil)
         for raw in map.rawIDs { #expect(map.rawID(at: map.index(of: raw)!) == raw) }
-        for dense in 0..<Int32(map.count) { #expect(map.index(of: map.rawID(at: dense)) == dense) }
+        for dense in map.indices { #expect(map.index(of: map.rawID(at: dense)!) == dense) }
     }
 
     @Test("a map depends only on the set of IDs")
     func orderIndependent() {
-        #expect(IDMap(rawIDs: [3, 1, 2]) == IDMap(rawIDs: [2, 2, 1, 3]))
-        #expect(IDMap(rawIDs: [3, 1, 2]) != IDMap(rawIDs: [1, 2]))
-        #expect(IDMap(rawIDs: [Int64]()).count == 0)
+        #expect(UserIDMap(rawIDs: [3, 1, 2]) == UserIDMap(rawIDs: [2, 2, 1, 3]))
+        #expect(UserIDMap(rawIDs: [3, 1, 2]) != UserIDMap(rawIDs: [1, 2]))
+        #expect(UserIDMap(rawIDs: [Int64]()).count == 0)
     }
 
     /// Maps raw IDs through `RawRatings.densify` and checks the contract.
-    func densifyChecked(_ raw: [Int64]) -> (IDMap, [Int32]) {
-        let (map, dense) = RawRatings.densify(raw)
+    func densifyChecked(_ raw: [Int64]) -> (ItemIDMap, [Int32]) {
+        let (ids, dense) = RawRatings.densify(raw)
+        let map = ItemIDMap(rawIDs: ids)
         #expect(dense.count == raw.count)
         #expect(map.count == Set(raw).count)
         #expect(map.rawIDs == Array(Set(raw)).sorted())
         for k in raw.indices {
-            #expect(map.rawID(at: dense[k]) == raw[k])
-            #expect(map.index(of: raw[k]) == dense[k])
+            #expect(map.rawID(at: ItemIndex(dense[k])) == raw[k])
+            #expect(map.index(of: raw[k])?.position == dense[k])
         }
         return (map, dense)
     }

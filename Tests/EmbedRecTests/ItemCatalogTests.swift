@@ -277,12 +277,12 @@ struct ItemCatalogTests {
         let data = try RatingsLoader.load(
             text: "userId,movieId,rating\n1,193609,4\n1,50,3\n2,7,5\n", format: .movieLensCSV)
         // Dense items: 0 → 7, 1 → 50, 2 → 193609.
-        #expect(catalog.metadata(forDenseIndex: 0, in: data.itemIDs) == nil)  // 7 is not catalogued
-        #expect(catalog.metadata(forDenseIndex: 1, in: data.itemIDs)?.title == "Middle")
-        #expect(catalog.metadata(forDenseIndex: 2, in: data.itemIDs)?.title == "Last")
-        #expect(catalog.metadata(forDenseIndex: 3, in: data.itemIDs) == nil)
-        #expect(catalog.metadata(forDenseIndex: -1, in: data.itemIDs) == nil)
-        #expect(catalog.metadata(forDenseIndex: .max, in: data.itemIDs) == nil)
+        #expect(catalog.metadata(for: 0, in: data.itemIDs) == nil)  // 7 is not catalogued
+        #expect(catalog.metadata(for: 1, in: data.itemIDs)?.title == "Middle")
+        #expect(catalog.metadata(for: 2, in: data.itemIDs)?.title == "Last")
+        #expect(catalog.metadata(for: 3, in: data.itemIDs) == nil)
+        #expect(catalog.metadata(for: -1, in: data.itemIDs) == nil)
+        #expect(catalog.metadata(for: ItemIndex(.max), in: data.itemIDs) == nil)
         #expect(throws: DatasetError.self) {
             try ItemCatalog(items: [ItemMetadata(rawID: 1, title: "a"), ItemMetadata(rawID: 1, title: "b")])
         }

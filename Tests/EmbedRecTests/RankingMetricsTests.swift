@@ -106,7 +106,7 @@ struct RankingMetricsTests {
     /// 0, 1, 2, 3, 4 (ties by the lower index).
     /// Test: u0 item 2 → 5, item 4 → 3; u1 item 1 → 4, item 3 → 2; u2 item 4 → 5; u3 item 3 → 3.
     static func tinySplit() throws -> (train: RatingsDataset, test: RatingsDataset) {
-        let users = IDMap(rawIDs: [1, 2, 3, 4] as [Int64]), items = IDMap(rawIDs: [10, 20, 30, 40, 50] as [Int64])
+        let users = UserIDMap(rawIDs: [1, 2, 3, 4] as [Int64]), items = ItemIDMap(rawIDs: [10, 20, 30, 40, 50] as [Int64])
         let train = try RatingsDataset(
             users: [0, 0, 1, 1, 2, 2, 2, 3], items: [0, 1, 0, 2, 0, 1, 3, 1],
             ratings: [4, 3, 5, 2, 3, 4, 1, 5], userIDs: users, itemIDs: items)

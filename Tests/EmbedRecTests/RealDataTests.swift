@@ -64,7 +64,7 @@ struct RealDataTests {
         if TestSupport.hasData("ml-100k/u.data") {
             let data = try RatingsLoader.load(path: TestSupport.dataPath("ml-100k/u.data"), format: .movieLens100K)
             for dense in 0..<Int32(data.itemCount) {
-                #expect(catalog.metadata(forDenseIndex: dense, in: data.itemIDs)?.rawID == data.itemIDs.rawID(at: dense))
+                #expect(catalog.metadata(for: ItemIndex(dense), in: data.itemIDs)?.rawID == data.itemIDs.rawID(at: ItemIndex(dense)))
             }
         }
     }

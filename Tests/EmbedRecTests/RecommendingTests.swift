@@ -25,8 +25,8 @@ enum RecFixture {
 
     /// Raw item ID of a dense index (ascending, so the map gives the index back).
     static func rawItem(_ i: Int32) -> Int64 { 1000 + 7 * Int64(i) }
-    static let userIDs = IDMap(rawIDs: (0..<users).map { Int64($0) + 1 })
-    static let itemIDs = IDMap(rawIDs: (0..<Int32(items)).map(rawItem))
+    static let userIDs = UserIDMap(rawIDs: (0..<users).map { Int64($0) + 1 })
+    static let itemIDs = ItemIDMap(rawIDs: (0..<Int32(items)).map(rawItem))
 
     /// Training ratings: user 0 rated nothing, user 1 everything but items 3, 20 and 37,
     /// user 2 every item, the others 0–15 random items with ratings 1…5.
@@ -191,10 +191,10 @@ struct RecommendingTopKTests {
                 #expect(scorer.itemCount == RecFixture.items && scorer.userCount == RecFixture.users)
                 for k in [1, 10, 60] {
                     let options = RecommendationOptions(k: k)
-                    let lists = try scorer.recommend(users: users, options: options)
+                    let lists = try scorer.recommend(users: users.map(UserIndex.init), options: options)
                     let flat = try scorer.recommendAll(options: options)
                     #expect(flat.k == min(k, RecFixture.items))
-                    #expect(flat.users == users)
+                    #expect(flat.users == users.map(UserIndex.init))
                     #expect(flat.items.count == users.count * flat.k)
                     for u in users {
                         let context = "\(kind) block \(blockSize) tile \(tileSize) k \(k) user \(u)"
@@ -204,22 +204,22 @@ struct RecommendingTopKTests {
                         let got = lists[Int(u)]
                         let ratings = got.map(\.predictedRating)
                         problems += RecFixture.compare(
-                            got: got.map(\.item), ratings: ratings, expected: expected, keys: keys[Int(u)],
+                            got: got.map(\.item.position), ratings: ratings, expected: expected, keys: keys[Int(u)],
                             predictions: predictions[Int(u)], candidates: Set(candidates), context: context)
                         positions += expected.count
-                        exactPositions += zip(got.map(\.item), expected).filter { g, e in
+                        exactPositions += zip(got.map(\.item.position), expected).filter { g, e in
                             g == e || (g >= 0 && keys[Int(u)][Int(g)] == keys[Int(u)][Int(e)])
                         }.count
                         // Raw IDs come from the training set's map.
-                        if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item) }) {
+                        if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item.position) }) {
                             problems.append("\(context): wrong raw IDs \(got)")
                         }
                         // The flat result: same items, −1 padding past what is available, same ratings.
                         let row = flat.items[(Int(u) * flat.k)..<((Int(u) + 1) * flat.k)]
-                        if Array(row.prefix(got.count)) != got.map(\.item) || !row.dropFirst(got.count).allSatisfy({ $0 == -1 }) {
-                            problems.append("\(context): flat row \(Array(row)) vs \(got.map(\.item))")
+                        if Array(row.prefix(got.count)) != got.map(\.item.position) || !row.dropFirst(got.count).allSatisfy({ $0 == -1 }) {
+                            problems.append("\(context): flat row \(Array(row)) vs \(got.map(\.item.position))")
                         }
-                        if Array(flat.items(forRow: Int(u))) != got.map(\.item) {
+                        if Array(flat.items(forRow: Int(u))) != got.map(\.item.position) {
                             problems.append("\(context): items(forRow:) \(flat.items(forRow: Int(u)))")
                         }
                         for j in got.indices where !RecFixture.same(flat.predictedRating(row: Int(u), rank: j), got[j].predictedRating) {
@@ -230,7 +230,7 @@ struct RecommendingTopKTests {
                     // user 1 left three items, user 2 none.
                     if k == 60 {
                         #expect(lists[0].count == RecFixture.items)
-                        #expect(lists[1].map(\.item).sorted() == [3, 20, 37])
+                        #expect(lists[1].map(\.item.position).sorted() == [3, 20, 37])
                         #expect(lists[2].isEmpty)
                         #expect(flat.items(forRow: 2).isEmpty)
                         #expect(flat.items[(2 * flat.k)..<(3 * flat.k)].allSatisfy { $0 == -1 })
@@ -264,12 +264,12 @@ struct RecommendingTopKTests {
                 let scorer = try TopKScorer(model: model, training: train, blockSize: 4, tileSize: tileSize)
                 for k in [1, 5, 100] {
                     func check(_ options: RecommendationOptions, _ candidatesOf: (Int32) -> [Int32], _ label: String) throws {
-                        let lists = try scorer.recommend(users: users, options: options)
+                        let lists = try scorer.recommend(users: users.map(UserIndex.init), options: options)
                         for u in users {
                             let candidates = candidatesOf(u)
                             let expected = RecFixture.bruteForceTopK(keys: predictions[Int(u)], candidates: candidates, k: k)
                             problems += RecFixture.compare(
-                                got: lists[Int(u)].map(\.item), ratings: lists[Int(u)].map(\.predictedRating),
+                                got: lists[Int(u)].map(\.item.position), ratings: lists[Int(u)].map(\.predictedRating),
                                 expected: expected, keys: predictions[Int(u)], predictions: predictions[Int(u)],
                                 candidates: Set(candidates), context: "\(kind) \(label) tile \(tileSize) k \(k) user \(u)")
                         }
@@ -280,12 +280,12 @@ struct RecommendingTopKTests {
                     // Without the exclusion every item is a candidate.
                     try check(.init(k: k, excludeRated: false), { _ in allItems }, "includeRated")
                     // Excluded items (unsorted, repeated) never come back.
-                    try check(.init(k: k, excludedItems: excluded),
+                    try check(.init(k: k, excludedItems: excluded.map(ItemIndex.init)),
                               { u in allItems.filter { !rated(u).contains($0) && !excluded.contains($0) } }, "excluded")
                     // Allowed items restrict the candidates; exclusions still apply.
-                    try check(.init(k: k, allowedItems: allowed),
+                    try check(.init(k: k, allowedItems: allowed.map(ItemIndex.init)),
                               { u in allItems.filter { allowed.contains($0) && !rated(u).contains($0) } }, "allowed")
-                    try check(.init(k: k, excludeRated: false, excludedItems: excluded, allowedItems: allowed),
+                    try check(.init(k: k, excludeRated: false, excludedItems: excluded.map(ItemIndex.init), allowedItems: allowed.map(ItemIndex.init)),
                               { _ in allItems.filter { allowed.contains($0) && !excluded.contains($0) } }, "allowed+excluded")
                     try check(.init(k: k, allowedItems: []), { _ in [] }, "allowed empty")
                 }
@@ -296,7 +296,7 @@ struct RecommendingTopKTests {
             // User 1 rated 50 of 53 items: with rated items allowed its top 10 must contain some.
             let withRated = try scorer.recommend(user: 1, options: .init(k: 10, excludeRated: false))
             #expect(withRated.count == 10)
-            #expect(withRated.contains { seen.items(of: 1).contains($0.item) })
+            #expect(withRated.contains { seen.items(of: 1).contains($0.item.position) })
             #expect(try scorer.recommend(user: 2, options: .init(k: 10)).isEmpty)
             #expect(try scorer.recommend(user: 2, options: .init(k: 10, excludeRated: false)).count == 10)
             // Allowing nothing pads every flat row.
@@ -306,7 +306,7 @@ struct RecommendingTopKTests {
             // user's row sits at another position of the sgemm block, and BLAS kernels handle
             // edge rows with a different summation order (seen with OpenBLAS's Prescott kernels).
             let twice = try scorer.recommend(users: [5, 9, 5], options: .init(k: 7))
-            #expect(twice[0].map(\.item) == twice[2].map(\.item))
+            #expect(twice[0].map(\.item.position) == twice[2].map(\.item.position))
             #expect(zip(twice[0], twice[2]).allSatisfy { abs($0.predictedRating - $1.predictedRating) <= 1e-5 * abs($0.predictedRating) })
             #expect(try scorer.recommendFlat(users: [], options: .init(k: 3)).items.isEmpty)
 
@@ -342,7 +342,7 @@ struct RecommendingTopKTests {
         #expect(top.count == RecFixture.items)
         #expect(top.allSatisfy { $0.rawItemID == nil })
         let p = try RecFixture.predictions(model, user: 2)
-        #expect(top.map(\.item) == RecFixture.bruteForceTopK(keys: p, candidates: (0..<53).map { $0 }, k: 60))
+        #expect(top.map(\.item.position) == RecFixture.bruteForceTopK(keys: p, candidates: (0..<53).map { $0 }, k: 60))
 
         // A model with more users than the training set: the extra users have nothing to exclude.
         let bigger = try MatrixFactorization(users: 40, items: RecFixture.items, configuration: .init(
@@ -352,7 +352,7 @@ struct RecommendingTopKTests {
         let extra = try s.recommend(user: 39, options: .init(k: 100))
         #expect(extra.count == RecFixture.items)
         let p39 = try RecFixture.predictions(bigger, user: 39)
-        #expect(extra.map(\.item) == RecFixture.bruteForceTopK(keys: p39, candidates: (0..<53).map { $0 }, k: 100))
+        #expect(extra.map(\.item.position) == RecFixture.bruteForceTopK(keys: p39, candidates: (0..<53).map { $0 }, k: 100))
         // Known users still lose their rated items.
         #expect(try s.recommend(user: 2, options: .init(k: 5)).isEmpty)
     }
@@ -404,8 +404,8 @@ struct RecommendingTopKTests {
                             let all = try scorer.recommendAll(options: .init(k: k))
                             let lists = (0..<users).map { Array(all.items(forRow: $0)) }
                             #expect(lists == expected, "block \(blockSize) tile \(tileSize) k \(k)")
-                            let reversed = try scorer.recommend(users: (0..<Int32(users)).reversed(), options: .init(k: k))
-                            #expect(reversed.reversed().map { $0.map(\.item) } == expected)
+                            let reversed = try scorer.recommend(users: (0..<Int32(users)).reversed().map(UserIndex.init), options: .init(k: k))
+                            #expect(reversed.reversed().map { $0.map(\.item.position) } == expected)
                         }
                     }
                 }
@@ -417,7 +417,7 @@ struct RecommendingTopKTests {
         for tileSize in [8, 13] {
             let top = try TopKScorer(model: baseline, training: train, tileSize: tileSize)
                 .recommend(user: 4, options: .init(k: 20))
-            #expect(top.map(\.item) == Array((0..<Int32(items)).filter { ![4, 15, 26].contains($0) }.prefix(20)))
+            #expect(top.map(\.item.position) == Array((0..<Int32(items)).filter { ![4, 15, 26].contains($0) }.prefix(20)))
             #expect(top.allSatisfy { $0.predictedRating == 3 })
         }
         #expect(reference[100]?.count == items - 3)
@@ -441,7 +441,7 @@ struct RecommendingTopKTests {
             for k in [5, 40] {
                 let got = try scorer.recommend(user: 1, options: .init(k: k))
                 let expected = RecFixture.bruteForceTopK(keys: p, candidates: candidates, k: k)
-                #expect(got.map(\.item) == expected, "tile \(tileSize) k \(k): got \(got.count) items: \(got.map(\.item))")
+                #expect(got.map(\.item.position) == expected, "tile \(tileSize) k \(k): got \(got.count) items: \(got.map(\.item.position))")
                 #expect(got.allSatisfy { !$0.predictedRating.isNaN })
             }
         }
@@ -450,8 +450,8 @@ struct RecommendingTopKTests {
         table[2 * 3] = 0; table[2 * 3 + 1] = 0   // item 3 is a zero row
         let similar = try SimilarItems(embeddings: table, dimension: 2)
         let neighbours = try similar.similar(to: [5], k: 100)
-        #expect(neighbours.count == 40 - nanItems.count - 2, "\(neighbours.map(\.item))")
-        #expect(!neighbours.contains { nanItems.contains($0.item) || $0.item == 3 || $0.item == 5 })
+        #expect(neighbours.count == 40 - nanItems.count - 2, "\(neighbours.map(\.item.position))")
+        #expect(!neighbours.contains { nanItems.contains($0.item.position) || $0.item == 3 || $0.item == 5 })
     }
 }
 
@@ -467,7 +467,7 @@ struct RecommendingConcurrencyTests {
         let scorer = try TopKScorer(model: model, training: train, blockSize: 5, tileSize: 13)
         let options = RecommendationOptions(k: 10)
         let userOf: @Sendable (Int) -> Int32 = { i in Int32((i * 5) % 7 + (i % 3) * 11) }   // repeats some users
-        let sequential = try (0..<16).map { try scorer.recommend(user: userOf($0), options: options) }
+        let sequential = try (0..<16).map { try scorer.recommend(user: UserIndex(userOf($0)), options: options) }
         let sequentialAll = try scorer.recommendAll(options: options)
         let sequentialPredictions = try RecFixture.predictions(model, user: 4)
         let results = RecLockedResults<[Recommendation]>()
@@ -476,7 +476,7 @@ struct RecommendingConcurrencyTests {
         for _ in 0..<3 {
             DispatchQueue.concurrentPerform(iterations: 16) { i in
                 do {
-                    results.set(i, try scorer.recommend(user: userOf(i), options: options))
+                    results.set(i, try scorer.recommend(user: UserIndex(userOf(i)), options: options))
                     if i % 4 == 0 {
                         let all = try scorer.recommendAll(options: options)
                         flat.set(i, all.items)
@@ -504,13 +504,13 @@ struct RecommendingConcurrencyTests {
         let foldIn = try FoldInRecommender(model: model, training: train)
         let query: @Sendable (Int) -> [Int32] = { i in [Int32(i % 53), Int32((i * 7) % 53)] }
         let reads: @Sendable (Int) -> [Int64] = { i in [RecFixture.rawItem(Int32(i)), RecFixture.rawItem(Int32(i + 20))] }
-        let expectedSimilar = try (0..<16).map { try similar.similar(to: query($0), k: 8) }
+        let expectedSimilar = try (0..<16).map { try similar.similar(to: query($0).map(ItemIndex.init), k: 8) }
         let expectedFold = try (0..<16).map { try foldIn.recommend(readItems: reads($0), ratings: [5, 2], k: 8).recommendations }
         let s = RecLockedResults<[SimilarItems.Neighbour]>()
         let f = RecLockedResults<[Recommendation]>()
         DispatchQueue.concurrentPerform(iterations: 16) { i in
             do {
-                s.set(i, try similar.similar(to: query(i), k: 8))
+                s.set(i, try similar.similar(to: query(i).map(ItemIndex.init), k: 8))
                 f.set(i, try foldIn.recommend(readItems: reads(i), ratings: [5, 2], k: 8).recommendations)
             } catch { s.fail("\(i): \(error)") }
         }
@@ -555,7 +555,7 @@ struct SimilarItemsTests {
         var rng = SeededGenerator(seed: 21)
         var table = randomFloats(n * d, &rng)
         for zero in [5, 20] { for f in 0..<d { table[zero * d + f] = 0 } }
-        let ids = IDMap(rawIDs: (0..<Int32(n)).map(RecFixture.rawItem))
+        let ids = ItemIDMap(rawIDs: (0..<Int32(n)).map(RecFixture.rawItem))
         let index = try SimilarItems(embeddings: table, dimension: d, itemIDs: ids)
         let plain = try SimilarItems(embeddings: table, dimension: d)
         #expect(index.itemCount == n)
@@ -564,33 +564,33 @@ struct SimilarItemsTests {
         for query in queries {
             let (keys, candidates) = Self.bruteForce(table, dimension: d, query: query)
             for k in [1, 10, 100] {
-                let got = try index.similar(to: query, k: k)
+                let got = try index.similar(to: query.map(ItemIndex.init), k: k)
                 let expected = RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: k)
                 problems += RecFixture.compare(
-                    got: got.map(\.item), ratings: got.map(\.similarity), expected: expected, keys: keys,
+                    got: got.map(\.item.position), ratings: got.map(\.similarity), expected: expected, keys: keys,
                     predictions: keys, candidates: Set(candidates), context: "query \(query) k \(k)")
-                if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item) }) { problems.append("raw IDs \(got)") }
+                if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item.position) }) { problems.append("raw IDs \(got)") }
                 if got.contains(where: { $0.similarity < -1.0001 || $0.similarity > 1.0001 }) { problems.append("range \(got)") }
-                let withoutIDs = try plain.similar(to: query, k: k)
-                if withoutIDs.map(\.item) != got.map(\.item) || withoutIDs.contains(where: { $0.rawItemID != nil }) {
+                let withoutIDs = try plain.similar(to: query.map(ItemIndex.init), k: k)
+                if withoutIDs.map(\.item.position) != got.map(\.item.position) || withoutIDs.contains(where: { $0.rawItemID != nil }) {
                     problems.append("without IDs \(withoutIDs)")
                 }
             }
             // Everything that can be returned: all items but the query and the two zero rows.
-            let all = try index.similar(to: query, k: 100)
+            let all = try index.similar(to: query.map(ItemIndex.init), k: 100)
             let queried = Set(query)
             #expect(all.count == n - queried.union([5, 20]).count, "\(query)")
-            #expect(!all.contains { queried.contains($0.item) || $0.item == 5 || $0.item == 20 })
+            #expect(!all.contains { queried.contains($0.item.position) || $0.item == 5 || $0.item == 20 })
         }
         #expect(problems.isEmpty, "\(problems.count) problems, first: \(problems.prefix(8))")
         // A repeated item is the same query as the item alone (minus nothing: it is excluded anyway).
         #expect(try index.similar(to: [10, 10], k: 5) == index.similar(to: [10], k: 5))
         // A zero row adds no direction.
-        #expect(try index.similar(to: [5, 6], k: 50).map(\.item) == index.similar(to: [6], k: 50).map(\.item).filter { $0 != 5 })
+        #expect(try index.similar(to: [5, 6], k: 50).map(\.item.position) == index.similar(to: [6], k: 50).map(\.item.position).filter { $0 != 5 })
         // An item's nearest neighbour by a hand-made table: rows 0 and 2 point the same way.
         let hand = try SimilarItems(embeddings: [1, 0, 0, 1, 3, 0.1, -1, 0], dimension: 2)
         let nn = try hand.similar(to: [0], k: 3)
-        #expect(nn.map(\.item) == [2, 1, 3])
+        #expect(nn.map(\.item.position) == [2, 1, 3])
         #expect(abs(nn[0].similarity - 3 / (9.01 as Float).squareRoot()) < 1e-6)
         #expect(abs(nn[1].similarity) < 1e-6)
         #expect(abs(nn[2].similarity + 1) < 1e-6)
@@ -601,7 +601,7 @@ struct SimilarItemsTests {
         let index = try SimilarItems(embeddings: [1, 0, -1, 0, 0, 1, 0, 0], dimension: 2)
         #expect(try index.similar(to: [0, 1], k: 3).isEmpty)
         #expect(try index.similar(to: [3], k: 3).isEmpty)
-        #expect(try index.similar(to: [2], k: 5).map(\.item) == [0, 1])
+        #expect(try index.similar(to: [2], k: 5).map(\.item.position) == [0, 1])
     }
 
     @Test("invalid requests and tables throw")
@@ -631,10 +631,10 @@ struct SimilarItemsTests {
         let fromModel = try SimilarItems(model: model, itemIDs: train.itemIDs)
         let fromTable = try SimilarItems(embeddings: table.toArray(), dimension: table.rowLength)
         for query: [Int32] in [[0], [11, 40]] {
-            let a = try fromModel.similar(to: query, k: 12), b = try fromTable.similar(to: query, k: 12)
-            #expect(a.map(\.item) == b.map(\.item))
+            let a = try fromModel.similar(to: query.map(ItemIndex.init), k: 12), b = try fromTable.similar(to: query.map(ItemIndex.init), k: 12)
+            #expect(a.map(\.item.position) == b.map(\.item.position))
             #expect(a.map(\.similarity) == b.map(\.similarity))
-            #expect(a.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item) })
+            #expect(a.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item.position) })
         }
     }
 }
@@ -678,7 +678,7 @@ struct FoldInTests {
         var overlaps: [Double] = []
         for u in users {
             let range = seen.offsets[u]..<seen.offsets[u + 1]
-            let read = seen.items[range].map { data.itemIDs.rawID(at: $0) }
+            let read = seen.items[range].map { data.itemIDs.rawIDs[Int($0)] }
             let ratings = Array(seen.ratings[range])
             let folded = try foldIn.recommend(readItems: read, ratings: ratings, k: 10)
             #expect(!folded.isPopularityFallback && folded.unknownItemIDs.isEmpty)
@@ -686,8 +686,8 @@ struct FoldInTests {
             let readSet = Set(read)
             #expect(!folded.recommendations.contains { readSet.contains($0.rawItemID!) })
             #expect(folded.recommendations.allSatisfy { data.itemIDs.rawID(at: $0.item) == $0.rawItemID })
-            let known = try scorer.recommend(user: Int32(u), options: .init(k: 10))
-            let common = Set(folded.recommendations.map(\.item)).intersection(known.map(\.item))
+            let known = try scorer.recommend(user: UserIndex(Int32(u)), options: .init(k: 10))
+            let common = Set(folded.recommendations.map(\.item.position)).intersection(known.map(\.item.position))
             overlaps.append(Double(common.count) / 10)
         }
         let mean = overlaps.reduce(0, +) / Double(overlaps.count)
@@ -739,7 +739,7 @@ struct FoldInTests {
         #expect(worst <= 1e-4 * scale, "\(kind): normal-equation residual \(residual)")
         // Every item but the reads, each predicted from the row.
         #expect(result.recommendations.count == RecFixture.items - reads.count)
-        #expect(!result.recommendations.contains { reads.contains($0.item) })
+        #expect(!result.recommendations.contains { reads.contains($0.item.position) })
         var keys = [Float](repeating: 0, count: RecFixture.items)
         for i in 0..<RecFixture.items {
             var z = (0..<d).reduce(Float(0)) { $0 + result.userRow[$1] * q[i * d + $1] }
@@ -748,7 +748,7 @@ struct FoldInTests {
         }
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
         let problems = RecFixture.compare(
-            got: result.recommendations.map(\.item), ratings: result.recommendations.map(\.predictedRating),
+            got: result.recommendations.map(\.item.position), ratings: result.recommendations.map(\.predictedRating),
             expected: RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 60), keys: keys,
             predictions: keys, candidates: Set(candidates), context: "\(kind)")
         #expect(problems.isEmpty, "\(problems.prefix(5))")
@@ -795,13 +795,13 @@ struct FoldInTests {
             #expect(r.isPopularityFallback)
             #expect(r.unknownItemIDs == reads)
             #expect(r.userRow.isEmpty)
-            #expect(r.recommendations.map(\.item) == Array(byPopularity.prefix(10)))
-            #expect(r.recommendations.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item) })
-            let counted = r.recommendations.map { counts[Int($0.item)] }
+            #expect(r.recommendations.map(\.item.position) == Array(byPopularity.prefix(10)))
+            #expect(r.recommendations.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item.position) })
+            let counted = r.recommendations.map { counts[$0.item.offset] }
             #expect(counted == counted.sorted(by: >))
             // Fallback ratings are the items' mean training ratings.
             for rec in r.recommendations {
-                let ratings = (0..<train.count).filter { train.items[$0] == rec.item }.map { Double(train.ratings[$0]) }
+                let ratings = (0..<train.count).filter { train.items[$0] == rec.item.position }.map { Double(train.ratings[$0]) }
                 let mean = Float(ratings.reduce(0, +) / Double(ratings.count))
                 #expect(abs(rec.predictedRating - mean) <= 1e-5)
             }
@@ -854,15 +854,15 @@ struct FoldInTests {
         #expect(a.userRow.count == model.configuration.userDimension)
         #expect(a.userRow.allSatisfy { $0.isFinite })
         #expect(a.recommendations.count == 15)
-        #expect(Set(a.recommendations.map(\.item)).count == 15)
-        #expect(!a.recommendations.contains { reads.contains($0.item) })
-        #expect(a.recommendations.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item) })
+        #expect(Set(a.recommendations.map(\.item.position)).count == 15)
+        #expect(!a.recommendations.contains { reads.contains($0.item.position) })
+        #expect(a.recommendations.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item.position) })
         // Ranking and ratings agree with a hand forward pass of the folded-in row.
         let outputs = (0..<RecFixture.items).map { Self.mlpPredict(model, userRow: a.userRow, item: $0) }
         let keys = outputs.map(\.y)
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
         let problems = RecFixture.compare(
-            got: a.recommendations.map(\.item), ratings: a.recommendations.map(\.predictedRating),
+            got: a.recommendations.map(\.item.position), ratings: a.recommendations.map(\.predictedRating),
             expected: RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 15), keys: keys,
             predictions: keys, candidates: Set(candidates), context: "\(kind)")
         #expect(problems.isEmpty, "\(problems.prefix(5))")
@@ -894,7 +894,7 @@ struct FoldInTests {
         #expect(abs(r.userRow[0] - (model.mean + residual / (3 + 2))) < 1e-5)
         let keys = model.itemBias.map { r.userRow[0] + $0 }   // the scorer's ranking score
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
-        #expect(r.recommendations.map(\.item) == RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 5))
-        for rec in r.recommendations { #expect(abs(rec.predictedRating - (r.userRow[0] + model.itemBias[Int(rec.item)])) < 1e-5) }
+        #expect(r.recommendations.map(\.item.position) == RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 5))
+        for rec in r.recommendations { #expect(abs(rec.predictedRating - (r.userRow[0] + model.itemBias[rec.item.offset])) < 1e-5) }
     }
 }

@@ -47,7 +47,7 @@ extension RatingsDataset {
     /// The rows with raw IDs, in dataset order.
     var rawRows: [RawRow] {
         (0..<count).map { k in
-            RawRow(user: userIDs.rawID(at: users[k]), item: itemIDs.rawID(at: items[k]),
+            RawRow(user: userIDs.rawIDs[Int(users[k])], item: itemIDs.rawIDs[Int(items[k])],
                    rating: ratings[k], timestamp: timestamps?[k])
         }
     }
@@ -109,4 +109,9 @@ struct ScaledSquaredError: Loss {
         }
         return sum
     }
+}
+
+// The scorer tests index their expectations by Int.
+extension UserItemIndex {
+    func items(of user: Int) -> ArraySlice<Int32> { items(of: UserIndex(Int32(user))) }
 }

@@ -3,7 +3,10 @@
 /// Raw IDs are sparse (MovieLens movieIds reach 193,609 for 9,742 movies), so every table in
 /// EmbedRec is sized by ``count``, never by the largest raw ID. Dense indices are assigned in
 /// ascending raw-ID order, so a map depends only on the set of IDs, not on row order.
-public struct IDMap: Sendable, Equatable {
+///
+/// The map is typed by what it indexes (``UserIDMap``, ``ItemIDMap``), so a user map cannot be
+/// given where an item map is expected. All raw-ID ⇄ index conversions go through it.
+public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     /// Raw ID of each dense index, ascending.
     public let rawIDs: [Int64]
     private let lookup: [Int64: Int32]
@@ -28,14 +31,27 @@ public struct IDMap: Sendable, Equatable {
     public var count: Int { rawIDs.count }
 
     /// The dense index of `rawID`, or nil when the ID is unknown. O(1).
-    @inlinable
-    public func index(of rawID: Int64) -> Int32? { indexImpl(rawID) }
+    public func index(of rawID: Int64) -> Index? { lookup[rawID].map(Index.init) }
 
-    @usableFromInline
-    func indexImpl(_ rawID: Int64) -> Int32? { lookup[rawID] }
+    /// The dense position of `rawID` in a kernel column, or nil. O(1).
+    func position(of rawID: Int64) -> Int32? { lookup[rawID] }
 
-    /// The raw ID at a dense index. Precondition: `0 <= index < count`.
-    public func rawID(at index: Int32) -> Int64 { rawIDs[Int(index)] }
+    /// True when `index` is one of this map's positions.
+    public func contains(_ index: Index) -> Bool { index.position >= 0 && index.offset < count }
+
+    /// The raw ID at a dense index, or nil when the index is outside the map.
+    public func rawID(at index: Index) -> Int64? { contains(index) ? rawIDs[index.offset] : nil }
+
+    /// The raw ID at a position the caller has already checked against ``count``.
+    func rawID(atChecked position: Int32) -> Int64 { rawIDs[Int(position)] }
+
+    /// All indices in order.
+    public var indices: [Index] { (0..<Int32(count)).map(Index.init) }
 
     public static func == (lhs: IDMap, rhs: IDMap) -> Bool { lhs.rawIDs == rhs.rawIDs }
 }
+
+/// Raw user IDs ⇄ ``UserIndex``.
+public typealias UserIDMap = IDMap<UserIndex>
+/// Raw item IDs ⇄ ``ItemIndex``.
+public typealias ItemIDMap = IDMap<ItemIndex>

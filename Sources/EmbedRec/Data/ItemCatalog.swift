@@ -39,7 +39,7 @@ public struct ItemMetadata: Sendable, Hashable {
 ///
 /// ```swift
 /// let catalog = try ItemCatalog.loadGoodbooks(path: "goodbooks-10k/books.csv")
-/// let title = catalog.metadata(forDenseIndex: 17, in: data.itemIDs)?.title
+/// let title = catalog.metadata(for: 17, in: data.itemIDs)?.title
 /// ```
 ///
 /// A catalogue need not cover every rated item (nor the other way round): lookups of unknown
@@ -96,8 +96,8 @@ public struct ItemCatalog: Sendable {
     /// - Returns: nil when `index` is outside `0..<ids.count` or the catalogue lacks the item;
     ///   never traps.
     /// - Complexity: O(1) on average.
-    public func metadata(forDenseIndex index: Int32, in ids: IDMap) -> ItemMetadata? {
-        guard index >= 0, Int(index) < ids.count else { return nil }
-        return self[rawID: ids.rawID(at: index)]
+    public func metadata(for index: ItemIndex, in ids: ItemIDMap) -> ItemMetadata? {
+        guard let rawID = ids.rawID(at: index) else { return nil }
+        return self[rawID: rawID]
     }
 }

@@ -13,9 +13,9 @@ public struct RatingsDataset: Sendable {
     /// Unix timestamps when the source had them (same order as ``ratings``), else nil.
     public private(set) var timestamps: [Int64]?
     /// Raw user IDs ⇄ dense user indices.
-    public let userIDs: IDMap
+    public let userIDs: UserIDMap
     /// Raw item IDs ⇄ dense item indices.
-    public let itemIDs: IDMap
+    public let itemIDs: ItemIDMap
 
     /// Creates a dataset from dense columns, validating them.
     ///
@@ -24,7 +24,7 @@ public struct RatingsDataset: Sendable {
     /// - Complexity: O(n).
     public init(
         users: [Int32], items: [Int32], ratings: [Float], timestamps: [Int64]? = nil,
-        userIDs: IDMap, itemIDs: IDMap
+        userIDs: UserIDMap, itemIDs: ItemIDMap
     ) throws {
         guard users.count == items.count, users.count == ratings.count,
               timestamps.map({ $0.count == users.count }) ?? true
@@ -51,15 +51,15 @@ public struct RatingsDataset: Sendable {
             throw DatasetError.columnLengthMismatch(
                 users: rawUsers.count, items: rawItems.count, ratings: ratings.count)
         }
-        let userMap = IDMap(rawIDs: rawUsers), itemMap = IDMap(rawIDs: rawItems)
+        let userMap = UserIDMap(rawIDs: rawUsers), itemMap = ItemIDMap(rawIDs: rawItems)
         try self.init(
-            users: rawUsers.map { userMap.index(of: $0)! }, items: rawItems.map { itemMap.index(of: $0)! },
+            users: rawUsers.map { userMap.position(of: $0)! }, items: rawItems.map { itemMap.position(of: $0)! },
             ratings: ratings, timestamps: timestamps, userIDs: userMap, itemIDs: itemMap)
     }
 
     init(
         unchecked users: [Int32], _ items: [Int32], _ ratings: [Float], _ timestamps: [Int64]?,
-        _ userIDs: IDMap, _ itemIDs: IDMap
+        _ userIDs: UserIDMap, _ itemIDs: ItemIDMap
     ) {
         self.users = users; self.items = items; self.ratings = ratings
         self.timestamps = timestamps; self.userIDs = userIDs; self.itemIDs = itemIDs
@@ -152,8 +152,11 @@ public struct UserItemIndex: Sendable {
     /// The number of users.
     public var userCount: Int { offsets.count - 1 }
 
-    /// The items user `u` rated (sorted ascending).
-    public func items(of user: Int) -> ArraySlice<Int32> { items[offsets[user]..<offsets[user + 1]] }
+    /// The items `user` rated (sorted ascending), empty for a user outside the index.
+    public func items(of user: UserIndex) -> ArraySlice<Int32> {
+        guard user.position >= 0, user.offset < userCount else { return [] }
+        return items[offsets[user.offset]..<offsets[user.offset + 1]]
+    }
 }
 
 /// Errors for datasets built in memory.

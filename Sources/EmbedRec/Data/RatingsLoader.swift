@@ -264,7 +264,7 @@ struct RawRatings {
     /// Builds ID maps (dense indices in ascending raw-ID order) and maps both ID columns.
     func mapped(parallelism: Parallelism) -> RatingsDataset {
         // Users and items are independent: map them on two threads when allowed.
-        var results: [(IDMap, [Int32])] = [(IDMap(sortedUniqueRawIDs: []), []), (IDMap(sortedUniqueRawIDs: []), [])]
+        var results: [(ids: [Int64], positions: [Int32])] = [([], []), ([], [])]
         let columns = [users, items]
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
@@ -274,16 +274,17 @@ struct RawRatings {
                 for k in 0..<2 { base[k] = Self.densify(columns[k]) }
             }
         }
-        let (userMap, userIndex) = results[0]
-        let (itemMap, itemIndex) = results[1]
-        return RatingsDataset(unchecked: userIndex, itemIndex, ratings, timestamps, userMap, itemMap)
+        return RatingsDataset(
+            unchecked: results[0].positions, results[1].positions, ratings, timestamps,
+            UserIDMap(sortedUniqueRawIDs: results[0].ids), ItemIDMap(sortedUniqueRawIDs: results[1].ids))
     }
 
     /// Maps raw IDs to dense indices. When the IDs are non-negative and not much sparser than
     /// the data, a direct-address table beats hashing by an order of magnitude; otherwise a
     /// dictionary is used. Neither sizes anything the model keeps by the largest raw ID.
-    static func densify(_ raw: [Int64]) -> (IDMap, [Int32]) {
-        guard !raw.isEmpty else { return (IDMap(sortedUniqueRawIDs: []), []) }
+    /// Returns the distinct raw IDs ascending and each row's position among them.
+    static func densify(_ raw: [Int64]) -> (ids: [Int64], positions: [Int32]) {
+        guard !raw.isEmpty else { return ([], []) }
         var lo = raw[0], hi = raw[0]
         raw.withUnsafeBufferPointer { r in
             for v in r { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
@@ -309,10 +310,10 @@ struct RawRatings {
                 }
                 count = raw.count
             }
-            return (IDMap(sortedUniqueRawIDs: unique), dense)
+            return (unique, dense)
         }
-        let map = IDMap(rawIDs: raw)
-        return (map, raw.map { map.index(of: $0)! })
+        let map = UserIDMap(rawIDs: raw)
+        return (map.rawIDs, raw.map { map.position(of: $0)! })
     }
 }
 

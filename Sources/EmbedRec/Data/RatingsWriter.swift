@@ -35,8 +35,8 @@ public enum RatingsWriter {
             for (c, column) in columns.enumerated() {
                 if c > 0 { out += sep }
                 switch column {
-                case .user: appendInt(data.userIDs.rawID(at: data.users[row]))
-                case .item: appendInt(data.itemIDs.rawID(at: data.items[row]))
+                case .user: appendInt(data.userIDs.rawID(atChecked: data.users[row]))
+                case .item: appendInt(data.itemIDs.rawID(atChecked: data.items[row]))
                 case .rating:
                     let r = data.ratings[row]
                     if r == r.rounded() && abs(r) < 1e9 { appendInt(Int64(r)) } else { out += Array("\(r)".utf8) }

@@ -84,7 +84,7 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
         }
         let users = (0..<Int32(test.userCount)).filter { !relevant[Int($0)].isEmpty && Int($0) < model.userCount }
         let scorer = try TopKScorer(model: model, training: train, parallelism: parallelism)
-        let top = try scorer.recommendFlat(users: users, options: RecommendationOptions(k: k))
+        let top = try scorer.recommendFlat(users: users.map(UserIndex.init), options: RecommendationOptions(k: k))
         let lists = (0..<users.count).map { Array(top.items(forRow: $0)) }
         try self.init(recommended: lists, relevant: users.map { relevant[Int($0)] }, k: k,
                       catalogueSize: model.itemCount)

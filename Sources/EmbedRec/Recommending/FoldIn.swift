@@ -13,7 +13,7 @@
 import EmbedRecKernels
 public struct FoldInRecommender: Sendable {
     let scorer: any CatalogueScorer
-    let itemIDs: IDMap
+    let itemIDs: ItemIDMap
     let popularity: [Int32]
     let defaultRating: Float
     /// Mean training rating per item: the "prediction" of the popularity fallback.
@@ -86,13 +86,13 @@ public struct FoldInRecommender: Sendable {
         var known: [Int32] = [], knownRatings: [Float] = [], unknown: [Int64] = []
         var seen = Set<Int32>()
         for (j, raw) in rawIDs.enumerated() {
-            guard let index = itemIDs.index(of: raw) else { unknown.append(raw); continue }
+            guard let index = itemIDs.position(of: raw) else { unknown.append(raw); continue }
             guard seen.insert(index).inserted else { continue }
             known.append(index); knownRatings.append(ratings?[j] ?? defaultRating)
         }
         guard !known.isEmpty else {
             let top = popularity.prefix(k).map {
-                Recommendation(item: $0, rawItemID: itemIDs.rawID(at: $0), predictedRating: itemMeans[Int($0)])
+                Recommendation(item: ItemIndex($0), rawItemID: itemIDs.rawID(atChecked: $0), predictedRating: itemMeans[Int($0)])
             }
             return Result(recommendations: Array(top), unknownItemIDs: unknown, isPopularityFallback: true, userRow: [])
         }
@@ -111,7 +111,7 @@ public struct FoldInRecommender: Sendable {
         for i in known { scores[Int(i)] = -.infinity }
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: n, k: k) }
         let recommendations = winners.map {
-            Recommendation(item: $0.item, rawItemID: itemIDs.rawID(at: $0.item),
+            Recommendation(item: ItemIndex($0.item), rawItemID: itemIDs.rawID(atChecked: $0.item),
                            predictedRating: scorer.predictedRating(rankingScore: $0.score, item: $0.item))
         }
         return Result(recommendations: recommendations, unknownItemIDs: unknown, isPopularityFallback: false, userRow: row)

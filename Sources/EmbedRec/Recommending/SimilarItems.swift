@@ -1,22 +1,22 @@
+import EmbedRecKernels
+
 /// Nearest neighbours of items by cosine similarity of their embeddings.
 ///
 /// The item embedding table is normalised once (rows of zero length stay zero and are never
 /// returned); a query is one item or the normalised mean of several, scored against the whole
 /// catalogue with one sgemv. Immutable and safe to share between threads.
-
-import EmbedRecKernels
 public struct SimilarItems: Sendable {
     let normalized: [Float]
     let dimension: Int
     /// Items in the catalogue.
     public let itemCount: Int
-    let itemIDs: IDMap?
+    let itemIDs: ItemIDMap?
 
     /// Creates the index from the model's item embedding table (the parameter whose
     /// ``Tensor/rowIndex`` is `.items` and role `.embedding`).
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding,
     ///   ``ModelError/mismatchedData(_:)`` when `itemIDs` does not have one ID per model item.
-    public init(model: any Model, itemIDs: IDMap? = nil) throws {
+    public init(model: any Model, itemIDs: ItemIDMap? = nil) throws {
         guard let table = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
             throw ModelError.invalidConfiguration("\(model.summary) has no item embedding table")
         }
@@ -24,7 +24,7 @@ public struct SimilarItems: Sendable {
     }
 
     /// Creates the index from a row-major `items × dimension` embedding matrix.
-    public init(embeddings: [Float], dimension: Int, itemIDs: IDMap? = nil) throws {
+    public init(embeddings: [Float], dimension: Int, itemIDs: ItemIDMap? = nil) throws {
         guard dimension > 0, embeddings.count % dimension == 0, !embeddings.isEmpty else {
             throw ModelError.shapeMismatch("\(embeddings.count) values do not form rows of \(dimension)")
         }
@@ -45,7 +45,7 @@ public struct SimilarItems: Sendable {
 
     /// One neighbour.
     public struct Neighbour: Sendable, Hashable {
-        public let item: Int32
+        public let item: ItemIndex
         public let rawItemID: Int64?
         /// Cosine similarity in [-1, 1].
         public let similarity: Float
@@ -55,12 +55,13 @@ public struct SimilarItems: Sendable {
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0 or an empty query,
     ///   ``ModelError/indexOutOfRange(what:index:count:)`` for an unknown item.
     /// - Complexity: O(items × d) plus O(items · log K) selection.
-    public func similar(to items: [Int32], k: Int) throws -> [Neighbour] {
+    public func similar(to query: [ItemIndex], k: Int) throws -> [Neighbour] {
         guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
-        guard !items.isEmpty else { throw ModelError.invalidConfiguration("query has no items") }
-        for i in items where i < 0 || Int(i) >= itemCount {
-            throw ModelError.indexOutOfRange(what: "item", index: Int(i), count: itemCount)
+        guard !query.isEmpty else { throw ModelError.invalidConfiguration("query has no items") }
+        for i in query where i.position < 0 || i.offset >= itemCount {
+            throw ModelError.indexOutOfRange(what: "item", index: i.offset, count: itemCount)
         }
+        let items = query.map(\.position)
         var query = [Float](repeating: 0, count: dimension)
         for i in items { for f in 0..<dimension { query[f] += normalized[Int(i) * dimension + f] } }
         let norm = query.withUnsafeBufferPointer { BLAS.nrm2(n: dimension, x: $0.baseAddress!) }
@@ -84,7 +85,8 @@ public struct SimilarItems: Sendable {
         }
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: itemCount, k: k) }
         return winners.map { winner in
-            Neighbour(item: winner.item, rawItemID: itemIDs?.rawID(at: winner.item), similarity: winner.score)
+            Neighbour(item: ItemIndex(winner.item), rawItemID: itemIDs?.rawID(atChecked: winner.item),
+                      similarity: winner.score)
         }
     }
 }

@@ -1,9 +1,9 @@
-/// One recommended item.
-
 import EmbedRecKernels
+
+/// One recommended item.
 public struct Recommendation: Sendable, Hashable {
     /// Dense item index.
-    public let item: Int32
+    public let item: ItemIndex
     /// Raw item ID (from the ID map the scorer was given), or nil without one.
     public let rawItemID: Int64?
     /// Predicted rating, in rating units.
@@ -16,12 +16,12 @@ public struct RecommendationOptions: Sendable, Hashable {
     public var k: Int
     /// Leave out items the user rated in the training data (the default).
     public var excludeRated: Bool = true
-    /// Further items to leave out for every user (dense indices).
-    public var excludedItems: [Int32] = []
-    /// When set, only these items are considered (dense indices).
-    public var allowedItems: [Int32]? = nil
+    /// Further items to leave out for every user.
+    public var excludedItems: [ItemIndex] = []
+    /// When set, only these items are considered.
+    public var allowedItems: [ItemIndex]? = nil
 
-    public init(k: Int, excludeRated: Bool = true, excludedItems: [Int32] = [], allowedItems: [Int32]? = nil) {
+    public init(k: Int, excludeRated: Bool = true, excludedItems: [ItemIndex] = [], allowedItems: [ItemIndex]? = nil) {
         self.k = k; self.excludeRated = excludeRated
         self.excludedItems = excludedItems; self.allowedItems = allowedItems
     }
@@ -43,7 +43,7 @@ public struct RecommendationOptions: Sendable, Hashable {
 public struct TopKScorer: Sendable {
     let scorer: any CatalogueScorer
     let seen: UserItemIndex?
-    let itemIDs: IDMap?
+    let itemIDs: ItemIDMap?
     /// Users per scoring block.
     public let blockSize: Int
     /// Items per scoring tile: a block × tile of scores is produced and selected from while it
@@ -94,12 +94,12 @@ public struct TopKScorer: Sendable {
     /// The top K items for one user.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0,
     ///   ``ModelError/indexOutOfRange(what:index:count:)`` for an unknown user or item.
-    public func recommend(user: Int32, options: RecommendationOptions) throws -> [Recommendation] {
+    public func recommend(user: UserIndex, options: RecommendationOptions) throws -> [Recommendation] {
         try recommend(users: [user], options: options)[0]
     }
 
     /// The top K items for each of `users`, in the same order.
-    public func recommend(users: [Int32], options: RecommendationOptions) throws -> [[Recommendation]] {
+    public func recommend(users: [UserIndex], options: RecommendationOptions) throws -> [[Recommendation]] {
         let result = try recommendFlat(users: users, options: options)
         return (0..<users.count).map { result.recommendations(forRow: $0, itemIDs: itemIDs) }
     }
@@ -107,22 +107,23 @@ public struct TopKScorer: Sendable {
     /// The top K items for every user, as flat arrays (`users × K`, padded with −1 where fewer
     /// than K items remain). This is the fast path for evaluation and batch jobs.
     public func recommendAll(options: RecommendationOptions) throws -> TopKResult {
-        try recommendFlat(users: (0..<Int32(userCount)).map { $0 }, options: options)
+        try recommendFlat(users: (0..<Int32(userCount)).map(UserIndex.init), options: options)
     }
 
     /// The top K for `users` as flat arrays.
-    public func recommendFlat(users: [Int32], options: RecommendationOptions) throws -> TopKResult {
+    public func recommendFlat(users requested: [UserIndex], options: RecommendationOptions) throws -> TopKResult {
         guard options.k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(options.k)") }
-        for u in users where u < 0 || Int(u) >= userCount {
-            throw ModelError.indexOutOfRange(what: "user", index: Int(u), count: userCount)
+        for u in requested where u.position < 0 || u.offset >= userCount {
+            throw ModelError.indexOutOfRange(what: "user", index: u.offset, count: userCount)
         }
         let n = itemCount
-        for i in options.excludedItems + (options.allowedItems ?? []) where i < 0 || Int(i) >= n {
-            throw ModelError.indexOutOfRange(what: "item", index: Int(i), count: n)
+        for i in options.excludedItems + (options.allowedItems ?? []) where i.position < 0 || i.offset >= n {
+            throw ModelError.indexOutOfRange(what: "item", index: i.offset, count: n)
         }
+        let users = requested.map(\.position)
         let k = min(options.k, n)
-        let allowed = options.allowedItems.map { Array(Set($0)).sorted() }
-        let excluded = Array(Set(options.excludedItems)).sorted()
+        let allowed = options.allowedItems.map { Array(Set($0.map(\.position))).sorted() }
+        let excluded = Array(Set(options.excludedItems.map(\.position))).sorted()
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blocks = (users.count + blockSize - 1) / blockSize
@@ -207,7 +208,7 @@ public struct TopKScorer: Sendable {
                 }
             }
         }
-        return TopKResult(k: k, users: users, items: items, rankingScores: scores, scorer: scorer)
+        return TopKResult(k: k, users: requested, items: items, rankingScores: scores, scorer: scorer)
     }
 }
 
@@ -216,7 +217,7 @@ public struct TopKResult: Sendable {
     /// Items per user (K, capped at the catalogue size).
     public let k: Int
     /// The users, in request order.
-    public let users: [Int32]
+    public let users: [UserIndex]
     /// Item indices, row r = users[r], best first; −1 pads rows with fewer than K items.
     public let items: [Int32]
     /// The model's ranking scores aligned with ``items`` (monotone in the predicted rating).
@@ -235,10 +236,10 @@ public struct TopKResult: Sendable {
         scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: items[row * k + j])
     }
 
-    func recommendations(forRow row: Int, itemIDs: IDMap?) -> [Recommendation] {
+    func recommendations(forRow row: Int, itemIDs: ItemIDMap?) -> [Recommendation] {
         items(forRow: row).enumerated().map { j, item in
             Recommendation(
-                item: item, rawItemID: itemIDs.map { $0.rawID(at: item) },
+                item: ItemIndex(item), rawItemID: itemIDs.map { $0.rawID(atChecked: item) },
                 predictedRating: scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: item))
         }
     }
