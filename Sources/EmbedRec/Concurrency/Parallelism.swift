@@ -5,7 +5,7 @@ import EmbedRecKernels
 ///
 /// A value type passed through configurations; no global mutable state. The default uses
 /// every active core.
-public struct Parallelism: Sendable, Hashable {
+public struct Parallelism: Sendable, Hashable, Codable {
     /// Worker threads (at least 1).
     public var threads: Int
 

@@ -2,7 +2,7 @@
 /// ratings file uses.
 ///
 /// Catalogues are for showing recommendations to people; no model reads them.
-public struct ItemMetadata: Sendable, Hashable {
+public struct ItemMetadata: Sendable, Hashable, Codable {
     /// The item's raw ID, the same number as the item column of the ratings file
     /// (goodbooks `book_id`, MovieLens `movieId` / `item id`).
     public var rawID: Int64

@@ -149,6 +149,30 @@ public struct UserItemIndex: Sendable {
         self.offsets = offsets; self.items = items; self.ratings = ratings
     }
 
+    /// Rated lists read back from a file, checked: offsets start at 0, never decrease and end at
+    /// the item count; items are inside `0..<itemCount` and strictly ascending per user.
+    init(checkedOffsets offsets: [Int], items: [Int32], ratings: [Float], itemCount: Int) throws {
+        guard !offsets.isEmpty, offsets[0] == 0, offsets.last! == items.count, items.count == ratings.count else {
+            throw DatasetError.invalidArgument("rated lists: offsets must run from 0 to \(items.count)")
+        }
+        for u in 0..<(offsets.count - 1) {
+            guard offsets[u] <= offsets[u + 1] else {
+                throw DatasetError.invalidArgument("rated lists: offsets decrease at user \(u)")
+            }
+            var previous: Int32 = -1
+            for k in offsets[u]..<offsets[u + 1] {
+                let item = items[k]
+                guard item > previous, Int(item) < itemCount else {
+                    throw DatasetError.invalidArgument(
+                        "rated lists: user \(u) has item \(item) out of order or outside 0..<\(itemCount)")
+                }
+                guard ratings[k].isFinite else { throw DatasetError.invalidArgument("rated lists: user \(u) has a non-finite rating") }
+                previous = item
+            }
+        }
+        self.offsets = offsets; self.items = items; self.ratings = ratings
+    }
+
     /// The number of users.
     public var userCount: Int { offsets.count - 1 }
 

@@ -1,7 +1,7 @@
 /// Rating-prediction error of a model on a set of ratings.
 ///
 /// - MSE = (1/n) Σ (ŷ − y)²; RMSE = √MSE; MAE = (1/n) Σ |ŷ − y|, accumulated in Double.
-public struct RatingMetrics: Sendable, Hashable, CustomStringConvertible {
+public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Mean squared error.
     public let mse: Double
     /// Root mean squared error, in rating units.

@@ -7,7 +7,7 @@
 import EmbedRecKernels
 public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable, Hashable, Codable {
         /// Embedding dimension (> 0).
         public var dimension: Int
         /// Initial values of the embedding tables.
@@ -57,7 +57,12 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
 
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0, no users/items, or a
     ///   rating range with min ≥ max.
-    public init(users: Int, items: Int, configuration: Configuration) throws {
+    public convenience init(users: Int, items: Int, configuration: Configuration) throws {
+        try self.init(users: users, items: items, configuration: configuration, initialized: true)
+    }
+
+    /// `initialized: false` leaves the tables zero for a loader that fills them next.
+    init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws {
         guard configuration.dimension > 0 else {
             throw ModelError.invalidConfiguration("dimension must be > 0, got \(configuration.dimension)")
         }
@@ -80,9 +85,11 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
         itemEmbedding = Tensor(name: "item_embedding", shape: [items, d], role: .embedding, rowIndex: .items)
         userBias = Tensor(name: "user_bias", shape: [users, 1], role: .biasTable, rowIndex: .users)
         itemBias = Tensor(name: "item_bias", shape: [items, 1], role: .biasTable, rowIndex: .items)
-        var rng = SeededGenerator(seed: configuration.seed)
-        configuration.initializer.fill(userEmbedding, &rng)
-        configuration.initializer.fill(itemEmbedding, &rng)
+        if initialized {
+            var rng = SeededGenerator(seed: configuration.seed)
+            configuration.initializer.fill(userEmbedding, &rng)
+            configuration.initializer.fill(itemEmbedding, &rng)
+        }
         if let o = configuration.globalOffset {
             let t = Tensor(name: "global_offset", shape: [1], role: .bias)
             t[0] = o

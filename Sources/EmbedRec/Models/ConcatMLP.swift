@@ -11,7 +11,7 @@
 import EmbedRecKernels
 public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable, Hashable, Codable {
         /// User embedding dimension (> 0).
         public var userDimension: Int
         /// Item embedding dimension (> 0).
@@ -69,7 +69,12 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
 
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for non-positive dimensions or units,
     ///   dropout rates outside [0, 1), a dropout list of the wrong length, or a bad range.
-    public init(users: Int, items: Int, configuration c: Configuration) throws {
+    public convenience init(users: Int, items: Int, configuration c: Configuration) throws {
+        try self.init(users: users, items: items, configuration: c, initialized: true)
+    }
+
+    /// `initialized: false` leaves the tables zero for a loader that fills them next.
+    init(users: Int, items: Int, configuration c: Configuration, initialized: Bool) throws {
         guard c.userDimension > 0, c.itemDimension > 0 else {
             throw ModelError.invalidConfiguration("embedding dimensions must be > 0, got \(c.userDimension) and \(c.itemDimension)")
         }
@@ -106,10 +111,12 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
             biases.append(Tensor(name: "\(prefix)_bias", shape: [widths[l + 1]], role: .bias))
         }
         self.kernels = kernels; self.biases = biases
-        var rng = SeededGenerator(seed: c.seed)
-        c.embeddingInitializer.fill(userEmbedding, &rng)
-        c.embeddingInitializer.fill(itemEmbedding, &rng)
-        for k in kernels { c.kernelInitializer.fill(k, &rng) }
+        if initialized {
+            var rng = SeededGenerator(seed: c.seed)
+            c.embeddingInitializer.fill(userEmbedding, &rng)
+            c.embeddingInitializer.fill(itemEmbedding, &rng)
+            for k in kernels { c.kernelInitializer.fill(k, &rng) }
+        }
         var params = [userEmbedding, itemEmbedding]
         for l in 0..<kernels.count { params += [kernels[l], biases[l]] }
         parameters = params

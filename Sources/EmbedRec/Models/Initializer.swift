@@ -1,5 +1,5 @@
 /// How a parameter tensor is filled before training. Draws come from ``SeededGenerator``.
-public enum Initializer: Sendable, Hashable {
+public enum Initializer: Sendable, Hashable, Codable {
     /// Uniform in [-limit, limit]; Keras' default for `Embedding` is `uniform(0.05)`.
     case uniform(Float)
     /// Normal with this standard deviation.

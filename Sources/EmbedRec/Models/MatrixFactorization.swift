@@ -6,7 +6,7 @@
 import EmbedRecKernels
 public final class MatrixFactorization: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable, Hashable, Codable {
         /// Embedding dimension (> 0).
         public var dimension: Int
         /// Initial values of both tables; Keras' `Embedding` default is uniform ±0.05.
@@ -34,7 +34,12 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
 
     /// Creates a model for `users` users and `items` items.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0 or no users/items.
-    public init(users: Int, items: Int, configuration: Configuration) throws {
+    public convenience init(users: Int, items: Int, configuration: Configuration) throws {
+        try self.init(users: users, items: items, configuration: configuration, initialized: true)
+    }
+
+    /// `initialized: false` leaves the tables zero for a loader that fills them next.
+    init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws {
         guard configuration.dimension > 0 else {
             throw ModelError.invalidConfiguration("dimension must be > 0, got \(configuration.dimension)")
         }
@@ -48,6 +53,7 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
         userCount = users; itemCount = items
         userEmbedding = Tensor(name: "user_embedding", shape: [users, configuration.dimension], role: .embedding, rowIndex: .users)
         itemEmbedding = Tensor(name: "item_embedding", shape: [items, configuration.dimension], role: .embedding, rowIndex: .items)
+        guard initialized else { return }
         var rng = SeededGenerator(seed: configuration.seed)
         configuration.initializer.fill(userEmbedding, &rng)
         configuration.initializer.fill(itemEmbedding, &rng)

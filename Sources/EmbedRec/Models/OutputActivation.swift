@@ -1,7 +1,7 @@
 import RealModule
 
 /// How a model maps its raw output to a rating.
-public enum OutputActivation: Sendable, Hashable {
+public enum OutputActivation: Sendable, Hashable, Codable {
     /// The raw output.
     case linear
     /// max(0, x), as the goodbooks tutorial's last Dense layer.

@@ -35,17 +35,33 @@ public struct FoldInRecommender: Sendable {
         guard let kernel = model as? any KernelModel else {
             throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
         }
+        self.init(kernel: kernel, itemIDs: training.itemIDs, items: training.items, ratings: training.ratings,
+                  defaultRating: Self.defaultRating(of: training.ratings), regularization: regularization)
+    }
+
+    /// A recommender from parts already checked against the model (a ``Recommender``'s):
+    /// `items`/`ratings` are the training ratings in any order.
+    init(kernel: any KernelModel, itemIDs: ItemIDMap, items: [Int32], ratings: [Float], defaultRating: Float,
+         regularization: Float) {
         scorer = kernel.makeCatalogueScorer()
-        itemIDs = training.itemIDs
-        let counts = training.ratingsPerItem()
+        self.itemIDs = itemIDs
+        var counts = [Int](repeating: 0, count: itemIDs.count)
+        var sums = [Double](repeating: 0, count: itemIDs.count)
+        var total = 0.0
+        for k in 0..<items.count {
+            counts[Int(items[k])] += 1; sums[Int(items[k])] += Double(ratings[k]); total += Double(ratings[k])
+        }
         popularity = (0..<Int32(counts.count)).sorted { counts[Int($0)] != counts[Int($1)] ? counts[Int($0)] > counts[Int($1)] : $0 < $1 }
-        var sums = [Double](repeating: 0, count: counts.count)
-        for row in 0..<training.count { sums[Int(training.items[row])] += Double(training.ratings[row]) }
-        let globalMean = training.meanRating ?? 0
+        let globalMean = items.isEmpty ? 0 : Float(total / Double(items.count))
         itemMeans = (0..<counts.count).map { counts[$0] > 0 ? Float(sums[$0] / Double(counts[$0])) : globalMean }
-        let sorted = training.ratings.sorted()
-        defaultRating = sorted.isEmpty ? 1 : sorted[min(sorted.count - 1, sorted.count * 3 / 4)]
+        self.defaultRating = defaultRating
         self.regularization = regularization
+    }
+
+    /// The rating assumed for a read item given without one: the 75th-percentile rating.
+    static func defaultRating(of ratings: [Float]) -> Float {
+        let sorted = ratings.sorted()
+        return sorted.isEmpty ? 1 : sorted[min(sorted.count - 1, sorted.count * 3 / 4)]
     }
 
     static func validate(regularization: Float) throws {

@@ -70,10 +70,17 @@ public struct TopKScorer: Sendable {
         parallelism: Parallelism = .automatic
     ) throws {
         if let training { try Self.requireSameSpace(model, training) }
+        self.init(model: model, seen: training?.itemsByUser(), itemIDs: training?.itemIDs,
+                  blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
+    }
+
+    /// A scorer from parts already checked against the model (a ``Recommender``'s).
+    init(model: any Model, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512, tileSize: Int = 1024,
+         parallelism: Parallelism = .automatic) {
         self.tileSize = max(8, tileSize)
         scorer = catalogueScorer(for: model)
-        seen = training?.itemsByUser()
-        itemIDs = training?.itemIDs
+        self.seen = seen
+        self.itemIDs = itemIDs
         self.blockSize = max(1, blockSize)
         self.parallelism = parallelism
         userCount = model.userCount

@@ -1,5 +1,5 @@
 /// The optimizer that turns one batch's gradients into parameter updates.
-public enum Optimizer: Sendable, Hashable {
+public enum Optimizer: Sendable, Hashable, Codable {
     /// Adam with Keras' defaults (`lr` 0.001, β1 0.9, β2 0.999, ε 1e-7), with the semantics of
     /// Keras' dense Adam at the cost of a sparse one.
     ///

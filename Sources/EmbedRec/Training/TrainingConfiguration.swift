@@ -1,6 +1,6 @@
 /// How a model is trained: optimizer, regularisation, batching, epochs, early stopping, threads
 /// and seed. The loss is the trainer's (``Trainer/init(configuration:loss:)``).
-public struct TrainingConfiguration: Sendable, Hashable {
+public struct TrainingConfiguration: Sendable, Hashable, Codable {
     /// Passes over the training set (> 0).
     public var epochs: Int = 5
     /// Examples per mini-batch (1 ... 2³¹ − 1; a batch larger than the training set is the whole
@@ -69,7 +69,7 @@ public struct TrainingConfiguration: Sendable, Hashable {
 }
 
 /// One epoch of training.
-public struct EpochRecord: Sendable, Hashable {
+public struct EpochRecord: Sendable, Hashable, Codable {
     /// 1-based epoch number.
     public let epoch: Int
     /// Mean squared error over the epoch's training batches (before each batch's update).
@@ -88,7 +88,7 @@ public struct EpochRecord: Sendable, Hashable {
 }
 
 /// What happened during ``Trainer/fit(_:on:validation:progress:)``.
-public struct TrainingHistory: Sendable {
+public struct TrainingHistory: Sendable, Hashable, Codable {
     /// One record per completed epoch.
     public internal(set) var epochs: [EpochRecord] = []
     /// The epoch whose weights the model holds at the end (1-based; the last epoch unless early

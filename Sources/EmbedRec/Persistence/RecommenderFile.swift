@@ -1,0 +1,237 @@
+import Foundation
+
+/// The saved-recommender file: safetensors with EmbedRec's tensors and metadata.
+///
+/// Docs/FileFormat.md describes the layout for readers in other languages.
+enum RecommenderFile {
+    static let format = "embedrec.recommender"
+    static let version = 1
+
+    /// Tensor names of the recommender's own parts; model tensors keep their model names.
+    enum Name {
+        static let userIDs = "user_ids"
+        static let itemIDs = "item_ids"
+        static let ratedOffsets = "rated_offsets"
+        static let ratedItems = "rated_items"
+        static let ratedRatings = "rated_ratings"
+        static let all: Set<String> = [userIDs, itemIDs, ratedOffsets, ratedItems, ratedRatings]
+    }
+
+    /// Metadata keys.
+    enum Key {
+        static let format = "format", version = "format_version"
+        static let modelKind = "model_kind", modelConfiguration = "model_configuration"
+        static let userCount = "user_count", itemCount = "item_count"
+        static let ratingScale = "rating_scale", defaultRating = "fold_in_default_rating"
+        static let training = "training_configuration", history = "training_history"
+        static let catalog = "catalog", createdBy = "created_by"
+    }
+
+    struct RatingScale: Codable { let min: Float; let max: Float }
+}
+
+/// The built-in model kinds a file may hold.
+extension Recommender {
+    public static let builtInModelKinds: [any SavableModel.Type] = [
+        MatrixFactorization.self, BiasedMF.self, ConcatMLP.self,
+    ]
+
+    /// Writes the recommender to `path` as one safetensors file, atomically: a temporary file in
+    /// the same folder is written, flushed and renamed, so a failure leaves an existing file
+    /// intact.
+    ///
+    /// - Throws: ``RecommenderFileError/unsavableModel(_:)`` for a model that is not a
+    ///   ``SavableModel``, ``RecommenderFileError/nameClash(_:)`` when a model tensor is named
+    ///   like one of the recommender's, ``SafeTensorsError/cannotWrite(path:reason:)``.
+    public func save(to path: String) throws { try save(to: path, failingAfterBytes: nil) }
+
+    func save(to path: String, failingAfterBytes: Int?) throws {
+        guard let savable = model as? any SavableModel else { throw RecommenderFileError.unsavableModel(model.summary) }
+        let tensors = savable.savedTensors
+        for t in tensors where RecommenderFile.Name.all.contains(t.name) { throw RecommenderFileError.nameClash(t.name) }
+        var metadata: [String: String] = [
+            RecommenderFile.Key.format: RecommenderFile.format,
+            RecommenderFile.Key.version: String(RecommenderFile.version),
+            RecommenderFile.Key.modelKind: type(of: savable).kind,
+            RecommenderFile.Key.modelConfiguration: try savable.configurationJSON(),
+            RecommenderFile.Key.userCount: String(model.userCount),
+            RecommenderFile.Key.itemCount: String(model.itemCount),
+            RecommenderFile.Key.defaultRating: "\(foldInDefaultRating)",
+            RecommenderFile.Key.createdBy: "EmbedRec",
+        ]
+        let encoder = ModelFileJSON.encoder
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        if let r = ratingScale { metadata[RecommenderFile.Key.ratingScale] = try json(RecommenderFile.RatingScale(min: r.lowerBound, max: r.upperBound)) }
+        if let c = trainingConfiguration { metadata[RecommenderFile.Key.training] = try json(c) }
+        if let h = history { metadata[RecommenderFile.Key.history] = try json(h) }
+        if let c = catalog { metadata[RecommenderFile.Key.catalog] = try json(c.items) }
+
+        let offsets = ratedItems.offsets.map { Int64($0) }
+        try userIDs.rawIDs.withUnsafeBytes { userBytes in
+            try itemIDs.rawIDs.withUnsafeBytes { itemBytes in
+                try offsets.withUnsafeBytes { offsetBytes in
+                    try ratedItems.items.withUnsafeBytes { ratedBytes in
+                        try ratedItems.ratings.withUnsafeBytes { ratingBytes in
+                            var entries = tensors.map { t in
+                                SafeTensors.Entry(name: t.name, dtype: .f32, shape: t.shape,
+                                                  bytes: UnsafeRawBufferPointer(start: t.storage, count: t.count * 4))
+                            }
+                            typealias N = RecommenderFile.Name
+                            entries += [
+                                .init(name: N.userIDs, dtype: .i64, shape: [userIDs.count], bytes: userBytes),
+                                .init(name: N.itemIDs, dtype: .i64, shape: [itemIDs.count], bytes: itemBytes),
+                                .init(name: N.ratedOffsets, dtype: .i64, shape: [offsets.count], bytes: offsetBytes),
+                                .init(name: N.ratedItems, dtype: .i32, shape: [ratedItems.items.count], bytes: ratedBytes),
+                                .init(name: N.ratedRatings, dtype: .f32, shape: [ratedItems.ratings.count], bytes: ratingBytes),
+                            ]
+                            try SafeTensors.write(entries, metadata: metadata, to: path, failingAfterBytes: failingAfterBytes)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens a recommender saved by ``save(to:)``, validating everything before trusting it:
+    /// the safetensors structure (``SafeTensorsError``), then the format and version, the model
+    /// kind and configuration, every tensor's dtype and shape against the configuration, the ID
+    /// maps against the model's counts and the rated lists (``RecommenderFileError``).
+    ///
+    /// - Parameter modelKinds: the model types the file may hold (the built-in ones by default;
+    ///   add your own ``SavableModel`` types).
+    public init(contentsOf path: String, modelKinds: [any SavableModel.Type] = Recommender.builtInModelKinds) throws {
+        let file = try SafeTensorsFile(path: path)
+        let meta = file.metadata
+        typealias K = RecommenderFile.Key
+        func value(_ key: String) throws -> String {
+            guard let v = meta[key] else { throw RecommenderFileError.missingMetadata(key) }
+            return v
+        }
+        guard try value(K.format) == RecommenderFile.format else {
+            throw RecommenderFileError.invalidMetadata(K.format, "\"\(meta[K.format]!)\" is not \(RecommenderFile.format)")
+        }
+        let versionText = try value(K.version)
+        guard let version = Int(versionText) else { throw RecommenderFileError.invalidMetadata(K.version, "\"\(versionText)\" is not a number") }
+        guard version == RecommenderFile.version else {
+            throw RecommenderFileError.unsupportedVersion(found: version, supported: RecommenderFile.version)
+        }
+        func count(_ key: String) throws -> Int {
+            let text = try value(key)
+            guard let n = Int(text), n > 0, n <= Int(Int32.max) else {
+                throw RecommenderFileError.invalidMetadata(key, "\"\(text)\" is not a count in 1...\(Int32.max)")
+            }
+            return n
+        }
+        let users = try count(K.userCount), items = try count(K.itemCount)
+        let kindName = try value(K.modelKind)
+        guard let kind = modelKinds.first(where: { $0.kind == kindName }) else {
+            throw RecommenderFileError.unknownModelKind(kindName, known: modelKinds.map { $0.kind })
+        }
+        // The file must hold every tensor the configuration declares, with its shape, and no
+        // tensor that neither the model nor the recommender knows.
+        let model = try kind.makeEmpty(users: users, items: items, configurationJSON: try value(K.modelConfiguration))
+        let modelTensors = model.savedTensors
+        for name in file.tensors.keys where !RecommenderFile.Name.all.contains(name) && !modelTensors.contains(where: { $0.name == name }) {
+            throw RecommenderFileError.unexpectedTensor(name)
+        }
+        for t in modelTensors { try file.copyFloats(t.name, shape: t.shape, into: t.storage) }
+        for t in modelTensors where !Self.allFinite(t) { throw RecommenderFileError.nonFiniteValues(t.name) }
+
+        typealias N = RecommenderFile.Name
+        let userRaw = try file.array(N.userIDs, dtype: .i64, as: Int64.self)
+        let itemRaw = try file.array(N.itemIDs, dtype: .i64, as: Int64.self)
+        guard userRaw.count == users else { throw RecommenderFileError.idMapMismatch(N.userIDs, count: userRaw.count, expected: users) }
+        guard itemRaw.count == items else { throw RecommenderFileError.idMapMismatch(N.itemIDs, count: itemRaw.count, expected: items) }
+        for (name, ids) in [(N.userIDs, userRaw), (N.itemIDs, itemRaw)] {
+            for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
+                throw RecommenderFileError.invalidTensor(name, "raw IDs must be strictly ascending (position \(k))")
+            }
+        }
+        let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
+        let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
+        let ratedRatings = try file.floatArray(N.ratedRatings, shape: [ratedItems.count])
+        guard offsets.allSatisfy({ $0 >= 0 && $0 <= Int64(ratedItems.count) }) else {
+            throw RecommenderFileError.invalidTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
+        }
+        let rated: UserItemIndex
+        do {
+            rated = try UserItemIndex(checkedOffsets: offsets.map { Int($0) }, items: ratedItems, ratings: ratedRatings, itemCount: items)
+        } catch let error as DatasetError {
+            throw RecommenderFileError.invalidTensor(N.ratedItems, error.description)
+        }
+
+        let decoder = ModelFileJSON.decoder
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
+            guard let text = meta[key] else { return nil }
+            do { return try decoder.decode(T.self, from: Data(text.utf8)) }
+            catch { throw RecommenderFileError.invalidMetadata(key, "not valid JSON of the expected shape") }
+        }
+        let scale = try decode(RecommenderFile.RatingScale.self, K.ratingScale)
+        if let scale, !(scale.min.isFinite && scale.max.isFinite && scale.min <= scale.max) {
+            throw RecommenderFileError.invalidMetadata(K.ratingScale, "min and max must be finite with min ≤ max")
+        }
+        let defaultText = try value(K.defaultRating)
+        guard let defaultRating = Float(defaultText), defaultRating.isFinite else {
+            throw RecommenderFileError.invalidMetadata(K.defaultRating, "\"\(defaultText)\" is not a finite number")
+        }
+        let catalog: ItemCatalog?
+        if let items = try decode([ItemMetadata].self, K.catalog) {
+            do { catalog = try ItemCatalog(items: items) }
+            catch let error as DatasetError { throw RecommenderFileError.invalidMetadata(K.catalog, error.description) }
+        } else {
+            catalog = nil
+        }
+        try self.init(
+            model: model, userIDs: UserIDMap(sortedUniqueRawIDs: userRaw), itemIDs: ItemIDMap(sortedUniqueRawIDs: itemRaw),
+            ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
+            configuration: try decode(TrainingConfiguration.self, K.training),
+            history: try decode(TrainingHistory.self, K.history), catalog: catalog,
+            foldInDefaultRating: defaultRating)
+    }
+
+    private static func allFinite(_ t: Tensor) -> Bool {
+        var finite = true
+        for k in 0..<t.count where !t.storage[k].isFinite { finite = false; break }
+        return finite
+    }
+}
+
+/// Why a saved recommender could not be written or opened (beyond the safetensors structure,
+/// which ``SafeTensorsError`` covers).
+public enum RecommenderFileError: Error, Equatable, CustomStringConvertible {
+    /// The model does not conform to ``SavableModel``.
+    case unsavableModel(String)
+    /// A model tensor has the name of one of the recommender's own tensors.
+    case nameClash(String)
+    /// A required `__metadata__` key is absent.
+    case missingMetadata(String)
+    /// A `__metadata__` value is malformed (key, why).
+    case invalidMetadata(String, String)
+    /// The file's format version is not one this library reads.
+    case unsupportedVersion(found: Int, supported: Int)
+    /// The file's model kind is not among the kinds given to the reader.
+    case unknownModelKind(String, known: [String])
+    /// A tensor that neither the model nor the recommender declares.
+    case unexpectedTensor(String)
+    /// An ID map whose length differs from the model's count.
+    case idMapMismatch(String, count: Int, expected: Int)
+    /// A recommender tensor with inconsistent contents (name, why).
+    case invalidTensor(String, String)
+    /// A model tensor holds NaN or infinite values.
+    case nonFiniteValues(String)
+
+    public var description: String {
+        switch self {
+        case .unsavableModel(let m): return "\(m) cannot be saved: it does not conform to SavableModel"
+        case .nameClash(let n): return "the model's tensor \(n) has the name of one of the recommender's tensors"
+        case .missingMetadata(let k): return "metadata \(k) is missing"
+        case let .invalidMetadata(k, why): return "metadata \(k): \(why)"
+        case let .unsupportedVersion(found, supported): return "format version \(found) is not supported (this library reads version \(supported))"
+        case let .unknownModelKind(kind, known): return "model kind \(kind) is unknown (known: \(known.joined(separator: ", ")))"
+        case .unexpectedTensor(let n): return "tensor \(n) belongs to neither the model nor the recommender"
+        case let .idMapMismatch(n, count, expected): return "\(n) has \(count) IDs, the model has \(expected) rows"
+        case let .invalidTensor(n, why): return "tensor \(n): \(why)"
+        case .nonFiniteValues(let n): return "tensor \(n) holds NaN or infinite values"
+        }
+    }
+}

@@ -1,0 +1,397 @@
+import Foundation
+
+/// The safetensors container (https://github.com/huggingface/safetensors): an 8-byte
+/// little-endian header length N, N bytes of JSON header, then the tensors' bytes.
+///
+/// The header maps each tensor name to `{"dtype", "shape", "data_offsets": [begin, end]}`
+/// (offsets relative to the start of the data) plus an optional `"__metadata__"` string map.
+/// Writing follows the reference layout: tensors ordered by alignment (8-byte types first)
+/// then name, data contiguous with no holes, the header padded with spaces so the data starts on
+/// an 8-byte boundary. Reading accepts any valid file and rejects everything else with a
+/// ``SafeTensorsError`` naming the problem, before any tensor is trusted.
+enum SafeTensors {
+    /// The reference implementation's bound on the header.
+    static let maximumHeaderBytes = 100_000_000
+    static let metadataKey = "__metadata__"
+
+    /// Element types EmbedRec writes and reads.
+    enum DType: String, CaseIterable {
+        case f32 = "F32", i32 = "I32", i64 = "I64", u8 = "U8"
+
+        var byteSize: Int {
+            switch self {
+            case .f32, .i32: return 4
+            case .i64: return 8
+            case .u8: return 1
+            }
+        }
+    }
+
+    /// One tensor to write. `bytes` must stay valid until ``write(_:metadata:to:)`` returns.
+    struct Entry {
+        let name: String
+        let dtype: DType
+        let shape: [Int]
+        let bytes: UnsafeRawBufferPointer
+    }
+
+    /// Where a tensor lies in a file being read.
+    struct TensorInfo: Equatable {
+        let dtype: DType
+        let shape: [Int]
+        /// Offsets relative to the start of the data section.
+        let begin: Int
+        let end: Int
+        var elementCount: Int { shape.reduce(1, *) }
+    }
+
+    // MARK: Writing
+
+    /// The header JSON for `entries` (in layout order) with offsets assigned, padded with spaces
+    /// so that 8 + its length is a multiple of 8.
+    static func header(for entries: [Entry], metadata: [String: String]) -> [UInt8] {
+        var json = "{"
+        if !metadata.isEmpty {
+            json += jsonString(metadataKey) + ":{"
+            json += metadata.keys.sorted().map { jsonString($0) + ":" + jsonString(metadata[$0]!) }.joined(separator: ",")
+            json += "},"
+        }
+        var offset = 0
+        json += entries.map { entry in
+            let begin = offset
+            offset += entry.bytes.count
+            return jsonString(entry.name) + ":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":["
+                + entry.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(begin),\(offset)]}"
+        }.joined(separator: ",")
+        if json.hasSuffix(",") { json.removeLast() }
+        json += "}"
+        var bytes = Array(json.utf8)
+        while (8 + bytes.count) % 8 != 0 { bytes.append(0x20) }
+        return bytes
+    }
+
+    /// Sorts entries into the reference layout: larger alignment first, then by name.
+    static func layoutOrder(_ entries: [Entry]) -> [Entry] {
+        entries.sorted { a, b in
+            a.dtype.byteSize != b.dtype.byteSize ? a.dtype.byteSize > b.dtype.byteSize : a.name < b.name
+        }
+    }
+
+    /// Writes `entries` and `metadata` to `path` atomically: the bytes go to a temporary file in
+    /// the same folder, which is flushed to disk and then renamed over `path`. A failure at any
+    /// point (a full disk, a crash) leaves a previous file at `path` as it was.
+    ///
+    /// - Throws: ``SafeTensorsError/invalidTensor(_:_:)`` for a shape that does not match the
+    ///   bytes or a duplicate name; ``SafeTensorsError/cannotWrite(path:reason:)`` for I/O failures.
+    /// `failingAfterBytes` simulates a full disk after that many bytes (for tests).
+    static func write(_ entries: [Entry], metadata: [String: String], to path: String,
+                      failingAfterBytes: Int? = nil) throws {
+        var names = Set<String>()
+        for e in entries {
+            guard e.name != metadataKey, names.insert(e.name).inserted else {
+                throw SafeTensorsError.invalidTensor(e.name, "the name is used twice or reserved")
+            }
+            guard e.shape.allSatisfy({ $0 >= 0 }), e.shape.reduce(1, *) * e.dtype.byteSize == e.bytes.count else {
+                throw SafeTensorsError.invalidTensor(e.name, "shape \(e.shape) of \(e.dtype.rawValue) does not match \(e.bytes.count) bytes")
+            }
+        }
+        let ordered = layoutOrder(entries)
+        let header = header(for: ordered, metadata: metadata)
+        guard header.count <= maximumHeaderBytes else {
+            throw SafeTensorsError.headerTooLarge(declared: header.count, limit: maximumHeaderBytes)
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        var succeeded = false
+        defer {
+            if !succeeded { close(fd); unlink(temporary) }
+        }
+        var budget = failingAfterBytes ?? Int.max
+        var length = UInt64(header.count).littleEndian
+        try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path, &budget) }
+        try header.withUnsafeBytes { try writeAll(fd, $0, path, &budget) }
+        for e in ordered { try writeAll(fd, e.bytes, path, &budget) }
+        guard fsync(fd) == 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        guard close(fd) == 0 else {
+            succeeded = true  // the descriptor is gone either way; remove the file by hand
+            unlink(temporary)
+            throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard rename(temporary, path) == 0 else {
+            succeeded = true
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw SafeTensorsError.cannotWrite(path: path, reason: reason)
+        }
+        succeeded = true
+        // Make the rename itself durable.
+        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String, _ budget: inout Int) throws {
+        var done = 0
+        while done < bytes.count {
+            guard budget > 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(ENOSPC))) }
+            let n = Foundation.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30, budget))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+            done += n
+            budget -= n
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// A safetensors file opened for reading: the header parsed and checked, the bytes mapped.
+final class SafeTensorsFile {
+    let path: String
+    let tensors: [String: SafeTensors.TensorInfo]
+    let metadata: [String: String]
+    private let mapping: UnsafeMutableRawPointer?
+    private let mappedLength: Int
+    /// Where the data section starts in the mapping.
+    private let dataStart: Int
+
+    /// Opens and validates `path`: the length prefix against the file size and the 100 MB bound,
+    /// the header as UTF-8 JSON of the documented shape, each dtype and shape, and the offsets
+    /// (inside the data, matching the shape, contiguous with no overlap or hole, covering the
+    /// data exactly).
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError.cannotRead(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size >= 8 else { throw SafeTensorsError.truncated(fileSize: size) }
+        let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let base, base != MAP_FAILED else {
+            throw SafeTensorsError.cannotRead(path: path, reason: "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+        }
+        var ok = false
+        defer { if !ok { munmap(base, size) } }
+        let declared = base.loadUnaligned(as: UInt64.self).littleEndian
+        guard declared <= UInt64(SafeTensors.maximumHeaderBytes) else {
+            throw SafeTensorsError.headerTooLarge(declared: declared > UInt64(Int.max) ? Int.max : Int(declared),
+                                                  limit: SafeTensors.maximumHeaderBytes)
+        }
+        let headerLength = Int(declared)
+        guard headerLength <= size - 8 else {
+            throw SafeTensorsError.headerBeyondFile(declared: headerLength, fileSize: size)
+        }
+        let headerBytes = UnsafeRawBufferPointer(start: base + 8, count: headerLength)
+        (tensors, metadata) = try Self.parseHeader(headerBytes)
+        dataStart = 8 + headerLength
+        try Self.checkOffsets(tensors, dataLength: size - dataStart)
+        mapping = base; mappedLength = size
+        ok = true
+    }
+
+    deinit { if let mapping { munmap(mapping, mappedLength) } }
+
+    /// The bytes of `name`, valid while this file is alive.
+    func bytes(of name: String) -> UnsafeRawBufferPointer? {
+        guard let t = tensors[name], let mapping else { return nil }
+        return UnsafeRawBufferPointer(start: mapping + dataStart + t.begin, count: t.end - t.begin)
+    }
+
+    /// The tensor `name`, checked for dtype and (when given) shape.
+    func info(_ name: String, dtype: SafeTensors.DType, shape: [Int]? = nil) throws -> SafeTensors.TensorInfo {
+        guard let t = tensors[name] else { throw SafeTensorsError.missingTensor(name) }
+        guard t.dtype == dtype else {
+            throw SafeTensorsError.wrongDType(name, expected: dtype.rawValue, found: t.dtype.rawValue)
+        }
+        if let shape, t.shape != shape { throw SafeTensorsError.wrongShape(name, expected: shape, found: t.shape) }
+        return t
+    }
+
+    /// Copies an `F32` tensor of the given shape into `destination`.
+    func copyFloats(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
+        _ = try info(name, dtype: .f32, shape: shape)
+        let src = bytes(of: name)!
+        if src.count > 0 { UnsafeMutableRawPointer(destination).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+    }
+
+    /// An array copy of a tensor whose element type matches `dtype`.
+    func array<T: FixedWidthInteger>(_ name: String, dtype: SafeTensors.DType, as: T.Type, shape: [Int]? = nil) throws -> [T] {
+        let t = try info(name, dtype: dtype, shape: shape)
+        precondition(MemoryLayout<T>.size == dtype.byteSize)
+        let src = bytes(of: name)!
+        return [T](unsafeUninitializedCapacity: t.elementCount) { out, count in
+            if src.count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+            for k in 0..<t.elementCount { out[k] = T(littleEndian: out[k]) }
+            count = t.elementCount
+        }
+    }
+
+    func floatArray(_ name: String, shape: [Int]? = nil) throws -> [Float] {
+        let t = try info(name, dtype: .f32, shape: shape)
+        let src = bytes(of: name)!
+        return [Float](unsafeUninitializedCapacity: t.elementCount) { out, count in
+            if src.count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+            count = t.elementCount
+        }
+    }
+
+    static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws -> ([String: SafeTensors.TensorInfo], [String: String]) {
+        guard let first = bytes.first(where: { $0 != 0x20 }), first == UInt8(ascii: "{") else {
+            throw SafeTensorsError.invalidHeader("the header is not a JSON object")
+        }
+        guard String(validatingUTF8Bytes: bytes) != nil else { throw SafeTensorsError.invalidHeader("the header is not UTF-8") }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            throw SafeTensorsError.invalidHeader("the header is not valid JSON")
+        }
+        guard let root = object as? [String: Any] else { throw SafeTensorsError.invalidHeader("the header is not a JSON object") }
+        var tensors: [String: SafeTensors.TensorInfo] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in root {
+            if name == SafeTensors.metadataKey {
+                guard let map = value as? [String: Any] else { throw SafeTensorsError.invalidHeader("__metadata__ is not an object") }
+                for (k, v) in map {
+                    guard let s = v as? String else { throw SafeTensorsError.invalidHeader("__metadata__[\(k)] is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let entry = value as? [String: Any] else { throw SafeTensorsError.invalidTensor(name, "its entry is not an object") }
+            guard let dtypeName = entry["dtype"] as? String else { throw SafeTensorsError.invalidTensor(name, "no dtype") }
+            guard let dtype = SafeTensors.DType(rawValue: dtypeName) else {
+                throw SafeTensorsError.unsupportedDType(name, dtypeName)
+            }
+            guard let shape = integers(entry["shape"]) else { throw SafeTensorsError.invalidTensor(name, "the shape is not a list of integers ≥ 0") }
+            guard let offsets = integers(entry["data_offsets"]), offsets.count == 2 else {
+                throw SafeTensorsError.invalidTensor(name, "data_offsets is not two integers ≥ 0")
+            }
+            guard Set(entry.keys).isSubset(of: ["dtype", "shape", "data_offsets"]) else {
+                throw SafeTensorsError.invalidTensor(name, "unknown keys \(Set(entry.keys).subtracting(["dtype", "shape", "data_offsets"]).sorted())")
+            }
+            var elements = 1
+            for extent in shape {
+                let (p, overflow) = elements.multipliedReportingOverflow(by: extent)
+                guard !overflow else { throw SafeTensorsError.invalidTensor(name, "shape \(shape) overflows") }
+                elements = p
+            }
+            let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            guard !overflow, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount else {
+                throw SafeTensorsError.invalidTensor(name, "data_offsets \(offsets) do not hold shape \(shape) of \(dtypeName)")
+            }
+            tensors[name] = .init(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+        }
+        return (tensors, metadata)
+    }
+
+    /// Non-negative integers (no fractions, no booleans), or nil.
+    private static func integers(_ value: Any?) -> [Int]? {
+        guard let list = value as? [Any] else { return nil }
+        var out: [Int] = []
+        for v in list {
+            // JSON integers only: Foundation types booleans "c" and fractions or exponents "d".
+            guard let n = v as? NSNumber, "ilqsILQS".utf8.contains(UInt8(bitPattern: n.objCType.pointee)),
+                  let i = v as? Int, i >= 0 else { return nil }
+            out.append(i)
+        }
+        return out
+    }
+
+    static func checkOffsets(_ tensors: [String: SafeTensors.TensorInfo], dataLength: Int) throws {
+        let ordered = tensors.sorted { $0.value.begin != $1.value.begin ? $0.value.begin < $1.value.begin : $0.value.end < $1.value.end }
+        var cursor = 0
+        var previous: String?
+        for (name, t) in ordered {
+            guard t.end <= dataLength else {
+                throw SafeTensorsError.offsetsOutOfRange(name, end: t.end, dataLength: dataLength)
+            }
+            if t.begin < cursor { throw SafeTensorsError.overlappingTensors(previous ?? name, name) }
+            if t.begin > cursor { throw SafeTensorsError.hole(at: cursor, before: name) }
+            cursor = t.end
+            previous = name
+        }
+        guard cursor == dataLength else { throw SafeTensorsError.trailingBytes(dataLength - cursor) }
+    }
+}
+
+extension String {
+    /// Decodes UTF-8, or nil when the bytes are not valid UTF-8.
+    init?(validatingUTF8Bytes bytes: UnsafeRawBufferPointer) {
+        var valid = true
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        // `decoding:` repairs invalid sequences with U+FFFD; compare lengths to detect repairs.
+        if decoded.utf8.count != bytes.count { valid = false }
+        guard valid else { return nil }
+        self = decoded
+    }
+}
+
+/// Why a safetensors file could not be written or read.
+public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
+    case cannotRead(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+    /// Shorter than the 8-byte length prefix.
+    case truncated(fileSize: Int)
+    /// The length prefix exceeds the reference bound (100 MB).
+    case headerTooLarge(declared: Int, limit: Int)
+    /// The length prefix points past the end of the file.
+    case headerBeyondFile(declared: Int, fileSize: Int)
+    /// The header is not UTF-8 JSON of the documented shape.
+    case invalidHeader(String)
+    /// A tensor's entry is malformed (the message says how).
+    case invalidTensor(String, String)
+    case unsupportedDType(String, String)
+    case offsetsOutOfRange(String, end: Int, dataLength: Int)
+    case overlappingTensors(String, String)
+    /// Bytes between tensors that no tensor owns.
+    case hole(at: Int, before: String)
+    /// Bytes after the last tensor.
+    case trailingBytes(Int)
+    case missingTensor(String)
+    case wrongDType(String, expected: String, found: String)
+    case wrongShape(String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .truncated(size): return "the file is \(size) bytes, shorter than the 8-byte header length"
+        case let .headerTooLarge(declared, limit): return "the header length \(declared) exceeds the limit of \(limit) bytes"
+        case let .headerBeyondFile(declared, size): return "the header length \(declared) points past the end of the \(size)-byte file"
+        case .invalidHeader(let why): return "invalid header: \(why)"
+        case let .invalidTensor(name, why): return "tensor \(name): \(why)"
+        case let .unsupportedDType(name, dtype): return "tensor \(name): dtype \(dtype) is not supported (F32, I32, I64, U8)"
+        case let .offsetsOutOfRange(name, end, length): return "tensor \(name) ends at \(end), past the \(length) data bytes"
+        case let .overlappingTensors(a, b): return "tensors \(a) and \(b) overlap"
+        case let .hole(at, name): return "no tensor owns the bytes from \(at) up to tensor \(name)"
+        case .trailingBytes(let n): return "\(n) bytes after the last tensor belong to no tensor"
+        case .missingTensor(let name): return "tensor \(name) is missing"
+        case let .wrongDType(name, expected, found): return "tensor \(name) is \(found), expected \(expected)"
+        case let .wrongShape(name, expected, found): return "tensor \(name) has shape \(found), expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A model that a ``Recommender`` can save and open again.
+///
+/// A saved model is its ``kind``, its ``configuration`` as JSON, its user and item counts, and
+/// every tensor in ``savedTensors`` under the tensor's own name. Opening builds the model from
+/// the configuration and counts, checks that each tensor in the file has the shape the model
+/// declares, and copies the values in — so a configuration and its tensors can never disagree.
+///
+/// The three built-in models conform. A model written elsewhere conforms the same way and is
+/// passed to ``Recommender/init(contentsOf:modelKinds:)`` in `modelKinds`.
+public protocol SavableModel: Model {
+    associatedtype Configuration: Codable & Sendable
+    /// A stable name for the file, e.g. `"BiasedMF"`.
+    static var kind: String { get }
+    /// The configuration that, with the counts, rebuilds the model's tensors' shapes.
+    var configuration: Configuration { get }
+    /// Every tensor whose values the model needs (the trainable ``Model/parameters`` and any
+    /// fixed ones), with distinct names.
+    var savedTensors: [Tensor] { get }
+    /// A model of this kind with tensors of the right shapes, ready to receive saved values
+    /// (initialising them is wasted work: the loader overwrites every one).
+    static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> Self
+}
+
+extension SavableModel {
+    public var savedTensors: [Tensor] { parameters }
+
+    /// The configuration as JSON (sorted keys, so equal configurations give equal bytes).
+    func configurationJSON() throws -> String {
+        String(decoding: try ModelFileJSON.encoder.encode(configuration), as: UTF8.self)
+    }
+
+    /// Rebuilds an empty model of this kind from its saved configuration.
+    static func makeEmpty(users: Int, items: Int, configurationJSON json: String) throws -> any SavableModel {
+        let configuration: Configuration
+        do {
+            configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8))
+        } catch {
+            throw RecommenderFileError.invalidMetadata("model_configuration", "not a \(kind) configuration: \(error)")
+        }
+        do {
+            return try makeEmpty(users: users, items: items, configuration: configuration)
+        } catch let error as ModelError {
+            throw RecommenderFileError.invalidMetadata("model_configuration", error.description)
+        }
+    }
+}
+
+/// The JSON settings of every configuration and history EmbedRec writes into a file.
+enum ModelFileJSON {
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+}
+
+extension MatrixFactorization: SavableModel {
+    public static var kind: String { "MatrixFactorization" }
+    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> MatrixFactorization {
+        try MatrixFactorization(users: users, items: items, configuration: configuration, initialized: false)
+    }
+}
+
+extension BiasedMF: SavableModel {
+    public static var kind: String { "BiasedMF" }
+    /// The parameters plus a held (untrained) global offset.
+    public var savedTensors: [Tensor] {
+        [userEmbedding, itemEmbedding, userBias, itemBias] + (globalOffset.map { [$0] } ?? [])
+    }
+    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> BiasedMF {
+        try BiasedMF(users: users, items: items, configuration: configuration, initialized: false)
+    }
+}
+
+extension ConcatMLP: SavableModel {
+    public static var kind: String { "ConcatMLP" }
+    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> ConcatMLP {
+        try ConcatMLP(users: users, items: items, configuration: configuration, initialized: false)
+    }
+}

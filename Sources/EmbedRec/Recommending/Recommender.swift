@@ -1,0 +1,178 @@
+/// Everything serving needs, in one value that speaks raw IDs: a trained model, the user and
+/// item ID maps of its training data, each known user's rated items (excluded from their
+/// recommendations), the rating scale, how it was trained and, optionally, the item catalogue.
+///
+/// The parts are checked against each other once, here, so a model can never be paired with the
+/// ID maps or rated lists of another dataset. ``save(to:)`` writes it as one safetensors file and
+/// ``init(contentsOf:modelKinds:)`` opens it again with bit-identical predictions and top-K lists.
+/// Immutable and `Sendable`: one recommender serves any number of concurrent requests.
+///
+/// ```swift
+/// let recommender = try Recommender(model: model, training: split.train, catalog: books)
+/// try recommender.save(to: "books.safetensors")
+/// let served = try Recommender(contentsOf: "books.safetensors")
+/// let top = try served.recommend(user: 314, k: 5)
+/// let similar = try served.similarItems(to: 1, k: 10)
+/// let newReader = try served.recommend(newReaderRatings: [1: 5, 2: 4, 3: 5], k: 10)
+/// ```
+public struct Recommender: Sendable {
+    /// The trained model.
+    public let model: any Model
+    /// Raw user IDs ⇄ the model's user rows.
+    public let userIDs: UserIDMap
+    /// Raw item IDs ⇄ the model's item rows.
+    public let itemIDs: ItemIDMap
+    /// Each known user's rated items with their ratings (dense indices).
+    public let ratedItems: UserItemIndex
+    /// The smallest and largest training rating (nil without ratings).
+    public let ratingScale: ClosedRange<Float>?
+    /// How the model was trained, when known.
+    public let trainingConfiguration: TrainingConfiguration?
+    /// The training run's per-epoch record, when known.
+    public let history: TrainingHistory?
+    /// Titles, authors and images for display, when given.
+    public let catalog: ItemCatalog?
+
+    let foldInDefaultRating: Float
+    let topK: TopKScorer
+    let foldIn: FoldInRecommender?
+    let similar: SimilarItems?
+
+    /// Bundles a trained model with the data it was trained on.
+    ///
+    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is not of the model's user
+    ///   and item spaces (the same counts).
+    public init(
+        model: any Model, training: RatingsDataset, configuration: TrainingConfiguration? = nil,
+        history: TrainingHistory? = nil, catalog: ItemCatalog? = nil
+    ) throws {
+        guard training.userCount == model.userCount, training.itemCount == model.itemCount else {
+            throw ModelError.mismatchedData(
+                "the training data has \(training.userCount) users and \(training.itemCount) items, \(model.summary) has \(model.userCount) and \(model.itemCount)")
+        }
+        try self.init(
+            model: model, userIDs: training.userIDs, itemIDs: training.itemIDs, ratedItems: training.itemsByUser(),
+            ratingScale: training.ratingRange, configuration: configuration, history: history, catalog: catalog,
+            foldInDefaultRating: FoldInRecommender.defaultRating(of: training.ratings))
+    }
+
+    /// Assembles the parts (checked by the callers: the public initializer or the file reader).
+    init(
+        model: any Model, userIDs: UserIDMap, itemIDs: ItemIDMap, ratedItems: UserItemIndex,
+        ratingScale: ClosedRange<Float>?, configuration: TrainingConfiguration?, history: TrainingHistory?,
+        catalog: ItemCatalog?, foldInDefaultRating: Float
+    ) throws {
+        self.model = model
+        self.userIDs = userIDs; self.itemIDs = itemIDs; self.ratedItems = ratedItems
+        self.ratingScale = ratingScale; trainingConfiguration = configuration; self.history = history
+        self.catalog = catalog
+        self.foldInDefaultRating = foldInDefaultRating
+        topK = TopKScorer(model: model, seen: ratedItems, itemIDs: itemIDs)
+        if let kernel = model as? any KernelModel {
+            foldIn = FoldInRecommender(kernel: kernel, itemIDs: itemIDs, items: ratedItems.items,
+                                       ratings: ratedItems.ratings, defaultRating: foldInDefaultRating, regularization: 0.5)
+        } else {
+            foldIn = nil
+        }
+        similar = try? SimilarItems(model: model, itemIDs: itemIDs)
+    }
+
+    /// What to do for a user ID the model was not trained on.
+    public enum UnknownUserPolicy: Sendable, Hashable {
+        /// Throw ``RecommenderError/unknownUser(_:)``.
+        case fail
+        /// Return the most-rated items, flagged with ``RecommendationList/isPopularityFallback``.
+        case popularity
+    }
+
+    /// Recommendations for one request.
+    public struct RecommendationList: Sendable, Hashable {
+        /// Best first.
+        public let recommendations: [Recommendation]
+        /// True when the list is the most-rated items (an unknown user under
+        /// ``UnknownUserPolicy/popularity``, or a new reader with no known item), whose
+        /// predicted ratings are then the items' mean training ratings.
+        public let isPopularityFallback: Bool
+        /// Raw item IDs of a new reader's list that the catalogue does not know (ignored).
+        public let unknownItemIDs: [Int64]
+    }
+
+    /// The `k` best items for a known user, leaving out what they rated.
+    ///
+    /// - Throws: ``RecommenderError/unknownUser(_:)`` for an ID outside the training data (unless
+    ///   `unknownUser` is ``UnknownUserPolicy/popularity``), ``ModelError/invalidConfiguration(_:)``
+    ///   for K ≤ 0.
+    public func recommend(user rawID: Int64, k: Int, unknownUser: UnknownUserPolicy = .fail) throws -> RecommendationList {
+        guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
+        guard let user = userIDs.index(of: rawID) else {
+            guard unknownUser == .popularity else { throw RecommenderError.unknownUser(rawID) }
+            return try recommend(newReaderRatings: [:], k: k)
+        }
+        let list = try topK.recommend(user: user, options: .init(k: k))
+        return RecommendationList(recommendations: list, isPopularityFallback: false, unknownItemIDs: [])
+    }
+
+    /// Recommendations for a reader the model was not trained on, from their ratings by raw item
+    /// ID (fold-in: no retraining). Unknown item IDs are ignored and reported; a reader with no
+    /// known item gets the popularity fallback.
+    ///
+    /// - Throws: ``RecommenderError/noFoldIn(_:)`` for a model without fold-in, and as
+    ///   ``FoldInRecommender/recommend(readItems:ratings:k:)``.
+    public func recommend(newReaderRatings ratings: [Int64: Float], k: Int) throws -> RecommendationList {
+        let ids = ratings.keys.sorted()
+        return try foldInList(ids, ids.map { ratings[$0]! }, k)
+    }
+
+    /// Recommendations for a new reader from the raw item IDs they read, without ratings (each
+    /// counts as the training data's 75th-percentile rating).
+    public func recommend(newReaderItems items: [Int64], k: Int) throws -> RecommendationList {
+        try foldInList(items, nil, k)
+    }
+
+    private func foldInList(_ items: [Int64], _ ratings: [Float]?, _ k: Int) throws -> RecommendationList {
+        guard let foldIn else { throw RecommenderError.noFoldIn(model.summary) }
+        let result = try foldIn.recommend(readItems: items, ratings: ratings, k: k)
+        return RecommendationList(recommendations: result.recommendations,
+                                  isPopularityFallback: result.isPopularityFallback, unknownItemIDs: result.unknownItemIDs)
+    }
+
+    /// The `k` items nearest to an item by cosine similarity of the item embeddings.
+    /// - Throws: ``RecommenderError/unknownItem(_:)``, ``RecommenderError/noItemEmbedding(_:)``.
+    public func similarItems(to rawID: Int64, k: Int) throws -> [SimilarItems.Neighbour] {
+        guard let item = itemIDs.index(of: rawID) else { throw RecommenderError.unknownItem(rawID) }
+        guard let similar else { throw RecommenderError.noItemEmbedding(model.summary) }
+        return try similar.similar(to: [item], k: k)
+    }
+
+    /// The model's predicted rating of an item by a known user.
+    /// - Throws: ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
+    public func predictedRating(user: Int64, item: Int64) throws -> Float {
+        guard let u = userIDs.index(of: user) else { throw RecommenderError.unknownUser(user) }
+        guard let i = itemIDs.index(of: item) else { throw RecommenderError.unknownItem(item) }
+        return try model.predict(users: [u.position], items: [i.position])[0]
+    }
+
+    /// The catalogue entry of a raw item ID, when a catalogue is attached and has it.
+    public func metadata(for rawID: Int64) -> ItemMetadata? { catalog?[rawID: rawID] }
+}
+
+/// Requests a ``Recommender`` cannot answer.
+public enum RecommenderError: Error, Equatable, CustomStringConvertible {
+    /// The user ID is not in the training data.
+    case unknownUser(Int64)
+    /// The item ID is not in the training data.
+    case unknownItem(Int64)
+    /// The model has no fold-in for new readers (a model written outside EmbedRec).
+    case noFoldIn(String)
+    /// The model has no item embedding table to compare items by.
+    case noItemEmbedding(String)
+
+    public var description: String {
+        switch self {
+        case .unknownUser(let id): return "unknown user \(id): not in the training data"
+        case .unknownItem(let id): return "unknown item \(id): not in the training data"
+        case .noFoldIn(let model): return "\(model) has no fold-in for new readers"
+        case .noItemEmbedding(let model): return "\(model) has no item embedding table"
+        }
+    }
+}
