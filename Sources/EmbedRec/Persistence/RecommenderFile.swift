@@ -144,20 +144,20 @@ extension Recommender {
         guard itemRaw.count == items else { throw RecommenderFileError.idMapMismatch(N.itemIDs, count: itemRaw.count, expected: items) }
         for (name, ids) in [(N.userIDs, userRaw), (N.itemIDs, itemRaw)] {
             for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
-                throw RecommenderFileError.invalidTensor(name, "raw IDs must be strictly ascending (position \(k))")
+                throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
             }
         }
         let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
         let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
         let ratedRatings = try file.floatArray(N.ratedRatings, shape: [ratedItems.count])
         guard offsets.allSatisfy({ $0 >= 0 && $0 <= Int64(ratedItems.count) }) else {
-            throw RecommenderFileError.invalidTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
+            throw RecommenderFileError.inconsistentTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
         }
         let rated: UserItemIndex
         do {
             rated = try UserItemIndex(checkedOffsets: offsets.map { Int($0) }, items: ratedItems, ratings: ratedRatings, itemCount: items)
         } catch let error as DatasetError {
-            throw RecommenderFileError.invalidTensor(N.ratedItems, error.description)
+            throw RecommenderFileError.inconsistentTensor(N.ratedItems, error.description)
         }
 
         let decoder = ModelFileJSON.decoder
@@ -216,7 +216,7 @@ public enum RecommenderFileError: Error, Equatable, CustomStringConvertible {
     /// An ID map whose length differs from the model's count.
     case idMapMismatch(String, count: Int, expected: Int)
     /// A recommender tensor with inconsistent contents (name, why).
-    case invalidTensor(String, String)
+    case inconsistentTensor(String, String)
     /// A model tensor holds NaN or infinite values.
     case nonFiniteValues(String)
 
@@ -230,7 +230,7 @@ public enum RecommenderFileError: Error, Equatable, CustomStringConvertible {
         case let .unknownModelKind(kind, known): return "model kind \(kind) is unknown (known: \(known.joined(separator: ", ")))"
         case .unexpectedTensor(let n): return "tensor \(n) belongs to neither the model nor the recommender"
         case let .idMapMismatch(n, count, expected): return "\(n) has \(count) IDs, the model has \(expected) rows"
-        case let .invalidTensor(n, why): return "tensor \(n): \(why)"
+        case let .inconsistentTensor(n, why): return "tensor \(n): \(why)"
         case .nonFiniteValues(let n): return "tensor \(n) holds NaN or infinite values"
         }
     }
