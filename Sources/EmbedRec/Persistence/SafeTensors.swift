@@ -77,8 +77,7 @@ enum SafeTensors {
         }
     }
 
-    /// Writes `entries` and `metadata` to `path` atomically: the bytes go to a temporary file in
-    /// the same folder, which is flushed to disk and then renamed over `path`. A failure at any
+    /// Writes `entries` and `metadata` to `path` through ``AtomicFileWriter``: a failure at any
     /// point (a full disk, a crash) leaves a previous file at `path` as it was.
     ///
     /// - Throws: ``SafeTensorsError/invalidTensor(_:_:)`` for a shape that does not match the
@@ -100,49 +99,11 @@ enum SafeTensors {
         guard header.count <= maximumHeaderBytes else {
             throw SafeTensorsError.headerTooLarge(declared: header.count, limit: maximumHeaderBytes)
         }
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        var succeeded = false
-        defer {
-            if !succeeded { close(fd); unlink(temporary) }
-        }
-        var budget = failingAfterBytes ?? Int.max
-        var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path, &budget) }
-        try header.withUnsafeBytes { try writeAll(fd, $0, path, &budget) }
-        for e in ordered { try writeAll(fd, e.bytes, path, &budget) }
-        guard fsync(fd) == 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        guard close(fd) == 0 else {
-            succeeded = true  // the descriptor is gone either way; remove the file by hand
-            unlink(temporary)
-            throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard rename(temporary, path) == 0 else {
-            succeeded = true
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw SafeTensorsError.cannotWrite(path: path, reason: reason)
-        }
-        succeeded = true
-        // Make the rename itself durable.
-        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String, _ budget: inout Int) throws {
-        var done = 0
-        while done < bytes.count {
-            guard budget > 0 else { throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(ENOSPC))) }
-            let n = Foundation.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30, budget))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SafeTensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            done += n
-            budget -= n
+        try AtomicFileWriter.write(path, failingAfterBytes: failingAfterBytes) { append in
+            var length = UInt64(header.count).littleEndian
+            try withUnsafeBytes(of: &length) { try append($0) }
+            try header.withUnsafeBytes { try append($0) }
+            for e in ordered where e.bytes.count > 0 { try append(e.bytes) }
         }
     }
 
