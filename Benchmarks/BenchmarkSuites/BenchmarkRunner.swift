@@ -3,7 +3,7 @@ import Foundation
 
 /// What a benchmark run does; the `embedrec-bench` command fills it from its arguments.
 public struct BenchmarkOptions: Sendable {
-    /// Suite names: load, train, score, foldin, similar, blas, quality, all.
+    /// Suite names: load, train, score, foldin, similar, persist, blas, quality, all.
     public var suites: [String] = ["all"]
     /// Run the Python peers (needs `.venv-peers`).
     public var peers = false
@@ -23,7 +23,7 @@ public struct BenchmarkOptions: Sendable {
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
-    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "quality"]
+    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "quality"]
 
     public init() {}
 }
@@ -68,6 +68,7 @@ public enum BenchmarkRunner {
             case "score": try ScoreSuite.run(context)
             case "foldin": try FoldInSuite.run(context)
             case "similar": try SimilarSuite.run(context)
+            case "persist": try PersistSuite.run(context)
             case "blas": BLASSuite.run(context)
             case "quality": try QualitySuite.run(context)
             default: break
@@ -86,8 +87,11 @@ public enum BenchmarkRunner {
 /// Errors of the benchmark harness.
 public enum BenchmarkError: Error, CustomStringConvertible {
     case unknownSuite(String)
+    /// A suite's own check of what it measured failed.
+    case mismatch(String)
     public var description: String {
         switch self {
+        case .mismatch(let why): return "benchmark check failed: \(why)"
         case .unknownSuite(let s): return "unknown suite '\(s)'; choose from all, \(BenchmarkOptions.suiteNames.joined(separator: ", "))"
         }
     }

@@ -38,7 +38,8 @@ public struct BenchResult: Codable, Sendable {
     mutating func setPeer(_ name: String, _ value: Double?, comparison: String) {
         peerName = name; peerMedian = value; self.comparison = comparison
         guard let value, value > 0, median > 0 else { ratio = nil; return }
-        ratio = unit == "s" ? value / median : median / value
+        // Times: how many times faster we are (peer / ours); rates: ours / peer.
+        ratio = unit == "s" || unit == "ms" ? value / median : median / value
     }
 
     static func peakMemoryMiB() -> Double {

@@ -496,6 +496,46 @@ def cmd_numpy_topk(a):
     })
 
 
+def cmd_persist(a):
+    """np.savez / np.load of the arrays in an EmbedRec recommender file (implicit's format)."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    if a.repeats < 1:
+        raise PeerError("--repeats must be >= 1")
+    arrays = load_file(a.safetensors)  # untimed: the same arrays EmbedRec saves
+    raw_bytes = sum(v.nbytes for v in arrays.values())
+    saves, loads = [], []
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        with open(a.out, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        saves.append(time.perf_counter() - t0)
+    for r in range(a.repeats + 1):
+        t0 = time.perf_counter()
+        with np.load(a.out) as z:
+            back = {k: z[k] for k in z.files}
+        dt = time.perf_counter() - t0
+        if r > 0:  # the first read warms the page cache, as EmbedRec's untimed first open does
+            loads.append(dt)
+    assert all(np.array_equal(back[k], arrays[k]) for k in arrays)
+    log(f"numpy {np.__version__}: {len(arrays)} arrays, {raw_bytes / 1e6:.1f} MB; "
+        f"save {median(saves) * 1000:.1f} ms, load {median(loads) * 1000:.1f} ms")
+    emit({
+        "peer": "numpy",
+        "arrays": len(arrays),
+        "raw_bytes": int(raw_bytes),
+        "file_bytes": os.path.getsize(a.out),
+        "save_seconds": saves,
+        "load_seconds": loads,
+        "median_save_seconds": median(saves),
+        "median_load_seconds": median(loads),
+        "numpy_version": np.__version__,
+    })
+
+
 # ---------------------------------------------------------------------------------------------
 def build_parser():
     p = argparse.ArgumentParser(prog="peers.py", description=__doc__,
@@ -553,6 +593,12 @@ def build_parser():
     s.add_argument("--repeats", type=int, default=3)
     s.add_argument("--write-topk", default=None)
     s.set_defaults(func=cmd_numpy_topk)
+
+    s = sub.add_parser("persist", help="np.savez / np.load of a recommender's arrays")
+    s.add_argument("--safetensors", required=True, help="an EmbedRec recommender file (its arrays are saved)")
+    s.add_argument("--out", required=True, help="the .npz file to write")
+    s.add_argument("--repeats", type=int, default=5)
+    s.set_defaults(func=cmd_persist)
     return p
 
 

@@ -24,9 +24,11 @@ package enum FloatBuffer {
                 // MADV_HUGEPAGE does not convert: drop them (the range then reads as zeros)
                 // so the first touch faults in huge pages.
                 _ = madvise(raw, rounded, 14 /* MADV_HUGEPAGE */)
-                _ = madvise(raw, rounded, 4 /* MADV_DONTNEED */)
-                #endif
+                // After MADV_DONTNEED private anonymous memory reads as zeros: no memset pass.
+                if madvise(raw, rounded, 4 /* MADV_DONTNEED */) != 0 { memset(raw, 0, rounded) }
+                #else
                 memset(raw, 0, rounded)
+                #endif
                 return raw.bindMemory(to: Float.self, capacity: max(count, 1))
             }
         }

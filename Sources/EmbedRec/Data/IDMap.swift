@@ -9,7 +9,10 @@
 public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     /// Raw ID of each dense index, ascending.
     public let rawIDs: [Int64]
-    private let lookup: [Int64: Int32]
+    /// Raw ID → position when the IDs are non-negative and not much sparser than the count (the
+    /// usual case, and cheap to build: no hashing); otherwise empty, and lookups binary-search
+    /// ``rawIDs``.
+    private let direct: [Int32]
 
     /// Creates a map over the distinct values of `rawIDs` (duplicates are allowed).
     ///
@@ -22,19 +25,37 @@ public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     /// Creates a map from raw IDs that are already sorted ascending and distinct.
     init(sortedUniqueRawIDs: [Int64]) {
         rawIDs = sortedUniqueRawIDs
-        var table = [Int64: Int32](minimumCapacity: sortedUniqueRawIDs.count)
-        for (index, raw) in sortedUniqueRawIDs.enumerated() { table[raw] = Int32(index) }
-        lookup = table
+        if let first = sortedUniqueRawIDs.first, let last = sortedUniqueRawIDs.last, first >= 0,
+           last < Int64(max(4 * sortedUniqueRawIDs.count, 1 << 16)) {
+            var table = [Int32](repeating: -1, count: Int(last) + 1)
+            for (index, raw) in sortedUniqueRawIDs.enumerated() { table[Int(raw)] = Int32(index) }
+            direct = table
+        } else {
+            direct = []
+        }
     }
 
     /// The number of distinct IDs.
     public var count: Int { rawIDs.count }
 
-    /// The dense index of `rawID`, or nil when the ID is unknown. O(1).
-    public func index(of rawID: Int64) -> Index? { lookup[rawID].map(Index.init) }
+    /// The dense index of `rawID`, or nil when the ID is unknown. O(1) for dense non-negative IDs,
+    /// O(log n) otherwise.
+    public func index(of rawID: Int64) -> Index? { position(of: rawID).map(Index.init) }
 
     /// The dense position of `rawID` in a kernel column, or nil. O(1).
-    func position(of rawID: Int64) -> Int32? { lookup[rawID] }
+    func position(of rawID: Int64) -> Int32? {
+        if !direct.isEmpty {
+            guard rawID >= 0, rawID < Int64(direct.count) else { return nil }
+            let p = direct[Int(rawID)]
+            return p >= 0 ? p : nil
+        }
+        var lo = 0, hi = rawIDs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rawIDs[mid] < rawID { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rawIDs.count && rawIDs[lo] == rawID ? Int32(lo) : nil
+    }
 
     /// True when `index` is one of this map's positions.
     public func contains(_ index: Index) -> Bool { index.position >= 0 && index.offset < count }

@@ -155,20 +155,30 @@ public struct UserItemIndex: Sendable {
         guard !offsets.isEmpty, offsets[0] == 0, offsets.last! == items.count, items.count == ratings.count else {
             throw DatasetError.invalidArgument("rated lists: offsets must run from 0 to \(items.count)")
         }
-        for u in 0..<(offsets.count - 1) {
-            guard offsets[u] <= offsets[u + 1] else {
-                throw DatasetError.invalidArgument("rated lists: offsets decrease at user \(u)")
-            }
-            var previous: Int32 = -1
-            for k in offsets[u]..<offsets[u + 1] {
-                let item = items[k]
-                guard item > previous, Int(item) < itemCount else {
-                    throw DatasetError.invalidArgument(
-                        "rated lists: user \(u) has item \(item) out of order or outside 0..<\(itemCount)")
+        for u in 0..<(offsets.count - 1) where offsets[u] > offsets[u + 1] {
+            throw DatasetError.invalidArgument("rated lists: offsets decrease at user \(u)")
+        }
+        // Offsets are monotone from 0 to items.count now, so the spans below are in bounds.
+        let bad: (user: Int, item: Int32, finite: Bool)? = offsets.withUnsafeBufferPointer { o in
+            items.withUnsafeBufferPointer { it in
+                ratings.withUnsafeBufferPointer { r in
+                    for u in 0..<(o.count - 1) {
+                        var previous: Int32 = -1
+                        for k in o[u]..<o[u + 1] {
+                            let item = it[k]
+                            if item <= previous || Int(item) >= itemCount { return (u, item, true) }
+                            if !r[k].isFinite { return (u, item, false) }
+                            previous = item
+                        }
+                    }
+                    return nil
                 }
-                guard ratings[k].isFinite else { throw DatasetError.invalidArgument("rated lists: user \(u) has a non-finite rating") }
-                previous = item
             }
+        }
+        if let bad {
+            throw DatasetError.invalidArgument(bad.finite
+                ? "rated lists: user \(bad.user) has item \(bad.item) out of order or outside 0..<\(itemCount)"
+                : "rated lists: user \(bad.user) has a non-finite rating")
         }
         self.offsets = offsets; self.items = items; self.ratings = ratings
     }

@@ -131,8 +131,10 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
         trainStepThroughKernel(batch, context)
     }
 
-    func makeCatalogueScorer() -> any CatalogueScorer {
+    func makeCatalogueScorer(sharingTables: Bool) -> any CatalogueScorer {
         DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
-                         bias: biasPointers, activation: configuration.output)
+                         bias: biasPointers, activation: configuration.output, sharingUserTable: sharingTables)
     }
+
+    func makeCatalogueScorer() -> any CatalogueScorer { makeCatalogueScorer(sharingTables: false) }
 }

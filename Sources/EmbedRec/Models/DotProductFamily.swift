@@ -89,43 +89,80 @@ enum DotProductKernels {
 /// The output function is monotone, so ranking uses the logit and only winners are mapped.
 struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     let width: Int
-    /// users × width and items × width, row-major (kept alive by the arrays).
-    let userRows: [Float]
+    /// Where a user's scoring row comes from.
+    enum UserRows {
+        /// users × width, row-major: a snapshot of the model's tables.
+        case copied([Float])
+        /// Assembled on request from the model's own tables (`p`, the user biases and the
+        /// offset), which the owner guarantees never change: the model is retained here.
+        case shared(owner: any Model, p: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, offset: Float)
+    }
+    let userRows: UserRows
+    /// items × width, row-major (kept alive by the array).
     let itemRows: [Float]
     let activation: OutputActivation
     let itemCount: Int
     let dimension: Int
 
-    init(model: any Model, d: Int, p: Tensor, q: Tensor, bias: BiasPointers?, activation: OutputActivation) {
+    /// - Parameter sharingUserTable: read user rows from the model's tables instead of copying
+    ///   them; only for a model nothing will train again (a ``Recommender``'s private one).
+    init(model: any Model, d: Int, p: Tensor, q: Tensor, bias: BiasPointers?, activation: OutputActivation,
+         sharingUserTable: Bool = false) {
         self.activation = activation
         itemCount = q.rows
         dimension = d
-        if let bias {
+        if sharingUserTable {
+            width = bias == nil ? d : d + 2
+            userRows = .shared(owner: model, p: p.storage, bias: bias?.user, offset: bias?.offset?.pointee ?? 0)
+            let w = width
+            itemRows = [Float](unsafeUninitializedCapacity: q.rows * w) { out, count in
+                let o = out.baseAddress!
+                for i in 0..<q.rows {
+                    (o + i * w).initialize(from: q.storage + i * d, count: d)
+                    if let bias { o[i * w + d] = 1; o[i * w + d + 1] = bias.item[i] }
+                }
+                count = q.rows * w
+            }
+        } else if let bias {
             let w = d + 2
             let offset = bias.offset?.pointee ?? 0
-            var users = [Float](repeating: 0, count: p.rows * w)
-            for u in 0..<p.rows {
-                for f in 0..<d { users[u * w + f] = p.storage[u * d + f] }
-                users[u * w + d] = bias.user[u] + offset
-                users[u * w + d + 1] = 1
+            // Rows [p, b_u + offset, 1] and [q, 1, b_i]: one dot product gives the biased score.
+            let users = [Float](unsafeUninitializedCapacity: p.rows * w) { out, count in
+                let o = out.baseAddress!
+                for u in 0..<p.rows {
+                    (o + u * w).initialize(from: p.storage + u * d, count: d)
+                    o[u * w + d] = bias.user[u] + offset
+                    o[u * w + d + 1] = 1
+                }
+                count = p.rows * w
             }
-            var items = [Float](repeating: 0, count: q.rows * w)
-            for i in 0..<q.rows {
-                for f in 0..<d { items[i * w + f] = q.storage[i * d + f] }
-                items[i * w + d] = 1
-                items[i * w + d + 1] = bias.item[i]
+            let items = [Float](unsafeUninitializedCapacity: q.rows * w) { out, count in
+                let o = out.baseAddress!
+                for i in 0..<q.rows {
+                    (o + i * w).initialize(from: q.storage + i * d, count: d)
+                    o[i * w + d] = 1
+                    o[i * w + d + 1] = bias.item[i]
+                }
+                count = q.rows * w
             }
-            width = w; userRows = users; itemRows = items
+            width = w; userRows = .copied(users); itemRows = items
         } else {
-            width = d; userRows = p.toArray(); itemRows = q.toArray()
+            width = d; userRows = .copied(p.toArray()); itemRows = q.toArray()
         }
     }
 
     var userRowWidth: Int { width }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
-        userRows.withUnsafeBufferPointer { rows in
-            output.update(from: rows.baseAddress! + Int(user) * width, count: width)
+        switch userRows {
+        case .copied(let rows):
+            rows.withUnsafeBufferPointer { rows in
+                output.update(from: rows.baseAddress! + Int(user) * width, count: width)
+            }
+        case let .shared(_, p, bias, offset):
+            let u = Int(user)
+            output.update(from: p + u * dimension, count: dimension)
+            if let bias { output[dimension] = bias[u] + offset; output[dimension + 1] = 1 }
         }
     }
 

@@ -87,8 +87,10 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
         trainStepThroughKernel(batch, context)
     }
 
-    func makeCatalogueScorer() -> any CatalogueScorer {
+    func makeCatalogueScorer(sharingTables: Bool) -> any CatalogueScorer {
         DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
-                         bias: nil, activation: .linear)
+                         bias: nil, activation: .linear, sharingUserTable: sharingTables)
     }
+
+    func makeCatalogueScorer() -> any CatalogueScorer { makeCatalogueScorer(sharingTables: false) }
 }

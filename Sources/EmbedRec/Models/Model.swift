@@ -58,6 +58,14 @@ protocol KernelModel: Model {
 
     /// Creates a scorer that ranks every item for blocks of users.
     func makeCatalogueScorer() -> any CatalogueScorer
+
+    /// The same, allowed to read the model's tables in place instead of copying them when
+    /// `sharingTables` is true: only for a model that will not be trained again.
+    func makeCatalogueScorer(sharingTables: Bool) -> any CatalogueScorer
+}
+
+extension KernelModel {
+    func makeCatalogueScorer(sharingTables: Bool) -> any CatalogueScorer { makeCatalogueScorer() }
 }
 
 extension KernelModel {

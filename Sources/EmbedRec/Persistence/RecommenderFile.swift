@@ -1,4 +1,5 @@
 import Foundation
+import EmbedRecKernels
 
 /// The saved-recommender file: safetensors with EmbedRec's tensors and metadata.
 ///
@@ -134,32 +135,27 @@ extension Recommender {
         for name in file.tensors.keys where !RecommenderFile.Name.all.contains(name) && !modelTensors.contains(where: { $0.name == name }) {
             throw RecommenderFileError.unexpectedTensor(name)
         }
-        for t in modelTensors { try file.copyFloats(t.name, shape: t.shape, into: t.storage) }
-        for t in modelTensors where !Self.allFinite(t) { throw RecommenderFileError.nonFiniteValues(t.name) }
-
-        typealias N = RecommenderFile.Name
-        let userRaw = try file.array(N.userIDs, dtype: .i64, as: Int64.self)
-        let itemRaw = try file.array(N.itemIDs, dtype: .i64, as: Int64.self)
-        guard userRaw.count == users else { throw RecommenderFileError.idMapMismatch(N.userIDs, count: userRaw.count, expected: users) }
-        guard itemRaw.count == items else { throw RecommenderFileError.idMapMismatch(N.itemIDs, count: itemRaw.count, expected: items) }
-        for (name, ids) in [(N.userIDs, userRaw), (N.itemIDs, itemRaw)] {
-            for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
-                throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
+        // The model's tensors and the recommender's lists are independent: read and check them
+        // on two threads.
+        var modelError: (any Error)? = nil
+        var lists: Result<Lists, any Error> = .failure(RecommenderFileError.missingMetadata(""))
+        withUnsafeMutablePointer(to: &modelError) { modelErrorOut in
+            withUnsafeMutablePointer(to: &lists) { listsOut in
+                let outputs = UncheckedSendable((modelErrorOut, listsOut))
+                parallelFor(2) { half in
+                    if half == 0 {
+                        do {
+                            for t in modelTensors { try file.copyFloats(t.name, shape: t.shape, into: t.storage) }
+                            for t in modelTensors where !Self.allFinite(t) { throw RecommenderFileError.nonFiniteValues(t.name) }
+                        } catch { outputs.value.0.pointee = error }
+                    } else {
+                        outputs.value.1.pointee = Result { try Self.readLists(file, users: users, items: items) }
+                    }
+                }
             }
         }
-        let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
-        let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
-        let ratedRatings = try file.floatArray(N.ratedRatings, shape: [ratedItems.count])
-        guard offsets.allSatisfy({ $0 >= 0 && $0 <= Int64(ratedItems.count) }) else {
-            throw RecommenderFileError.inconsistentTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
-        }
-        let rated: UserItemIndex
-        do {
-            rated = try UserItemIndex(checkedOffsets: offsets.map { Int($0) }, items: ratedItems, ratings: ratedRatings, itemCount: items)
-        } catch let error as DatasetError {
-            throw RecommenderFileError.inconsistentTensor(N.ratedItems, error.description)
-        }
-
+        if let modelError { throw modelError }
+        let (userRaw, itemRaw, rated, statistics) = try lists.get()
         let decoder = ModelFileJSON.decoder
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
             guard let text = meta[key] else { return nil }
@@ -186,13 +182,51 @@ extension Recommender {
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
             configuration: try decode(TrainingConfiguration.self, K.training),
             history: try decode(TrainingHistory.self, K.history), catalog: catalog,
-            foldInDefaultRating: defaultRating)
+            foldInDefaultRating: defaultRating, itemStatistics: statistics)
     }
 
+    typealias Lists = (userIDs: [Int64], itemIDs: [Int64], rated: UserItemIndex, statistics: ItemRatingStatistics)
+
+    /// Reads and checks the ID maps and rated lists, and counts the ratings per item.
+    private static func readLists(_ file: SafeTensorsFile, users: Int, items: Int) throws -> Lists {
+        typealias N = RecommenderFile.Name
+        let userRaw = try file.array(N.userIDs, dtype: .i64, as: Int64.self)
+        let itemRaw = try file.array(N.itemIDs, dtype: .i64, as: Int64.self)
+        guard userRaw.count == users else { throw RecommenderFileError.idMapMismatch(N.userIDs, count: userRaw.count, expected: users) }
+        guard itemRaw.count == items else { throw RecommenderFileError.idMapMismatch(N.itemIDs, count: itemRaw.count, expected: items) }
+        for (name, ids) in [(N.userIDs, userRaw), (N.itemIDs, itemRaw)] {
+            for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
+                throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
+            }
+        }
+        let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
+        let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
+        let ratedRatings = try file.floatArray(N.ratedRatings, shape: [ratedItems.count])
+        guard offsets.allSatisfy({ $0 >= 0 && $0 <= Int64(ratedItems.count) }) else {
+            throw RecommenderFileError.inconsistentTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
+        }
+        let rated: UserItemIndex
+        do {
+            rated = try UserItemIndex(checkedOffsets: offsets.map { Int($0) }, items: ratedItems, ratings: ratedRatings, itemCount: items)
+        } catch let error as DatasetError {
+            throw RecommenderFileError.inconsistentTensor(N.ratedItems, error.description)
+        }
+        return (userRaw, itemRaw, rated, ItemRatingStatistics(items: rated.items, ratings: rated.ratings, itemCount: items))
+    }
+
+    /// True when no value is NaN or infinite: `x − x` is 0 for finite x and NaN otherwise, so
+    /// one vector accumulation checks 16 values per step.
     private static func allFinite(_ t: Tensor) -> Bool {
-        var finite = true
-        for k in 0..<t.count where !t.storage[k].isFinite { finite = false; break }
-        return finite
+        var acc = SIMD16<Float>(repeating: 0)
+        let p = UnsafeRawPointer(t.storage)
+        let vectors = t.count / 16
+        for v in 0..<vectors {
+            let x = p.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
+            acc += x - x
+        }
+        var tail: Float = 0
+        for k in (vectors * 16)..<t.count { tail += t.storage[k] - t.storage[k] }
+        return acc.sum() == 0 && tail == 0
     }
 }
 

@@ -126,14 +126,15 @@ enum SafeTensors {
     }
 }
 
-/// A safetensors file opened for reading: the header parsed and checked, the bytes mapped.
+/// A safetensors file opened for reading: the header parsed and checked; tensor bytes are then
+/// read straight into their destinations, one `pread` per tensor (no intermediate copy, no
+/// mapping to fault in and tear down).
 final class SafeTensorsFile {
     let path: String
     let tensors: [String: SafeTensors.TensorInfo]
     let metadata: [String: String]
-    private let mapping: UnsafeMutableRawPointer?
-    private let mappedLength: Int
-    /// Where the data section starts in the mapping.
+    private let fd: Int32
+    /// Where the data section starts in the file.
     private let dataStart: Int
 
     /// Opens and validates `path`: the length prefix against the file size and the 100 MB bound,
@@ -144,19 +145,16 @@ final class SafeTensorsFile {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
+        var ok = false
+        defer { if !ok { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError.cannotRead(path: path, reason: "not a regular file") }
         let size = Int(info.st_size)
         guard size >= 8 else { throw SafeTensorsError.truncated(fileSize: size) }
-        let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let base, base != MAP_FAILED else {
-            throw SafeTensorsError.cannotRead(path: path, reason: "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
-        }
-        var ok = false
-        defer { if !ok { munmap(base, size) } }
-        let declared = base.loadUnaligned(as: UInt64.self).littleEndian
+        var prefix: UInt64 = 0
+        try withUnsafeMutableBytes(of: &prefix) { try Self.readAll(fd, into: $0, at: 0, path) }
+        let declared = UInt64(littleEndian: prefix)
         guard declared <= UInt64(SafeTensors.maximumHeaderBytes) else {
             throw SafeTensorsError.headerTooLarge(declared: declared > UInt64(Int.max) ? Int.max : Int(declared),
                                                   limit: SafeTensors.maximumHeaderBytes)
@@ -165,20 +163,34 @@ final class SafeTensorsFile {
         guard headerLength <= size - 8 else {
             throw SafeTensorsError.headerBeyondFile(declared: headerLength, fileSize: size)
         }
-        let headerBytes = UnsafeRawBufferPointer(start: base + 8, count: headerLength)
-        (tensors, metadata) = try Self.parseHeader(headerBytes)
+        var header = [UInt8](repeating: 0, count: headerLength)
+        try header.withUnsafeMutableBytes { try Self.readAll(fd, into: $0, at: 8, path) }
+        (tensors, metadata) = try header.withUnsafeBytes { try Self.parseHeader($0) }
         dataStart = 8 + headerLength
         try Self.checkOffsets(tensors, dataLength: size - dataStart)
-        mapping = base; mappedLength = size
+        self.fd = fd
         ok = true
     }
 
-    deinit { if let mapping { munmap(mapping, mappedLength) } }
+    deinit { close(fd) }
 
-    /// The bytes of `name`, valid while this file is alive.
-    func bytes(of name: String) -> UnsafeRawBufferPointer? {
-        guard let t = tensors[name], let mapping else { return nil }
-        return UnsafeRawBufferPointer(start: mapping + dataStart + t.begin, count: t.end - t.begin)
+    private static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ path: String) throws {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw SafeTensorsError.cannotRead(path: path, reason: n < 0 ? String(cString: strerror(errno)) : "the file shrank while being read")
+            }
+            done += n
+        }
+    }
+
+    /// Reads the bytes of tensor `t` into `destination` (exactly `t.end - t.begin` bytes).
+    private func read(_ t: SafeTensors.TensorInfo, into destination: UnsafeMutableRawPointer) throws {
+        guard t.end > t.begin else { return }
+        try Self.readAll(fd, into: UnsafeMutableRawBufferPointer(start: destination, count: t.end - t.begin),
+                         at: dataStart + t.begin, path)
     }
 
     /// The tensor `name`, checked for dtype and (when given) shape.
@@ -191,30 +203,26 @@ final class SafeTensorsFile {
         return t
     }
 
-    /// Copies an `F32` tensor of the given shape into `destination`.
+    /// Reads an `F32` tensor of the given shape into `destination`.
     func copyFloats(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
-        _ = try info(name, dtype: .f32, shape: shape)
-        let src = bytes(of: name)!
-        if src.count > 0 { UnsafeMutableRawPointer(destination).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+        try read(try info(name, dtype: .f32, shape: shape), into: destination)
     }
 
-    /// An array copy of a tensor whose element type matches `dtype`.
+    /// An array of a tensor whose element type matches `dtype` (little-endian, as on every
+    /// platform EmbedRec runs on).
     func array<T: FixedWidthInteger>(_ name: String, dtype: SafeTensors.DType, as: T.Type, shape: [Int]? = nil) throws -> [T] {
         let t = try info(name, dtype: dtype, shape: shape)
         precondition(MemoryLayout<T>.size == dtype.byteSize)
-        let src = bytes(of: name)!
-        return [T](unsafeUninitializedCapacity: t.elementCount) { out, count in
-            if src.count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: src.baseAddress!, byteCount: src.count) }
-            for k in 0..<t.elementCount { out[k] = T(littleEndian: out[k]) }
+        return try [T](unsafeUninitializedCapacity: max(1, t.elementCount)) { out, count in
+            try read(t, into: out.baseAddress!)
             count = t.elementCount
         }
     }
 
     func floatArray(_ name: String, shape: [Int]? = nil) throws -> [Float] {
         let t = try info(name, dtype: .f32, shape: shape)
-        let src = bytes(of: name)!
-        return [Float](unsafeUninitializedCapacity: t.elementCount) { out, count in
-            if src.count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+        return try [Float](unsafeUninitializedCapacity: max(1, t.elementCount)) { out, count in
+            try read(t, into: out.baseAddress!)
             count = t.elementCount
         }
     }

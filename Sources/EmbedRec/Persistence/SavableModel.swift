@@ -26,6 +26,13 @@ public protocol SavableModel: Model {
 extension SavableModel {
     public var savedTensors: [Tensor] { parameters }
 
+    /// A model of the same kind with the same values, sharing nothing with this one.
+    func copy() throws -> Self {
+        let twin = try Self.makeEmpty(users: userCount, items: itemCount, configuration: configuration)
+        for (mine, theirs) in zip(savedTensors, twin.savedTensors) { theirs.assign(from: mine) }
+        return twin
+    }
+
     /// The configuration as JSON (sorted keys, so equal configurations give equal bytes).
     func configurationJSON() throws -> String {
         String(decoding: try ModelFileJSON.encoder.encode(configuration), as: UTF8.self)

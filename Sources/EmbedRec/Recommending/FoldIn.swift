@@ -35,24 +35,32 @@ public struct FoldInRecommender: Sendable {
         guard let kernel = model as? any KernelModel else {
             throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
         }
-        self.init(kernel: kernel, itemIDs: training.itemIDs, items: training.items, ratings: training.ratings,
-                  defaultRating: Self.defaultRating(of: training.ratings), regularization: regularization)
+        self.init(scorer: kernel.makeCatalogueScorer(), itemIDs: training.itemIDs, items: training.items,
+                  ratings: training.ratings, defaultRating: Self.defaultRating(of: training.ratings),
+                  regularization: regularization)
     }
 
     /// A recommender from parts already checked against the model (a ``Recommender``'s):
     /// `items`/`ratings` are the training ratings in any order.
-    init(kernel: any KernelModel, itemIDs: ItemIDMap, items: [Int32], ratings: [Float], defaultRating: Float,
+    init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, items: [Int32], ratings: [Float], defaultRating: Float,
          regularization: Float) {
-        scorer = kernel.makeCatalogueScorer()
+        self.init(scorer: scorer, itemIDs: itemIDs,
+                  statistics: ItemRatingStatistics(items: items, ratings: ratings, itemCount: itemIDs.count),
+                  defaultRating: defaultRating, regularization: regularization)
+    }
+
+    init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, statistics: ItemRatingStatistics, defaultRating: Float,
+         regularization: Float) {
+        self.scorer = scorer
         self.itemIDs = itemIDs
-        var counts = [Int](repeating: 0, count: itemIDs.count)
-        var sums = [Double](repeating: 0, count: itemIDs.count)
-        var total = 0.0
-        for k in 0..<items.count {
-            counts[Int(items[k])] += 1; sums[Int(items[k])] += Double(ratings[k]); total += Double(ratings[k])
-        }
-        popularity = (0..<Int32(counts.count)).sorted { counts[Int($0)] != counts[Int($1)] ? counts[Int($0)] > counts[Int($1)] : $0 < $1 }
-        let globalMean = items.isEmpty ? 0 : Float(total / Double(items.count))
+        let counts = statistics.counts, sums = statistics.sums
+        let total = sums.reduce(0, +)
+        // Most-rated first, ties by the lower index: one sort of packed (−count, index) keys.
+        var keys = (0..<counts.count).map { UInt64(UInt32.max - UInt32(min(counts[$0], Int(UInt32.max)))) << 32 | UInt64($0) }
+        keys.sort()
+        popularity = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+        let ratingCount = counts.reduce(0, +)
+        let globalMean = ratingCount == 0 ? 0 : Float(total / Double(ratingCount))
         itemMeans = (0..<counts.count).map { counts[$0] > 0 ? Float(sums[$0] / Double(counts[$0])) : globalMean }
         self.defaultRating = defaultRating
         self.regularization = regularization
@@ -131,5 +139,32 @@ public struct FoldInRecommender: Sendable {
                            predictedRating: scorer.predictedRating(rankingScore: $0.score, item: $0.item))
         }
         return Result(recommendations: recommendations, unknownItemIDs: unknown, isPopularityFallback: false, userRow: row)
+    }
+}
+
+/// How often each item was rated and the sum of its ratings: the popularity fallback's ranking
+/// and predictions.
+struct ItemRatingStatistics: Sendable {
+    var counts: [Int]
+    var sums: [Double]
+
+    /// One pass over `items` (positions checked to be inside `0..<itemCount`) and `ratings`.
+    init(items: [Int32], ratings: [Float], itemCount: Int) {
+        var counts = [Int](repeating: 0, count: itemCount)
+        var sums = [Double](repeating: 0, count: itemCount)
+        // A million ratings per opened recommender: no bounds checks (the items were checked).
+        counts.withUnsafeMutableBufferPointer { c in
+            sums.withUnsafeMutableBufferPointer { s in
+                items.withUnsafeBufferPointer { it in
+                    ratings.withUnsafeBufferPointer { r in
+                        for k in 0..<it.count {
+                            let i = Int(it[k])
+                            c[i] += 1; s[i] += Double(r[k])
+                        }
+                    }
+                }
+            }
+        }
+        self.counts = counts; self.sums = sums
     }
 }

@@ -16,7 +16,8 @@
 /// let newReader = try served.recommend(newReaderRatings: [1: 5, 2: 4, 3: 5], k: 10)
 /// ```
 public struct Recommender: Sendable {
-    /// The trained model.
+    /// The trained model: the recommender's own copy. Treat it as read-only — the recommender's
+    /// scorers read its tables in place.
     public let model: any Model
     /// Raw user IDs ⇄ the model's user rows.
     public let userIDs: UserIDMap
@@ -50,8 +51,11 @@ public struct Recommender: Sendable {
             throw ModelError.mismatchedData(
                 "the training data has \(training.userCount) users and \(training.itemCount) items, \(model.summary) has \(model.userCount) and \(model.itemCount)")
         }
+        // A private copy, so that training the caller's model later cannot change what this
+        // recommender serves (its scorer reads the copy's tables in place).
+        let owned: any Model = try (model as? any SavableModel).map { try $0.copy() } ?? model
         try self.init(
-            model: model, userIDs: training.userIDs, itemIDs: training.itemIDs, ratedItems: training.itemsByUser(),
+            model: owned, userIDs: training.userIDs, itemIDs: training.itemIDs, ratedItems: training.itemsByUser(),
             ratingScale: training.ratingRange, configuration: configuration, history: history, catalog: catalog,
             foldInDefaultRating: FoldInRecommender.defaultRating(of: training.ratings))
     }
@@ -60,17 +64,21 @@ public struct Recommender: Sendable {
     init(
         model: any Model, userIDs: UserIDMap, itemIDs: ItemIDMap, ratedItems: UserItemIndex,
         ratingScale: ClosedRange<Float>?, configuration: TrainingConfiguration?, history: TrainingHistory?,
-        catalog: ItemCatalog?, foldInDefaultRating: Float
+        catalog: ItemCatalog?, foldInDefaultRating: Float, itemStatistics: ItemRatingStatistics? = nil
     ) throws {
         self.model = model
         self.userIDs = userIDs; self.itemIDs = itemIDs; self.ratedItems = ratedItems
         self.ratingScale = ratingScale; trainingConfiguration = configuration; self.history = history
         self.catalog = catalog
         self.foldInDefaultRating = foldInDefaultRating
-        topK = TopKScorer(model: model, seen: ratedItems, itemIDs: itemIDs)
-        if let kernel = model as? any KernelModel {
-            foldIn = FoldInRecommender(kernel: kernel, itemIDs: itemIDs, items: ratedItems.items,
-                                       ratings: ratedItems.ratings, defaultRating: foldInDefaultRating, regularization: 0.5)
+        // One catalogue scorer (a copy of the tables in scoring layout) serves top-K and fold-in.
+        let scorer = (model as? any KernelModel)?.makeCatalogueScorer(sharingTables: true) ?? catalogueScorer(for: model)
+        topK = TopKScorer(scorer: scorer, userCount: model.userCount, seen: ratedItems, itemIDs: itemIDs)
+        if model is any KernelModel {
+            let statistics = itemStatistics
+                ?? ItemRatingStatistics(items: ratedItems.items, ratings: ratedItems.ratings, itemCount: itemIDs.count)
+            foldIn = FoldInRecommender(scorer: scorer, itemIDs: itemIDs, statistics: statistics,
+                                       defaultRating: foldInDefaultRating, regularization: 0.5)
         } else {
             foldIn = nil
         }

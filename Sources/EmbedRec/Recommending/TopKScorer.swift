@@ -70,20 +70,20 @@ public struct TopKScorer: Sendable {
         parallelism: Parallelism = .automatic
     ) throws {
         if let training { try Self.requireSameSpace(model, training) }
-        self.init(model: model, seen: training?.itemsByUser(), itemIDs: training?.itemIDs,
-                  blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
+        self.init(scorer: catalogueScorer(for: model), userCount: model.userCount, seen: training?.itemsByUser(),
+                  itemIDs: training?.itemIDs, blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
     }
 
     /// A scorer from parts already checked against the model (a ``Recommender``'s).
-    init(model: any Model, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512, tileSize: Int = 1024,
-         parallelism: Parallelism = .automatic) {
+    init(scorer: any CatalogueScorer, userCount: Int, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512,
+         tileSize: Int = 1024, parallelism: Parallelism = .automatic) {
         self.tileSize = max(8, tileSize)
-        scorer = catalogueScorer(for: model)
+        self.scorer = scorer
         self.seen = seen
         self.itemIDs = itemIDs
         self.blockSize = max(1, blockSize)
         self.parallelism = parallelism
-        userCount = model.userCount
+        self.userCount = userCount
     }
 
     /// Throws unless `data` indexes the model's items exactly and no user beyond the model's.
