@@ -1,10 +1,12 @@
-// A complete EmbedRec program in one file: load ratings, train, evaluate, recommend.
+// A complete EmbedRec program in one file: load ratings, train, evaluate, recommend, save the
+// recommender, open it again and recommend by raw ID.
 //
 //   swift run -c release quickstart-example [path/to/u.data]
 //
 // With a MovieLens 100K `u.data` path it uses the real data; otherwise it generates a small
 // goodbooks-shaped dataset.
 import EmbedRec
+import Foundation
 import OpenBLASRelaunch
 
 // Vector OpenBLAS kernels even where OpenBLAS does not know the CPU (a no-op elsewhere).
@@ -36,3 +38,15 @@ for r in try scorer.recommend(user: user, options: .init(k: 5)) {
     print("  item \(r.rawItemID!)  predicted \(r.predictedRating)")
 }
 print(try RankingMetrics(model: model, train: split.train, test: split.test, k: 10))
+
+// Save everything serving needs in one file, open it (as a server would) and ask by raw ID.
+let recommender = try Recommender(model: model, training: split.train, configuration: preset.training, history: history)
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("quickstart.safetensors").path
+try recommender.save(to: file)
+let served = try Recommender(contentsOf: file)
+let reader = data.userIDs.rawIDs[0]
+print("From \(file): top 3 for user \(reader): \(try served.recommend(user: reader, k: 3).recommendations.map { $0.rawItemID! })")
+let book = data.itemIDs.rawIDs[0]
+print("Items like \(book): \(try served.similarItems(to: book, k: 3).map { $0.rawItemID! })")
+let newcomer = try served.recommend(newReaderRatings: [book: 5, data.itemIDs.rawIDs[1]: 4], k: 3)
+print("A new reader who loved \(book): \(newcomer.recommendations.map { $0.rawItemID! })")
