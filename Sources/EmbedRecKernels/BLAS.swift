@@ -41,6 +41,19 @@ package enum BLAS {
             Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    /// `C = alpha · Aᵀ·A + beta · C` for a row-major k×n `A`, updating the upper triangle of the
+    /// n×n `C` (`ssyrk`): a Gram matrix from blocks of rows.
+    ///
+    /// - Complexity: n²·k floating-point operations.
+    @inline(__always)
+    package static func syrkUpperTransposed(
+        n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, beta: Float = 1,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard n > 0, k > 0 else { return }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+
     /// `y += alpha · x` over `n` elements.
     @inline(__always)
     package static func axpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {

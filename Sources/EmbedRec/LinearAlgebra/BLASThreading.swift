@@ -36,6 +36,20 @@ public enum BLASThreading {
         _ = configured
     }
 
+    /// Runs `body` with OpenBLAS using `threads` threads per call (unless `OPENBLAS_NUM_THREADS`
+    /// is set), then restores the previous count: for the library's few large single calls
+    /// (EASE's Gram matrix and inverse), where OpenBLAS's own threads are the parallelism.
+    /// Process-wide while it runs: scoring elsewhere meanwhile stays correct but may
+    /// oversubscribe the cores.
+    static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        guard getenv("OPENBLAS_NUM_THREADS") == nil else { return try body() }
+        _ = configured
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+
     private static let configured: Bool = {
         if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
         return true

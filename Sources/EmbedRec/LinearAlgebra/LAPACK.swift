@@ -43,6 +43,21 @@ enum LAPACK {
         if info < 0 { throw LinearAlgebraError.invalidArgument(position: Int(-info)) }
     }
 
+    /// Replaces a symmetric positive-definite n×n matrix (its upper triangle is read) by its
+    /// full inverse: Cholesky factorisation (`spotrf`), inverse from the factor (`spotri`), then
+    /// the lower triangle mirrored from the upper.
+    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(order:)``.
+    /// - Complexity: n³ flops.
+    static func invertSymmetricPositiveDefinite(_ a: UnsafeMutablePointer<Float>, n: Int) throws {
+        var info = LAPACKE_spotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(order: Int(info)) }
+        if info < 0 { throw LinearAlgebraError.invalidArgument(position: Int(-info)) }
+        info = LAPACKE_spotri(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(order: Int(info)) }
+        if info < 0 { throw LinearAlgebraError.invalidArgument(position: Int(-info)) }
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[j * n + i] = a[i * n + j] } }
+    }
+
     /// Eigen-decomposition of a symmetric n×n matrix (`ssyevd`).
     ///
     /// - Returns: eigenvalues in ascending order and the eigenvectors as the *columns* of a

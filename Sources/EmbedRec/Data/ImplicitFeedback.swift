@@ -1,0 +1,159 @@
+/// Implicit feedback: which items each user interacted with (rated, read, shelved) and how
+/// strongly, for the top-N models (``EASE``, ``ImplicitALS``) and the ranking losses.
+///
+/// Every kept rating is a positive; a rating below ``threshold`` is dropped. Each positive's
+/// weight comes from ``InteractionWeighting``: 1, the rating itself, a weight per rating level,
+/// or the number of times the pair occurs (a play or read count). The user and item ID maps
+/// are the rating data's, so a model fitted here is scored, recommended from and saved with the
+/// same maps.
+public struct ImplicitFeedback: Sendable {
+    /// Raw user IDs ⇄ user rows.
+    public let userIDs: UserIDMap
+    /// Raw item IDs ⇄ item rows.
+    public let itemIDs: ItemIDMap
+    /// Each user's positives, items ascending, with their weights in ``UserItemIndex/ratings``.
+    public let interactions: UserItemIndex
+    /// Positives per item (how popular each item is here).
+    public let itemCounts: [Int]
+
+    /// The number of users.
+    public var userCount: Int { userIDs.count }
+    /// The number of items.
+    public var itemCount: Int { itemIDs.count }
+    /// The number of positives.
+    public var count: Int { interactions.items.count }
+
+    /// Positives from ratings.
+    ///
+    /// - Parameters:
+    ///   - threshold: keep only ratings ≥ this (nil keeps all).
+    ///   - weighting: the weight of each positive.
+    /// - Throws: ``DatasetError/invalidArgument(_:)`` for a non-finite threshold or weights that
+    ///   are negative or not finite.
+    /// - Complexity: O(n log n) for the per-user sort.
+    public init(ratings data: RatingsDataset, threshold: Float? = nil, weighting: InteractionWeighting = .binary) throws {
+        if let threshold, !threshold.isFinite { throw DatasetError.invalidArgument("threshold must be finite, got \(threshold)") }
+        try weighting.validate()
+        let keep = threshold.map { t in (0..<data.count).filter { data.ratings[$0] >= t } } ?? Array(0..<data.count)
+        // Pairs that occur more than once merge into one positive: weights add for `.count`,
+        // otherwise the largest weight wins.
+        var rows: [(user: Int32, item: Int32, weight: Float)] = keep.map {
+            (data.users[$0], data.items[$0], weighting.weight(forRating: data.ratings[$0]))
+        }
+        rows.sort { ($0.user, $0.item) < ($1.user, $1.item) }
+        var offsets = [Int](repeating: 0, count: data.userCount + 1)
+        var items: [Int32] = [], weights: [Float] = []
+        items.reserveCapacity(rows.count); weights.reserveCapacity(rows.count)
+        var previous: (Int32, Int32)? = nil
+        for row in rows {
+            if let p = previous, p == (row.user, row.item) {
+                if case .count = weighting { weights[weights.count - 1] += row.weight }
+                else { weights[weights.count - 1] = max(weights[weights.count - 1], row.weight) }
+                continue
+            }
+            items.append(row.item); weights.append(row.weight)
+            offsets[Int(row.user) + 1] += 1
+            previous = (row.user, row.item)
+        }
+        for u in 0..<data.userCount { offsets[u + 1] += offsets[u] }
+        interactions = try UserItemIndex(checkedOffsets: offsets, items: items, ratings: weights, itemCount: data.itemCount)
+        var counts = [Int](repeating: 0, count: data.itemCount)
+        for i in items { counts[Int(i)] += 1 }
+        itemCounts = counts
+        userIDs = data.userIDs; itemIDs = data.itemIDs
+    }
+
+    /// Draws `count` negatives for `user`: items the user has no positive for, uniformly or in
+    /// proportion to their positive counts (``NegativeSampling``), through the library's seeded
+    /// generator. Returns fewer only when the user has a positive for every item.
+    public func sampleNegatives(
+        for user: UserIndex, count: Int, sampling: NegativeSampling = .uniform, generator: inout SeededGenerator
+    ) -> [ItemIndex] {
+        let positives = interactions.items(of: user)
+        guard positives.count < itemCount, count > 0 else { return [] }
+        var out: [ItemIndex] = []
+        out.reserveCapacity(count)
+        let sampler = NegativeSampler(itemCounts: itemCounts, sampling: sampling)
+        while out.count < count {
+            let item = sampler.draw(&generator)
+            if !Self.contains(positives, item) { out.append(ItemIndex(item)) }
+        }
+        return out
+    }
+
+    /// Binary search in a user's sorted positives.
+    static func contains(_ sorted: ArraySlice<Int32>, _ item: Int32) -> Bool {
+        var lo = sorted.startIndex, hi = sorted.endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < item { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.endIndex && sorted[lo] == item
+    }
+}
+
+/// How strongly a rating counts as a positive.
+public enum InteractionWeighting: Sendable, Hashable, Codable {
+    /// Every positive weighs 1.
+    case binary
+    /// The rating itself.
+    case rating
+    /// A weight per rating level: `weights[k]` for ratings in `[k + 1, k + 2)` on a 1–5 scale
+    /// (ratings below 1 take the first weight, above 5 the last). The tuned EASE preset weighs
+    /// low ratings less than high ones: a 2★ book still says what the reader looks at.
+    case levels([Float])
+    /// The number of times the (user, item) pair occurs (each occurrence weighs 1).
+    case count
+
+    func weight(forRating r: Float) -> Float {
+        switch self {
+        case .binary, .count: return 1
+        case .rating: return r
+        case .levels(let w):
+            let k = Int(max(0, min(Float(w.count - 1), (r - 1).rounded(.down))))
+            return w[k]
+        }
+    }
+
+    func validate() throws {
+        if case .levels(let w) = self {
+            guard !w.isEmpty, w.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw DatasetError.invalidArgument("level weights must be finite and ≥ 0, got \(w)")
+            }
+        }
+    }
+}
+
+/// Where negatives for the ranking losses come from.
+public enum NegativeSampling: Sendable, Hashable, Codable {
+    /// Every item equally likely.
+    case uniform
+    /// Items in proportion to their positive counts (popular items are harder negatives).
+    case popularity
+}
+
+/// Draws item indices uniformly or by popularity (alias-free: a binary search in the
+/// cumulative counts).
+struct NegativeSampler: Sendable {
+    let cumulative: [Int]
+    let itemCount: Int
+    let uniform: Bool
+
+    init(itemCounts: [Int], sampling: NegativeSampling) {
+        itemCount = itemCounts.count
+        uniform = sampling == .uniform || itemCounts.allSatisfy { $0 == 0 }
+        var running = 0
+        cumulative = uniform ? [] : itemCounts.map { running += $0; return running }
+    }
+
+    func draw(_ rng: inout SeededGenerator) -> Int32 {
+        if uniform { return Int32(rng.nextInt(below: itemCount)) }
+        let target = rng.nextInt(below: cumulative.last!)
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > target { hi = mid } else { lo = mid + 1 }
+        }
+        return Int32(lo)
+    }
+}
