@@ -538,6 +538,60 @@ def cmd_persist(a):
     })
 
 
+def cmd_ranking(a):
+    """implicit's ALS and BPR, and EASE in NumPy: fit on --train, write every user's top-K."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    u, i, r = read_ratings(a.train)
+    n_users = a.users if a.users else int(u.max()) + 1
+    n_items = a.items if a.items else int(i.max()) + 1
+    if a.model == "ease":
+        X = np.zeros((n_users, n_items), dtype=np.float64)
+        X[u, i] = 1.0
+        t0 = time.perf_counter()
+        G = X.T @ X
+        G[np.diag_indices(n_items)] += a.reg
+        P = np.linalg.inv(G)
+        B = -P / np.diag(P)
+        B[np.diag_indices(n_items)] = 0
+        fit = time.perf_counter() - t0
+        top = np.empty((n_users, a.k), dtype=np.int32)
+        for b0 in range(0, n_users, 1024):
+            S = X[b0:b0 + 1024] @ B
+            S[X[b0:b0 + 1024] > 0] = -np.inf
+            part = np.argpartition(-S, a.k, axis=1)[:, :a.k]
+            order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
+            top[b0:b0 + 1024] = np.take_along_axis(part, order, axis=1)
+        version = {"numpy": np.__version__}
+    else:
+        import implicit
+        from threadpoolctl import threadpool_limits
+        # The same confidence as EmbedRec's ALS: 1 + alpha for every positive.
+        values = np.full(len(u), 1.0 + a.alpha if a.model == "als" else 1.0, dtype=np.float32)
+        ui = sp.csr_matrix((values, (u, i)), shape=(n_users, n_items))
+        with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, not BLAS's
+            if a.model == "als":
+                m = implicit.cpu.als.AlternatingLeastSquares(
+                    factors=a.factors, regularization=a.reg, iterations=a.iterations, alpha=1.0,
+                    random_state=a.seed, num_threads=a.threads)
+            else:
+                m = implicit.cpu.bpr.BayesianPersonalizedRanking(
+                    factors=a.factors, learning_rate=a.lr, regularization=a.reg, iterations=a.iterations,
+                    random_state=a.seed, num_threads=a.threads)
+            t0 = time.perf_counter()
+            m.fit(ui, show_progress=False)
+            fit = time.perf_counter() - t0
+            ids, _ = m.recommend(np.arange(n_users), ui, N=a.k, filter_already_liked_items=True)
+        top = np.full((n_users, a.k), -1, dtype=np.int32)
+        top[:, :ids.shape[1]] = ids
+        version = {"implicit": implicit.__version__}
+    top.astype("<i4").tofile(a.write_topk)
+    log(f"{a.model}: fit {fit:.2f} s, {n_users} users x {a.k} written to {a.write_topk}")
+    emit({"peer": a.model, "fit_seconds": fit, "users": int(n_users), "items": int(n_items), "k": a.k,
+          "topk_file": a.write_topk, **version})
+
+
 # ---------------------------------------------------------------------------------------------
 def build_parser():
     p = argparse.ArgumentParser(prog="peers.py", description=__doc__,
@@ -595,6 +649,22 @@ def build_parser():
     s.add_argument("--repeats", type=int, default=3)
     s.add_argument("--write-topk", default=None)
     s.set_defaults(func=cmd_numpy_topk)
+
+    s = sub.add_parser("ranking", help="implicit ALS / BPR or NumPy EASE top-K lists")
+    s.add_argument("--train", required=True)
+    s.add_argument("--model", required=True, choices=["als", "bpr", "ease"])
+    s.add_argument("--users", type=int, default=None)
+    s.add_argument("--items", type=int, default=None)
+    s.add_argument("--factors", type=int, default=64)
+    s.add_argument("--reg", type=float, default=0.05)
+    s.add_argument("--alpha", type=float, default=1.0, help="ALS: every positive has confidence 1 + alpha")
+    s.add_argument("--lr", type=float, default=0.01)
+    s.add_argument("--iterations", type=int, default=15)
+    s.add_argument("--threads", type=int, default=0)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--write-topk", required=True)
+    s.set_defaults(func=cmd_ranking)
 
     s = sub.add_parser("persist", help="np.savez / np.load of a recommender's arrays")
     s.add_argument("--safetensors", required=True, help="an EmbedRec recommender file (its arrays are saved)")

@@ -176,6 +176,114 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
                                                float eps, float l2, float drift) {}
 #endif
 
+// Weighted-ALS row solves (ImplicitALS.swift): a few conjugate-gradient steps on
+// (G + Σ (c−1) y yᵀ) x = Σ c y per row, c = 1 + α·w. One body, compiled twice: for AVX2 and for
+// the baseline; both do the same IEEE operations in the same order (8-float lanes, fixed
+// reduction order, no fused multiply-adds), so the factors are identical on either path.
+#pragma clang fp contract(off)
+#define EMBEDREC_ALS_ROWS_BODY                                                                   \
+    float *r = scratch, *p = scratch + d, *ap = scratch + 2 * d;                                 \
+    for (long row = first; row < end; row++) {                                                   \
+        float *x = rows + row * d;                                                               \
+        const long begin = offsets[row], stop = offsets[row + 1];                                \
+        EMBEDREC_ALS_MATVEC(gram, x, r);                                                         \
+        for (long f = 0; f < d; f++) r[f] = -r[f];                                               \
+        for (long e = begin; e < stop; e++) {                                                    \
+            const float *y = other + (long)items[e] * d;                                         \
+            if (e + 6 < stop) EMBEDREC_ALS_PREFETCH(other + (long)items[e + 6] * d);             \
+            const float c = 1 + alpha * weights[e];                                              \
+            float t; EMBEDREC_ALS_DOT(y, x, t);                                                  \
+            EMBEDREC_ALS_AXPY(c - (c - 1) * t, y, r);                                            \
+        }                                                                                        \
+        for (long f = 0; f < d; f++) p[f] = r[f];                                                \
+        float rs_old; EMBEDREC_ALS_DOT(r, r, rs_old);                                            \
+        if (!(rs_old > 1e-20f)) continue;                                                        \
+        for (long step = 0; step < steps; step++) {                                              \
+            EMBEDREC_ALS_MATVEC(gram, p, ap);                                                    \
+            for (long e = begin; e < stop; e++) {                                                \
+                const float c = 1 + alpha * weights[e];                                          \
+                if (c == 1) continue;                                                            \
+                const float *y = other + (long)items[e] * d;                                     \
+                if (e + 6 < stop) EMBEDREC_ALS_PREFETCH(other + (long)items[e + 6] * d);         \
+                float t; EMBEDREC_ALS_DOT(y, p, t);                                              \
+                EMBEDREC_ALS_AXPY((c - 1) * t, y, ap);                                           \
+            }                                                                                    \
+            float pap; EMBEDREC_ALS_DOT(p, ap, pap);                                             \
+            if (!(pap > 0)) break;                                                               \
+            const float a = rs_old / pap;                                                        \
+            EMBEDREC_ALS_AXPY(a, p, x);                                                          \
+            EMBEDREC_ALS_AXPY(-a, ap, r);                                                        \
+            float rs_new; EMBEDREC_ALS_DOT(r, r, rs_new);                                        \
+            if (rs_new < 1e-20f) break;                                                          \
+            const float beta = rs_new / rs_old;                                                  \
+            for (long f = 0; f < d; f++) p[f] = r[f] + beta * p[f];                              \
+            rs_old = rs_new;                                                                     \
+        }                                                                                        \
+    }
+
+// The rows a list visits are scattered over the other table: fetch a few ahead (one row is
+// d floats, usually a few cache lines).
+#define EMBEDREC_ALS_PREFETCH(ROW)                                                               \
+    { for (long f = 0; f < d; f += 16) __builtin_prefetch((ROW) + f, 0, 3); }
+
+// out = a·b over d floats: 8-lane partial sums, then a fixed pairwise reduction, then the tail.
+#define EMBEDREC_ALS_DOT(A, B, OUT)                                                              \
+    {                                                                                            \
+        embedrec_float8 acc = 0; long f = 0;                                                     \
+        for (; f + 8 <= d; f += 8) {                                                             \
+            embedrec_float8 va, vb;                                                              \
+            __builtin_memcpy(&va, (A) + f, sizeof va); __builtin_memcpy(&vb, (B) + f, sizeof vb); \
+            acc = acc + va * vb;                                                                 \
+        }                                                                                        \
+        float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+        for (; f < d; f++) sum = sum + (A)[f] * (B)[f];                                          \
+        OUT = sum;                                                                               \
+    }
+// Y += alpha·X over d floats.
+#define EMBEDREC_ALS_AXPY(ALPHA, X, Y)                                                           \
+    {                                                                                            \
+        const float al = (ALPHA); long f = 0;                                                    \
+        for (; f + 8 <= d; f += 8) {                                                             \
+            embedrec_float8 vx, vy;                                                              \
+            __builtin_memcpy(&vx, (X) + f, sizeof vx); __builtin_memcpy(&vy, (Y) + f, sizeof vy); \
+            vy = vy + al * vx;                                                                   \
+            __builtin_memcpy((Y) + f, &vy, sizeof vy);                                           \
+        }                                                                                        \
+        for (; f < d; f++) (Y)[f] = (Y)[f] + al * (X)[f];                                        \
+    }
+// OUT = G·V for the symmetric d×d G, as Σ_f V[f]·G[f, :].
+#define EMBEDREC_ALS_MATVEC(G, V, OUT)                                                           \
+    {                                                                                            \
+        for (long f = 0; f < d; f++) (OUT)[f] = 0;                                               \
+        for (long g = 0; g < d; g++) EMBEDREC_ALS_AXPY((V)[g], (G) + g * d, (OUT));              \
+    }
+
+static inline void embedrec_als_rows(float *rows, long first, long end, const long *offsets,
+                                     const int *items, const float *weights, const float *other,
+                                     const float *gram, long d, float alpha, long steps, float *scratch) {
+    EMBEDREC_ALS_ROWS_BODY
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static inline void embedrec_als_rows_avx2(float *rows, long first, long end, const long *offsets,
+                                          const int *items, const float *weights, const float *other,
+                                          const float *gram, long d, float alpha, long steps, float *scratch) {
+    EMBEDREC_ALS_ROWS_BODY
+}
+#else
+static inline void embedrec_als_rows_avx2(float *rows, long first, long end, const long *offsets,
+                                          const int *items, const float *weights, const float *other,
+                                          const float *gram, long d, float alpha, long steps, float *scratch) {
+    embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch);
+}
+#endif
+#undef EMBEDREC_ALS_ROWS_BODY
+#undef EMBEDREC_ALS_DOT
+#undef EMBEDREC_ALS_AXPY
+#undef EMBEDREC_ALS_MATVEC
+#undef EMBEDREC_ALS_PREFETCH
+#pragma clang fp contract(on)
+
 // Flush-to-zero / denormals-are-zero for the calling thread during training: subnormal floats
 // (tiny decayed moments, vanishing gradients) cost ~100 cycles per operation on x86. Returns the
 // previous state for embedrec_restore_float_mode, so pooled threads are handed back unchanged.

@@ -183,6 +183,11 @@ public struct UserItemIndex: Sendable {
         self.offsets = offsets; self.items = items; self.ratings = ratings
     }
 
+    /// Lists built by the library itself, already consistent.
+    init(uncheckedOffsets offsets: [Int], items: [Int32], ratings: [Float]) {
+        self.offsets = offsets; self.items = items; self.ratings = ratings
+    }
+
     /// The number of users.
     public var userCount: Int { offsets.count - 1 }
 

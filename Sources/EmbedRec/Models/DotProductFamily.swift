@@ -103,14 +103,28 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     let activation: OutputActivation
     let itemCount: Int
     let dimension: Int
+    let newReaders: MatrixFactorization.NewReaderSolve
+    /// QᵀQ (d × d) for the implicit-feedback fold-in; empty otherwise.
+    let itemGram: [Float]
 
     /// - Parameter sharingUserTable: read user rows from the model's tables instead of copying
     ///   them; only for a model nothing will train again (a ``Recommender``'s private one).
     init(model: any Model, d: Int, p: Tensor, q: Tensor, bias: BiasPointers?, activation: OutputActivation,
-         sharingUserTable: Bool = false) {
+         sharingUserTable: Bool = false, newReaders: MatrixFactorization.NewReaderSolve = .ratings) {
         self.activation = activation
         itemCount = q.rows
         dimension = d
+        self.newReaders = newReaders
+        if case .implicitFeedback = newReaders {
+            var gram = [Float](repeating: 0, count: d * d)
+            gram.withUnsafeMutableBufferPointer { g in
+                BLAS.gemm(transposeA: true, m: d, n: d, k: q.rows, a: q.storage, lda: d, b: q.storage, ldb: d,
+                          beta: 0, c: g.baseAddress!, ldc: d)
+            }
+            itemGram = gram
+        } else {
+            itemGram = []
+        }
         if sharingUserTable {
             width = bias == nil ? d : d + 2
             userRows = .shared(owner: model, p: p.storage, bias: bias?.user, offset: bias?.offset?.pointee ?? 0)
@@ -196,6 +210,10 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     /// t_j is the rating, mapped through the inverse sigmoid for a sigmoid-scaled output.
     /// Solved as a (d+1)×(d+1) symmetric positive-definite system with LAPACKE `sposv`.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
+        if case let .implicitFeedback(alpha, lambda, threshold, weighting) = newReaders {
+            return try implicitFoldIn(items: items, ratings: ratings, alpha: alpha, regularization: lambda,
+                                      threshold: threshold, weighting: weighting)
+        }
         let hasBias = width != dimension
         let unknowns = hasBias ? dimension + 1 : dimension
         var a = [Float](repeating: 0, count: unknowns * unknowns)
@@ -220,6 +238,34 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
             }
         }
         return hasBias ? b + [1] : b
+    }
+
+    /// The exact weighted-ALS row for a new reader: `(QᵀQ + λI + Σ (c_i − 1) q_i q_iᵀ) x = Σ c_i q_i`
+    /// with `c_i = 1 + α·w(r_i)` (Cholesky, `sposv`). The model's own λ is used: the fold-in
+    /// regularization is for the rating models' ridge solve.
+    func implicitFoldIn(items: [Int32], ratings: [Float], alpha: Float, regularization: Float,
+                        threshold: Float?, weighting: InteractionWeighting) throws -> [Float] {
+        let d = dimension
+        var a = itemGram
+        for f in 0..<d { a[f * d + f] += max(regularization, 1e-6) }
+        var b = [Float](repeating: 0, count: d)
+        itemRows.withUnsafeBufferPointer { rows in
+            for (item, rating) in zip(items, ratings) {
+                if let threshold, rating < threshold { continue }
+                let q = rows.baseAddress! + Int(item) * width
+                let c = 1 + alpha * weighting.weight(forRating: rating)
+                for r in 0..<d {
+                    b[r] += c * q[r]
+                    for s in 0..<d { a[r * d + s] += (c - 1) * q[r] * q[s] }
+                }
+            }
+        }
+        try a.withUnsafeMutableBufferPointer { ap in
+            try b.withUnsafeMutableBufferPointer { bp in
+                try LAPACK.solveSymmetricPositiveDefinite(ap.baseAddress!, n: d, bp.baseAddress!)
+            }
+        }
+        return b
     }
 
     func predictedRating(rankingScore: Float, item: Int32) -> Float { activation.apply(rankingScore) }

@@ -13,11 +13,25 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
         public var initializer: Initializer = .uniform(0.05)
         /// Seed for initialisation.
         public var seed: UInt64 = 42
+        /// What fold-in solves for a new reader (``ImplicitALS`` sets its own objective).
+        public var newReaders: NewReaderSolve = .ratings
 
         /// Creates a configuration; see each property.
-        public init(dimension: Int, initializer: Initializer = .uniform(0.05), seed: UInt64 = 42) {
+        public init(dimension: Int, initializer: Initializer = .uniform(0.05), seed: UInt64 = 42,
+                    newReaders: NewReaderSolve = .ratings) {
             self.dimension = dimension; self.initializer = initializer; self.seed = seed
+            self.newReaders = newReaders
         }
+    }
+
+    /// The objective a new reader's row is solved for, with the item table frozen.
+    public enum NewReaderSolve: Sendable, Hashable, Codable {
+        /// Ridge regression of the reader's ratings on the read items' rows (rating models).
+        case ratings
+        /// Weighted ALS's objective over the whole catalogue (implicit's `recalculate_user`):
+        /// preference 1 with confidence `1 + α·w` on the read items, 0 with confidence 1 on
+        /// every other item, ridge λ.
+        case implicitFeedback(alpha: Float, regularization: Float, threshold: Float?, weighting: InteractionWeighting)
     }
 
     /// The architecture this model was built with.
@@ -89,7 +103,8 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
 
     func makeCatalogueScorer(sharingTables: Bool) -> any CatalogueScorer {
         DotProductScorer(model: self, d: configuration.dimension, p: userEmbedding, q: itemEmbedding,
-                         bias: nil, activation: .linear, sharingUserTable: sharingTables)
+                         bias: nil, activation: .linear, sharingUserTable: sharingTables,
+                         newReaders: configuration.newReaders)
     }
 
     func makeCatalogueScorer() -> any CatalogueScorer { makeCatalogueScorer(sharingTables: false) }
