@@ -32,35 +32,47 @@ public struct ImplicitFeedback: Sendable {
     ///   are negative or not finite.
     /// - Complexity: O(n log n) for the per-user sort.
     public init(ratings data: RatingsDataset, threshold: Float? = nil, weighting: InteractionWeighting = .binary) throws {
+        try self.init(rated: data.itemsByUser(), userIDs: data.userIDs, itemIDs: data.itemIDs,
+                      threshold: threshold, weighting: weighting)
+    }
+
+    /// Positives from rated lists (a ``Recommender``'s, or a dataset's ``RatingsDataset/itemsByUser()``).
+    init(rated: UserItemIndex, userIDs: UserIDMap, itemIDs: ItemIDMap, threshold: Float?, weighting: InteractionWeighting) throws {
+        interactions = try Self.positives(of: rated, userCount: userIDs.count, threshold: threshold, weighting: weighting)
+        var counts = [Int](repeating: 0, count: itemIDs.count)
+        for i in interactions.items { counts[Int(i)] += 1 }
+        itemCounts = counts
+        self.userIDs = userIDs; self.itemIDs = itemIDs
+    }
+
+    /// The positives of rated lists: ratings below `threshold` dropped, weights from `weighting`.
+    static func positives(of rated: UserItemIndex, userCount: Int, threshold: Float?,
+                          weighting: InteractionWeighting) throws -> UserItemIndex {
         if let threshold, !threshold.isFinite { throw DatasetError.invalidArgument("threshold must be finite, got \(threshold)") }
         try weighting.validate()
-        let keep = threshold.map { t in (0..<data.count).filter { data.ratings[$0] >= t } } ?? Array(0..<data.count)
-        // Pairs that occur more than once merge into one positive: weights add for `.count`,
-        // otherwise the largest weight wins.
-        var rows: [(user: Int32, item: Int32, weight: Float)] = keep.map {
-            (data.users[$0], data.items[$0], weighting.weight(forRating: data.ratings[$0]))
-        }
-        rows.sort { ($0.user, $0.item) < ($1.user, $1.item) }
-        var offsets = [Int](repeating: 0, count: data.userCount + 1)
+        // The lists are sorted by item within each user. A pair that occurs more than once
+        // becomes one positive: weights add for `.count`, otherwise the largest weight wins.
+        var offsets = [Int](repeating: 0, count: userCount + 1)
         var items: [Int32] = [], weights: [Float] = []
-        items.reserveCapacity(rows.count); weights.reserveCapacity(rows.count)
-        var previous: (Int32, Int32)? = nil
-        for row in rows {
-            if let p = previous, p == (row.user, row.item) {
-                if case .count = weighting { weights[weights.count - 1] += row.weight }
-                else { weights[weights.count - 1] = max(weights[weights.count - 1], row.weight) }
-                continue
+        items.reserveCapacity(rated.items.count); weights.reserveCapacity(rated.items.count)
+        for u in 0..<rated.userCount {
+            var previous: Int32 = -1
+            for k in rated.offsets[u]..<rated.offsets[u + 1] {
+                let rating = rated.ratings[k]
+                if let threshold, rating < threshold { continue }
+                let item = rated.items[k], weight = weighting.weight(forRating: rating)
+                if item == previous {
+                    if case .count = weighting { weights[weights.count - 1] += weight }
+                    else { weights[weights.count - 1] = max(weights[weights.count - 1], weight) }
+                    continue
+                }
+                items.append(item); weights.append(weight)
+                previous = item
             }
-            items.append(row.item); weights.append(row.weight)
-            offsets[Int(row.user) + 1] += 1
-            previous = (row.user, row.item)
+            offsets[u + 1] = items.count
         }
-        for u in 0..<data.userCount { offsets[u + 1] += offsets[u] }
-        interactions = try UserItemIndex(checkedOffsets: offsets, items: items, ratings: weights, itemCount: data.itemCount)
-        var counts = [Int](repeating: 0, count: data.itemCount)
-        for i in items { counts[Int(i)] += 1 }
-        itemCounts = counts
-        userIDs = data.userIDs; itemIDs = data.itemIDs
+        for u in rated.userCount..<max(rated.userCount, userCount) { offsets[u + 1] = items.count }
+        return UserItemIndex(uncheckedOffsets: offsets, items: items, ratings: weights)
     }
 
     /// Draws `count` negatives for `user`: items the user has no positive for, uniformly or in
@@ -74,9 +86,16 @@ public struct ImplicitFeedback: Sendable {
         var out: [ItemIndex] = []
         out.reserveCapacity(count)
         let sampler = NegativeSampler(itemCounts: itemCounts, sampling: sampling)
-        while out.count < count {
+        var attempts = 0
+        while out.count < count && attempts < 64 * count {
+            attempts += 1
             let item = sampler.draw(&generator)
             if !Self.contains(positives, item) { out.append(ItemIndex(item)) }
+        }
+        // A user with positives for nearly every item: draw from the complement directly.
+        if out.count < count {
+            let complement = (0..<Int32(itemCount)).filter { !Self.contains(positives, $0) }
+            while out.count < count { out.append(ItemIndex(complement[generator.nextInt(below: complement.count)])) }
         }
         return out
     }
@@ -128,7 +147,8 @@ public enum InteractionWeighting: Sendable, Hashable, Codable {
 public enum NegativeSampling: Sendable, Hashable, Codable {
     /// Every item equally likely.
     case uniform
-    /// Items in proportion to their positive counts (popular items are harder negatives).
+    /// Items in proportion to their positive counts plus one (popular items are harder
+    /// negatives; the one keeps items nobody chose drawable).
     case popularity
 }
 
@@ -141,9 +161,9 @@ struct NegativeSampler: Sendable {
 
     init(itemCounts: [Int], sampling: NegativeSampling) {
         itemCount = itemCounts.count
-        uniform = sampling == .uniform || itemCounts.allSatisfy { $0 == 0 }
+        uniform = sampling == .uniform
         var running = 0
-        cumulative = uniform ? [] : itemCounts.map { running += $0; return running }
+        cumulative = uniform ? [] : itemCounts.map { running += $0 + 1; return running }
     }
 
     func draw(_ rng: inout SeededGenerator) -> Int32 {

@@ -150,7 +150,8 @@ public struct UserItemIndex: Sendable {
     }
 
     /// Rated lists read back from a file, checked: offsets start at 0, never decrease and end at
-    /// the item count; items are inside `0..<itemCount` and strictly ascending per user.
+    /// the item count; items are inside `0..<itemCount` and ascending per user (a pair rated
+    /// twice appears twice, as in the dataset).
     init(checkedOffsets offsets: [Int], items: [Int32], ratings: [Float], itemCount: Int) throws {
         guard !offsets.isEmpty, offsets[0] == 0, offsets.last! == items.count, items.count == ratings.count else {
             throw DatasetError.invalidArgument("rated lists: offsets must run from 0 to \(items.count)")
@@ -166,7 +167,7 @@ public struct UserItemIndex: Sendable {
                         var previous: Int32 = -1
                         for k in o[u]..<o[u + 1] {
                             let item = it[k]
-                            if item <= previous || Int(item) >= itemCount { return (u, item, true) }
+                            if item < previous || Int(item) >= itemCount { return (u, item, true) }
                             if !r[k].isFinite { return (u, item, false) }
                             previous = item
                         }

@@ -34,7 +34,7 @@ enum RecommenderFile {
 /// The built-in model kinds a file may hold.
 extension Recommender {
     public static let builtInModelKinds: [any SavableModel.Type] = [
-        MatrixFactorization.self, BiasedMF.self, ConcatMLP.self,
+        MatrixFactorization.self, BiasedMF.self, ConcatMLP.self, EASE.self,
     ]
 
     /// Writes the recommender to `path` as one safetensors file, atomically: a temporary file in
@@ -177,8 +177,9 @@ extension Recommender {
         } else {
             catalog = nil
         }
+        let servedModel: any Model = try (model as? any HistoryBackedModel).map { try $0.withHistory(from: rated) } ?? model
         try self.init(
-            model: model, userIDs: UserIDMap(sortedUniqueRawIDs: userRaw), itemIDs: ItemIDMap(sortedUniqueRawIDs: itemRaw),
+            model: servedModel, userIDs: UserIDMap(sortedUniqueRawIDs: userRaw), itemIDs: ItemIDMap(sortedUniqueRawIDs: itemRaw),
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
             configuration: try decode(TrainingConfiguration.self, K.training),
             history: try decode(TrainingHistory.self, K.history), catalog: catalog,

@@ -93,3 +93,38 @@ extension ConcatMLP: SavableModel {
         try ConcatMLP(users: users, items: items, configuration: configuration, initialized: false)
     }
 }
+
+extension EASE: SavableModel {
+    public static var kind: String { "EASE" }
+    /// B only: a user's history row comes from the recommender's rated lists, through the
+    /// configuration's threshold and weighting (``HistoryBackedModel``).
+    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> EASE {
+        try EASE(users: users, items: items, configuration: configuration,
+                 history: UserItemIndex(uncheckedOffsets: [Int](repeating: 0, count: users + 1), items: [], ratings: []))
+    }
+}
+
+/// A model whose user side is each user's own history (EASE): it is rebuilt from, and must
+/// agree with, the rated lists of the data it was fitted on.
+protocol HistoryBackedModel: Model {
+    /// The same model with the history derived from `rated`.
+    func withHistory(from rated: UserItemIndex) throws -> Self
+    /// True when `rated` gives exactly this model's history.
+    func hasHistory(of rated: UserItemIndex) throws -> Bool
+}
+
+extension EASE: HistoryBackedModel {
+    func withHistory(from rated: UserItemIndex) throws -> EASE {
+        let history = try ImplicitFeedback.positives(of: rated, userCount: userCount, threshold: configuration.threshold,
+                                                     weighting: configuration.weighting)
+        let model = try EASE(users: userCount, items: itemCount, configuration: configuration, history: history)
+        model.itemWeights.assign(from: itemWeights)
+        return model
+    }
+
+    func hasHistory(of rated: UserItemIndex) throws -> Bool {
+        let derived = try ImplicitFeedback.positives(of: rated, userCount: userCount, threshold: configuration.threshold,
+                                                     weighting: configuration.weighting)
+        return derived.offsets == history.offsets && derived.items == history.items && derived.ratings == history.ratings
+    }
+}

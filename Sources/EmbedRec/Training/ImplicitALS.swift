@@ -164,9 +164,10 @@ enum ALSKernels {
     static func solveRows(
         _ rows: UnsafeMutablePointer<Float>, first: Int, end: Int, offsets: UnsafePointer<Int>,
         items: UnsafePointer<Int32>, weights: UnsafePointer<Float>, other: UnsafePointer<Float>,
-        gram: UnsafePointer<Float>, d: Int, alpha: Float, steps: Int, scratch: UnsafeMutablePointer<Float>
+        gram: UnsafePointer<Float>, d: Int, alpha: Float, steps: Int, scratch: UnsafeMutablePointer<Float>,
+        avx2: Bool = CPUFeatures.hasAVX2
     ) {
-        if CPUFeatures.hasAVX2 {
+        if avx2 {
             embedrec_als_rows_avx2(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch)
         } else {
             embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch)
