@@ -203,7 +203,7 @@ struct RecommenderFileCorruptionTests {
         p = try f.parts(); p.header.removeValue(forKey: "__metadata__")
         f.expect(.missingMetadata("format"), try p.bytes())
         p = try f.parts(); p.metadata["model_kind"] = "GPT"
-        f.expect(.unknownModelKind("GPT", known: ["MatrixFactorization", "BiasedMF", "ConcatMLP"]), try p.bytes())
+        f.expect(.unknownModelKind("GPT", known: ["MatrixFactorization", "BiasedMF", "ConcatMLP", "EASE"]), try p.bytes())
         p = try f.parts(); p.metadata["model_configuration"] = "{\"dimension\": 4}"
         #expect(f.openError(try p.bytes()) is RecommenderFileError)
         p = try f.parts(); p.metadata["user_count"] = "0"
