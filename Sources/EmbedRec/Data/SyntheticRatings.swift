@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 import EmbedRecKernels
 
@@ -40,6 +41,16 @@ public enum SyntheticRatings {
         public var maxRating: Int = 5
         /// Seed: the same configuration gives the same data on every platform.
         public var seed: UInt64 = 42
+        /// β, how much taste drives what a reader picks: a reader rates a book with probability
+        /// ∝ popularity × exp(β · planted affinity p_u·q_i). 0 (the default) picks by popularity
+        /// alone, independent of taste — the rating benchmarks' data; ranking needs β > 0.
+        public var exposure: Double = 0
+        /// Groups of items that share planted factors (e.g. books of one author or series, from
+        /// ``itemGroups(catalog:items:)``): item i's factor is `√s · g_group + √(1 − s) · e_i`
+        /// with s = ``groupFactorShare``. Nil: every item has its own factor.
+        public var itemGroups: [Int]? = nil
+        /// s, the share of an item's planted factor that comes from its group (0...1).
+        public var groupFactorShare: Double = 0.8
 
         /// - Parameters: users, items and ratings to generate; ratings must not exceed
         ///   `users × items` (checked by ``SyntheticRatings/generate(_:parallelism:)``).
@@ -71,6 +82,12 @@ public enum SyntheticRatings {
         guard users > 0, items > 0, config.ratings > 0, config.rank > 0 else {
             throw DatasetError.invalidArgument("users, items, ratings and rank must be positive")
         }
+        guard config.exposure.isFinite, config.exposure >= 0, (0...1).contains(config.groupFactorShare) else {
+            throw DatasetError.invalidArgument("exposure must be finite and ≥ 0, groupFactorShare in 0...1")
+        }
+        if let groups = config.itemGroups, groups.count != items || groups.contains(where: { $0 < 0 }) {
+            throw DatasetError.invalidArgument("itemGroups needs one group index ≥ 0 per item (\(items)), got \(groups.count)")
+        }
         guard config.minRating < config.maxRating else {
             throw DatasetError.invalidArgument("minRating must be below maxRating")
         }
@@ -81,7 +98,15 @@ public enum SyntheticRatings {
         let rank = config.rank
         let factorStd = (config.interactionStd / Double(rank).squareRoot()).squareRoot()
         let p = (0..<users * rank).map { _ in Float(rng.nextNormal() * factorStd) }
-        let q = (0..<items * rank).map { _ in Float(rng.nextNormal() * factorStd) }
+        var q = (0..<items * rank).map { _ in Float(rng.nextNormal() * factorStd) }
+        if let groups = config.itemGroups {
+            // Group factors come from their own generator, so every other draw stays as it was.
+            var groupRNG = SeededGenerator(seed: config.seed ^ 0x6772_6F75_7073)
+            let groupCount = (groups.max() ?? 0) + 1
+            let g = (0..<groupCount * rank).map { _ in Float(groupRNG.nextNormal() * factorStd) }
+            let a = Float(config.groupFactorShare.squareRoot()), b = Float((1 - config.groupFactorShare).squareRoot())
+            for i in 0..<items { for f in 0..<rank { q[i * rank + f] = a * g[groups[i] * rank + f] + b * q[i * rank + f] } }
+        }
         let bu = (0..<users).map { _ in Float(rng.nextNormal() * config.userBiasStd) }
         // Popular items rate a little higher, as in real catalogues.
         var popularityRank = Array(0..<items)
@@ -111,6 +136,15 @@ public enum SyntheticRatings {
         let base = rng
         let lo = Float(config.minRating), hi = Float(config.maxRating), mu = Float(config.globalMean)
         let noise = config.noiseStd
+        let beta = Float(config.exposure)
+        // Rejection sampling from popularity: accept item i with exp(β (p_u·q_i − bound_u)), where
+        // bound_u = ‖p_u‖ · max‖q_i‖ ≥ every affinity of u (Cauchy–Schwarz).
+        var largestItemNorm: Float = 0
+        for i in 0..<items {
+            var n: Float = 0
+            for f in 0..<rank { n += q[i * rank + f] * q[i * rank + f] }
+            largestItemNorm = max(largestItemNorm, n.squareRoot())
+        }
         outUsers.withUnsafeMutableBufferPointer { ou in
             outItems.withUnsafeMutableBufferPointer { oi in
                 outRatings.withUnsafeMutableBufferPointer { orr in
@@ -121,8 +155,24 @@ public enum SyntheticRatings {
                         for block in stride(from: w, to: blocks, by: workers) {
                             var r = base.derived(UInt64(block))
                             for u in (block * blockSize)..<min(users, (block + 1) * blockSize) {
+                                var bound: Float = 0
+                                if beta > 0 {
+                                    for f in 0..<rank { bound += p[u * rank + f] * p[u * rank + f] }
+                                    bound = bound.squareRoot() * largestItemNorm
+                                }
                                 for k in offsets[u]..<offsets[u + 1] {
                                     var item = alias.sample(&r)
+                                    if beta > 0 {
+                                        // At most 10,000 tries, then the last draw stands.
+                                        for _ in 0..<10_000 {
+                                            if seen[item] != Int32(u) {
+                                                var a: Float = 0
+                                                for f in 0..<rank { a += p[u * rank + f] * q[item * rank + f] }
+                                                if Float(r.nextUnitDouble()) < Float.exp(beta * (a - bound)) { break }
+                                            }
+                                            item = alias.sample(&r)
+                                        }
+                                    }
                                     while seen[item] == Int32(u) { item = r.nextInt(below: items) }
                                     seen[item] = Int32(u)
                                     var dot: Float = 0
@@ -138,6 +188,26 @@ public enum SyntheticRatings {
             }
         }
         return RawRatings(users: outUsers, items: outItems, ratings: outRatings, timestamps: nil).mapped(parallelism: .automatic)
+    }
+
+    /// Groups for ``Configuration/itemGroups`` from a catalogue: item k (raw ID k + 1, as the
+    /// generator numbers them) joins the group of its series — the title's `(Series, #n)` —
+    /// or, without one, of its first author; items the catalogue lacks get groups of their own.
+    public static func itemGroups(catalog: ItemCatalog, items: Int) -> [Int] {
+        var names: [String: Int] = [:]
+        return (0..<items).map { k in
+            guard let item = catalog[rawID: Int64(k + 1)] else { return names.count + items + k }
+            let key: String
+            if let open = item.title.lastIndex(of: "("), let hash = item.title[open...].firstIndex(of: "#") {
+                key = "series:" + item.title[item.title.index(after: open)..<hash]
+                    .trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ","))
+            } else {
+                key = "author:" + (item.authors?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?\(k)")
+            }
+            if let g = names[key] { return g }
+            names[key] = names.count
+            return names.count - 1
+        }
     }
 
     /// Ratings per user: log-normal, clamped to [2, items/2], scaled to sum to `ratings`.
