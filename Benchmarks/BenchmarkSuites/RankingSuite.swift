@@ -13,13 +13,19 @@ enum RankingSuite {
             sets.append(("smoke", c.data))
         } else {
             let ml1m = c.sharedData + "/ml-1m/ratings.csv", ml100k = c.sharedData + "/ml-100k/u.data"
-            if FileManager.default.fileExists(atPath: ml1m) { sets.append(("ml-1m", try RatingsLoader.load(path: ml1m, format: .movieLensCSV))) }
-            else { c.report.skipped.append("ranking ml-1m: \(ml1m) not found") }
-            if FileManager.default.fileExists(atPath: ml100k) { sets.append(("ml-100k", try RatingsLoader.load(path: ml100k, format: .movieLens100K))) }
-            else { c.report.skipped.append("ranking ml-100k: \(ml100k) not found") }
-            sets.append(("goodbooks-shaped β=\(tasteExposure)", try tasteDrivenGoodbooks(c)))
+            for (name, path, format) in [("ml-1m", ml1m, RatingsFileFormat.movieLensCSV), ("ml-100k", ml100k, .movieLens100K)]
+            where wanted(c, name) {
+                if FileManager.default.fileExists(atPath: path) { sets.append((name, try RatingsLoader.load(path: path, format: format))) }
+                else { c.report.skipped.append("ranking \(name): \(path) not found") }
+            }
+            if wanted(c, "goodbooks") { sets.append(("goodbooks-shaped β=\(tasteExposure)", try tasteDrivenGoodbooks(c))) }
         }
         for (name, data) in sets { try evaluate(c, name: name, data: data) }
+    }
+
+    /// The datasets, `--only` picking by name (ml-1m, ml-100k, goodbooks).
+    static func wanted(_ c: BenchContext, _ name: String) -> Bool {
+        c.caseFilter.map { name.contains($0) } ?? true
     }
 
     /// How strongly taste drives exposure in the generated ranking data.
@@ -69,17 +75,9 @@ enum RankingSuite {
         var alsRow = Row(label: "ALS 64 factors, λ 0.05, 15 iterations, confidence 2", metrics: try metrics(alsModel), fitSeconds: alsSeconds)
         if let peers = c.peers {
             let files = try c.denseSplitFiles(split, name: "ranking \(name)")
+            _ = files
             func peerRun(_ arguments: [String]) throws -> (RankingMetrics, Double)? {
-                let out = c.workDir + "/ranking-\(name)-\(arguments[1]).i32"
-                guard let answer = peers.run(["ranking", "--train", files.train, "--users", String(train.userCount),
-                                              "--items", String(train.itemCount), "--k", "10", "--write-topk", out] + arguments),
-                      let seconds = answer.double("fit_seconds"), let bytes = FileManager.default.contents(atPath: out)
-                else { return nil }
-                let lists = bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-                let users = relevant.users.filter { $0 < train.userCount }
-                let recommended = users.map { u in lists[(u * 10)..<((u + 1) * 10)].filter { $0 >= 0 } }
-                return (try RankingMetrics(recommended: recommended, relevant: users.map { relevant.sets[$0] }, k: 10,
-                                           catalogueSize: train.itemCount), seconds)
+                try peerRankingRun(c, peers, split: split, name: name, relevant: relevant, arguments)
             }
             if let (m, s) = try peerRun(["--model", "ease", "--reg", "500"]) {
                 easeRow.peer = ("EASE NumPy (float64)", m, s, "same λ and binary input; NumPy inverts in float64, EmbedRec in float32 (Cholesky)")
@@ -88,7 +86,29 @@ enum RankingSuite {
                 alsRow.peer = ("implicit 0.7.3 ALS", m, s, "same factors, λ, iterations, confidence (1 + 1 per positive) and CG steps (3); both 2 threads")
             }
         }
-        rows += [easeRow, alsRow]
+        // The ranking losses on the trainer's embedding models.
+        let bprEpochs = c.smoke ? 1 : 20
+        let (bpr, bprSeconds) = try fitted { () -> MatrixFactorization in
+            let m = try MatrixFactorization(for: train, configuration: .init(dimension: 64, initializer: .normal(std: 0.1)))
+            try Trainer(configuration: .init(epochs: bprEpochs, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
+                        loss: BPRLoss()).fit(m, on: train)
+            return m
+        }
+        var bprRow = Row(label: "BPR, MF 64 factors, Adam, \(bprEpochs) epochs", metrics: try metrics(bpr), fitSeconds: bprSeconds)
+        if let peers = c.peers, let (m, s) = try peerRankingRun(c, peers, split: split, name: name, relevant: relevant,
+                                                               ["--model", "bpr", "--factors", "64", "--iterations", "100", "--lr", "0.01", "--reg", "0.01"]) {
+            bprRow.peer = ("implicit 0.7.3 BPR, 100 iterations", m, s, "implicit's BPR (SGD, 64 factors + bias, lr 0.01, reg 0.01, 100 epochs) against EmbedRec's (Adam, 20 epochs); both 2 threads, uniform negatives")
+        }
+        // Sampled softmax scores 17 rows per positive: a few epochs on the larger sets.
+        let softmaxEpochs = c.smoke ? 1 : (train.count > 200_000 ? 3 : 10)
+        let (softmax, softmaxSeconds) = try fitted { () -> MatrixFactorization in
+            let m = try MatrixFactorization(for: train, configuration: .init(dimension: 64, initializer: .normal(std: 0.1)))
+            try Trainer(configuration: .init(epochs: softmaxEpochs, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
+                        loss: SampledSoftmaxLoss(negatives: 16)).fit(m, on: train)
+            return m
+        }
+        rows += [easeRow, alsRow, bprRow,
+                 Row(label: "sampled softmax (16 negatives), MF 64 factors, Adam, \(softmaxEpochs) epochs", metrics: try metrics(softmax), fitSeconds: softmaxSeconds)]
 
         // Tuned: hyperparameters chosen on a validation holdout of the training data.
         let inner = try train.perUserHoldout(fraction: 0.2, selection: .random(seed: 7))
@@ -135,6 +155,23 @@ enum RankingSuite {
             }
             c.report.add(result)
         }
+    }
+
+    /// A peer's top-10 lists for `split`, scored with the same `RankingMetrics` code, and its fit time.
+    static func peerRankingRun(_ c: BenchContext, _ peers: PeerRunner, split: TrainTestSplit, name: String,
+                               relevant: (sets: [Set<Int32>], users: [Int]), _ arguments: [String]) throws -> (RankingMetrics, Double)? {
+        let train = split.train
+        let files = try c.denseSplitFiles(split, name: "ranking \(name)")
+        let out = c.workDir + "/ranking-\(name)-\(arguments[1]).i32"
+        guard let answer = peers.run(["ranking", "--train", files.train, "--users", String(train.userCount),
+                                      "--items", String(train.itemCount), "--k", "10", "--write-topk", out] + arguments),
+              let seconds = answer.double("fit_seconds"), let bytes = FileManager.default.contents(atPath: out)
+        else { return nil }
+        let lists = bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        let users = relevant.users.filter { $0 < train.userCount }
+        let recommended = users.map { u in lists[(u * 10)..<((u + 1) * 10)].filter { $0 >= 0 } }
+        return (try RankingMetrics(recommended: recommended, relevant: users.map { relevant.sets[$0] }, k: 10,
+                                   catalogueSize: train.itemCount), seconds)
     }
 
     static func describe(_ e: EASE.Configuration) -> String {

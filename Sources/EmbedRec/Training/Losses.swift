@@ -12,6 +12,12 @@ public protocol Loss: Sendable {
     /// returns the batch's loss summed over its examples, before any reduction (the trainer
     /// reports its mean over the epoch). The three spans have the same length.
     func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double
+
+    /// Negatives the trainer samples per positive: 0 (the default) for losses over observed
+    /// ratings; more for the ranking losses (``BPRLoss``, ``SampledSoftmaxLoss``).
+    var negativesPerPositive: Int { get }
+    /// How those negatives are drawn.
+    var negativeSampling: NegativeSampling { get }
 }
 
 /// Squared error `(prediction − target)²`, reduced over a batch by its mean (Keras' `mse`, the

@@ -69,11 +69,15 @@ public struct Trainer: Sendable {
         let batches = (n + batchSize - 1) / batchSize
         let workers = max(1, min(config.workerCount, batches))
         let state = OptimizerState(optimizer: config.optimizer, parameters: model.parameters)
+        // Ranking losses: each positive brings m sampled negatives into its batch.
+        let negatives = NegativeBatches(loss: loss, train: train, itemCount: model.itemCount, batchSize: batchSize)
+        let examplesPerBatch = batchSize * (1 + (negatives?.perPositive ?? 0))
         let contexts = (0..<workers).map { _ in
             TrainingContext(
-                gradients: GradientSet(model: model, maxBatch: batchSize * model.rowsPerExample),
+                gradients: GradientSet(model: model, maxBatch: examplesPerBatch * model.rowsPerExample),
                 arena: ScratchArena(), rng: SeededGenerator(seed: config.seed), loss: loss)
         }
+        let expanded = (0..<workers).map { _ in negatives.map { ExpandedBatch(capacity: examplesPerBatch, $0) } }
         var history = TrainingHistory()
         // The training MSE of predicting 0 for every rating.
         let divergenceScale = train.ratings.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(n)
@@ -125,10 +129,13 @@ public struct Trainer: Sendable {
                                         }
                                         let first = b * batchSize
                                         let count = min(batchSize, n - first)
-                                        let batch = TrainingBatch(
+                                        var batch = TrainingBatch(
                                             users: u.baseAddress! + first, items: i.baseAddress! + first,
                                             ratings: r.baseAddress! + first, count: count)
                                         context.rng = SeededGenerator(seed: config.seed &+ UInt64(epoch) << 40 &+ UInt64(b))
+                                        if let buffer = expanded[w], let negatives {
+                                            batch = buffer.fill(positives: batch, negatives: negatives, rng: &context.rng)
+                                        }
                                         let batchLoss = kernel.map { $0.trainStep(batch, context) }
                                             ?? model.trainStep(Self.copy(batch), context)
                                         if !batchLoss.isFinite { fo[w] = true; break }
@@ -226,6 +233,57 @@ public struct Trainer: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Builds batches of positives plus sampled negatives for a ranking loss.
+    struct NegativeBatches: @unchecked Sendable {
+        let perPositive: Int
+        let sampler: NegativeSampler
+        /// Every user's training items, sorted, to keep them out of the negatives.
+        let rated: UserItemIndex
+        let itemCount: Int
+
+        init?(loss: any Loss, train: RatingsDataset, itemCount: Int, batchSize: Int) {
+            guard loss.negativesPerPositive > 0 else { return nil }
+            perPositive = loss.negativesPerPositive
+            rated = train.itemsByUser()
+            var counts = [Int](repeating: 0, count: itemCount)
+            for i in train.items { counts[Int(i)] += 1 }
+            sampler = NegativeSampler(itemCounts: counts, sampling: loss.negativeSampling)
+            self.itemCount = itemCount
+        }
+
+        /// An item `user` did not rate (any item after 64 tries, for a user who rated nearly all).
+        func draw(for user: Int32, _ rng: inout SeededGenerator) -> Int32 {
+            let positives = Int(user) < rated.userCount ? rated.items(of: UserIndex(user)) : []
+            var item = sampler.draw(&rng)
+            for _ in 0..<64 where ImplicitFeedback.contains(positives, item) { item = sampler.draw(&rng) }
+            return item
+        }
+    }
+
+    /// A worker's buffers for one batch of positives followed by their negatives.
+    final class ExpandedBatch: @unchecked Sendable {
+        let users: UnsafeMutablePointer<Int32>, items: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Float>
+
+        init(capacity: Int, _ negatives: NegativeBatches) {
+            users = .allocate(capacity: capacity); items = .allocate(capacity: capacity); targets = .allocate(capacity: capacity)
+        }
+        deinit { users.deallocate(); items.deallocate(); targets.deallocate() }
+
+        /// The positives (target 1), then each positive's negatives in order (target 0).
+        func fill(positives p: TrainingBatch, negatives: NegativeBatches, rng: inout SeededGenerator) -> TrainingBatch {
+            let b = p.count, m = negatives.perPositive
+            users.update(from: p.users, count: b); items.update(from: p.items, count: b)
+            targets.update(repeating: 1, count: b)
+            for k in 0..<b {
+                for j in 0..<m {
+                    let row = b + k * m + j
+                    users[row] = p.users[k]; items[row] = negatives.draw(for: p.users[k], &rng); targets[row] = 0
+                }
+            }
+            return TrainingBatch(users: users, items: items, ratings: targets, count: b * (1 + m))
         }
     }
 

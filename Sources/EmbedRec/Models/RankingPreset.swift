@@ -1,0 +1,97 @@
+/// A named recipe for top-N recommendation: a model trained (or fitted in closed form) to rank
+/// what a reader will pick, rather than to predict ratings.
+///
+/// Which to use (measured in Docs/Benchmarks.md, ranking suite): ``ease`` ranks best on
+/// MovieLens and fits in about a second, but holds an items × items matrix (10,000 items: 400
+/// MB) and has no item embedding; ``als`` and ``bpr`` learn embeddings (similar items, small
+/// files, any catalogue size). For predicting ratings use a ``ModelPreset`` instead.
+///
+/// ```swift
+/// let model = try RankingPreset.ease.fit(split.train)
+/// let top = try TopKScorer(model: model, training: split.train).recommend(user: 0, options: .init(k: 10))
+/// ```
+public struct RankingPreset: Sendable, Hashable {
+    /// A short stable name, e.g. `"ease"` (used by the command line).
+    public var name: String
+    /// What the recipe is and where its settings come from.
+    public var summary: String
+    /// How the model is made.
+    public var recipe: Recipe
+
+    /// The ways a ranking model is made.
+    public enum Recipe: Sendable, Hashable {
+        /// ``EASE``, fitted in closed form.
+        case ease(EASE.Configuration)
+        /// ``ImplicitALS``, fitted by alternating least squares.
+        case implicitALS(ImplicitALS.Configuration)
+        /// A ``MatrixFactorization`` trained by the ``Trainer`` on a ranking loss.
+        case rankingLoss(MatrixFactorization.Configuration, TrainingConfiguration, RankingLossKind)
+    }
+
+    /// The ranking losses a recipe can name.
+    public enum RankingLossKind: Sendable, Hashable {
+        case bpr(negatives: Int)
+        case sampledSoftmax(negatives: Int)
+
+        /// The loss value.
+        public var loss: any Loss {
+            switch self {
+            case .bpr(let m): return BPRLoss(negatives: m)
+            case .sampledSoftmax(let m): return SampledSoftmaxLoss(negatives: m)
+            }
+        }
+    }
+
+    public init(name: String, summary: String, recipe: Recipe) {
+        self.name = name; self.summary = summary; self.recipe = recipe
+    }
+
+    /// Makes the model from `data` (every rating a positive, weighted as the recipe says).
+    /// - Throws: the model's or the trainer's errors.
+    public func fit(_ data: RatingsDataset, parallelism: Parallelism = .automatic) throws -> any Model {
+        switch recipe {
+        case .ease(let c): return try EASE(fitting: data, configuration: c, parallelism: parallelism)
+        case .implicitALS(let c): return try ImplicitALS(configuration: c, parallelism: parallelism).fit(data)
+        case let .rankingLoss(model, training, loss):
+            let m = try MatrixFactorization(for: data, configuration: model)
+            var t = training
+            t.parallelism = parallelism
+            try Trainer(configuration: t, loss: loss.loss).fit(m, on: data)
+            return m
+        }
+    }
+}
+
+extension RankingPreset {
+    /// EDLAE-regularised EASE over rating-weighted histories (1–5★ weigh 0.3, 0.4, 0.6, 1,
+    /// 1.2), λ = 400, p = 0.25: the settings a validation holdout of ml-1m's training data chose.
+    public static let ease = RankingPreset(
+        name: "ease", summary: "EASE, λ=400, EDLAE p=0.25, ratings weighted 0.3/0.4/0.6/1/1.2 (chosen on ml-1m validation)",
+        recipe: .ease(.init(regularization: 400, dropoutEmphasis: 0.25, weighting: .levels([0.3, 0.4, 0.6, 1, 1.2]))))
+
+    /// Weighted ALS, 64 factors, λ = 10, α = 1, 15 iterations (chosen on ml-1m and ml-100k
+    /// validation).
+    public static let als = RankingPreset(
+        name: "als", summary: "weighted ALS, 64 factors, λ=10, α=1, 15 iterations (chosen on MovieLens validation)",
+        recipe: .implicitALS(.init(factors: 64, regularization: 10, iterations: 15, alpha: 1)))
+
+    /// BPR on a 64-factor MatrixFactorization, Adam 0.002, batch 256, 20 epochs.
+    public static let bpr = RankingPreset(
+        name: "bpr", summary: "BPR, MatrixFactorization 64, Adam 0.002, batch 256, L2 1e-4, 20 epochs",
+        recipe: .rankingLoss(.init(dimension: 64, initializer: .normal(std: 0.1)),
+                             .init(epochs: 20, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
+                             .bpr(negatives: 1)))
+
+    /// Sampled softmax with 16 negatives on a 64-factor MatrixFactorization, Adam 0.002, 10 epochs.
+    public static let sampledSoftmax = RankingPreset(
+        name: "softmax", summary: "sampled softmax (16 negatives), MatrixFactorization 64, Adam 0.002, batch 256, 10 epochs",
+        recipe: .rankingLoss(.init(dimension: 64, initializer: .normal(std: 0.1)),
+                             .init(epochs: 10, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
+                             .sampledSoftmax(negatives: 16)))
+
+    /// Every ranking preset, best on MovieLens first.
+    public static let all: [RankingPreset] = [ease, als, bpr, sampledSoftmax]
+
+    /// The preset called `name`, if any.
+    public static func named(_ name: String) -> RankingPreset? { all.first { $0.name == name } }
+}
