@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates <repo root>/.venv-peers with the Python peers embedrec-bench compares against:
-# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl and safetensors.
+# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors and implicit.
 #
 # Idempotent: if the venv already exists and imports all five packages it exits 0 at once.
 # Otherwise it (re)creates / repairs the venv and installs the pinned versions from PyPI.
@@ -27,6 +27,7 @@ PINS=(
   "pyarrow==26.0.1"
   "threadpoolctl==3.8.0"
   "safetensors==0.7.0"
+  "implicit==0.7.3"
 )
 
 log()  { echo "[peers/setup] $*" >&2; }
@@ -36,7 +37,7 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo "[peers/setup] FAILED (exit $rc)" >&2; 
 CHECK_PY='
 import os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors
+import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit
 print("numpy", numpy.__version__, "| pandas", pandas.__version__,
       "| scikit-surprise", surprise.__version__, "| keras", keras.__version__,
       "| tensorflow", tensorflow.__version__, "| pyarrow", pyarrow.__version__)
