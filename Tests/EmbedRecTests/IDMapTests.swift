@@ -16,6 +16,10 @@ struct IDMapTests {
         #expect(map.index(of: -1) == nil)
         #expect(map.index(of: .max) == nil)
         #expect(map.rawID(at: -1) == nil && map.rawID(at: 4) == nil)
+        // Dense non-negative IDs take the direct table: its edges.
+        let dense = UserIDMap(rawIDs: [0, 1, 2, 5])
+        #expect(dense.index(of: 5) == 3 && dense.index(of: 0) == 0)
+        #expect(dense.index(of: 6) == nil && dense.index(of: 3) == nil && dense.index(of: -1) == nil && dense.index(of: .max) == nil)
         for raw in map.rawIDs { #expect(map.rawID(at: map.index(of: raw)!) == raw) }
         for dense in map.indices { #expect(map.index(of: map.rawID(at: dense)!) == dense) }
     }
