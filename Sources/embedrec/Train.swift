@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbedRec
+import Foundation
 
 /// Train and evaluate a model on any supported ratings file.
 struct Train: ParsableCommand {
@@ -37,6 +38,18 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for the split, initialisation and shuffling.")
     var seed: UInt64 = 42
 
+    @Option(help: "Write the trained recommender (model, ID maps, rated lists, training record) to this safetensors file.")
+    var output: String?
+
+    mutating func validate() throws {
+        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction)") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        if let output {
+            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: folder) else { throw ValidationError("--output: folder \(folder) does not exist") }
+        }
+    }
+
     mutating func run() throws {
         let data = try RatingsLoader.load(path: ratings, format: format.fileFormat)
         print("\(ratings): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
@@ -44,8 +57,14 @@ struct Train: ParsableCommand {
         let (model, training) = try makeModel(model, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
         print("Training \(model.summary):")
         let history = try trainWithProgress(model, training, split)
-        print("Best epoch \(history.bestEpoch): \(history.best?.validation.map(String.init(describing:)) ?? "")")
+        // No early stopping here (the split's test part must not choose the epoch): the model
+        // holds the last epoch's weights.
+        print("After epoch \(history.bestEpoch): test \(history.best?.validation.map(String.init(describing:)) ?? "")")
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
+        if let output {
+            try Recommender(model: model, training: split.train, configuration: training, history: history).save(to: output)
+            print("Saved the recommender to \(output)")
+        }
     }
 }

@@ -41,6 +41,11 @@ enum RecommenderFixture {
             return m
         }
         out.append(("averaged BiasedMF", try ModelAveraging.average(members), training, TrainingHistory()))
+        // Ranking models: weighted ALS (a MatrixFactorization with the implicit fold-in) and BPR.
+        out.append(("ALS", try ImplicitALS(configuration: .init(factors: 5, iterations: 3, alpha: 2)).fit(data), training, TrainingHistory()))
+        let bpr = try MatrixFactorization(for: data, configuration: .init(dimension: 4))
+        let bprHistory = try Trainer(configuration: training, loss: BPRLoss()).fit(bpr, on: data)
+        out.append(("BPR", bpr, training, bprHistory))
         return out
     }
 

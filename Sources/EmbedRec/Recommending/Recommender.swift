@@ -142,6 +142,16 @@ public struct Recommender: Sendable {
         try foldInList(items, nil, k)
     }
 
+    /// The same for a reading list where some books have a rating and some not (nil: the
+    /// training data's 75th-percentile rating). `ratings` is aligned with `items`.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the lengths differ, and as above.
+    public func recommend(newReaderItems items: [Int64], ratings: [Float?], k: Int) throws -> RecommendationList {
+        guard items.count == ratings.count else {
+            throw ModelError.invalidConfiguration("\(items.count) items but \(ratings.count) ratings")
+        }
+        return try foldInList(items, ratings.map { $0 ?? foldInDefaultRating }, k)
+    }
+
     private func foldInList(_ items: [Int64], _ ratings: [Float]?, _ k: Int) throws -> RecommendationList {
         guard let foldIn else { throw RecommenderError.noFoldIn(model.summary) }
         let result = try foldIn.recommend(readItems: items, ratings: ratings, k: k)

@@ -1,0 +1,110 @@
+import ArgumentParser
+import EmbedRec
+import Foundation
+
+/// Recommendations from a saved recommender: for known users by raw ID, or for a new reader.
+struct Recommend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recommend from a saved recommender, by raw user ID or for a new reader.",
+        discussion: """
+        Examples:
+          embedrec recommend books.safetensors --user 314
+          embedrec recommend books.safetensors --user 314 --user 7 --k 5 --json
+          embedrec recommend books.safetensors --read 1:5,2:4,3     # a new reader (3 without a rating)
+        """)
+
+    @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
+    var file: String
+
+    @Option(help: "A raw user ID (repeat for several users).")
+    var user: [Int64] = []
+
+    @Option(help: "A new reader's items: raw item IDs, each optionally with a rating (1:5,2:4,3).")
+    var read: String?
+
+    @Option(help: "How many items to recommend.")
+    var k: Int = 10
+
+    @Flag(help: "Recommend the most-rated items to users the file does not know, flagged, instead of failing.")
+    var popularityFallback = false
+
+    @Flag(help: "JSON lines instead of a table.")
+    var json = false
+
+    mutating func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS") }
+        if let read { _ = try Self.parseReads(read) }
+    }
+
+    /// `1:5,2:4,3` → [(1, 5), (2, 4), (3, nil)].
+    static func parseReads(_ text: String) throws -> [(Int64, Float?)] {
+        try text.split(separator: ",").map { part in
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(fields.count), let id = Int64(fields[0].trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--read: \"\(part)\" is not ITEM or ITEM:RATING")
+            }
+            guard fields.count == 2 else { return (id, nil) }
+            guard let rating = Float(fields[1].trimmingCharacters(in: .whitespaces)), rating.isFinite else {
+                throw ValidationError("--read: \"\(part)\" has a rating that is not a finite number")
+            }
+            return (id, rating)
+        }
+    }
+
+    func run() throws {
+        let recommender = try Recommender(contentsOf: file)
+        var requests: [(String, Recommender.RecommendationList)] = []
+        for id in user {
+            requests.append(("user \(id)", try recommender.recommend(user: id, k: k, unknownUser: popularityFallback ? .popularity : .fail)))
+        }
+        if let read {
+            let reads = try Self.parseReads(read)
+            // Items without a rating count as the training data's 75th-percentile rating.
+            requests.append(("new reader", try recommender.recommend(newReaderItems: reads.map(\.0), ratings: reads.map(\.1), k: k)))
+        }
+        for (who, list) in requests { print(json ? Self.jsonLine(who, list, recommender) : Self.table(who, list, recommender)) }
+    }
+
+    static func title(_ id: Int64?, _ r: Recommender) -> (String, String) {
+        guard let id, let item = r.metadata(for: id) else { return ("", "") }
+        return (item.title, item.authors ?? "")
+    }
+
+    static func table(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
+        var lines = ["\(who)\(list.isPopularityFallback ? " (not in the file: most-rated items)" : "")"
+                     + (list.unknownItemIDs.isEmpty ? "" : " — unknown items ignored: \(list.unknownItemIDs.map(String.init).joined(separator: ", "))")]
+        let cells = list.recommendations.enumerated().map { k, rec -> [String] in
+            let (t, a) = title(rec.rawItemID, r)
+            return [String(k + 1), rec.rawItemID.map(String.init) ?? "?", String(format: "%.3f", rec.predictedRating), t, a]
+        }
+        let columns = r.catalog == nil ? 3 : 5
+        let header = Array(["#", "item", "score", "title", "authors"].prefix(columns))
+        let rows = cells.map { Array($0.prefix(columns)) }
+        let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max()! }
+        for row in [header] + rows {
+            // Numbers right-aligned, text left-aligned.
+            let padded: [String] = row.enumerated().map { c, v in
+                let fill = String(repeating: " ", count: widths[c] - v.count)
+                return c < 3 ? fill + v : v + fill
+            }
+            var line = "  " + padded.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func jsonLine(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
+        struct Item: Encodable { let item: Int64?; let score: Float; let title: String?; let authors: String? }
+        struct Line: Encodable { let request: String; let popularityFallback: Bool; let unknownItems: [Int64]; let recommendations: [Item] }
+        let line = Line(request: who, popularityFallback: list.isPopularityFallback, unknownItems: list.unknownItemIDs,
+                        recommendations: list.recommendations.map { rec in
+                            let meta = rec.rawItemID.flatMap { r.metadata(for: $0) }
+                            return Item(item: rec.rawItemID, score: rec.predictedRating, title: meta?.title, authors: meta?.authors)
+                        })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self)
+    }
+}

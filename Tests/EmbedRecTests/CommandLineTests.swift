@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+/// The built `embedrec` binary, run as a person would: train on a generated file, save, and
+/// recommend from the saved file; bad input exits non-zero with a one-line error.
+@Suite("embedrec command: train --output, recommend")
+struct CommandLineTests {
+    @Test("train writes a recommender that recommend reads; bad input gives one-line errors",
+          .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+    func trainThenRecommend() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ratings = dir.appendingPathComponent("ratings.csv").path
+        let data = try SyntheticRatings.generate(.init(users: 80, items: 40, ratings: 1200, seed: 2))
+        try RatingsWriter.writeCSV(data, to: ratings, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        let model = dir.appendingPathComponent("model.safetensors").path
+                let train = try OpenBLASRelaunchTests.run(["train", ratings, "--epochs", "2", "--output", model])
+        #expect(train.status == 0, "\(train.err)")
+        #expect(train.out.contains("Saved the recommender to \(model)"))
+        let saved = try Recommender(contentsOf: model)
+        let top = try OpenBLASRelaunchTests.run(["recommend", model, "--user", "3", "--k", "4"])
+        #expect(top.status == 0, "\(top.err)")
+        let expected = try saved.recommend(user: 3, k: 4).recommendations.map { $0.rawItemID! }
+        let listed = top.out.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int64($0) } }
+        #expect(listed == expected, "\(top.out)")
+        let reader = try OpenBLASRelaunchTests.run(["recommend", model, "--read", "1:5,2:4,3", "--k", "3", "--json"])
+        #expect(reader.status == 0 && reader.out.contains("\"request\":\"new reader\""), "\(reader.out) \(reader.err)")
+        // Bad input: one line on standard error, non-zero exit, no stack trace.
+        for (arguments, message) in [
+            (["recommend", model, "--user", "99999"], "unknown user 99999"),
+            (["recommend", dir.appendingPathComponent("missing").path, "--user", "1"], "No such file"),
+            (["recommend", model, "--read", "1:x"], "not a finite number"),
+            (["recommend", model], "give --user ID or --read ITEMS"),
+            (["recommend", ratings, "--user", "1"], "header length"),
+            (["train", ratings, "--output", "/no/such/folder/m.safetensors"], "does not exist"),
+        ] {
+            let result = try OpenBLASRelaunchTests.run(arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.err.contains(message), "\(arguments): \(result.err)")
+            #expect(!result.err.contains("Fatal error") && result.err.split(separator: "\n").count <= 3, "\(arguments): \(result.err)")
+        }
+    }
+}
