@@ -3,7 +3,7 @@ import Foundation
 
 /// What a benchmark run does; the `embedrec-bench` command fills it from its arguments.
 public struct BenchmarkOptions: Sendable {
-    /// Suite names: load, train, score, foldin, similar, persist, ranking, blas, quality, all.
+    /// Suite names: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.
     public var suites: [String] = ["all"]
     /// Run the Python peers (needs `.venv-peers`).
     public var peers = false
@@ -23,7 +23,7 @@ public struct BenchmarkOptions: Sendable {
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
-    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "ranking", "quality"]
+    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "project", "ranking", "quality"]
 
     public init() {}
 }
@@ -70,6 +70,7 @@ public enum BenchmarkRunner {
             case "similar": try SimilarSuite.run(context)
             case "persist": try PersistSuite.run(context)
             case "ranking": try RankingSuite.run(context)
+            case "project": try ProjectSuite.run(context)
             case "blas": BLASSuite.run(context)
             case "quality": try QualitySuite.run(context)
             default: break

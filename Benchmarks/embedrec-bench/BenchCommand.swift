@@ -10,7 +10,7 @@ struct EmbedRecBench: ParsableCommand {
         commandName: "embedrec-bench",
         abstract: "Measures EmbedRec side by side with the Python code it replaces.",
         discussion: """
-            Suites: load, train, score, foldin, similar, persist, ranking, blas, quality, all.
+            Suites: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.
             Data: goodbooks-shaped synthetic ratings (53,424 users × 10,000 books, 981,756 ratings × --scale)
             unless --ratings names a file; real MovieLens data from --shared-data for load and quality.
             With --peers, runs pandas, Keras (the tutorials' models), scikit-surprise and NumPy on the same
@@ -26,7 +26,7 @@ struct EmbedRecBench: ParsableCommand {
         main(nil)
     }
 
-    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, ranking, blas, quality, all.")
+    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.")
     var suites: [String] = ["all"]
 
     @Flag(help: "Run the Python peers on the same data (needs .venv-peers from Benchmarks/peers/setup.sh).")
