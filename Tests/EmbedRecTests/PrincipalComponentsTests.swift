@@ -65,3 +65,38 @@ struct PrincipalComponentsTests {
         }
     }
 }
+
+/// The same table through scikit-learn's PCA, when Python has it (the peers' venv or CI's).
+@Suite("PCA against scikit-learn")
+struct PrincipalComponentsPeerTests {
+    static let python: String? = PythonInteropTests.python.flatMap { p in
+        (try? PythonInteropTests.run(p, ["-c", "import sklearn"]).status) == 0 ? p : nil
+    }
+
+    @Test("components, explained variance and projections match scikit-learn's PCA up to rounding",
+          .enabled(if: python != nil, "needs Python with scikit-learn (bash Benchmarks/peers/setup.sh)"))
+    func matchesScikitLearn() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = 500, d = 8
+        var rng = SeededGenerator(seed: 14)
+        let table = (0..<(rows * d)).map { k in Float(rng.nextNormal()) * Float(1 + k % d) + Float(k % 3) }
+        let path = dir.appendingPathComponent("table.f32").path
+        try table.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: path)) }
+        let script = """
+        import sys, numpy as np
+        from sklearn.decomposition import PCA
+        x = np.fromfile(sys.argv[1], dtype='<f4').reshape(-1, \(d)).astype(np.float64)
+        p = PCA(n_components=3, svd_solver='full').fit(x)
+        print(' '.join(repr(float(v)) for v in np.concatenate([p.components_.ravel(), p.explained_variance_, p.explained_variance_ratio_, p.transform(x)[:5].ravel()])))
+        """
+        let result = try PythonInteropTests.run(Self.python!, ["-c", script, path])
+        #expect(result.status == 0, "\(result.error)")
+        let theirs = result.output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let pca = try PrincipalComponents(fitting: table, rows: rows, dimension: d, components: 3)
+        let ours = pca.components + pca.explainedVariance + pca.explainedVarianceRatio + Array(pca.transform(table, rows: rows).prefix(15))
+        #expect(theirs.count == ours.count)
+        let worst = zip(ours, theirs).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? .infinity
+        #expect(worst < 1e-3, "largest relative difference \(worst)")
+    }
+}
