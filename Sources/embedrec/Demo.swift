@@ -8,15 +8,24 @@ struct Demo: ParsableCommand {
         abstract: "Train on goodbooks-shaped data, compare with baselines, recommend books.",
         discussion: """
             Without --ratings, generates goodbooks-shaped synthetic ratings (53,424 readers, 10,000 books,
-            981,756 ratings; deterministic). Titles come from goodbooks-10k books.csv when --books names it
-            (default: ../shared/data/goodbooks-10k/books.csv if present).
+            981,756 ratings; deterministic). Titles come from --catalog: goodbooks books.csv, MovieLens
+            movies.csv or u.item (nothing is read that the command line does not name).
+            Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ
+            slightly; --deterministic trains on one thread, repeatably.
+
+            Example:
+              embedrec demo --scale 0.1 --catalog ../shared/data/goodbooks-10k/books.csv --user 314
             """)
 
     @Option(help: "A goodbooks ratings.csv (book_id,user_id,rating or user_id,book_id,rating).")
     var ratings: String?
 
-    @Option(help: "goodbooks-10k books.csv for titles.")
-    var books: String = "../shared/data/goodbooks-10k/books.csv"
+    @Option(name: [.customLong("catalog"), .customLong("books")],
+            help: "Titles for the items: goodbooks books.csv, MovieLens movies.csv or u.item.")
+    var catalog: String?
+
+    @Flag(help: "Train on one thread so that the same seed gives the same model (slower).")
+    var deterministic = false
 
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
     var model: PresetChoice = PresetChoice(argument: "biasedmf")!
@@ -47,37 +56,40 @@ struct Demo: ParsableCommand {
             data = try SyntheticRatings.generate(.goodbooks(scale: scale))
             print("Generated goodbooks-shaped ratings: \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         }
-        let catalog = FileManager.default.fileExists(atPath: books) ? try? ItemCatalog.loadGoodbooks(path: books) : nil
+        // The reader must exist before minutes of training are spent.
+        guard let userIndex = data.userIDs.index(of: user) else {
+            throw ValidationError("--user: reader \(user) is not in the data (user IDs run from \(data.userIDs.rawIDs.first ?? 0) to \(data.userIDs.rawIDs.last ?? 0))")
+        }
+        let catalog = try self.catalog.map(Self.loadCatalog)
+        let noun = catalog.map { Self.isMovieCatalog($0.path) } == true ? "movies" : "books"
         let split = try data.randomSplit(testFraction: 0.2, seed: 42)
         print("Split 80/20 (seed 42): \(split.train.count) train, \(split.test.count) test")
         for kind in [BaselineModel.Kind.globalMean, .biases] {
             let baseline = try BaselineModel(kind, fittedOn: split.train)
             print("  baseline \(kind.rawValue): test \(try RatingMetrics(model: baseline, data: split.test))")
         }
-        let (model, training) = try makeModel(self.model, for: split.train, dimension: dimension, epochs: epochs, seed: 42)
+        var (model, training) = try makeModel(self.model, for: split.train, dimension: dimension, epochs: epochs, seed: 42)
+        training.deterministic = deterministic
         print("Training \(model.summary), Adam, batch \(training.batchSize), \(training.epochs) epochs:")
         let history = try trainWithProgress(model, training, split)
         print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(history.bestEpoch))")
 
         func title(_ raw: Int64?) -> String {
             guard let raw else { return "?" }
-            if let item = catalog?[rawID: raw] { return "\(item.title)\(item.authors.map { " — \($0)" } ?? "")" }
-            return "book \(raw)"
-        }
-        guard let userIndex = data.userIDs.index(of: user) else {
-            throw ValidationError("reader \(user) is not in the data")
+            if let item = catalog?.items[rawID: raw] { return "\(item.title)\(item.authors.map { " — \($0)" } ?? "")" }
+            return "item \(raw)"
         }
         let scorer = try TopKScorer(model: model, training: split.train)
-        print("\nTop 5 for reader \(user) (books they rated in training excluded):")
+        print("\nTop 5 for reader \(user) (\(noun) they rated in training excluded):")
         for r in try scorer.recommend(user: userIndex, options: .init(k: 5)) {
             print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
         }
         let allSeconds = try measure { _ = try scorer.recommendAll(options: .init(k: 10)) }
         print(String(format: "Top 10 for all %d readers: %.2f s", data.userCount, allSeconds))
 
-        let similar = try SimilarItems(model: model, itemIDs: data.itemIDs)
+        let similar = try SimilarItems(model: model, itemIDs: data.itemIDs, acceptingNonDotProductModels: true)
         let anchor: ItemIndex = 0
-        print("\nBooks most similar to \(title(data.itemIDs.rawID(at: anchor))):")
+        print("\n\(noun.capitalized) most similar to \(title(data.itemIDs.rawID(at: anchor))):")
         for n in try similar.similar(to: [anchor], k: 5) {
             print(String(format: "  %.3f  ", n.similarity) + title(n.rawItemID))
         }
@@ -93,6 +105,26 @@ struct Demo: ParsableCommand {
         for r in result.recommendations {
             print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
         }
+    }
+}
+
+extension Demo {
+    /// The catalogue named on the command line, with its path; errors are the loader's (file,
+    /// line, cause), never swallowed.
+    static func loadCatalog(_ path: String) throws -> (items: ItemCatalog, path: String) {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        if name == "u.item" { return (try ItemCatalog.loadMovieLens100KItems(path: path), path) }
+        if isMovieCatalog(path) { return (try ItemCatalog.loadMovieLensCSV(path: path), path) }
+        return (try ItemCatalog.loadGoodbooks(path: path), path)
+    }
+
+    /// MovieLens catalogues: `u.item`, or a CSV whose header starts with `movieId`.
+    static func isMovieCatalog(_ path: String) -> Bool {
+        if URL(fileURLWithPath: path).lastPathComponent == "u.item" { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 64), as: UTF8.self)
+        return head.hasPrefix("movieId")
     }
 }
 

@@ -4,7 +4,16 @@ import Foundation
 
 /// Train and evaluate a model on any supported ratings file.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a model on a ratings file and report test metrics.")
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model on a ratings file and report test metrics.",
+        discussion: """
+        Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ
+        slightly; --deterministic trains on one thread, repeatably.
+
+        Examples:
+          embedrec train ../shared/data/ml-100k/u.data --format udata --model biasedmf --output m.safetensors
+          embedrec train ../shared/data/ml-100k/u1.base --test ../shared/data/ml-100k/u1.test --format udata
+        """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, udata, dat
@@ -38,6 +47,12 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for the split, initialisation and shuffling.")
     var seed: UInt64 = 42
 
+    @Option(help: "A fixed test file (same format) instead of a random split of the ratings file.")
+    var test: String?
+
+    @Flag(help: "Train on one thread so that the same seed gives the same model (slower).")
+    var deterministic = false
+
     @Option(help: "Write the trained recommender (model, ID maps, rated lists, training record) to this safetensors file.")
     var output: String?
 
@@ -51,10 +66,18 @@ struct Train: ParsableCommand {
     }
 
     mutating func run() throws {
-        let data = try RatingsLoader.load(path: ratings, format: format.fileFormat)
-        print("\(ratings): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
-        let split = try data.randomSplit(testFraction: testFraction, seed: seed)
-        let (model, training) = try makeModel(model, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
+        let split: TrainTestSplit
+        if let test {
+            let pair = try RatingsLoader.loadPair(trainPath: ratings, testPath: test, format: format.fileFormat)
+            split = TrainTestSplit(train: pair.train, test: pair.test)
+            print("\(ratings): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
+        } else {
+            let data = try RatingsLoader.load(path: ratings, format: format.fileFormat)
+            print("\(ratings): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
+            split = try data.randomSplit(testFraction: testFraction, seed: seed)
+        }
+        var (model, training) = try makeModel(model, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
+        training.deterministic = deterministic
         print("Training \(model.summary):")
         let history = try trainWithProgress(model, training, split)
         // No early stopping here (the split's test part must not choose the epoch): the model

@@ -27,6 +27,22 @@ struct CommandLineTests {
         let reader = try OpenBLASRelaunchTests.run(["recommend", model, "--read", "1:5,2:4,3", "--k", "3", "--json"])
         #expect(reader.status == 0 && reader.out.contains("\"request\":\"new reader\""), "\(reader.out) \(reader.err)")
         // Bad input: one line on standard error, non-zero exit, no stack trace.
+        // --deterministic: the same seed gives the same saved model; --test takes a fixed test file.
+        let testFile = dir.appendingPathComponent("test.csv").path
+        try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: testFile, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        var saved2: [[[Float]]] = []
+        for k in 0..<2 {
+            let path = dir.appendingPathComponent("det\(k).safetensors").path
+            let result = try OpenBLASRelaunchTests.run(["train", ratings, "--test", testFile, "--epochs", "2", "--deterministic", "--output", path])
+            #expect(result.status == 0 && result.out.contains("200 test ratings"), "\(result.out) \(result.err)")
+            saved2.append(try Recommender(contentsOf: path).model.parameters.map { $0.toArray() })
+        }
+        // (The files differ in the recorded epoch timings, not in the weights.)
+        #expect(saved2[0] == saved2[1], "deterministic training gave different weights")
+        // demo checks the reader before any training.
+        let demo = try OpenBLASRelaunchTests.run(["demo", "--scale", "0.3", "--user", "99999999"])
+        #expect(demo.status != 0 && demo.err.contains("--user: reader 99999999 is not in the data"), "\(demo.err)")
+        #expect(!demo.out.contains("epoch"), "demo trained before checking --user")
         for (arguments, message) in [
             (["recommend", model, "--user", "99999"], "unknown user 99999"),
             (["recommend", dir.appendingPathComponent("missing").path, "--user", "1"], "No such file"),

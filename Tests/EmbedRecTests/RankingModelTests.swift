@@ -118,7 +118,7 @@ struct RankingModelTests {
         let ratings = Array(rated.ratings[rated.offsets[7]..<rated.offsets[8]])
         let mine = try TopKScorer(model: model, training: data).recommend(user: user, options: .init(k: 5)).map(\.item)
         #expect(try foldIn.recommend(readItems: reads, ratings: ratings, k: 5).recommendations.map(\.item) == mine)
-        #expect(throws: RecommenderError.self) { try Recommender(model: model, training: data).similarItems(to: 1, k: 3) }
+        #expect(throws: ModelError.self) { try Recommender(model: model, training: data).similarItems(to: 1, k: 3) }
     }
 
     @Test("EASE refuses catalogues beyond its memory limit before allocating, and bad settings")

@@ -81,7 +81,11 @@ struct RecommenderRoundTripTests {
                 let x = try original.recommend(user: raw, k: 7), y = try loaded.recommend(user: raw, k: 7)
                 #expect(x == y, "\(name) user \(raw)")
             }
-            #expect(try original.similarItems(to: 3, k: 5) == loaded.similarItems(to: 3, k: 5))
+            if model is ConcatMLP {
+                #expect(throws: ModelError.self) { try loaded.similarItems(to: 3, k: 5) }
+            } else {
+                #expect(try original.similarItems(to: 3, k: 5) == loaded.similarItems(to: 3, k: 5))
+            }
             #expect(try original.recommend(newReaderRatings: [1: 5, 2: 3, 999: 4], k: 6)
                     == loaded.recommend(newReaderRatings: [1: 5, 2: 3, 999: 4], k: 6))
             #expect(try original.predictedRating(user: data.userIDs.rawIDs[4], item: 7).bitPattern

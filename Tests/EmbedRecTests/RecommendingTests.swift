@@ -628,7 +628,7 @@ struct SimilarItemsTests {
         let train = try RecFixture.training()
         let model = try RecFixture.model(kind, train: train)
         let table = model.parameter(named: "item_embedding")!
-        let fromModel = try SimilarItems(model: model, itemIDs: train.itemIDs)
+        let fromModel = try SimilarItems(model: model, itemIDs: train.itemIDs, acceptingNonDotProductModels: true)
         let fromTable = try SimilarItems(embeddings: table.toArray(), dimension: table.rowLength)
         for query: [Int32] in [[0], [11, 40]] {
             let a = try fromModel.similar(to: query.map(ItemIndex.init), k: 12), b = try fromTable.similar(to: query.map(ItemIndex.init), k: 12)

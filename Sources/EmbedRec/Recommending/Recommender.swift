@@ -37,7 +37,8 @@ public struct Recommender: Sendable {
     let foldInDefaultRating: Float
     let topK: TopKScorer
     let foldIn: FoldInRecommender?
-    let similar: SimilarItems?
+    /// The similar-items index, or why the model has none (no item table, or a ConcatMLP).
+    let similar: Result<SimilarItems, any Error>
 
     /// Bundles a trained model with the data it was trained on.
     ///
@@ -87,7 +88,7 @@ public struct Recommender: Sendable {
         } else {
             foldIn = nil
         }
-        similar = try? SimilarItems(model: model, itemIDs: itemIDs)
+        similar = Result { try SimilarItems(model: model, itemIDs: itemIDs) }
     }
 
     /// What to do for a user ID the model was not trained on.
@@ -160,11 +161,11 @@ public struct Recommender: Sendable {
     }
 
     /// The `k` items nearest to an item by cosine similarity of the item embeddings.
-    /// - Throws: ``RecommenderError/unknownItem(_:)``, ``RecommenderError/noItemEmbedding(_:)``.
+    /// - Throws: ``RecommenderError/unknownItem(_:)``; ``ModelError/invalidConfiguration(_:)``
+    ///   for a model without a meaningful item embedding (EASE, ConcatMLP: see ``SimilarItems``).
     public func similarItems(to rawID: Int64, k: Int) throws -> [SimilarItems.Neighbour] {
         guard let item = itemIDs.index(of: rawID) else { throw RecommenderError.unknownItem(rawID) }
-        guard let similar else { throw RecommenderError.noItemEmbedding(model.summary) }
-        return try similar.similar(to: [item], k: k)
+        return try similar.get().similar(to: [item], k: k)
     }
 
     /// The model's predicted rating of an item by a known user.

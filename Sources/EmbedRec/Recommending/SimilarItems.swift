@@ -14,9 +14,20 @@ public struct SimilarItems: Sendable {
 
     /// Creates the index from the model's item embedding table (the parameter whose
     /// ``Tensor/rowIndex`` is `.items` and role `.embedding`).
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding,
-    ///   ``ModelError/mismatchedData(_:)`` when `itemIDs` does not have one ID per model item.
-    public init(model: any Model, itemIDs: ItemIDMap? = nil) throws {
+    ///
+    /// What the similarity means depends on the model: for the dot-product family
+    /// (``MatrixFactorization``, ``BiasedMF``, weighted ALS, BPR) items score alike for users
+    /// exactly when their rows point the same way, so cosine similarity is "liked by the same
+    /// readers". A ``ConcatMLP``'s item rows only feed a non-linear network and their cosine has
+    /// no such meaning, so it is refused unless `acceptingNonDotProductModels` is true.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding or
+    ///   is a ConcatMLP (without the flag), ``ModelError/mismatchedData(_:)`` when `itemIDs` does
+    ///   not have one ID per model item.
+    public init(model: any Model, itemIDs: ItemIDMap? = nil, acceptingNonDotProductModels: Bool = false) throws {
+        if model is ConcatMLP && !acceptingNonDotProductModels {
+            throw ModelError.invalidConfiguration(
+                "\(model.summary): the cosine of a ConcatMLP's item embeddings says nothing about which items are liked together; use a dot-product model, or pass acceptingNonDotProductModels: true")
+        }
         guard let table = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
             throw ModelError.invalidConfiguration("\(model.summary) has no item embedding table")
         }
