@@ -58,7 +58,7 @@ struct Demo: ParsableCommand {
         }
         // The reader must exist before minutes of training are spent.
         guard let userIndex = data.userIDs.index(of: user) else {
-            throw ValidationError("--user: reader \(user) is not in the data (user IDs run from \(data.userIDs.rawIDs.first ?? 0) to \(data.userIDs.rawIDs.last ?? 0))")
+            throw CommandFailure("--user: reader \(user) is not in the data (user IDs run from \(data.userIDs.rawIDs.first ?? 0) to \(data.userIDs.rawIDs.last ?? 0))")
         }
         let catalog = try self.catalog.map(Self.loadCatalog)
         let noun = catalog.map { Self.isMovieCatalog($0.path) } == true ? "movies" : "books"

@@ -8,7 +8,7 @@ struct EmbedRecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embedrec",
         abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
-        subcommands: [Demo.self, Train.self, Recommend.self],
+        subcommands: [Demo.self, Train.self, Recommend.self, Similar.self],
         defaultSubcommand: Demo.self)
 
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
@@ -56,4 +56,11 @@ func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, _ 
         }
         return .proceed
     }
+}
+
+/// A failure found while running (not a usage mistake): printed as one "Error: …" line,
+/// without the usage text a `ValidationError` brings.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

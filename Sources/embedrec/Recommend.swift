@@ -78,7 +78,8 @@ struct Recommend: ParsableCommand {
             let (t, a) = title(rec.rawItemID, r)
             return [String(k + 1), rec.rawItemID.map(String.init) ?? "?", String(format: "%.3f", rec.predictedRating), t, a]
         }
-        let columns = r.catalog == nil ? 3 : 5
+        let hasAuthors = cells.contains { !$0[4].isEmpty }
+        let columns = r.catalog == nil ? 3 : (hasAuthors ? 5 : 4)
         let header = Array(["#", "item", "score", "title", "authors"].prefix(columns))
         let rows = cells.map { Array($0.prefix(columns)) }
         let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max()! }

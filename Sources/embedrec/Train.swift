@@ -53,6 +53,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Train on one thread so that the same seed gives the same model (slower).")
     var deterministic = false
 
+    @Option(help: "Titles to store with --output: goodbooks books.csv, MovieLens movies.csv or u.item.")
+    var catalog: String?
+
     @Option(help: "Write the trained recommender (model, ID maps, rated lists, training record) to this safetensors file.")
     var output: String?
 
@@ -86,7 +89,9 @@ struct Train: ParsableCommand {
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
         if let output {
-            try Recommender(model: model, training: split.train, configuration: training, history: history).save(to: output)
+            let titles = try catalog.map { try Demo.loadCatalog($0).items }
+            try Recommender(model: model, training: split.train, configuration: training, history: history, catalog: titles)
+                .save(to: output)
             print("Saved the recommender to \(output)")
         }
     }

@@ -27,6 +27,11 @@ struct CommandLineTests {
         let reader = try OpenBLASRelaunchTests.run(["recommend", model, "--read", "1:5,2:4,3", "--k", "3", "--json"])
         #expect(reader.status == 0 && reader.out.contains("\"request\":\"new reader\""), "\(reader.out) \(reader.err)")
         // Bad input: one line on standard error, non-zero exit, no stack trace.
+        let similar = try OpenBLASRelaunchTests.run(["similar", model, "--item", "2", "--k", "3"])
+        #expect(similar.status == 0, "\(similar.err)")
+        let neighbours = try saved.similarItems(to: 2, k: 3).map { $0.rawItemID! }
+        let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
+        #expect(shown == neighbours, "\(similar.out)")
         // --deterministic: the same seed gives the same saved model; --test takes a fixed test file.
         let testFile = dir.appendingPathComponent("test.csv").path
         try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: testFile, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
@@ -48,6 +53,8 @@ struct CommandLineTests {
             (["recommend", dir.appendingPathComponent("missing").path, "--user", "1"], "No such file"),
             (["recommend", model, "--read", "1:x"], "not a finite number"),
             (["recommend", model], "give --user ID or --read ITEMS"),
+            (["similar", model, "--title", "x"], "has no catalogue"),
+            (["similar", model, "--item", "99999"], "unknown item 99999"),
             (["recommend", ratings, "--user", "1"], "header length"),
             (["train", ratings, "--output", "/no/such/folder/m.safetensors"], "does not exist"),
         ] {

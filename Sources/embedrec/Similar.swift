@@ -1,0 +1,74 @@
+import ArgumentParser
+import EmbedRec
+import Foundation
+
+/// Nearest items by cosine similarity of a saved recommender's item embeddings.
+struct Similar: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Items most similar to an item, by raw ID or by title.",
+        discussion: """
+        Examples:
+          embedrec similar books.safetensors --item 1
+          embedrec similar books.safetensors --title "hunger games" --k 5 --json
+        A title matches by case-insensitive substring against the file's catalogue; more than one
+        match is reported and nothing is guessed.
+        """)
+
+    @Argument(help: "A saved recommender.")
+    var file: String
+
+    @Option(help: "A raw item ID.")
+    var item: Int64?
+
+    @Option(help: "A title, or part of one (needs a catalogue in the file).")
+    var title: String?
+
+    @Option(help: "How many items.")
+    var k: Int = 10
+
+    @Flag(help: "JSON lines instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard (item == nil) != (title == nil) else { throw ValidationError("give either --item ID or --title TEXT") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+
+    func run() throws {
+        let recommender = try Recommender(contentsOf: file)
+        let anchor: Int64
+        if let item {
+            anchor = item
+        } else {
+            guard let catalog = recommender.catalog else { throw CommandFailure("\(file) has no catalogue: use --item ID") }
+            let needle = title!.lowercased()
+            let matches = catalog.items.filter { $0.title.lowercased().contains(needle) && recommender.itemIDs.index(of: $0.rawID) != nil }
+            guard !matches.isEmpty else { throw CommandFailure("no item's title contains \"\(title!)\"") }
+            if matches.count > 1, let exact = matches.first(where: { $0.title.lowercased() == needle }) {
+                anchor = exact.rawID
+            } else if matches.count > 1 {
+                let listed = matches.prefix(8).map { "\($0.rawID) \($0.title)" }.joined(separator: "; ")
+                throw CommandFailure("\"\(title!)\" matches \(matches.count) titles (\(listed)\(matches.count > 8 ? "; …" : "")): give --item ID or more of the title")
+            } else {
+                anchor = matches[0].rawID
+            }
+        }
+        let neighbours = try recommender.similarItems(to: anchor, k: k)
+        let name = recommender.metadata(for: anchor)?.title ?? "item \(anchor)"
+        if json {
+            struct Line: Encodable { let item: Int64; let similarity: Float; let title: String? }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for n in neighbours {
+                let line = Line(item: n.rawItemID ?? -1, similarity: n.similarity, title: n.rawItemID.flatMap { recommender.metadata(for: $0)?.title })
+                print(String(decoding: try encoder.encode(line), as: UTF8.self))
+            }
+        } else {
+            print("Most similar to \(name):")
+            for n in neighbours {
+                let t = n.rawItemID.flatMap { recommender.metadata(for: $0)?.title } ?? ""
+                print(String(format: "  %6.3f  %8lld  ", n.similarity, n.rawItemID ?? -1) + t)
+            }
+        }
+    }
+}
