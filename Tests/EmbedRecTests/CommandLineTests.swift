@@ -44,6 +44,15 @@ struct CommandLineTests {
         }
         // (The files differ in the recorded epoch timings, not in the weights.)
         #expect(saved2[0] == saved2[1], "deterministic training gave different weights")
+        // evaluate: the model's metrics next to the baselines, computed as the library does.
+        let evaluation = try OpenBLASRelaunchTests.run(["evaluate", model, testFile, "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.err)")
+        let report = try JSONSerialization.jsonObject(with: Data(evaluation.out.utf8)) as? [String: Any]
+        let modelNames = (report?["models"] as? [[String: Any]])?.compactMap { $0["model"] as? String } ?? []
+        #expect(modelNames.count == 4 && modelNames.contains("baseline popularity"), "\(evaluation.out)")
+        let mapped = saved.mapped(try RatingsLoader.load(path: testFile, format: .goodbooks)).data
+        let rmse = try RatingMetrics(model: saved.model, data: mapped).rmse
+        #expect(abs(((report?["models"] as? [[String: Any]])?.first?["rmse"] as? Double ?? -1) - rmse) < 1e-9)
         // demo checks the reader before any training.
         let demo = try OpenBLASRelaunchTests.run(["demo", "--scale", "0.3", "--user", "99999999"])
         #expect(demo.status != 0 && demo.err.contains("--user: reader 99999999 is not in the data"), "\(demo.err)")

@@ -176,6 +176,29 @@ public struct Recommender: Sendable {
         return try model.predict(users: [u.position], items: [i.position])[0]
     }
 
+    /// The training ratings again, as a dataset in the recommender's ID maps (from the rated
+    /// lists): for baselines and for evaluating against new data.
+    public var trainingRatings: RatingsDataset {
+        var users = [Int32](repeating: 0, count: ratedItems.items.count)
+        for u in 0..<ratedItems.userCount {
+            for k in ratedItems.offsets[u]..<ratedItems.offsets[u + 1] { users[k] = Int32(u) }
+        }
+        return RatingsDataset(unchecked: users, ratedItems.items, ratedItems.ratings, nil, userIDs, itemIDs)
+    }
+
+    /// `data` (raw IDs from a file) in the recommender's ID maps; rows whose user or item the
+    /// recommender does not know are left out and counted.
+    public func mapped(_ data: RatingsDataset) -> (data: RatingsDataset, unknownRows: Int) {
+        var users: [Int32] = [], items: [Int32] = [], ratings: [Float] = []
+        for row in 0..<data.count {
+            guard let u = userIDs.position(of: data.userIDs.rawIDs[Int(data.users[row])]),
+                  let i = itemIDs.position(of: data.itemIDs.rawIDs[Int(data.items[row])]) else { continue }
+            users.append(u); items.append(i); ratings.append(data.ratings[row])
+        }
+        let kept = RatingsDataset(unchecked: users, items, ratings, nil, userIDs, itemIDs)
+        return (kept, data.count - kept.count)
+    }
+
     /// The catalogue entry of a raw item ID, when a catalogue is attached and has it.
     public func metadata(for rawID: Int64) -> ItemMetadata? { catalog?[rawID: rawID] }
 }

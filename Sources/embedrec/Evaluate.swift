@@ -1,0 +1,74 @@
+import ArgumentParser
+import EmbedRec
+import Foundation
+
+/// Rating and ranking metrics of a saved recommender on a test file, with baselines beside it.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rating and ranking metrics of a saved recommender on a test file, next to baselines.",
+        discussion: """
+        Example:
+          embedrec evaluate ml100k.safetensors ../shared/data/ml-100k/u1.test --format udata
+        Test rows whose user or item the recommender does not know are left out and counted.
+        Ranking: top-K over the whole catalogue, the user's training items excluded, test ratings
+        ≥ --relevant count as relevant.
+        """)
+
+    @Argument(help: "A saved recommender.")
+    var file: String
+
+    @Argument(help: "A test ratings file.")
+    var test: String
+
+    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat).")
+    var format: Train.Format = .csv
+
+    @Option(help: "K of the ranking metrics.")
+    var k: Int = 10
+
+    @Option(help: "Test ratings at or above this are relevant for the ranking metrics.")
+    var relevant: Float = 4
+
+    @Flag(help: "One JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        guard relevant.isFinite else { throw ValidationError("--relevant must be a finite number") }
+    }
+
+    func run() throws {
+        let recommender = try Recommender(contentsOf: file)
+        let (testData, unknown) = recommender.mapped(try RatingsLoader.load(path: test, format: format.fileFormat))
+        guard !testData.isEmpty else { throw CommandFailure("\(test): no test rating has a user and an item the recommender knows") }
+        let train = recommender.trainingRatings
+        var rows: [(String, RatingMetrics, RankingMetrics)] = []
+        let models: [(String, any Model)] = [(recommender.model.summary, recommender.model)]
+            + (try BaselineModel.Kind.allCases.map { ("baseline \($0.rawValue)", try BaselineModel($0, fittedOn: train)) })
+        for (name, model) in models {
+            rows.append((name, try RatingMetrics(model: model, data: testData),
+                         try RankingMetrics(model: model, train: train, test: testData, k: k, relevanceThreshold: relevant)))
+        }
+        if json {
+            var object: [String: Any] = ["test": test, "ratings": testData.count, "unknownRows": unknown, "k": k]
+            object["models"] = rows.map { name, r, m in
+                ["model": name, "rmse": r.rmse, "mae": r.mae, "precision": m.precision, "recall": m.recall,
+                 "ndcg": m.ndcg, "map": m.map, "hitRate": m.hitRate, "coverage": m.coverage, "users": m.usersEvaluated] as [String: Any]
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("\(test): \(testData.count) ratings\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
+        let header = ["model", "RMSE", "MAE", "P@\(k)", "R@\(k)", "NDCG@\(k)", "coverage"]
+        let table = [header] + rows.map { name, r, m in
+            [name] + [r.rmse, r.mae, m.precision, m.recall, m.ndcg, m.coverage].map { String(format: "%.4f", $0) }
+        }
+        let widths = header.indices.map { c in table.map { $0[c].count }.max()! }
+        for row in table {
+            print("  " + row.enumerated().map { c, v in
+                c == 0 ? v.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - v.count) + v
+            }.joined(separator: "  "))
+        }
+    }
+}
