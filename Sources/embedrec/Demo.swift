@@ -7,14 +7,12 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train on goodbooks-shaped data, compare with baselines, recommend books.",
         discussion: """
-            Without --ratings, generates goodbooks-shaped synthetic ratings (53,424 readers, 10,000 books,
-            981,756 ratings; deterministic). Titles come from --catalog: goodbooks books.csv, MovieLens
-            movies.csv or u.item (nothing is read that the command line does not name).
-            Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ
-            slightly; --deterministic trains on one thread, repeatably.
+            Without --ratings, generates goodbooks-shaped synthetic ratings (53,424 readers, 10,000 books, 981,756 ratings; deterministic). Titles come from --catalog: goodbooks books.csv, MovieLens movies.csv or u.item (nothing is read that the command line does not name).
+
+            Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ slightly; --deterministic trains on one thread, repeatably.
 
             Example:
-              embedrec demo --scale 0.1 --catalog ../shared/data/goodbooks-10k/books.csv --user 314
+              embedrec demo --scale 0.3 --catalog goodbooks-10k/books.csv --user 314
             """)
 
     @Option(help: "A goodbooks ratings.csv (book_id,user_id,rating or user_id,book_id,rating).")

@@ -64,3 +64,16 @@ struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The options of the commands that list items (`recommend`, `similar`).
+struct ListingOptions: ParsableArguments {
+    @Option(help: "How many items to list.")
+    var k: Int = 10
+
+    @Flag(help: "JSON lines instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+}

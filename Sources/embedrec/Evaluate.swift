@@ -8,10 +8,9 @@ struct Evaluate: ParsableCommand {
         abstract: "Rating and ranking metrics of a saved recommender on a test file, next to baselines.",
         discussion: """
         Example:
-          embedrec evaluate ml100k.safetensors ../shared/data/ml-100k/u1.test --format udata
-        Test rows whose user or item the recommender does not know are left out and counted.
-        Ranking: top-K over the whole catalogue, the user's training items excluded, test ratings
-        ≥ --relevant count as relevant.
+          embedrec evaluate ml100k.safetensors ml-100k/u1.test --format udata
+
+        Test rows whose user or item the recommender does not know are left out and counted. Ranking: top-K over the whole catalogue with the user's training items excluded; test ratings ≥ --relevant count as relevant.
         """)
 
     @Argument(help: "A saved recommender.")

@@ -10,7 +10,7 @@ struct Recommend: ParsableCommand {
         Examples:
           embedrec recommend books.safetensors --user 314
           embedrec recommend books.safetensors --user 314 --user 7 --k 5 --json
-          embedrec recommend books.safetensors --read 1:5,2:4,3     # a new reader (3 without a rating)
+          embedrec recommend books.safetensors --read 1:5,2:4,3   # a new reader
         """)
 
     @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
@@ -22,17 +22,12 @@ struct Recommend: ParsableCommand {
     @Option(help: "A new reader's items: raw item IDs, each optionally with a rating (1:5,2:4,3).")
     var read: String?
 
-    @Option(help: "How many items to recommend.")
-    var k: Int = 10
+    @OptionGroup var listing: ListingOptions
 
     @Flag(help: "Recommend the most-rated items to users the file does not know, flagged, instead of failing.")
     var popularityFallback = false
 
-    @Flag(help: "JSON lines instead of a table.")
-    var json = false
-
     mutating func validate() throws {
-        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
         guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS") }
         if let read { _ = try Self.parseReads(read) }
     }
@@ -56,14 +51,14 @@ struct Recommend: ParsableCommand {
         let recommender = try Recommender(contentsOf: file)
         var requests: [(String, Recommender.RecommendationList)] = []
         for id in user {
-            requests.append(("user \(id)", try recommender.recommend(user: id, k: k, unknownUser: popularityFallback ? .popularity : .fail)))
+            requests.append(("user \(id)", try recommender.recommend(user: id, k: listing.k, unknownUser: popularityFallback ? .popularity : .fail)))
         }
         if let read {
             let reads = try Self.parseReads(read)
             // Items without a rating count as the training data's 75th-percentile rating.
-            requests.append(("new reader", try recommender.recommend(newReaderItems: reads.map(\.0), ratings: reads.map(\.1), k: k)))
+            requests.append(("new reader", try recommender.recommend(newReaderItems: reads.map(\.0), ratings: reads.map(\.1), k: listing.k)))
         }
-        for (who, list) in requests { print(json ? Self.jsonLine(who, list, recommender) : Self.table(who, list, recommender)) }
+        for (who, list) in requests { print(listing.json ? Self.jsonLine(who, list, recommender) : Self.table(who, list, recommender)) }
     }
 
     static func title(_ id: Int64?, _ r: Recommender) -> (String, String) {

@@ -10,8 +10,8 @@ struct Similar: ParsableCommand {
         Examples:
           embedrec similar books.safetensors --item 1
           embedrec similar books.safetensors --title "hunger games" --k 5 --json
-        A title matches by case-insensitive substring against the file's catalogue; more than one
-        match is reported and nothing is guessed.
+
+        A title matches as a case-insensitive substring of the file's catalogue. When several titles match, they are listed and nothing is guessed.
         """)
 
     @Argument(help: "A saved recommender.")
@@ -23,15 +23,10 @@ struct Similar: ParsableCommand {
     @Option(help: "A title, or part of one (needs a catalogue in the file).")
     var title: String?
 
-    @Option(help: "How many items.")
-    var k: Int = 10
-
-    @Flag(help: "JSON lines instead of a table.")
-    var json = false
+    @OptionGroup var listing: ListingOptions
 
     func validate() throws {
         guard (item == nil) != (title == nil) else { throw ValidationError("give either --item ID or --title TEXT") }
-        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
     }
 
     func run() throws {
@@ -53,9 +48,9 @@ struct Similar: ParsableCommand {
                 anchor = matches[0].rawID
             }
         }
-        let neighbours = try recommender.similarItems(to: anchor, k: k)
+        let neighbours = try recommender.similarItems(to: anchor, k: listing.k)
         let name = recommender.metadata(for: anchor)?.title ?? "item \(anchor)"
-        if json {
+        if listing.json {
             struct Line: Encodable { let item: Int64; let similarity: Float; let title: String? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -7,12 +7,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model on a ratings file and report test metrics.",
         discussion: """
-        Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ
-        slightly; --deterministic trains on one thread, repeatably.
+        Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ slightly; --deterministic trains on one thread, repeatably.
 
         Examples:
-          embedrec train ../shared/data/ml-100k/u.data --format udata --model biasedmf --output m.safetensors
-          embedrec train ../shared/data/ml-100k/u1.base --test ../shared/data/ml-100k/u1.test --format udata
+          embedrec train ml-100k/u.data --format udata --output m.safetensors
+          embedrec train ml-100k/u1.base --test ml-100k/u1.test --format udata
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
