@@ -61,6 +61,10 @@ public struct ImplicitFeedback: Sendable {
                 let rating = rated.ratings[k]
                 if let threshold, rating < threshold { continue }
                 let item = rated.items[k], weight = weighting.weight(forRating: rating)
+                // `.rating` on a scale below zero would give negative confidences.
+                guard weight.isFinite, weight >= 0 else {
+                    throw DatasetError.invalidArgument("interaction weights must be finite and ≥ 0; rating \(rating) gives \(weight)")
+                }
                 if item == previous {
                     if case .count = weighting { weights[weights.count - 1] += weight }
                     else { weights[weights.count - 1] = max(weights[weights.count - 1], weight) }

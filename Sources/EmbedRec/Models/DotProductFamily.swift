@@ -125,43 +125,33 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
         } else {
             itemGram = []
         }
+        // Rows [p, b_u + offset, 1] and [q, 1, b_i]: one dot product gives the biased score.
+        let w = bias == nil ? d : d + 2
+        width = w
+        itemRows = Self.rows(of: q, d: d, width: w) { row, i in
+            if let bias { row[d] = 1; row[d + 1] = bias.item[i] }
+        }
         if sharingUserTable {
-            width = bias == nil ? d : d + 2
             userRows = .shared(owner: model, p: p.storage, bias: bias?.user, offset: bias?.offset?.pointee ?? 0)
-            let w = width
-            itemRows = [Float](unsafeUninitializedCapacity: q.rows * w) { out, count in
-                let o = out.baseAddress!
-                for i in 0..<q.rows {
-                    (o + i * w).initialize(from: q.storage + i * d, count: d)
-                    if let bias { o[i * w + d] = 1; o[i * w + d + 1] = bias.item[i] }
-                }
-                count = q.rows * w
-            }
-        } else if let bias {
-            let w = d + 2
-            let offset = bias.offset?.pointee ?? 0
-            // Rows [p, b_u + offset, 1] and [q, 1, b_i]: one dot product gives the biased score.
-            let users = [Float](unsafeUninitializedCapacity: p.rows * w) { out, count in
-                let o = out.baseAddress!
-                for u in 0..<p.rows {
-                    (o + u * w).initialize(from: p.storage + u * d, count: d)
-                    o[u * w + d] = bias.user[u] + offset
-                    o[u * w + d + 1] = 1
-                }
-                count = p.rows * w
-            }
-            let items = [Float](unsafeUninitializedCapacity: q.rows * w) { out, count in
-                let o = out.baseAddress!
-                for i in 0..<q.rows {
-                    (o + i * w).initialize(from: q.storage + i * d, count: d)
-                    o[i * w + d] = 1
-                    o[i * w + d + 1] = bias.item[i]
-                }
-                count = q.rows * w
-            }
-            width = w; userRows = .copied(users); itemRows = items
         } else {
-            width = d; userRows = .copied(p.toArray()); itemRows = q.toArray()
+            let offset = bias?.offset?.pointee ?? 0
+            userRows = .copied(Self.rows(of: p, d: d, width: w) { row, u in
+                if let bias { row[d] = bias.user[u] + offset; row[d + 1] = 1 }
+            })
+        }
+    }
+
+    /// A table's rows widened to `width` floats, the extra columns written by `extend`.
+    private static func rows(
+        of table: Tensor, d: Int, width: Int, extend: (UnsafeMutablePointer<Float>, Int) -> Void
+    ) -> [Float] {
+        [Float](unsafeUninitializedCapacity: table.rows * width) { out, count in
+            let o = out.baseAddress!
+            for r in 0..<table.rows {
+                (o + r * width).initialize(from: table.storage + r * d, count: d)
+                extend(o + r * width, r)
+            }
+            count = table.rows * width
         }
     }
 

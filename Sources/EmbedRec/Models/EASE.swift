@@ -83,15 +83,16 @@ public final class EASE: KernelModel, @unchecked Sendable {
         try solve(parallelism: parallelism)
     }
 
-    /// A model with B zero, for a loader that fills it (``SavableModel``).
-    init(users: Int, items: Int, configuration: Configuration, history: UserItemIndex) throws {
+    /// A model with B zero, for a loader that fills it (``SavableModel``), or with the given B
+    /// (an items × items tensor, shared, not copied).
+    init(users: Int, items: Int, configuration: Configuration, history: UserItemIndex, itemWeights: Tensor? = nil) throws {
         try configuration.validate(items: items)
         guard users > 0, items > 0 else {
             throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
         }
         self.configuration = configuration
         userCount = users; itemCount = items
-        itemWeights = Tensor(name: "item_weights", shape: [items, items], role: .weight)
+        self.itemWeights = itemWeights ?? Tensor(name: "item_weights", shape: [items, items], role: .weight)
         self.history = history
     }
 

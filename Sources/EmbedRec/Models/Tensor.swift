@@ -119,6 +119,21 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
+    /// True when no value is NaN or infinite: `x − x` is 0 for finite x and NaN otherwise, so
+    /// one vector accumulation checks 16 values per step.
+    var allFinite: Bool {
+        var acc = SIMD16<Float>(repeating: 0)
+        let p = UnsafeRawPointer(storage)
+        let vectors = count / 16
+        for v in 0..<vectors {
+            let x = p.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
+            acc += x - x
+        }
+        var tail: Float = 0
+        for k in (vectors * 16)..<count { tail += storage[k] - storage[k] }
+        return acc.sum() == 0 && tail == 0
+    }
+
     /// A deep copy.
     public func copy() -> Tensor {
         let t = Tensor(name: name, shape: shape, role: role, rowIndex: rowIndex)

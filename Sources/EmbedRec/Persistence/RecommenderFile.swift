@@ -146,7 +146,7 @@ extension Recommender {
                     if half == 0 {
                         do {
                             for t in modelTensors { try file.copyFloats(t.name, shape: t.shape, into: t.storage) }
-                            for t in modelTensors where !Self.allFinite(t) { throw RecommenderFileError.nonFiniteValues(t.name) }
+                            for t in modelTensors where !t.allFinite { throw RecommenderFileError.nonFiniteValues(t.name) }
                         } catch { outputs.value.0.pointee = error }
                     } else {
                         outputs.value.1.pointee = Result { try Self.readLists(file, users: users, items: items) }
@@ -177,7 +177,10 @@ extension Recommender {
         } else {
             catalog = nil
         }
-        let servedModel: any Model = try (model as? any HistoryBackedModel).map { try $0.withHistory(from: rated) } ?? model
+        // The loaded model has no other owner: its weights are taken over, not copied.
+        let servedModel: any Model = try (model as? any HistoryBackedModel).map {
+            try $0.withHistory($0.history(from: rated), copyingWeights: false)
+        } ?? model
         try self.init(
             model: servedModel, userIDs: UserIDMap(sortedUniqueRawIDs: userRaw), itemIDs: ItemIDMap(sortedUniqueRawIDs: itemRaw),
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
@@ -202,7 +205,7 @@ extension Recommender {
         }
         let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
         let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
-        let ratedRatings = try file.floatArray(N.ratedRatings, shape: [ratedItems.count])
+        let ratedRatings = try file.array(N.ratedRatings, dtype: .f32, as: Float.self, shape: [ratedItems.count])
         guard offsets.allSatisfy({ $0 >= 0 && $0 <= Int64(ratedItems.count) }) else {
             throw RecommenderFileError.inconsistentTensor(N.ratedOffsets, "offsets outside 0...\(ratedItems.count)")
         }
@@ -215,20 +218,6 @@ extension Recommender {
         return (userRaw, itemRaw, rated, ItemRatingStatistics(items: rated.items, ratings: rated.ratings, itemCount: items))
     }
 
-    /// True when no value is NaN or infinite: `x − x` is 0 for finite x and NaN otherwise, so
-    /// one vector accumulation checks 16 values per step.
-    private static func allFinite(_ t: Tensor) -> Bool {
-        var acc = SIMD16<Float>(repeating: 0)
-        let p = UnsafeRawPointer(t.storage)
-        let vectors = t.count / 16
-        for v in 0..<vectors {
-            let x = p.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
-            acc += x - x
-        }
-        var tail: Float = 0
-        for k in (vectors * 16)..<t.count { tail += t.storage[k] - t.storage[k] }
-        return acc.sum() == 0 && tail == 0
-    }
 }
 
 /// Why a saved recommender could not be written or opened (beyond the safetensors structure,

@@ -208,20 +208,12 @@ final class SafeTensorsFile {
         try read(try info(name, dtype: .f32, shape: shape), into: destination)
     }
 
-    /// An array of a tensor whose element type matches `dtype` (little-endian, as on every
-    /// platform EmbedRec runs on).
-    func array<T: FixedWidthInteger>(_ name: String, dtype: SafeTensors.DType, as: T.Type, shape: [Int]? = nil) throws -> [T] {
+    /// An array copy of a tensor whose element type matches `dtype` (little-endian, as on
+    /// every platform EmbedRec runs on).
+    func array<T: BitwiseCopyable>(_ name: String, dtype: SafeTensors.DType, as: T.Type, shape: [Int]? = nil) throws -> [T] {
         let t = try info(name, dtype: dtype, shape: shape)
         precondition(MemoryLayout<T>.size == dtype.byteSize)
         return try [T](unsafeUninitializedCapacity: max(1, t.elementCount)) { out, count in
-            try read(t, into: out.baseAddress!)
-            count = t.elementCount
-        }
-    }
-
-    func floatArray(_ name: String, shape: [Int]? = nil) throws -> [Float] {
-        let t = try info(name, dtype: .f32, shape: shape)
-        return try [Float](unsafeUninitializedCapacity: max(1, t.elementCount)) { out, count in
             try read(t, into: out.baseAddress!)
             count = t.elementCount
         }
@@ -231,7 +223,7 @@ final class SafeTensorsFile {
         guard let first = bytes.first(where: { $0 != 0x20 }), first == UInt8(ascii: "{") else {
             throw SafeTensorsError.invalidHeader("the header is not a JSON object")
         }
-        guard String(validatingUTF8Bytes: bytes) != nil else { throw SafeTensorsError.invalidHeader("the header is not UTF-8") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw SafeTensorsError.invalidHeader("the header is not UTF-8") }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
@@ -304,18 +296,6 @@ final class SafeTensorsFile {
             previous = name
         }
         guard cursor == dataLength else { throw SafeTensorsError.trailingBytes(dataLength - cursor) }
-    }
-}
-
-extension String {
-    /// Decodes UTF-8, or nil when the bytes are not valid UTF-8.
-    init?(validatingUTF8Bytes bytes: UnsafeRawBufferPointer) {
-        var valid = true
-        let decoded = String(decoding: bytes, as: UTF8.self)
-        // `decoding:` repairs invalid sequences with U+FFFD; compare lengths to detect repairs.
-        if decoded.utf8.count != bytes.count { valid = false }
-        guard valid else { return nil }
-        self = decoded
     }
 }
 

@@ -35,20 +35,12 @@ public struct FoldInRecommender: Sendable {
         guard let kernel = model as? any KernelModel else {
             throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
         }
-        self.init(scorer: kernel.makeCatalogueScorer(), itemIDs: training.itemIDs, items: training.items,
-                  ratings: training.ratings, defaultRating: Self.defaultRating(of: training.ratings),
-                  regularization: regularization)
+        self.init(scorer: kernel.makeCatalogueScorer(), itemIDs: training.itemIDs,
+                  statistics: ItemRatingStatistics(items: training.items, ratings: training.ratings, itemCount: training.itemCount),
+                  defaultRating: Self.defaultRating(of: training.ratings), regularization: regularization)
     }
 
-    /// A recommender from parts already checked against the model (a ``Recommender``'s):
-    /// `items`/`ratings` are the training ratings in any order.
-    init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, items: [Int32], ratings: [Float], defaultRating: Float,
-         regularization: Float) {
-        self.init(scorer: scorer, itemIDs: itemIDs,
-                  statistics: ItemRatingStatistics(items: items, ratings: ratings, itemCount: itemIDs.count),
-                  defaultRating: defaultRating, regularization: regularization)
-    }
-
+    /// A recommender from parts already checked against the model (a ``Recommender``'s).
     init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, statistics: ItemRatingStatistics, defaultRating: Float,
          regularization: Float) {
         self.scorer = scorer

@@ -53,13 +53,18 @@ public struct Recommender: Sendable {
                 "the training data has \(training.userCount) users and \(training.itemCount) items, \(model.summary) has \(model.userCount) and \(model.itemCount)")
         }
         let rated = training.itemsByUser()
-        if let backed = model as? any HistoryBackedModel, try !backed.hasHistory(of: rated) {
-            throw ModelError.mismatchedData("\(model.summary) was fitted on other ratings than `training`")
-        }
         // A private copy, so that training the caller's model later cannot change what this
         // recommender serves (its scorer reads the copy's tables in place).
-        let owned: any Model = try (model as? any HistoryBackedModel).map { try $0.withHistory(from: rated) }
-            ?? (model as? any SavableModel).map { try $0.copy() } ?? model
+        let owned: any Model
+        if let backed = model as? any HistoryBackedModel {
+            let history = try backed.history(from: rated)
+            guard backed.hasHistory(history) else {
+                throw ModelError.mismatchedData("\(model.summary) was fitted on other ratings than `training`")
+            }
+            owned = try backed.withHistory(history, copyingWeights: true)
+        } else {
+            owned = try (model as? any SavableModel).map { try $0.copy() } ?? model
+        }
         try self.init(
             model: owned, userIDs: training.userIDs, itemIDs: training.itemIDs, ratedItems: rated,
             ratingScale: training.ratingRange, configuration: configuration, history: history, catalog: catalog,

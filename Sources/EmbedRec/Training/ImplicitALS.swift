@@ -133,8 +133,9 @@ public struct ImplicitALS: Sendable {
                 lists.items.withUnsafeBufferPointer { items in
                     lists.ratings.withUnsafeBufferPointer { weights in
                         let o = offsets.baseAddress!, it = items.baseAddress!, w = weights.baseAddress!
-                        // Chunks of about equal work (rows + interactions), more than workers so
-                        // that long lists (popular items) do not leave a worker idle.
+                        // Chunks of about equal work (rows + interactions), several per worker so
+                        // that long lists (popular items) do not leave a worker idle; worker w
+                        // takes chunks w, w + workers, … (exactly `workers` threads).
                         let chunks = workers == 1 ? 1 : 8 * workers
                         let total = count + lists.items.count
                         var bounds = [0]
@@ -142,13 +143,15 @@ public struct ImplicitALS: Sendable {
                             bounds.append(r)
                         }
                         bounds.append(count)
-                        parallelFor(bounds.count - 1) { chunk in
-                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * d)
+                        parallelFor(workers) { worker in
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * d)
                             defer { scratch.deallocate() }
-                            let first = bounds[chunk], end = bounds[chunk + 1]
-                            guard first < end else { return }
-                            ALSKernels.solveRows(rows, first: first, end: end, offsets: o, items: it, weights: w,
-                                                 other: other, gram: gp, d: d, alpha: alpha, steps: steps, scratch: scratch)
+                            for chunk in stride(from: worker, to: bounds.count - 1, by: workers) {
+                                let first = bounds[chunk], end = bounds[chunk + 1]
+                                guard first < end else { continue }
+                                ALSKernels.solveRows(rows, first: first, end: end, offsets: o, items: it, weights: w,
+                                                     other: other, gram: gp, d: d, alpha: alpha, steps: steps, scratch: scratch)
+                            }
                         }
                     }
                 }
@@ -160,7 +163,7 @@ public struct ImplicitALS: Sendable {
 /// The row solve of weighted ALS, in C (`embedrec_als_rows` in shim.h): AVX2 where the CPU has
 /// it, the baseline otherwise (`EMBEDREC_DISABLE_AVX2` forces it), with identical results.
 enum ALSKernels {
-    /// Re-solves rows `first..<end` of `rows` against the fixed `other` table.
+    /// Re-solves rows `first..<end` of `rows` against the fixed `other` table (`scratch`: 3·d floats).
     static func solveRows(
         _ rows: UnsafeMutablePointer<Float>, first: Int, end: Int, offsets: UnsafePointer<Int>,
         items: UnsafePointer<Int32>, weights: UnsafePointer<Float>, other: UnsafePointer<Float>,

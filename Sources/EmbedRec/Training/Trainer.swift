@@ -70,14 +70,14 @@ public struct Trainer: Sendable {
         let workers = max(1, min(config.workerCount, batches))
         let state = OptimizerState(optimizer: config.optimizer, parameters: model.parameters)
         // Ranking losses: each positive brings m sampled negatives into its batch.
-        let negatives = NegativeBatches(loss: loss, train: train, itemCount: model.itemCount, batchSize: batchSize)
+        let negatives = NegativeBatches(loss: loss, train: train, itemCount: model.itemCount)
         let examplesPerBatch = batchSize * (1 + (negatives?.perPositive ?? 0))
         let contexts = (0..<workers).map { _ in
             TrainingContext(
                 gradients: GradientSet(model: model, maxBatch: examplesPerBatch * model.rowsPerExample),
                 arena: ScratchArena(), rng: SeededGenerator(seed: config.seed), loss: loss)
         }
-        let expanded = (0..<workers).map { _ in negatives.map { ExpandedBatch(capacity: examplesPerBatch, $0) } }
+        let expanded = (0..<workers).map { _ in negatives.map { _ in ExpandedBatch(capacity: examplesPerBatch) } }
         var history = TrainingHistory()
         // The training MSE of predicting 0 for every rating.
         let divergenceScale = train.ratings.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(n)
@@ -242,23 +242,22 @@ public struct Trainer: Sendable {
         let sampler: NegativeSampler
         /// Every user's training items, sorted, to keep them out of the negatives.
         let rated: UserItemIndex
-        let itemCount: Int
 
-        init?(loss: any Loss, train: RatingsDataset, itemCount: Int, batchSize: Int) {
+        init?(loss: any Loss, train: RatingsDataset, itemCount: Int) {
             guard loss.negativesPerPositive > 0 else { return nil }
             perPositive = loss.negativesPerPositive
             rated = train.itemsByUser()
             var counts = [Int](repeating: 0, count: itemCount)
             for i in train.items { counts[Int(i)] += 1 }
             sampler = NegativeSampler(itemCounts: counts, sampling: loss.negativeSampling)
-            self.itemCount = itemCount
         }
 
         /// An item `user` did not rate (any item after 64 tries, for a user who rated nearly all).
         func draw(for user: Int32, _ rng: inout SeededGenerator) -> Int32 {
             let positives = Int(user) < rated.userCount ? rated.items(of: UserIndex(user)) : []
             var item = sampler.draw(&rng)
-            for _ in 0..<64 where ImplicitFeedback.contains(positives, item) { item = sampler.draw(&rng) }
+            var tries = 0
+            while tries < 64 && ImplicitFeedback.contains(positives, item) { item = sampler.draw(&rng); tries += 1 }
             return item
         }
     }
@@ -267,7 +266,7 @@ public struct Trainer: Sendable {
     final class ExpandedBatch: @unchecked Sendable {
         let users: UnsafeMutablePointer<Int32>, items: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Float>
 
-        init(capacity: Int, _ negatives: NegativeBatches) {
+        init(capacity: Int) {
             users = .allocate(capacity: capacity); items = .allocate(capacity: capacity); targets = .allocate(capacity: capacity)
         }
         deinit { users.deallocate(); items.deallocate(); targets.deallocate() }
@@ -295,12 +294,6 @@ public struct Trainer: Sendable {
     }
 
     static func parametersAreFinite(_ model: any Model) -> Bool {
-        for t in model.parameters {
-            let p = t.storage
-            var bad = false
-            for k in 0..<t.count where !p[k].isFinite { bad = true; break }
-            if bad { return false }
-        }
-        return true
+        model.parameters.allSatisfy(\.allFinite)
     }
 }
