@@ -27,8 +27,9 @@ public enum SyntheticRatings {
         public var rank: Int = 4
         /// Global mean μ before rounding.
         public var globalMean: Double = 3.85
-        /// Standard deviation of user and item biases.
+        /// Standard deviation of the user biases.
         public var userBiasStd: Double = 0.35
+        /// Standard deviation of the item biases.
         public var itemBiasStd: Double = 0.30
         /// Standard deviation of the planted dot product `p_u·q_i`.
         public var interactionStd: Double = 0.8
@@ -36,8 +37,9 @@ public enum SyntheticRatings {
         public var noiseStd: Double = 0.4
         /// Zipf exponent of item popularity.
         public var popularityExponent: Double = 0.9
-        /// Rating scale (integer stars).
+        /// The lowest rating (integer stars).
         public var minRating: Int = 1
+        /// The highest rating (integer stars).
         public var maxRating: Int = 5
         /// Seed: the same configuration gives the same data on every platform.
         public var seed: UInt64 = 42

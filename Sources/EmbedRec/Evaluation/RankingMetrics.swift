@@ -90,6 +90,7 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
                       catalogueSize: model.itemCount)
     }
 
+    /// A one-line summary for logs and printing.
     public var description: String {
         "P@\(k) \(precision.formatted4) R@\(k) \(recall.formatted4) NDCG@\(k) \(ndcg.formatted4) MAP@\(k) \(map.formatted4) HR@\(k) \(hitRate.formatted4) coverage \(coverage.formatted4) (users \(usersEvaluated))"
     }

@@ -1,10 +1,10 @@
+import EmbedRecKernels
+
 /// Biased matrix factorization: `y = f(p_u · q_i + b_u + b_i [+ μ])`, where `f` is the identity
 /// or a sigmoid scaled to the rating range (the MovieLens tutorial's best model, "V2").
 ///
 /// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
 /// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
-
-import EmbedRecKernels
 public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {

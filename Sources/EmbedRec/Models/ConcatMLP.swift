@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// User and item embeddings concatenated, then dense ReLU layers with optional dropout, then one
 /// output (the goodbooks and MovieLens tutorials' neural models).
 ///
@@ -7,8 +9,6 @@
 /// Parameters: `user_embedding` [users, du], `item_embedding` [items, di], then for each hidden
 /// layer `dense_<l>_kernel` [in, units] and `dense_<l>_bias` [units], then `output_kernel`
 /// [units, 1] and `output_bias` [1]. Each batch's layers run as sgemm over the gathered rows.
-
-import EmbedRecKernels
 public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {

@@ -30,7 +30,9 @@ public struct RankingPreset: Sendable, Hashable {
 
     /// The ranking losses a recipe can name.
     public enum RankingLossKind: Sendable, Hashable {
+        /// ``BPRLoss`` with `negatives` sampled negatives per positive.
         case bpr(negatives: Int)
+        /// ``SampledSoftmaxLoss`` with `negatives` sampled negatives per batch row.
         case sampledSoftmax(negatives: Int)
 
         /// The loss value.
@@ -42,6 +44,7 @@ public struct RankingPreset: Sendable, Hashable {
         }
     }
 
+    /// A preset of your own; ``fit(_:parallelism:)`` runs its recipe.
     public init(name: String, summary: String, recipe: Recipe) {
         self.name = name; self.summary = summary; self.recipe = recipe
     }

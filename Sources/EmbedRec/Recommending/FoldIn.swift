@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// Recommendations for a reader the model was not trained on, from the books they have read.
 ///
 /// The item side stays frozen: for the dot-product family the reader's vector (and bias) is a
@@ -9,8 +11,6 @@
 /// let foldIn = try FoldInRecommender(model: model, training: train)
 /// let result = try foldIn.recommend(readItems: [1, 2, 3], ratings: [5, 4, 5], k: 10)
 /// ```
-
-import EmbedRecKernels
 public struct FoldInRecommender: Sendable {
     let scorer: any CatalogueScorer
     let itemIDs: ItemIDMap
@@ -22,6 +22,7 @@ public struct FoldInRecommender: Sendable {
     public var regularization: Float
 
     /// - Parameters:
+    ///   - model: the trained model (a built-in one: fold-in uses its scorer).
     ///   - training: the data the model was trained on: gives the raw item IDs, the popularity
     ///     ranking for readers with nothing usable, and the assumed rating for unrated reads
     ///     (the training set's 75th-percentile rating).

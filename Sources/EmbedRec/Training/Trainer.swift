@@ -31,8 +31,13 @@ public struct Trainer: Sendable {
 
     /// Trains `model` on `train`, evaluating on `validation` after each epoch.
     ///
-    /// - Parameter progress: called after every epoch with the history so far; return
-    ///   ``TrainingControl/stop`` to end training early.
+    /// - Parameters:
+    ///   - model: the model to train in place.
+    ///   - train: the training ratings (shuffled each epoch).
+    ///   - validation: ratings evaluated after each epoch, for early stopping and the history;
+    ///     carve them from the training data, never from the test set.
+    ///   - progress: called after every epoch with the history so far; return
+    ///     ``TrainingControl/stop`` to end training early.
     /// - Throws: ``ModelError/invalidData(_:)`` for an empty training or validation set, or ID
     ///   maps larger than the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
     ///   or infinite, ``ModelError/diverged(epoch:trainingMSE:lastGoodEpoch:)`` when it grows a

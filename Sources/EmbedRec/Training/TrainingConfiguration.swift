@@ -103,6 +103,9 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
 
 /// What a progress callback tells the trainer.
 public enum TrainingControl: Sendable {
+    /// Go on with the next epoch.
     case proceed
+    /// End training after this epoch (``TrainingHistory/stoppedEarly`` is then true unless it
+    /// was the last).
     case stop
 }
