@@ -96,6 +96,13 @@ let package = Package(
             dependencies: ["EmbedRec", "EmbedRecTestSupport"],
             path: "Tests/EmbedRecPublicAPITests"
         ),
+        // The DocC articles' code, verbatim (Scripts/check-doc-snippets.py), compiled and run
+        // against the public API.
+        .testTarget(
+            name: "DocumentationSnippetTests",
+            dependencies: ["EmbedRec"],
+            path: "Tests/DocumentationSnippetTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

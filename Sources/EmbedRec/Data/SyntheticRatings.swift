@@ -11,8 +11,8 @@ import EmbedRecKernels
 /// same dataset on every platform and for every thread count.
 ///
 /// ```swift
-/// let data = SyntheticRatings.generate(.goodbooks())          // 53,424 × 10,000, 981,756 ratings
-/// let small = SyntheticRatings.generate(.init(users: 500, items: 300, ratings: 20_000))
+/// let data = try SyntheticRatings.generate(.goodbooks())      // 53,424 × 10,000, 981,756 ratings
+/// let small = try SyntheticRatings.generate(.init(users: 500, items: 300, ratings: 20_000))
 /// ```
 public enum SyntheticRatings {
     /// What to generate.

@@ -2,7 +2,7 @@
 /// what a reader will pick, rather than to predict ratings.
 ///
 /// Which to use (measured in Docs/Benchmarks.md, ranking suite): ``ease`` ranks best on
-/// MovieLens and fits in about a second, but holds an items × items matrix (10,000 items: 400
+/// MovieLens and fits in closed form, but holds an items × items matrix (10,000 items: 400
 /// MB) and has no item embedding; ``als`` and ``bpr`` learn embeddings (similar items, small
 /// files, any catalogue size). For predicting ratings use a ``ModelPreset`` instead.
 ///

@@ -4,8 +4,8 @@ import EmbedRecKernels
 ///
 /// The item side stays frozen: for the dot-product family the reader's vector (and bias) is a
 /// ridge-regression solve (LAPACKE `sposv`, a (d+1)² system); for ConcatMLP a few Adam steps
-/// move only the reader's embedding. No retraining; typically well under a millisecond for the
-/// solve plus one catalogue scan for top-K.
+/// move only the reader's embedding. No retraining: one small solve, then one catalogue scan for
+/// top-K.
 ///
 /// ```swift
 /// let foldIn = try FoldInRecommender(model: model, training: train)
