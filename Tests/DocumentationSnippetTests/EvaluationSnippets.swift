@@ -1,4 +1,4 @@
-// The code of Sources/EmbedRec/EmbedRec.docc/Evaluation.md, verbatim (see
+// The code of Sources/EmbedRec/EmbedRec.docc/EvaluatingAModel.md, verbatim (see
 // GettingStartedSnippets.swift).
 import EmbedRec
 import Testing

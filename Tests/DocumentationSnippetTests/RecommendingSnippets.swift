@@ -1,4 +1,4 @@
-// The code of Sources/EmbedRec/EmbedRec.docc/Recommending.md, verbatim (see
+// The code of Sources/EmbedRec/EmbedRec.docc/MakingRecommendations.md, verbatim (see
 // GettingStartedSnippets.swift).
 import EmbedRec
 import Testing

@@ -1,4 +1,4 @@
-// The code of Sources/EmbedRec/EmbedRec.docc/Training.md, verbatim (see
+// The code of Sources/EmbedRec/EmbedRec.docc/TrainingAModel.md, verbatim (see
 // GettingStartedSnippets.swift).
 import EmbedRec
 import Testing

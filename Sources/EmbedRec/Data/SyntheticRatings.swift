@@ -54,6 +54,8 @@ public enum SyntheticRatings {
         /// s, the share of an item's planted factor that comes from its group (0...1).
         public var groupFactorShare: Double = 0.8
 
+        /// A configuration with the default rank, biases, noise and popularity law.
+        ///
         /// - Parameters: users, items and ratings to generate; ratings must not exceed
         ///   `users × items` (checked by ``SyntheticRatings/generate(_:parallelism:)``).
         public init(users: Int, items: Int, ratings: Int, seed: UInt64 = 42) {

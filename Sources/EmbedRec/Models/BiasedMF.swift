@@ -55,6 +55,8 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
         BiasPointers(user: userBias.storage, item: itemBias.storage, offset: globalOffset?.storage)
     }
 
+    /// A model with `users` × `items` tables, initialised as the configuration says.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0, no users/items, or a
     ///   rating range with min ≥ max.
     public convenience init(users: Int, items: Int, configuration: Configuration) throws {

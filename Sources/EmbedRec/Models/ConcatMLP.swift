@@ -67,6 +67,8 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Layer widths: input, hidden..., 1.
     let widths: [Int]
 
+    /// A network with `users` × `items` embedding tables, initialised as the configuration says.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for non-positive dimensions or units,
     ///   dropout rates outside [0, 1), a dropout list of the wrong length, or a bad range.
     public convenience init(users: Int, items: Int, configuration c: Configuration) throws {

@@ -21,6 +21,8 @@ public struct FoldInRecommender: Sendable {
     /// λ of the ridge penalty on the reader's vector.
     public var regularization: Float
 
+    /// A fold-in recommender over a trained model's frozen item side.
+    ///
     /// - Parameters:
     ///   - model: the trained model (a built-in one: fold-in uses its scorer).
     ///   - training: the data the model was trained on: gives the raw item IDs, the popularity

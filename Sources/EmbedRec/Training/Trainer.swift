@@ -22,6 +22,8 @@ public struct Trainer: Sendable {
     /// What training minimises.
     public let loss: any Loss
 
+    /// A trainer for `configuration` (validated here) and `loss`.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for an invalid configuration.
     public init(configuration: TrainingConfiguration = TrainingConfiguration(), loss: any Loss = SquaredError()) throws {
         try configuration.validate()
