@@ -28,17 +28,21 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     public var perplexity: Double
     /// The factor on the attractive forces during the first phase, which lets clusters form.
     public var earlyExaggeration: Float
+    /// Iterations of the exaggerated first phase.
     public var earlyExaggerationIterations: Int
     /// Iterations after the exaggerated phase.
     public var iterations: Int
     /// The step size; nil takes openTSNE's automatic choice, rows / exaggeration in each phase.
     public var learningRate: Float?
-    /// Momentum in the exaggerated phase and after it.
+    /// Momentum in the exaggerated phase.
     public var initialMomentum: Float
+    /// Momentum after the exaggerated phase.
     public var finalMomentum: Float
     /// A step longer than this (per point) is shortened to it, so no point shoots off.
     public var maxStepNorm: Float
+    /// How the repulsive forces are computed: Barnes-Hut (the default) or every pair.
     public var gradient: TSNEGradient
+    /// Where the points start: the first two principal components (the default) or at random.
     public var initialization: TSNEInitialization
     /// Seeds the random initialization (the PCA initialization uses no randomness).
     public var seed: UInt64
@@ -46,6 +50,8 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     /// the count: every point's forces are summed in the same order on any number of threads.
     public var parallelism: Parallelism
 
+    /// A configuration; each argument is the property of the same name. The run checks the
+    /// values (``ModelError/invalidConfiguration(_:)``).
     public init(perplexity: Double = 30, earlyExaggeration: Float = 12, earlyExaggerationIterations: Int = 250,
                 iterations: Int = 750, learningRate: Float? = nil, initialMomentum: Float = 0.8,
                 finalMomentum: Float = 0.8, maxStepNorm: Float = 5, gradient: TSNEGradient = .barnesHut(theta: 0.5),
@@ -94,9 +100,11 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
 public struct TSNE: Sendable {
     /// Row-major `rows × 2` coordinates.
     public let points: [Float]
+    /// The number of rows mapped.
     public let rows: Int
     /// KL(P ‖ Q) of the final map (lower is better), from the same gradient approximation.
     public let klDivergence: Float
+    /// The settings the map was made with.
     public let configuration: TSNEConfiguration
 
     /// Maps the rows of a row-major `rows × dimension` table.
