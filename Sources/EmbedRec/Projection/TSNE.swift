@@ -338,22 +338,28 @@ struct TSNEGradientEvaluation {
         y.withUnsafeBufferPointer { pts in
             repulsion.withUnsafeBufferPointer { rep in
                 gradient.withUnsafeMutableBufferPointer { g in
-                    parallelFor(workers) { w in
-                        var c = w
-                        while c < chunks {
-                            for i in (c * chunk)..<min(n, (c + 1) * chunk) {
-                                let px = pts[2 * i], py = pts[2 * i + 1]
-                                var ax: Float = 0, ay: Float = 0
-                                for e in p.rowStart[i]..<p.rowStart[i + 1] {
-                                    let j = Int(p.columns[e])
-                                    let dx = px - pts[2 * j], dy = py - pts[2 * j + 1]
-                                    let pq = p.values[e] / (1 + dx * dx + dy * dy)
-                                    ax += pq * dx; ay += pq * dy
+                    p.rowStart.withUnsafeBufferPointer { rowStart in
+                        p.columns.withUnsafeBufferPointer { columns in
+                            p.values.withUnsafeBufferPointer { values in
+                                parallelFor(workers) { w in
+                                    var c = w
+                                    while c < chunks {
+                                        for i in (c * chunk)..<min(n, (c + 1) * chunk) {
+                                            let px = pts[2 &* i], py = pts[2 &* i &+ 1]
+                                            var ax: Float = 0, ay: Float = 0
+                                            for e in rowStart[i]..<rowStart[i &+ 1] {
+                                                let j = Int(columns[e])
+                                                let dx = px - pts[2 &* j], dy = py - pts[2 &* j &+ 1]
+                                                let pq = values[e] / (1 + dx * dx + dy * dy)
+                                                ax += pq * dx; ay += pq * dy
+                                            }
+                                            g[2 &* i] = exaggeration * ax - rep[2 &* i] * inverseZ
+                                            g[2 &* i &+ 1] = exaggeration * ay - rep[2 &* i &+ 1] * inverseZ
+                                        }
+                                        c += workers
+                                    }
                                 }
-                                g[2 * i] = exaggeration * ax - rep[2 * i] * inverseZ
-                                g[2 * i + 1] = exaggeration * ay - rep[2 * i + 1] * inverseZ
                             }
-                            c += workers
                         }
                     }
                 }
