@@ -2,17 +2,26 @@ import EmbedRec
 
 /// Vertical bars over labelled categories: how many ratings of each value a dataset holds.
 public struct BarChart: Sendable, Hashable {
+    /// One bar: a category and its height.
     public struct Bar: Sendable, Hashable {
+        /// The category, written under the bar.
         public var label: String
+        /// The height (≥ 0).
         public var value: Double
+        /// A bar of `value` over `label`.
         public init(label: String, value: Double) { self.label = label; self.value = value }
     }
 
+    /// The heading above the chart.
     public var title: String
+    /// The x axis title.
     public var xLabel: String
+    /// The y axis title.
     public var yLabel: String
+    /// The bars, left to right.
     public var bars: [Bar]
 
+    /// A chart of `bars` with its titles.
     public init(title: String, xLabel: String, yLabel: String, bars: [Bar]) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.bars = bars
     }

@@ -2,31 +2,43 @@ import EmbedRec
 
 /// One (x, y) value of a plot.
 public struct PlotPoint: Sendable, Hashable {
+    /// The horizontal value.
     public var x: Double
+    /// The vertical value.
     public var y: Double
+    /// The point (x, y).
     public init(x: Double, y: Double) { self.x = x; self.y = y }
 }
 
 /// Lines over a numeric x axis: loss per epoch, a metric by K. Several series share the axes
 /// and a legend; each point is marked and carries its value as a hover title.
 public struct LinePlot: Sendable, Hashable {
+    /// One line: named points joined in order.
     public struct Series: Sendable, Hashable {
+        /// The legend entry.
         public var name: String
+        /// The points, joined in this order.
         public var points: [PlotPoint]
         /// Dashed lines tell a second measure of the same run apart (validation beside training).
         public var dashed: Bool
         /// The palette index; series of one run share it. Nil: the series' position.
         public var colourIndex: Int?
+        /// A series; see the properties.
         public init(name: String, points: [PlotPoint], dashed: Bool = false, colourIndex: Int? = nil) {
             self.name = name; self.points = points; self.dashed = dashed; self.colourIndex = colourIndex
         }
     }
 
+    /// The heading above the plot.
     public var title: String
+    /// The x axis title.
     public var xLabel: String
+    /// The y axis title.
     public var yLabel: String
+    /// The lines, drawn and listed in this order.
     public var series: [Series]
 
+    /// A plot of `series` with its titles.
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
     }

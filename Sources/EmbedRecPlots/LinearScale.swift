@@ -3,7 +3,9 @@ import Foundation
 /// Maps a data interval onto a pixel interval, with "nice" tick positions (steps of 1, 2 or 5
 /// times a power of ten) covering the data.
 public struct LinearScale: Sendable, Hashable {
+    /// The data interval shown (widened to nice ticks or padded).
     public let domain: ClosedRange<Double>
+    /// The pixel interval it maps onto.
     public let range: ClosedRange<Double>
     /// Flipped scales map the domain's lower end to the range's upper end (SVG's y axis grows
     /// downwards).

@@ -32,6 +32,7 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     case invalidData(String)
     case cannotWrite(path: String, reason: String)
 
+    /// A one-line message for people.
     public var description: String {
         switch self {
         case .empty(let what): return "nothing to plot: \(what)"

@@ -74,8 +74,10 @@ extension TrainingReport {
         public var projection: RecommenderFigures.Projection?
         /// How many of the most-rated items the map labels.
         public var labelled: Int
+        /// Threads for scoring and the projection.
         public var parallelism: Parallelism
 
+        /// The defaults: K of 1, 5, 10, 20 and 50, ratings ≥ 4 relevant, a t-SNE map naming 15 items.
         public init(ks: [Int] = [1, 5, 10, 20, 50], relevanceThreshold: Float = 4,
                     projection: RecommenderFigures.Projection? = .tsne(.init()), labelled: Int = 15,
                     parallelism: Parallelism = .automatic) {

@@ -4,17 +4,26 @@ import Foundation
 /// every attribute value and text, so titles from a catalogue ("Pride & Prejudice", quotes,
 /// angle brackets) cannot break the document.
 public struct SVGElement: Sendable, Hashable {
+    /// The tag, e.g. `circle`.
     public var name: String
+    /// Attributes in the order written.
     public var attributes: [Attribute]
+    /// Child elements, after the text.
     public var children: [SVGElement]
+    /// Character content (escaped when rendered).
     public var text: String?
 
+    /// One `name="value"` pair.
     public struct Attribute: Sendable, Hashable {
+        /// The attribute's name.
         public var name: String
+        /// Its value (escaped when rendered).
         public var value: String
+        /// The pair `name="value"`.
         public init(_ name: String, _ value: String) { self.name = name; self.value = value }
     }
 
+    /// An element `name` with attributes in order, children and text.
     public init(_ name: String, _ attributes: [(String, String)] = [], children: [SVGElement] = [], text: String? = nil) {
         self.name = name
         self.attributes = attributes.map { Attribute($0.0, $0.1) }
@@ -69,10 +78,14 @@ public struct SVGElement: Sendable, Hashable {
 
 /// A complete SVG document of a given size.
 public struct SVGDocument: Sendable, Hashable {
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
+    /// The top-level elements, painted in order.
     public var elements: [SVGElement]
 
+    /// A document of the given size.
     public init(width: Int, height: Int, elements: [SVGElement] = []) {
         self.width = width; self.height = height; self.elements = elements
     }

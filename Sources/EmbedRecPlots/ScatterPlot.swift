@@ -3,27 +3,36 @@ import EmbedRec
 /// Points in the plane coloured by category, a chosen few labelled with text, every point
 /// titled for hovering: a map of what a model learned (PCA or t-SNE of its item embeddings).
 public struct ScatterPlot: Sendable, Hashable {
+    /// One point of the map.
     public struct Point: Sendable, Hashable {
+        /// The horizontal coordinate.
         public var x: Double
+        /// The vertical coordinate.
         public var y: Double
         /// Index into ``ScatterPlot/categories``; nil draws the point grey.
         public var category: Int?
         /// The hover title (a book's title, a film's name).
         public var title: String?
+        /// A point; see the properties.
         public init(x: Double, y: Double, category: Int? = nil, title: String? = nil) {
             self.x = x; self.y = y; self.category = category; self.title = title
         }
     }
 
+    /// The heading above the plot.
     public var title: String
+    /// The x axis title (empty for t-SNE, whose axes mean nothing).
     public var xLabel: String
+    /// The y axis title.
     public var yLabel: String
+    /// The points.
     public var points: [Point]
     /// Category names, in palette order; the first eight get colours, the rest grey.
     public var categories: [String]
     /// Indices of the points to label with their title on the plot.
     public var labelled: [Int]
 
+    /// A plot; see the properties.
     public init(title: String, xLabel: String = "", yLabel: String = "", points: [Point], categories: [String] = [], labelled: [Int] = []) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
         self.points = points; self.categories = categories; self.labelled = labelled

@@ -3,34 +3,52 @@ import Foundation
 /// A one-page HTML report of a training run: facts, metric tables and figures (SVG inline), no
 /// scripts and no network, so it opens anywhere and can be mailed as one file.
 public struct TrainingReport: Sendable {
+    /// A named fact, listed at the top.
     public struct Fact: Sendable, Hashable {
+        /// What the fact is about.
         public var name: String
+        /// The fact.
         public var value: String
+        /// The fact `name`: `value`.
         public init(_ name: String, _ value: String) { self.name = name; self.value = value }
     }
 
+    /// A table of figures, first column left-aligned, the rest right-aligned.
     public struct Table: Sendable, Hashable {
+        /// The table's heading.
         public var caption: String
+        /// Column names.
         public var header: [String]
+        /// Cells, one array per row.
         public var rows: [[String]]
         /// Rows to set in bold (the model next to its baselines).
         public var emphasised: Set<Int>
+        /// A table; see the properties.
         public init(caption: String, header: [String], rows: [[String]], emphasised: Set<Int> = []) {
             self.caption = caption; self.header = header; self.rows = rows; self.emphasised = emphasised
         }
     }
 
+    /// An SVG figure with its caption.
     public struct Figure: Sendable, Hashable {
+        /// Written under the figure.
         public var caption: String
+        /// The figure, inlined into the page.
         public var document: SVGDocument
+        /// A figure; see the properties.
         public init(caption: String, document: SVGDocument) { self.caption = caption; self.document = document }
     }
 
+    /// The page's heading and title.
     public var title: String
+    /// Facts listed under the heading.
     public var facts: [Fact]
+    /// Tables, after the facts.
     public var tables: [Table]
+    /// Figures, after the tables.
     public var figures: [Figure]
 
+    /// A report of the given parts.
     public init(title: String, facts: [Fact] = [], tables: [Table] = [], figures: [Figure] = []) {
         self.title = title; self.facts = facts; self.tables = tables; self.figures = figures
     }

@@ -3,18 +3,25 @@
 public struct RecommenderEvaluation: Sendable {
     /// One model's figures.
     public struct Row: Sendable {
+        /// The model's summary, or `baseline <kind>`.
         public let name: String
+        /// True for the baselines fitted beside the model.
         public let isBaseline: Bool
+        /// RMSE and MAE on the test ratings.
         public let rating: RatingMetrics
         /// Ranking metrics at each of ``RecommenderEvaluation/ks``, in that order.
         public let ranking: [RankingMetrics]
     }
 
+    /// The recommender's model first, then the baselines.
     public let rows: [Row]
+    /// The K of each ranking column.
     public let ks: [Int]
+    /// Test ratings at or above this were relevant.
     public let relevanceThreshold: Float
     /// Test ratings evaluated, and the ones left out for an unknown user or item.
     public let testRatings: Int
+    /// Test ratings left out because the recommender does not know their user or item.
     public let unknownRows: Int
 
     /// Evaluates on `test` (raw IDs, as loaded from a file): top-K over the whole catalogue

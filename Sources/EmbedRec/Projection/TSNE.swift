@@ -28,6 +28,7 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     public var perplexity: Double
     /// The factor on the attractive forces during the first phase, which lets clusters form.
     public var earlyExaggeration: Float
+    /// Iterations of the exaggerated phase.
     public var earlyExaggerationIterations: Int
     /// Iterations after the exaggerated phase.
     public var iterations: Int
@@ -35,10 +36,13 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     public var learningRate: Float?
     /// Momentum in the exaggerated phase and after it.
     public var initialMomentum: Float
+    /// Momentum after the exaggerated phase.
     public var finalMomentum: Float
     /// A step longer than this (per point) is shortened to it, so no point shoots off.
     public var maxStepNorm: Float
+    /// Barnes-Hut (the default) or the exact O(n²) gradient.
     public var gradient: TSNEGradient
+    /// Where the points start.
     public var initialization: TSNEInitialization
     /// Seeds the random initialization (the PCA initialization uses no randomness).
     public var seed: UInt64
@@ -46,6 +50,7 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     /// the count: every point's forces are summed in the same order on any number of threads.
     public var parallelism: Parallelism
 
+    /// The defaults are openTSNE's (with 750 iterations after the exaggerated 250); each parameter is the property of the same name.
     public init(perplexity: Double = 30, earlyExaggeration: Float = 12, earlyExaggerationIterations: Int = 250,
                 iterations: Int = 750, learningRate: Float? = nil, initialMomentum: Float = 0.8,
                 finalMomentum: Float = 0.8, maxStepNorm: Float = 5, gradient: TSNEGradient = .barnesHut(theta: 0.5),
@@ -94,9 +99,11 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
 public struct TSNE: Sendable {
     /// Row-major `rows × 2` coordinates.
     public let points: [Float]
+    /// The number of points (the table's rows).
     public let rows: Int
     /// KL(P ‖ Q) of the final map (lower is better), from the same gradient approximation.
     public let klDivergence: Float
+    /// The settings the map was made with.
     public let configuration: TSNEConfiguration
 
     /// Maps the rows of a row-major `rows × dimension` table.
