@@ -5,6 +5,8 @@ let package = Package(
     name: "EmbedRec",
     products: [
         .library(name: "EmbedRec", targets: ["EmbedRec"]),
+        // SVG plots and the HTML report of a training run: apart, so the engine needs no drawing.
+        .library(name: "EmbedRecPlots", targets: ["EmbedRecPlots"]),
         // The conformance checks a model must pass, for tests of models written elsewhere.
         .library(name: "EmbedRecTestSupport", targets: ["EmbedRecTestSupport"]),
         .executable(name: "embedrec", targets: ["embedrec"]),
@@ -38,6 +40,11 @@ let package = Package(
             path: "Sources/EmbedRec"
         ),
         .target(
+            name: "EmbedRecPlots",
+            dependencies: ["EmbedRec"],
+            path: "Sources/EmbedRecPlots"
+        ),
+        .target(
             name: "EmbedRecTestSupport",
             dependencies: ["EmbedRec"],
             path: "Sources/EmbedRecTestSupport"
@@ -53,6 +60,7 @@ let package = Package(
             name: "embedrec",
             dependencies: [
                 "EmbedRec",
+                "EmbedRecPlots",
                 "OpenBLASRelaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -83,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [
-                "EmbedRec", "EmbedRecKernels", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
+                "EmbedRec", "EmbedRecKernels", "EmbedRecPlots", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests",

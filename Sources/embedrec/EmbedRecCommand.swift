@@ -8,7 +8,7 @@ struct EmbedRecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embedrec",
         abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
-        subcommands: [Demo.self, Train.self, Evaluate.self, Recommend.self, Similar.self],
+        subcommands: [Demo.self, Generate.self, Train.self, Evaluate.self, Recommend.self, Similar.self, Export.self, Plot.self, Report.self],
         defaultSubcommand: Demo.self)
 
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
@@ -75,5 +75,12 @@ struct ListingOptions: ParsableArguments {
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+}
+
+/// Opens a saved recommender; a failure names the file.
+func openRecommender(_ path: String) throws -> Recommender {
+    do { return try Recommender(contentsOf: path) } catch {
+        throw CommandFailure("\(path): \(error)")
     }
 }

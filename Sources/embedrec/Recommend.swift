@@ -48,7 +48,7 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
+        let recommender = try openRecommender(file)
         var requests: [(String, Recommender.RecommendationList)] = []
         for id in user {
             requests.append(("user \(id)", try recommender.recommend(user: id, k: listing.k, unknownUser: popularityFallback ? .popularity : .fail)))

@@ -28,21 +28,21 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     public var perplexity: Double
     /// The factor on the attractive forces during the first phase, which lets clusters form.
     public var earlyExaggeration: Float
-    /// Iterations of the exaggerated first phase.
+    /// Iterations of the exaggerated phase.
     public var earlyExaggerationIterations: Int
     /// Iterations after the exaggerated phase.
     public var iterations: Int
     /// The step size; nil takes openTSNE's automatic choice, rows / exaggeration in each phase.
     public var learningRate: Float?
-    /// Momentum in the exaggerated phase.
+    /// Momentum in the exaggerated phase and after it.
     public var initialMomentum: Float
     /// Momentum after the exaggerated phase.
     public var finalMomentum: Float
     /// A step longer than this (per point) is shortened to it, so no point shoots off.
     public var maxStepNorm: Float
-    /// How the repulsive forces are computed: Barnes-Hut (the default) or every pair.
+    /// Barnes-Hut (the default) or the exact O(n²) gradient.
     public var gradient: TSNEGradient
-    /// Where the points start: the first two principal components (the default) or at random.
+    /// Where the points start.
     public var initialization: TSNEInitialization
     /// Seeds the random initialization (the PCA initialization uses no randomness).
     public var seed: UInt64
@@ -50,8 +50,7 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     /// the count: every point's forces are summed in the same order on any number of threads.
     public var parallelism: Parallelism
 
-    /// A configuration; each argument is the property of the same name. The run checks the
-    /// values (``ModelError/invalidConfiguration(_:)``).
+    /// The defaults are openTSNE's (with 750 iterations after the exaggerated 250); each parameter is the property of the same name.
     public init(perplexity: Double = 30, earlyExaggeration: Float = 12, earlyExaggerationIterations: Int = 250,
                 iterations: Int = 750, learningRate: Float? = nil, initialMomentum: Float = 0.8,
                 finalMomentum: Float = 0.8, maxStepNorm: Float = 5, gradient: TSNEGradient = .barnesHut(theta: 0.5),
@@ -100,7 +99,7 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
 public struct TSNE: Sendable {
     /// Row-major `rows × 2` coordinates.
     public let points: [Float]
-    /// The number of rows mapped.
+    /// The number of points (the table's rows).
     public let rows: Int
     /// KL(P ‖ Q) of the final map (lower is better), from the same gradient approximation.
     public let klDivergence: Float
@@ -346,22 +345,28 @@ struct TSNEGradientEvaluation {
         y.withUnsafeBufferPointer { pts in
             repulsion.withUnsafeBufferPointer { rep in
                 gradient.withUnsafeMutableBufferPointer { g in
-                    parallelFor(workers) { w in
-                        var c = w
-                        while c < chunks {
-                            for i in (c * chunk)..<min(n, (c + 1) * chunk) {
-                                let px = pts[2 * i], py = pts[2 * i + 1]
-                                var ax: Float = 0, ay: Float = 0
-                                for e in p.rowStart[i]..<p.rowStart[i + 1] {
-                                    let j = Int(p.columns[e])
-                                    let dx = px - pts[2 * j], dy = py - pts[2 * j + 1]
-                                    let pq = p.values[e] / (1 + dx * dx + dy * dy)
-                                    ax += pq * dx; ay += pq * dy
+                    p.rowStart.withUnsafeBufferPointer { rowStart in
+                        p.columns.withUnsafeBufferPointer { columns in
+                            p.values.withUnsafeBufferPointer { values in
+                                parallelFor(workers) { w in
+                                    var c = w
+                                    while c < chunks {
+                                        for i in (c * chunk)..<min(n, (c + 1) * chunk) {
+                                            let px = pts[2 &* i], py = pts[2 &* i &+ 1]
+                                            var ax: Float = 0, ay: Float = 0
+                                            for e in rowStart[i]..<rowStart[i &+ 1] {
+                                                let j = Int(columns[e])
+                                                let dx = px - pts[2 &* j], dy = py - pts[2 &* j &+ 1]
+                                                let pq = values[e] / (1 + dx * dx + dy * dy)
+                                                ax += pq * dx; ay += pq * dy
+                                            }
+                                            g[2 &* i] = exaggeration * ax - rep[2 &* i] * inverseZ
+                                            g[2 &* i &+ 1] = exaggeration * ay - rep[2 &* i &+ 1] * inverseZ
+                                        }
+                                        c += workers
+                                    }
                                 }
-                                g[2 * i] = exaggeration * ax - rep[2 * i] * inverseZ
-                                g[2 * i + 1] = exaggeration * ay - rep[2 * i + 1] * inverseZ
                             }
-                            c += workers
                         }
                     }
                 }
