@@ -52,9 +52,14 @@ struct EvaluationSnippets {
         print(train.count, test.count)
 
         let served = try Recommender(contentsOf: "ml100k.safetensors")
-        let (newRatings, unknownRows) = served.mapped(
-            try RatingsLoader.load(path: "ml-100k/u2.test", format: .movieLens100K))
+        let file = try RatingsLoader.load(path: "ml-100k/u2.test", format: .movieLens100K)   // raw IDs
+        let (newRatings, unknownRows) = served.mapped(file)
         print(try RatingMetrics(model: served.model, data: newRatings), "rows left out:", unknownRows)
         print(try RankingMetrics(model: served.model, train: served.trainingRatings, test: newRatings, k: 10))
+
+        let report = try RecommenderEvaluation(recommender: served, test: file, ks: [5, 10, 20])
+        for row in report.rows {
+            print(row.name, row.rating.rmse, row.ranking.map(\.recall), row.isBaseline ? "(baseline)" : "")
+        }
     }
 }
