@@ -32,6 +32,9 @@ struct BookRecommender: ParsableCommand {
     @Option(help: "Size of the generated ratings (1 = goodbooks-10k's 53,424 readers and 981,756 ratings).")
     var scale: Double = 1
 
+    @Option(help: "Model preset (tutorial A's dot5, or \(ModelPreset.all.map(\.name).filter { $0 != "dot5" }.joined(separator: ", "))).")
+    var model: String = "dot5"
+
     @Option(help: "Training epochs (tutorial A: 10).")
     var epochs: Int = 10
 
@@ -66,8 +69,9 @@ struct BookRecommender: ParsableCommand {
 
         // Tutorial A: 80/20 split (seed 42), 5-dimensional embeddings, dot product, Adam, MSE.
         let split = try data.randomSplit(testFraction: 0.2, seed: 42)
-        var preset = ModelPreset.tutorialDot5
+        guard var preset = ModelPreset.named(model) else { throw ValidationError("--model: no preset named \(model)") }
         preset.training.epochs = epochs
+        preset.training.earlyStoppingPatience = nil
         let model = try preset.makeModel(for: split.train)
         // As in the tutorial, the test set is only reported after each epoch; it chooses nothing.
         let history = try Trainer(configuration: preset.training).fit(model, on: split.train, validation: split.test) { history in

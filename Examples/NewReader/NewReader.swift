@@ -52,7 +52,8 @@ struct NewReader: ParsableCommand {
                 read.append(try Self.entry(String(line), separator: ",", where: "\(list):\(number + 1)"))
             }
         }
-        let served = try Recommender(contentsOf: recommender)
+        let served: Recommender
+        do { served = try Recommender(contentsOf: recommender) } catch { throw Failure("\(recommender): \(error)") }
         let result = try served.recommend(newReaderItems: read.map(\.id), ratings: read.map(\.rating), k: k)
         func describe(_ id: Int64?) -> String {
             guard let id else { return "?" }
@@ -81,4 +82,10 @@ struct NewReader: ParsableCommand {
         }
         return (id, rating)
     }
+}
+
+/// A failure while running, printed as one line (without the usage text).
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -128,3 +128,13 @@ struct ListingOptions: ParsableArguments {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
     }
 }
+
+/// Opens a saved recommender; a failure names the file when the library's message does not.
+func openRecommender(_ path: String) throws -> Recommender {
+    do {
+        return try Recommender(contentsOf: path)
+    } catch {
+        let message = String(describing: error)
+        throw CommandFailure(message.contains(path) ? message : "\(path): \(message)")
+    }
+}

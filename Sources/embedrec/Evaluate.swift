@@ -37,7 +37,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
+        let recommender = try openRecommender(file)
         let (testData, unknown) = recommender.mapped(try RatingsLoader.load(path: test, format: format.fileFormat))
         guard !testData.isEmpty else { throw CommandFailure("\(test): no test rating has a user and an item the recommender knows") }
         let train = recommender.trainingRatings

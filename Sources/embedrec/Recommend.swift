@@ -121,7 +121,7 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
+        let recommender = try openRecommender(file)
         if all { return try writeAll(recommender, to: output!) }
         var requests: [(String, Recommender.RecommendationList)] = []
         for id in user {
