@@ -54,7 +54,7 @@ func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?
 /// command only watches its test set, which then never chooses the epoch).
 func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, train: RatingsDataset,
                        validation: RatingsDataset?, label: String = "validation") throws -> TrainingHistory {
-    let bar: ProgressBar? = isatty(STDERR_FILENO) == 1 ? ProgressBar(label: label) : nil
+    let bar: ProgressBar? = isatty(STDERR_FILENO) == 1 ? ProgressBar(label: label, validates: validation != nil) : nil
     var duringEpoch: (@Sendable (TrainingProgress) -> Void)? = nil
     if let bar { duringEpoch = { progress in bar.draw(progress) } }
     let afterEpoch: @Sendable (TrainingHistory) -> TrainingControl = { history in
@@ -78,11 +78,15 @@ final class ProgressBar: Sendable {
     /// The last finished epoch's validation RMSE, shown while the next one runs.
     private let lastRMSE = Mutex<Double?>(nil)
 
-    init(label: String) { self.label = label }
+    /// Whether epochs are validated (the bar then keeps room for the RMSE from the start).
+    let validates: Bool
+
+    init(label: String, validates: Bool) { self.label = label; self.validates = validates }
 
     func draw(_ p: TrainingProgress) {
         let share = Double(p.batchesDone) / Double(max(1, p.batches))
-        let rmse = lastRMSE.withLock { $0 }.map { " \(label == "validation" ? "val" : label) RMSE " + String(format: "%.4f", $0) } ?? ""
+        let name = " \(label == "validation" ? "val" : label) RMSE "
+        let rmse = lastRMSE.withLock { $0 }.map { name + String(format: "%.4f", $0) } ?? (validates ? name + "     -" : "")
         let eta = p.estimatedSecondsRemaining.map { " ETA " + Self.clock($0) } ?? ""
         let head = "epoch \(p.epoch)/\(p.epochs) ["
         let tail = "] " + String(format: "%3.0f%% loss %.4f", share * 100, p.meanLoss)

@@ -13,7 +13,7 @@ struct Recommend: ParsableCommand {
           embedrec recommend books.safetensors --read 1:5,2:4,3   # a new reader
           embedrec recommend books.safetensors --all --shard 0/4 --output top-0.csv
 
-        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output. See Docs/Sharding.md.
+        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
         """)
 
     @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
@@ -61,7 +61,7 @@ struct Recommend: ParsableCommand {
             return
         }
         guard shard == nil, output == nil, format == nil else { throw ValidationError("--shard, --output and --format go with --all") }
-        guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID, --read ITEMS or --all") }
+        guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS (or --all --output FILE)") }
         if let read { _ = try Self.parseReads(read) }
     }
 
@@ -101,7 +101,7 @@ struct Recommend: ParsableCommand {
             }
         }
         try file.write(contentsOf: Data(text.utf8))
-        let range = shard.userRange(among: recommender.userIDs.count)
+        let range = recommender.userRange(of: shard)
         print("Wrote the top \(listing.k) of \(top.users.count) users (rows \(range.lowerBound)..<\(range.upperBound) of \(recommender.userIDs.count), shard \(shard)) to \(path) (\(format.rawValue))")
     }
 

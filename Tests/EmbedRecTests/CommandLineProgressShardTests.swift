@@ -95,7 +95,8 @@ struct CommandLineProgressShardTests {
         let listed = lines.dropFirst().prefix(5).map { Int64($0.split(separator: ",")[2])! }
         #expect(listed == first)
         let json = try String(contentsOfFile: file("s2.jsonl"), encoding: .utf8).split(separator: "\n")
-        #expect(json.count == saved.userIDs.count - 2 * saved.userIDs.count / 3)
+        // 700 users are two blocks of 512 rows: shard 2/3 holds the second.
+        #expect(saved.userRange(of: try UserShard(index: 2, count: 3)) == 512..<700 && json.count == 188)
         #expect((try JSONSerialization.jsonObject(with: Data(json[0].utf8)) as? [String: Any])?["items"] as? [Int] != nil)
         for (arguments, message) in [
             (["--shard", "3/3"], "the index must be in 0...2"),
@@ -158,6 +159,16 @@ struct UserShardAndObserverTests {
                 #expect(ranges.map(\.count).max()! - ranges.map(\.count).min()! <= 1)
             }
         }
+        // In whole blocks: still a partition in order, block boundaries only, sizes a block apart.
+        for (users, block) in [(0, 512), (700, 512), (6040, 512), (100, 7), (5, 10)] {
+            for count in [1, 3, 4, 12, 50] {
+                let ranges = try (0..<count).map { try UserShard(index: $0, count: count).userRange(among: users, alignment: block) }
+                #expect(ranges.flatMap { Array($0) } == Array(0..<users), "\(users) users, blocks of \(block), \(count) shards")
+                #expect(ranges.allSatisfy { $0.lowerBound % block == 0 })
+                let blocks = ranges.map { ($0.count + block - 1) / block }
+                #expect(blocks.max()! - blocks.min()! <= 1)
+            }
+        }
         #expect(try UserShard(parsing: "2/5") == UserShard(index: 2, count: 5))
         #expect(UserShard.all.userRange(among: 9) == 0..<9 && UserShard.all.description == "0/1")
         for bad in ["5/5", "0/0", "-1/3", "1", "a/b", "1/2/3", "", "/"] {
@@ -165,9 +176,9 @@ struct UserShardAndObserverTests {
         }
     }
 
-    @Test("a shard's top-K rows are the same users' rows of all users' top-K")
+    @Test("a shard's top-K rows are the same users' rows of all users' top-K, bit for bit")
     func shardMatchesAll() throws {
-        let data = try SyntheticRatings.generate(.init(users: 300, items: 50, ratings: 3000, seed: 5))
+        let data = try SyntheticRatings.generate(.init(users: 1300, items: 50, ratings: 13000, seed: 5))
         let model = try MatrixFactorization(for: data, configuration: .init(dimension: 8))
         try Trainer(configuration: .init(epochs: 1)).fit(model, on: data)
         let recommender = try Recommender(model: model, training: data)
@@ -175,9 +186,12 @@ struct UserShardAndObserverTests {
         for i in 0..<4 {
             let shard = try UserShard(index: i, count: 4)
             let part = try recommender.recommendAll(k: 4, shard: shard)
-            let rows = shard.userRange(among: 300)
+            let rows = recommender.userRange(of: shard)
+            #expect(rows == shard.userRange(among: 1300, alignment: 512))
             #expect(part.users == rows.map { UserIndex(Int32($0)) })
+            // Bit for bit: the same blocks of the same computation.
             #expect(part.items == Array(all.items[(rows.lowerBound * 4)..<(rows.upperBound * 4)]))
+            #expect(part.rankingScores == Array(all.rankingScores[(rows.lowerBound * 4)..<(rows.upperBound * 4)]))
         }
     }
 

@@ -1,13 +1,18 @@
-/// One of `count` equal, contiguous parts of a recommender's users, for scoring every user's
-/// top-K on many machines: shard `i/n` holds user rows `i·U/n ..< (i+1)·U/n` of `U` users.
+/// One of `count` contiguous parts of a recommender's users, for scoring every user's top-K on
+/// many machines. Users go to shards in whole blocks of `alignment` users (the all-users
+/// scorer's block, 512 by default): shard `i/n` holds blocks `i·B/n ..< (i+1)·B/n` of the `B`
+/// blocks.
 ///
-/// The shards of one `n` are disjoint and together hold every user exactly once, in order, so
-/// concatenating the outputs of shards `0/n … (n−1)/n` gives the unsharded output.
+/// The shards of one `n` are disjoint and together hold every user exactly once, in order.
+/// Because a shard starts on a block boundary, every user is scored in the same block of the
+/// same computation as in an unsharded run, so concatenating the outputs of shards
+/// `0/n … (n−1)/n` gives the unsharded output bit for bit. Shards differ in size by at most
+/// one block; with more shards than blocks some are empty.
 ///
 /// ```swift
 /// let shard = try UserShard(parsing: "3/8")          // the fourth of eight shards
-/// let rows = shard.userRange(among: recommender.userIDs.count)
 /// let top = try recommender.recommendAll(k: 10, shard: shard)
+/// let rows = recommender.userRange(of: shard)
 /// ```
 public struct UserShard: Sendable, Hashable, CustomStringConvertible {
     /// Which shard, from 0.
@@ -45,12 +50,13 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
         self.index = index; self.count = count
     }
 
-    /// The user rows of this shard among `userCount` users (empty when there are more shards
-    /// than users and this one gets none).
-    public func userRange(among userCount: Int) -> Range<Int> {
-        let users = max(0, userCount)
+    /// The user rows of this shard among `userCount` users, in whole blocks of `alignment`
+    /// users (1: users one by one, as even as possible). Empty when the shard gets no block.
+    public func userRange(among userCount: Int, alignment: Int = 1) -> Range<Int> {
+        let users = max(0, userCount), block = max(1, alignment)
+        let blocks = (users + block - 1) / block
         // Int multiplication cannot overflow for any user count an ID map holds (≤ 2³¹).
-        return (index * users / count)..<((index + 1) * users / count)
+        return min(users, index * blocks / count * block)..<min(users, (index + 1) * blocks / count * block)
     }
 
     public var description: String { "\(index)/\(count)" }
@@ -59,7 +65,13 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
 extension TopKScorer {
     /// The top K items for each user of `shard`, in user order (see ``UserShard``).
     public func recommendAll(shard: UserShard, options: RecommendationOptions) throws -> TopKResult {
-        try recommendFlat(users: shard.userRange(among: userCount).map { UserIndex(Int32($0)) }, options: options)
+        try recommendFlat(users: userRange(of: shard).map { UserIndex(Int32($0)) }, options: options)
+    }
+
+    /// The user rows `shard` holds: whole blocks of ``blockSize`` users, so that each user is
+    /// scored exactly as in ``recommendAll(options:)``.
+    public func userRange(of shard: UserShard) -> Range<Int> {
+        shard.userRange(among: userCount, alignment: blockSize)
     }
 }
 
@@ -72,4 +84,7 @@ extension Recommender {
     public func recommendAll(k: Int, shard: UserShard = .all) throws -> TopKResult {
         try topK.recommendAll(shard: shard, options: .init(k: k))
     }
+
+    /// The user rows (dense indices) `shard` holds in ``recommendAll(k:shard:)``.
+    public func userRange(of shard: UserShard) -> Range<Int> { topK.userRange(of: shard) }
 }
