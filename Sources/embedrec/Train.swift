@@ -12,13 +12,22 @@ struct Train: ParsableCommand {
         Each epoch is validated on --validation-fraction of the training ratings (never on the test ratings, which are scored once at the end); --patience stops early on that validation RMSE and keeps the best epoch. On a terminal a progress bar shows the epoch, batches, loss, validation RMSE, ratings/s and ETA on standard error; otherwise one line per epoch.
 
         Examples:
-          embedrec train ml-100k/u.data --format udata --output m.safetensors
+          embedrec train ml-100k/u.data --output m.safetensors
           embedrec train --train ml-100k/u1.base --test ml-100k/u1.test --format udata
           embedrec train ratings.csv --epochs 30 --patience 3 --threads 2
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, udata, dat
+
+        /// From the first line: `::` separators are ratings.dat, tabs u.data, anything else
+        /// CSV (whose header the loader then checks).
+        static func detect(_ path: String) -> Format {
+            guard let handle = FileHandle(forReadingAtPath: path) else { return .csv }
+            defer { try? handle.close() }
+            let head = String(decoding: handle.readData(ofLength: 512), as: UTF8.self).split(separator: "\n").first ?? ""
+            return head.contains("::") ? .dat : head.contains("\t") ? .udata : .csv
+        }
         var fileFormat: RatingsFileFormat {
             switch self {
             case .csv: return .goodbooks
@@ -34,8 +43,8 @@ struct Train: ParsableCommand {
     @Option(help: "A training file, with --test, instead of the ratings argument.")
     var train: String?
 
-    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat).")
-    var format: Format = .csv
+    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    var format: Format?
 
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
     var model: PresetChoice = PresetChoice(argument: "biasedmf")!
@@ -94,6 +103,7 @@ struct Train: ParsableCommand {
     mutating func run() throws {
         let split: TrainTestSplit
         let trainPath = ratings ?? train!
+        let format = self.format ?? Format.detect(trainPath)
         if let test {
             let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format.fileFormat)
             split = TrainTestSplit(train: pair.train, test: pair.test)

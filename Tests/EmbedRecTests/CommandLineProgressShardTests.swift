@@ -54,6 +54,11 @@ struct CommandLineProgressShardTests {
         #expect(pair.out.contains("validation RMSE") && !pair.out.contains("test RMSE 0") && pair.out.contains("test RMSE"), "\(pair.out)")
         let none = try ProgramRunner.run(Self.embedrec!, ["train", ratings, "--epochs", "1", "--validation-fraction", "0"])
         #expect(none.status == 0 && none.out.contains("on 1080 ratings (no validation split)"), "\(none.out) \(none.err)")
+        // The format from the first line: tab-separated u.data without --format.
+        let udata = dir.appendingPathComponent("u.data").path
+        try "1\t10\t4\t0\n2\t10\t3\t0\n1\t11\t5\t0\n3\t11\t2\t0\n2\t12\t4\t0\n3\t12\t4\t0\n".write(toFile: udata, atomically: true, encoding: .utf8)
+        let tabs = try ProgramRunner.run(Self.embedrec!, ["train", udata, "--epochs", "1", "--validation-fraction", "0", "--test-fraction", "0.2"])
+        #expect(tabs.status == 0 && tabs.out.contains("6 ratings, 3 users, 3 items"), "\(tabs.out) \(tabs.err)")
         for (arguments, message) in [
             (["train", ratings, "--validation-fraction", "0", "--patience", "2"], "--patience needs a validation split"),
             (["train", "--train", ratings], "--train needs --test FILE"),
