@@ -15,12 +15,13 @@ import OpenBLASRelaunch
 @main
 struct BookRecommender: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "BookRecommender",
         abstract: "The goodbooks tutorial: train, recommend, find similar books, export, save.",
         discussion: """
         Without --ratings, generates goodbooks-shaped ratings (10,000 books; 53,424 readers and 981,756 ratings × --scale) whose taste follows the series and authors of --books.
 
         Example:
-          swift run BookRecommender --books goodbooks-10k/books.csv --scale 0.2 --output books-out
+          swift run BookRecommender --books goodbooks-10k/books.csv --scale 0.2
         """)
 
     @Option(help: "goodbooks books.csv (titles and authors).")

@@ -12,6 +12,7 @@ import OpenBLASRelaunch
 @main
 struct ModelComparison: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ModelComparison",
         abstract: "The MovieLens tutorial's V1, V2 and Net: validation MSE per epoch.",
         discussion: """
         The format follows the file: MovieLens u.data (and u1.base …) tab-separated, ratings.dat with ::, otherwise CSV with a header naming the user, item and rating columns.

@@ -13,6 +13,7 @@ import OpenBLASRelaunch
 @main
 struct NewReader: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "NewReader",
         abstract: "Recommendations for a new reader's list from a saved recommender.",
         discussion: """
         Books without a rating count as well liked (the training data's 75th-percentile rating). Books the recommender does not know are listed and ignored.

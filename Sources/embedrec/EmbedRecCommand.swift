@@ -87,7 +87,9 @@ final class ProgressBar: Sendable {
         let share = Double(p.batchesDone) / Double(max(1, p.batches))
         let name = " \(label == "validation" ? "val" : label) RMSE "
         let rmse = lastRMSE.withLock { $0 }.map { name + String(format: "%.4f", $0) } ?? (validates ? name + "     -" : "")
-        let eta = p.estimatedSecondsRemaining.map { " ETA " + Self.clock($0) } ?? ""
+        // The first moments' pace (thread start, cold caches) says little about the rest.
+        let settled = p.fractionDone >= 0.02 || p.secondsElapsed >= 2
+        let eta = " ETA " + (settled ? p.estimatedSecondsRemaining.map(Self.clock) ?? "-:--" : "-:--")
         let head = "epoch \(p.epoch)/\(p.epochs) ["
         let tail = "] " + String(format: "%3.0f%% loss %.4f", share * 100, p.meanLoss)
             + rmse + String(format: " %.2fM ratings/s", p.ratingsPerSecond / 1e6) + eta

@@ -122,6 +122,9 @@ struct Train: ParsableCommand {
         let fitted: RatingsDataset, validation: RatingsDataset?
         if validationFraction > 0 {
             let inner = try split.train.randomSplit(testFraction: validationFraction, seed: seed &+ 1)
+            guard !inner.test.isEmpty, !inner.train.isEmpty else {
+                throw CommandFailure("--validation-fraction \(validationFraction) of \(split.train.count) training ratings leaves an empty part; change it, or 0 for no validation")
+            }
             (fitted, validation) = (inner.train, inner.test)
             print("Training \(model.summary) on \(inner.train.count) ratings, validating on \(inner.test.count) carved from them"
                   + (patience.map { " (early stopping, patience \($0))" } ?? "") + ":")
