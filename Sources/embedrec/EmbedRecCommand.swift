@@ -34,8 +34,8 @@ struct PresetChoice: ExpressibleByArgument {
 }
 
 /// The preset's model and training, with the command's dimension, epochs and seed. Early
-/// stopping is left off: these commands validate on their test split, which must not choose
-/// the epoch.
+/// stopping is left off: `demo` watches its test split, which must not choose the epoch;
+/// `train` turns it on (`--patience`) over a validation split carved from the training ratings.
 func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?, epochs: Int, seed: UInt64) throws
     -> (any Model, TrainingConfiguration)
 {
