@@ -88,6 +88,22 @@ let package = Package(
             dependencies: ["EmbedRec", "OpenBLASRelaunch"],
             path: "Examples/QuickStart"
         ),
+        // The tutorials as programs (`swift run BookRecommender`, `ModelComparison`, `NewReader`).
+        .executableTarget(
+            name: "BookRecommender",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/BookRecommender"
+        ),
+        .executableTarget(
+            name: "ModelComparison",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/ModelComparison"
+        ),
+        .executableTarget(
+            name: "NewReader",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/NewReader"
+        ),
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [

@@ -69,7 +69,7 @@ struct Demo: ParsableCommand {
         var (model, training) = try makeModel(self.model, for: split.train, dimension: dimension, epochs: epochs, seed: 42)
         training.deterministic = deterministic
         print("Training \(model.summary), Adam, batch \(training.batchSize), \(training.epochs) epochs:")
-        let history = try trainWithProgress(model, training, split)
+        let history = try trainWithProgress(model, training, train: split.train, validation: split.test, label: "test")
         print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(history.bestEpoch))")
 
         func title(_ raw: Int64?) -> String {

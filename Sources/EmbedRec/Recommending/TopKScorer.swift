@@ -138,7 +138,9 @@ public struct TopKScorer: Sendable {
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blocks = (users.count + blockSize - 1) / blockSize
         let workers = max(1, min(parallelism.threads, blocks))
-        if workers > 1 { BLASThreading.useSingleThreadedBLAS() }
+        // Decided by the configuration, not the request's size: a block is then computed the same
+        // way whether it is one of many or alone (a shard of one block), bit for bit.
+        if parallelism.threads > 1 { BLASThreading.useSingleThreadedBLAS() }
         let seen = options.excludeRated ? self.seen : nil
         let blockSize = self.blockSize, tileSize = min(self.tileSize, n)
         let scorer = self.scorer
