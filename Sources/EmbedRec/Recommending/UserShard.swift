@@ -23,6 +23,7 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
     /// Every user in one shard.
     public static let all = UserShard(checkedIndex: 0, count: 1)
 
+    /// Shard `index` of `count` (0-based).
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` unless `count ≥ 1` and `0 ≤ index < count`.
     public init(index: Int, count: Int) throws {
         guard count >= 1 else {
@@ -59,6 +60,7 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
         return min(users, index * blocks / count * block)..<min(users, (index + 1) * blocks / count * block)
     }
 
+    /// The shard as written on the command line, `index/count`.
     public var description: String { "\(index)/\(count)" }
 }
 

@@ -140,6 +140,7 @@ public struct TrainingProgress: Sendable, Hashable {
         return secondsElapsed * (1 - done) / done
     }
 
+    /// A report; each parameter is the property of the same name.
     public init(epoch: Int, epochs: Int, batchesDone: Int, batches: Int, meanLoss: Double,
                 ratingsPerSecond: Double, secondsElapsed: Double) {
         self.epoch = epoch; self.epochs = epochs; self.batchesDone = batchesDone; self.batches = batches
@@ -167,6 +168,7 @@ public struct TrainingObserver: Sendable {
     /// Called after each epoch (after validation) with the history so far.
     public var afterEpoch: (@Sendable (TrainingHistory) -> TrainingControl)?
 
+    /// An observer calling `duringEpoch` at most every `interval` seconds and `afterEpoch` after each epoch.
     public init(interval: Double = 0.1, duringEpoch: (@Sendable (TrainingProgress) -> Void)? = nil,
                 afterEpoch: (@Sendable (TrainingHistory) -> TrainingControl)? = nil) {
         self.interval = interval; self.duringEpoch = duringEpoch; self.afterEpoch = afterEpoch
