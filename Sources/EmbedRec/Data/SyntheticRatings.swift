@@ -53,6 +53,13 @@ public enum SyntheticRatings {
         public var itemGroups: [Int]? = nil
         /// s, the share of an item's planted factor that comes from its group (0...1).
         public var groupFactorShare: Double = 0.8
+        /// The chance that a reader who picks a book of a group (a series, an author) picks
+        /// another book of the same group next, as readers go on with a series (0...1; used
+        /// with ``itemGroups`` only).
+        public var groupContinuation: Double = 0
+        /// Item k is the k-th most popular (goodbooks numbers its books by ratings count), instead
+        /// of a seeded random popularity order.
+        public var popularityFollowsIDs: Bool = false
 
         /// A configuration with the default rank, biases, noise and popularity law.
         ///
@@ -86,8 +93,9 @@ public enum SyntheticRatings {
         guard users > 0, items > 0, config.ratings > 0, config.rank > 0 else {
             throw DatasetError.invalidArgument("users, items, ratings and rank must be positive")
         }
-        guard config.exposure.isFinite, config.exposure >= 0, (0...1).contains(config.groupFactorShare) else {
-            throw DatasetError.invalidArgument("exposure must be finite and ≥ 0, groupFactorShare in 0...1")
+        guard config.exposure.isFinite, config.exposure >= 0, (0...1).contains(config.groupFactorShare),
+              (0...1).contains(config.groupContinuation) else {
+            throw DatasetError.invalidArgument("exposure must be finite and ≥ 0, groupFactorShare and groupContinuation in 0...1")
         }
         if let groups = config.itemGroups, groups.count != items || groups.contains(where: { $0 < 0 }) {
             throw DatasetError.invalidArgument("itemGroups needs one group index ≥ 0 per item (\(items)), got \(groups.count)")
@@ -115,6 +123,17 @@ public enum SyntheticRatings {
         // Popular items rate a little higher, as in real catalogues.
         var popularityRank = Array(0..<items)
         rng.shuffle(&popularityRank)
+        if config.popularityFollowsIDs { popularityRank = Array(0..<items) }
+        // Each item's fellow group members, for continuation (empty for singletons).
+        var groupMembers: [[Int32]] = []
+        var groupOf: [Int] = []
+        if let groups = config.itemGroups, config.groupContinuation > 0 {
+            var byGroup: [Int: [Int32]] = [:]
+            for (i, g) in groups.enumerated() { byGroup[g, default: []].append(Int32(i)) }
+            groupOf = groups
+            groupMembers = (0..<((groups.max() ?? 0) + 1)).map { byGroup[$0].map { $0.count > 1 ? $0 : [] } ?? [] }
+        }
+        let continuation = config.groupContinuation
         let weights = popularityRank.map { 1 / Double.pow(Double($0) + 10, config.popularityExponent) }
         let bi = (0..<items).map { i in
             Float(rng.nextNormal() * config.itemBiasStd + 0.15 * (0.5 - Double(popularityRank[i]) / Double(items)))
@@ -164,9 +183,12 @@ public enum SyntheticRatings {
                                     for f in 0..<rank { bound += p[u * rank + f] * p[u * rank + f] }
                                     bound = bound.squareRoot() * largestItemNorm
                                 }
+                                var next = -1
                                 for k in offsets[u]..<offsets[u + 1] {
                                     var item = alias.sample(&r)
-                                    if beta > 0 {
+                                    if next >= 0 {
+                                        item = next
+                                    } else if beta > 0 {
                                         // At most 10,000 tries, then the last draw stands.
                                         for _ in 0..<10_000 {
                                             if seen[item] != Int32(u) {
@@ -179,6 +201,12 @@ public enum SyntheticRatings {
                                     }
                                     while seen[item] == Int32(u) { item = r.nextInt(below: items) }
                                     seen[item] = Int32(u)
+                                    next = -1
+                                    if continuation > 0, !groupMembers[groupOf[item]].isEmpty, r.nextUnitDouble() < continuation {
+                                        let members = groupMembers[groupOf[item]]
+                                        let pick = Int(members[r.nextInt(below: members.count)])
+                                        if pick != item && seen[pick] != Int32(u) { next = pick }
+                                    }
                                     var dot: Float = 0
                                     for f in 0..<rank { dot += p[u * rank + f] * q[item * rank + f] }
                                     let score = mu + bu[u] + bi[item] + dot + Float(r.nextNormal() * noise)
