@@ -86,9 +86,9 @@ struct Demo: ParsableCommand {
             if let item = catalog?.items[rawID: raw] { return "\(item.title)\(item.authors.map { " — \($0)" } ?? "")" }
             return "item \(raw)"
         }
-        // Top-N lists come from the model trained for ranking (weighted ALS); the rating model
-        // above predicts stars, and ranks worse than the most-popular list.
-        let preset = RankingPreset.als
+        // Top-N lists come from the model trained for ranking (EASE, the best of the ranking
+        // suite); the rating model above predicts stars, and ranks worse than most popular.
+        let preset = RankingPreset.ease
         var ranker: (any Model)? = nil
         let fitSeconds = try measure { ranker = try preset.fit(split.train) }
         let popular = try BaselineModel(.popularity, fittedOn: split.train)
@@ -105,14 +105,15 @@ struct Demo: ParsableCommand {
         let allSeconds = try measure { _ = try scorer.recommendAll(options: .init(k: 10)) }
         print(String(format: "Top 10 for all %d readers: %.2f s", data.userCount, allSeconds))
 
-        let similar = try SimilarItems(model: ranker!, itemIDs: data.itemIDs)
-        let anchor: ItemIndex = 0
-        print("\n\(noun.capitalized) most similar to \(title(data.itemIDs.rawID(at: anchor))):")
-        for n in try similar.similar(to: [anchor], k: 5) {
-            print(String(format: "  %.3f  ", n.similarity) + title(n.rawItemID))
-        }
-
+        // "Similar" as readers mean it: what the top-N model recommends to someone who read
+        // only this book (for EASE, the book's row of item-to-item weights).
         let foldIn = try FoldInRecommender(model: ranker!, training: split.train)
+        let anchor: ItemIndex = 0
+        let anchorID = data.itemIDs.rawID(at: anchor)!
+        print("\nReaders of \(title(anchorID)) also read:")
+        for r in try foldIn.recommend(readItems: [anchorID], k: 5).recommendations {
+            print("  " + title(r.rawItemID))
+        }
         // Up to three known books and one ID the catalogue does not have (999,999 unless taken).
         let known = Array(data.itemIDs.rawIDs.prefix(3))
         let unknownID = (data.itemIDs.rawIDs.max() ?? 0) < 999_999 ? 999_999 : (data.itemIDs.rawIDs.max()! + 1)
