@@ -18,7 +18,10 @@ enum RankingSuite {
                 if FileManager.default.fileExists(atPath: path) { sets.append((name, try RatingsLoader.load(path: path, format: format))) }
                 else { c.report.skipped.append("ranking \(name): \(path) not found") }
             }
-            if wanted(c, "goodbooks") { sets.append(("goodbooks-shaped β=\(tasteExposure)", try tasteDrivenGoodbooks(c))) }
+            if wanted(c, "goodbooks") {
+                let series = FileManager.default.fileExists(atPath: c.sharedData + "/goodbooks-10k/books.csv")
+                sets.append(("goodbooks-shaped β=\(tasteExposure)\(series ? ", series continuation 0.5" : "")", try tasteDrivenGoodbooks(c)))
+            }
         }
         for (name, data) in sets { try evaluate(c, name: name, data: data) }
     }
@@ -31,15 +34,13 @@ enum RankingSuite {
     /// How strongly taste drives exposure in the generated ranking data.
     static let tasteExposure = 4.0
 
-    /// Goodbooks-shaped ratings where readers pick books by taste (β > 0), with planted factors
-    /// shared by a series' or an author's books when books.csv is there.
+    /// Goodbooks-shaped ratings where readers pick books by taste (β > 0); with books.csv, as the
+    /// demo's: series and authors share factors, readers go on with them, popularity by ID.
     static func tasteDrivenGoodbooks(_ c: BenchContext) throws -> RatingsDataset {
-        var configuration = SyntheticRatings.Configuration.goodbooks(scale: 1)
-        configuration.exposure = tasteExposure
         let books = c.sharedData + "/goodbooks-10k/books.csv"
-        if FileManager.default.fileExists(atPath: books) {
-            configuration.itemGroups = SyntheticRatings.itemGroups(catalog: try ItemCatalog.loadGoodbooks(path: books), items: configuration.items)
-        }
+        let catalog = FileManager.default.fileExists(atPath: books) ? try ItemCatalog.loadGoodbooks(path: books) : nil
+        var configuration = SyntheticRatings.Configuration.goodbooksReading(scale: 1, catalog: catalog)
+        configuration.exposure = tasteExposure
         return try SyntheticRatings.generate(configuration)
     }
 

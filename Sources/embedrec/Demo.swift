@@ -53,13 +53,8 @@ struct Demo: ParsableCommand {
         } else {
             // Reading follows taste (β = 4), and with a catalogue books of one series or author
             // share planted factors, so the lists below are ones a reader can judge.
-            var configuration = SyntheticRatings.Configuration.goodbooks(scale: scale)
-            configuration.exposure = 4
-            if let path = self.catalog, !Self.isMovieCatalog(path) {
-                configuration.itemGroups = SyntheticRatings.itemGroups(catalog: try Self.loadCatalog(path).items, items: configuration.items)
-                configuration.groupContinuation = 0.5
-                configuration.popularityFollowsIDs = true
-            }
+            let books = try self.catalog.flatMap { Self.isMovieCatalog($0) ? nil : try Self.loadCatalog($0).items }
+            let configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale, catalog: books)
             data = try SyntheticRatings.generate(configuration)
             print("Generated goodbooks-shaped ratings (reading follows taste\(configuration.itemGroups == nil ? "" : ", series and authors share taste")): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         }

@@ -42,15 +42,11 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = SyntheticRatings.Configuration.goodbooks(scale: scale, seed: seed)
+        let books = try catalog.map { try Demo.loadCatalog($0).items }
+        var configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale, catalog: books, seed: seed)
         configuration.exposure = exposure
         configuration.rank = rank
-        if let catalog {
-            let books = try Demo.loadCatalog(catalog).items
-            configuration.itemGroups = SyntheticRatings.itemGroups(catalog: books, items: configuration.items)
-            configuration.groupContinuation = continuation
-            configuration.popularityFollowsIDs = true
-        }
+        if books != nil { configuration.groupContinuation = continuation }
         let data = try SyntheticRatings.generate(configuration)
         try RatingsWriter.writeCSV(data, to: output, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
         print("Wrote \(output): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")

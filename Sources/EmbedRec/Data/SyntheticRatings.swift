@@ -77,6 +77,21 @@ public enum SyntheticRatings {
             let ratings = scale.isFinite && scale > 0 ? Int(min(981_756 * scale, 1e15).rounded()) : 0
             return Configuration(users: 53_424, items: 10_000, ratings: ratings, seed: seed)
         }
+
+        /// Goodbooks-shaped ratings where what a reader reads follows taste (exposure β = 4), for
+        /// top-N models and the demo. With the books' catalogue (goodbooks books.csv), books of
+        /// one series or author share planted factors, a reader goes on to another book of the
+        /// same group with chance 0.5, and popularity follows the book IDs, as in goodbooks.
+        public static func goodbooksReading(scale: Double = 1, catalog: ItemCatalog? = nil, seed: UInt64 = 42) -> Configuration {
+            var c = goodbooks(scale: scale, seed: seed)
+            c.exposure = 4
+            if let catalog {
+                c.itemGroups = SyntheticRatings.itemGroups(catalog: catalog, items: c.items)
+                c.groupContinuation = 0.5
+                c.popularityFollowsIDs = true
+            }
+            return c
+        }
     }
 
     /// Generates the dataset. Raw IDs are 1-based (`user_id` 1…users, `book_id` 1…items) and
