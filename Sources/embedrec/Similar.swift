@@ -11,7 +11,7 @@ struct Similar: ParsableCommand {
           embedrec similar books.safetensors --item 1
           embedrec similar books.safetensors --title "hunger games" --k 5 --json
 
-        A title matches as a case-insensitive substring of the file's catalogue. When several titles match, they are listed and nothing is guessed.
+        A title matches as a case-insensitive substring of the file's catalogue. When several titles match, they are listed and nothing is guessed. Similarity is the cosine of the item embeddings; for EASE and ConcatMLP, whose item tables carry no cosine meaning, the list is what the model recommends to a reader of that one item, with its scores.
         """)
 
     @Argument(help: "A saved recommender.")
@@ -48,21 +48,31 @@ struct Similar: ParsableCommand {
                 anchor = matches[0].rawID
             }
         }
-        let neighbours = try recommender.similarItems(to: anchor, k: listing.k)
         let name = recommender.metadata(for: anchor)?.title ?? "item \(anchor)"
+        // Cosine of item embeddings where they mean something; otherwise (EASE, ConcatMLP) what
+        // the model recommends to a reader of this one item, said as such.
+        let neighbours: [(item: Int64, score: Float)], heading: String
+        if recommender.model is EASE || recommender.model is ConcatMLP {
+            guard recommender.itemIDs.index(of: anchor) != nil else { throw RecommenderError.unknownItem(anchor) }
+            neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID ?? -1, $0.predictedRating) }
+            heading = "Readers of \(name) also read (\(recommender.model.summary) scores):"
+        } else {
+            neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID ?? -1, $0.similarity) }
+            heading = "Most similar to \(name):"
+        }
         if listing.json {
             struct Line: Encodable { let item: Int64; let similarity: Float; let title: String? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for n in neighbours {
-                let line = Line(item: n.rawItemID ?? -1, similarity: n.similarity, title: n.rawItemID.flatMap { recommender.metadata(for: $0)?.title })
+                let line = Line(item: n.item, similarity: n.score, title: recommender.metadata(for: n.item)?.title)
                 print(String(decoding: try encoder.encode(line), as: UTF8.self))
             }
         } else {
-            print("Most similar to \(name):")
+            print(heading)
             for n in neighbours {
-                let t = n.rawItemID.flatMap { recommender.metadata(for: $0)?.title } ?? ""
-                print(String(format: "  %6.3f  %8lld  ", n.similarity, n.rawItemID ?? -1) + t)
+                let t = recommender.metadata(for: n.item)?.title ?? ""
+                print(String(format: "  %6.3f  %8lld  ", n.score, n.item) + t)
             }
         }
     }

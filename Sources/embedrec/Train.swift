@@ -46,8 +46,8 @@ struct Train: ParsableCommand {
     @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
     var format: Format?
 
-    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
-    var model: PresetChoice = PresetChoice(argument: "biasedmf")!
+    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")) (rating prediction), or \(RankingPreset.all.map(\.name).joined(separator: ", ")) (top-N).")
+    var model: TrainModelChoice = TrainModelChoice(argument: "biasedmf")!
 
     @Option(help: "Embedding dimension (default: the preset's).")
     var dimension: Int?
@@ -113,7 +113,12 @@ struct Train: ParsableCommand {
             print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
             split = try data.randomSplit(testFraction: testFraction, seed: seed)
         }
-        var (model, training) = try makeModel(model, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
+        let choice: PresetChoice
+        switch model {
+        case .ranking(let preset): return try fitRanking(preset, split)
+        case .rating(let preset): choice = preset
+        }
+        var (model, training) = try makeModel(choice, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
         training.deterministic = deterministic
         training.earlyStoppingPatience = patience
         if let threads { training.parallelism = Parallelism(threads: threads) }
@@ -143,6 +148,47 @@ struct Train: ParsableCommand {
             try Recommender(model: model, training: split.train, configuration: training, history: history, catalog: titles)
                 .save(to: output)
             print("Saved the recommender to \(output)")
+        }
+    }
+
+    /// A top-N model: fitted in one go on the training part (no epochs, no validation split),
+    /// judged by its ranking metrics only (its scores are not ratings).
+    func fitRanking(_ preset: RankingPreset, _ split: TrainTestSplit) throws {
+        print("Fitting \(preset.summary) on \(split.train.count) ratings:")
+        var parallelism = Parallelism.automatic
+        if let threads { parallelism = Parallelism(threads: threads) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try preset.fit(split.train, parallelism: parallelism)
+        print(String(format: "Fitted in %.2f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
+        let popular = try RankingMetrics(model: try BaselineModel(.popularity, fittedOn: split.train), train: split.train, test: split.test, k: 10)
+        print("Ranking: \(ranking)")
+        print(String(format: "Most popular: R@10 %.4f NDCG@10 %.4f", popular.recall, popular.ndcg))
+        if let output {
+            let titles = try catalog.map { try Demo.loadCatalog($0).items }
+            try Recommender(model: model, training: split.train, catalog: titles).save(to: output)
+            print("Saved the recommender to \(output)")
+        }
+    }
+}
+
+/// A model named on `train`'s command line: a rating preset (`ModelPreset`) or a top-N one
+/// (`RankingPreset`).
+enum TrainModelChoice: ExpressibleByArgument {
+    case rating(PresetChoice)
+    case ranking(RankingPreset)
+
+    init?(argument: String) {
+        if let rating = PresetChoice(argument: argument) { self = .rating(rating); return }
+        guard let ranking = RankingPreset.named(argument) else { return nil }
+        self = .ranking(ranking)
+    }
+
+    static var allValueStrings: [String] { ModelPreset.all.map(\.name) + RankingPreset.all.map(\.name) }
+    var defaultValueDescription: String {
+        switch self {
+        case .rating(let p): return p.defaultValueDescription
+        case .ranking(let p): return p.name
         }
     }
 }

@@ -66,4 +66,27 @@ struct VisualCommandTests {
         }
         #expect(!FileManager.default.fileExists(atPath: path("x.svg")) && !FileManager.default.fileExists(atPath: path("x.html")))
     }
+
+    @Test("train --model ease/als fits a top-N model; similar on EASE lists what readers of the item also read",
+          .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+    func rankingModels() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let data = try SyntheticRatings.generate(.init(users: 150, items: 60, ratings: 3000, seed: 6))
+        try RatingsWriter.writeCSV(data, to: path("ratings.csv"), header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        for model in ["ease", "als"] {
+            let result = try OpenBLASRelaunchTests.run(["train", path("ratings.csv"), "--model", model, "--output", path("\(model).safetensors")])
+            #expect(result.status == 0 && result.out.contains("Ranking: P@10") && result.out.contains("Most popular: R@10"), "\(result.out) \(result.err)")
+        }
+        let saved = try Recommender(contentsOf: path("ease.safetensors"))
+        #expect(saved.model is EASE)
+        let similar = try OpenBLASRelaunchTests.run(["similar", path("ease.safetensors"), "--item", "3", "--k", "4"])
+        #expect(similar.status == 0 && similar.out.hasPrefix("Readers of item 3 also read"), "\(similar.out) \(similar.err)")
+        let expected = try saved.readersAlsoRead(3, k: 4).recommendations.map { $0.rawItemID! }
+        let listed = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
+        #expect(listed == expected, "\(similar.out)")
+        let als = try OpenBLASRelaunchTests.run(["similar", path("als.safetensors"), "--item", "3", "--k", "4"])
+        #expect(als.status == 0 && als.out.hasPrefix("Most similar to item 3"), "\(als.out)")
+    }
 }

@@ -173,6 +173,15 @@ public struct Recommender: Sendable {
         return try similar.get().similar(to: [item], k: k)
     }
 
+    /// What the model recommends to a reader who has read only this item: "readers of X also
+    /// read". For EASE it is the item's row of item-to-item weights; it works for every model
+    /// that folds in new readers, including those whose embeddings carry no cosine meaning.
+    /// - Throws: ``RecommenderError/unknownItem(_:)``, ``RecommenderError/noFoldIn(_:)``.
+    public func readersAlsoRead(_ rawID: Int64, k: Int) throws -> RecommendationList {
+        guard itemIDs.index(of: rawID) != nil else { throw RecommenderError.unknownItem(rawID) }
+        return try foldInList([rawID], nil, k)
+    }
+
     /// The model's predicted rating of an item by a known user.
     /// - Throws: ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
     public func predictedRating(user: Int64, item: Int64) throws -> Float {
