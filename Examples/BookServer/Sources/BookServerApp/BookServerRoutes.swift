@@ -147,6 +147,8 @@ struct BookServerRoutes: Sendable {
     private func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        // Keys in a fixed order and URLs unescaped: answers read (and diff) as written.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(value)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
