@@ -14,6 +14,20 @@ struct BookServerCommand: AsyncParsableCommand {
         abstract: "Serve a saved EmbedRec recommender over HTTP: JSON API and a web page with cover cards.",
         subcommands: [Serve.self, DemoModel.self],
         defaultSubcommand: Serve.self)
+
+    static func main() async {
+        OpenBLASRestart.restartIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -66,6 +80,7 @@ struct Serve: AsyncParsableCommand {
         logger.notice("model opened", metadata: [
             "file": .string(model), "model": .string(r.model.summary), "users": .stringConvertible(r.userIDs.count),
             "items": .stringConvertible(r.itemIDs.count), "catalog": .stringConvertible(r.catalog != nil),
+            "openblas_kernels": .string(OpenBLASKernels.coreName),
             "open_ms": .string(String(format: "%.1f", (ContinuousClock.now - start) / .milliseconds(1)))])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let app = try BookServerApplication.make(
