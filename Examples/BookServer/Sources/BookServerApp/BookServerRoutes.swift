@@ -42,41 +42,38 @@ struct BookServerRoutes: Sendable {
         let user = try query.requiredID("user", example: "/recommend?user=314&k=10")
         let k = try query.k(default: configuration.defaultK, max: configuration.maxK)
         let policy: Recommender.UnknownUserPolicy = try query.choice("fallback", of: ["none", "popularity"]) == "popularity" ? .popularity : .fail
-        let recommender = store.current.recommender
+        let snapshot = store.current
         let list: Recommender.RecommendationList
         do {
-            list = try recommender.recommend(user: user, k: k, unknownUser: policy)
+            list = try snapshot.recommender.recommend(user: user, k: k, unknownUser: policy)
         } catch RecommenderError.unknownUser(let id) {
             throw APIError.unknownUser(id)
         }
-        return try json(listJSON(list, user: user, k: k, recommender))
+        return jsonResponse(ListJSONWriter.bytes(listJSON(list, user: user, k: k, snapshot.books)))
     }
 
     func similar(_ query: QueryParameters) throws -> Response {
         let item = try query.requiredID("item", example: "/similar?item=1&k=10")
         let k = try query.k(default: configuration.defaultK, max: configuration.maxK)
-        let recommender = store.current.recommender
+        let snapshot = store.current
         let neighbours: [SimilarItems.Neighbour]
         do {
-            neighbours = try recommender.similarItems(to: item, k: k)
+            neighbours = try snapshot.recommender.similarItems(to: item, k: k)
         } catch RecommenderError.unknownItem(let id) {
             throw APIError.unknownItem(id)
         } catch let error as ModelError {
             throw APIError(.notImplemented, code: "no_similar_items", "this model cannot compare books: \(error)")
         }
-        return try json(SimilarJSON(
-            item: BookJSON(id: item, metadata: recommender.metadata(for: item)), k: k,
-            similar: neighbours.map { n in
-                let id = n.rawItemID ?? -1
-                return BookJSON(id: id, metadata: recommender.metadata(for: id), similarity: n.similarity)
-            }))
+        return jsonResponse(ListJSONWriter.bytes(SimilarJSON(
+            item: snapshot.books.book(item), k: k,
+            similar: neighbours.map { snapshot.books.book($0.rawItemID ?? -1, similarity: $0.similarity) })))
     }
 
     func item(_ idText: String) throws -> Response {
         let id = try QueryParameters.integer("id", Substring(idText))
-        let recommender = store.current.recommender
-        guard recommender.itemIDs.index(of: id) != nil else { throw APIError.unknownItem(id) }
-        return try json(BookJSON(id: id, metadata: recommender.metadata(for: id)))
+        let snapshot = store.current
+        guard snapshot.recommender.itemIDs.index(of: id) != nil else { throw APIError.unknownItem(id) }
+        return jsonResponse(ListJSONWriter.bytes(snapshot.books.book(id)))
     }
 
     func newReader(_ request: Request) async throws -> Response {
@@ -94,7 +91,8 @@ struct BookServerRoutes: Sendable {
             throw APIError.bodyTooLarge(limit: limit)
         }
         let reader = try NewReaderRequest.decode(Data(buffer: body), maxItems: configuration.maxReaderItems)
-        let recommender = store.current.recommender
+        let snapshot = store.current
+        let recommender = snapshot.recommender
         if let scale = recommender.ratingScale,
            let bad = reader.items.first(where: { $0.rating.map { !scale.contains($0) } ?? false }) {
             throw APIError(.badRequest, code: "invalid_rating",
@@ -108,7 +106,7 @@ struct BookServerRoutes: Sendable {
         } catch RecommenderError.noFoldIn(let model) {
             throw APIError(.notImplemented, code: "no_fold_in", "\(model) cannot recommend for new readers")
         }
-        return try json(listJSON(list, user: nil, k: k, recommender))
+        return jsonResponse(ListJSONWriter.bytes(listJSON(list, user: nil, k: k, snapshot.books)))
     }
 
     func reload(_ context: BookServerRequestContext) async throws -> Response {
@@ -135,13 +133,10 @@ struct BookServerRoutes: Sendable {
 
     // MARK: Helpers
 
-    private func listJSON(_ list: Recommender.RecommendationList, user: Int64?, k: Int, _ recommender: Recommender) -> RecommendationsJSON {
+    private func listJSON(_ list: Recommender.RecommendationList, user: Int64?, k: Int, _ books: BookDirectory) -> RecommendationsJSON {
         RecommendationsJSON(
             user: user, k: k, popularityFallback: list.isPopularityFallback, unknownItemIDs: list.unknownItemIDs,
-            recommendations: list.recommendations.map { r in
-                let id = r.rawItemID ?? -1
-                return BookJSON(id: id, metadata: recommender.metadata(for: id), predictedRating: r.predictedRating)
-            })
+            recommendations: list.recommendations.map { books.book($0.rawItemID ?? -1, predictedRating: $0.predictedRating) })
     }
 
     private func json(_ value: some Encodable) throws -> Response {
@@ -150,8 +145,10 @@ struct BookServerRoutes: Sendable {
         // Keys in a fixed order and URLs unescaped: answers read (and diff) as written.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return jsonResponse(ByteBuffer(bytes: try encoder.encode(value)))
+    }
+
+    private func jsonResponse(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }

@@ -9,14 +9,22 @@ import Synchronization
 /// does not open (missing, corrupt, of another format) is refused and the old recommender keeps
 /// serving.
 public final class ModelStore: Sendable {
-    /// One loaded recommender and where it came from.
-    public struct Snapshot: Sendable {
+    /// One loaded recommender and where it came from. A class, so that taking it for a request
+    /// is one reference count, not one per part of the recommender.
+    public final class Snapshot: Sendable {
         public let recommender: Recommender
+        /// Its books as the API shows them.
+        public let books: BookDirectory
         /// The file it was opened from, nil when built in the process.
         public let sourcePath: String?
         /// 1 for the first recommender, +1 per successful reload.
         public let generation: Int
         public let loadedAt: Date
+
+        init(recommender: Recommender, sourcePath: String?, generation: Int, loadedAt: Date = Date()) {
+            self.recommender = recommender; books = BookDirectory(recommender); self.sourcePath = sourcePath
+            self.generation = generation; self.loadedAt = loadedAt
+        }
     }
 
     private let snapshot: Mutex<Snapshot>
@@ -25,7 +33,7 @@ public final class ModelStore: Sendable {
 
     /// Serves `recommender`; `sourcePath` is the file ``reload()`` opens again.
     public init(recommender: Recommender, sourcePath: String? = nil) {
-        snapshot = Mutex(Snapshot(recommender: recommender, sourcePath: sourcePath, generation: 1, loadedAt: Date()))
+        snapshot = Mutex(Snapshot(recommender: recommender, sourcePath: sourcePath, generation: 1))
     }
 
     /// Opens the file at `path` and serves it.
@@ -53,10 +61,10 @@ public final class ModelStore: Sendable {
         } catch {
             throw .refused(path: path, reason: String(describing: error))
         }
-        return snapshot.withLock { old in
-            old = Snapshot(recommender: opened, sourcePath: path, generation: old.generation + 1, loadedAt: Date())
-            return old
-        }
+        // Reloads are serialised (above), so the generation cannot move while this one opens.
+        let next = Snapshot(recommender: opened, sourcePath: path, generation: current.generation + 1)
+        snapshot.withLock { $0 = next }
+        return next
     }
 
     private static func openOnOwnThread(_ path: String) async throws -> Recommender {

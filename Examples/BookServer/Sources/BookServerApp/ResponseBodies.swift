@@ -13,7 +13,8 @@ public struct BookJSON: Codable, Sendable, Hashable {
     public var predictedRating: Float?
     public var similarity: Float?
 
-    init(id: Int64, metadata: ItemMetadata?, predictedRating: Float? = nil, similarity: Float? = nil) {
+    /// The entry without a score (``BookDirectory`` adds one per list).
+    init(id: Int64, metadata: ItemMetadata?) {
         self.id = id
         title = metadata?.title ?? "Book \(id)"
         authors = metadata?.authors
@@ -21,8 +22,6 @@ public struct BookJSON: Codable, Sendable, Hashable {
         // goodbooks marks a missing cover with a "nophoto" stock image: the page's placeholder
         // looks better, so the API says there is none.
         imageURL = metadata?.imageURL.flatMap { $0.isEmpty || $0.contains("nophoto") ? nil : $0 }
-        self.predictedRating = predictedRating
-        self.similarity = similarity.map { $0.isFinite ? $0 : 0 }
     }
 }
 
