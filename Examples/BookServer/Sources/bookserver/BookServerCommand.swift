@@ -4,6 +4,7 @@ import EmbedRec
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOPosix
 
 /// `bookserver serve --model books.safetensors` and `bookserver demo-model --output …`.
@@ -19,6 +20,12 @@ struct BookServerCommand: AsyncParsableCommand {
         OpenBLASRestart.restartIfNeeded()
         do {
             var command = try parseAsRoot()
+            if let serve = command as? Serve {
+                // Swift concurrency's jobs run on the serving event loops, so a request is read,
+                // answered and written on one thread instead of hopping between two pools.
+                NIOSingletons.groupLoopCountSuggestion = serve.threads
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -58,6 +65,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
     var logLevel = "info"
 
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(logLevel)'")
@@ -82,11 +93,10 @@ struct Serve: AsyncParsableCommand {
             "items": .stringConvertible(r.itemIDs.count), "catalog": .stringConvertible(r.catalog != nil),
             "openblas_kernels": .string(OpenBLASKernels.coreName),
             "open_ms": .string(String(format: "%.1f", (ContinuousClock.now - start) / .milliseconds(1)))])
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        // The singleton group: `threads` loops (set in `main`), also running the handlers.
         let app = try BookServerApplication.make(
-            store: store, configuration: configuration, logger: logger, eventLoopGroup: group)
+            store: store, configuration: configuration, logger: logger, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         try await app.runService()
-        try await group.shutdownGracefully()
     }
 }
 
@@ -121,7 +131,8 @@ struct DemoModel: ParsableCommand {
         let books = try catalog.map { try ItemCatalog.loadGoodbooks(path: $0) }
         let recommender = try DemoRecommender.make(configuration, catalog: books)
         try recommender.save(to: output)
-        print("saved \(recommender.model.summary) for \(recommender.userIDs.count) readers × \(recommender.itemIDs.count) books to \(output)")
+        let rmse = recommender.history?.epochs.last.map { String(format: ", training RMSE %.3f", $0.trainingMSE.squareRoot()) } ?? ""
+        print("saved \(recommender.model.summary) for \(recommender.userIDs.count) readers × \(recommender.itemIDs.count) books to \(output)\(rmse)")
     }
 }
 
