@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark of GET /recommend: BookServer (Hummingbird, 2 event-loop threads) against the
-# Python peer (FastAPI + uvicorn, 2 workers, NumPy) over the same saved recommender, with the
+# Python peer (FastAPI + uvicorn, 2 worker processes, NumPy) over the same saved recommender, with the
 # same wrk command, alternating in one run; then reloads during a load test.
 #
 #   Examples/BookServer/Scripts/bench.sh [rounds] [out-dir]
@@ -37,8 +37,7 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 "$BIN" serve --model "$MODEL" --port $SWIFT_PORT --threads 2 --log-level warning >"$OUT/bookserver.log" 2>&1 &
 PIDS+=($!)
 # One BLAS thread per worker, as BookServer runs its scoring.
-OPENBLAS_NUM_THREADS=1 BOOKSERVER_MODEL="$MODEL" "$PY" -m uvicorn bookserver_peer:app --app-dir "$REPO/Benchmarks/peers" \
-  --host 127.0.0.1 --port $PEER_PORT --workers 2 --no-access-log --log-level warning >"$OUT/peer.log" 2>&1 &
+OPENBLAS_NUM_THREADS=1 "$PY" "$REPO/Benchmarks/peers/bookserver_peer.py" "$MODEL" --port $PEER_PORT --workers 2 >"$OUT/peer.log" 2>&1 &
 PIDS+=($!)
 for port in $SWIFT_PORT $PEER_PORT; do
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
@@ -60,9 +59,26 @@ PYCHECK
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/summary.txt"
 echo "wrk: ${WRK[*]} URL -- $READERS $K" | tee -a "$OUT/summary.txt"
-run() {  # name port → one RESULT line
+# CPU seconds (user + system) used so far by a process and its children's live threads.
+cpu_seconds() {  # pids… → seconds
+  local ticks=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "scale=3; $ticks / $(getconf CLK_TCK)" | bc
+}
+server_pids() {  # port → the PIDs serving it (the peer: its parent and worker processes)
+  if [ "$1" = $SWIFT_PORT ]; then echo "${PIDS[0]}"; else echo "${PIDS[1]} $(pgrep -P "${PIDS[1]}" | tr '\n' ' ')"; fi
+}
+run() {  # name port round → one RESULT line, with the server's CPU time per request
+  local pids before after
+  pids=$(server_pids "$2")
+  before=$(cpu_seconds $pids)
   "${WRK[@]}" "http://127.0.0.1:$2" -- $READERS $K >"$OUT/wrk-$1-$3.txt"
-  echo "$1 round $3 $(grep '^RESULT' "$OUT/wrk-$1-$3.txt" | cut -d' ' -f2-) load=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT/summary.txt"
+  after=$(cpu_seconds $pids)
+  local requests
+  requests=$(grep '^RESULT' "$OUT/wrk-$1-$3.txt" | sed 's/.*requests=\([0-9]*\).*/\1/')
+  echo "$1 round $3 $(grep '^RESULT' "$OUT/wrk-$1-$3.txt" | cut -d' ' -f2-) server_cpu_us_per_request=$(echo "scale=1; ($after - $before) * 1000000 / $requests" | bc) load=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT/summary.txt"
 }
 # Warm-up (JIT-free, but caches, connections and the peer's first requests).
 wrk -t2 -c"$CONNECTIONS" -d3s -s "$HERE/recommend.lua" "http://127.0.0.1:$SWIFT_PORT" -- $READERS $K >/dev/null
