@@ -33,7 +33,8 @@ if [ ! -f "$MODEL" ]; then
 fi
 
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+# Stop both servers and wait for them (the peer's workers finish their graceful shutdown).
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait' EXIT
 "$BIN" serve --model "$MODEL" --port $SWIFT_PORT --threads 2 --log-level warning >"$OUT/bookserver.log" 2>&1 &
 PIDS+=($!)
 # One BLAS thread per worker, as BookServer runs its scoring.
