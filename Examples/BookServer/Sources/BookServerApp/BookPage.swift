@@ -14,17 +14,18 @@ enum BookPage {
         let readers: [Int64]
         let books: [BookJSON]
         let defaultK: Int
+        let maxK: Int
         let model: String
         let ratingScale: [Float]?
     }
 
-    static func html(for recommender: Recommender, defaultK: Int) -> String {
+    static func html(for recommender: Recommender, defaultK: Int, maxK: Int) -> String {
         // The most-rated books (the popularity list a reader with no history gets).
         let popular = (try? recommender.recommend(newReaderItems: [], k: tickableBooks))?.recommendations ?? []
         let bootstrap = Bootstrap(
             readers: Array(recommender.userIDs.rawIDs.prefix(sampleReaders)),
             books: popular.compactMap { r in r.rawItemID.map { BookJSON(id: $0, metadata: recommender.metadata(for: $0)) } },
-            defaultK: defaultK, model: recommender.model.summary,
+            defaultK: defaultK, maxK: maxK, model: recommender.model.summary,
             ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] })
         let json = (try? JSONEncoder().encode(bootstrap)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         // "</" inside a <script> would end it early.
@@ -84,7 +85,7 @@ enum BookPage {
           <label for="reader">Reader ID</label>
           <select id="reader"></select>
           <label for="k">How many books (K)</label>
-          <input id="k" type="number" min="1" max="100">
+          <input id="k" type="number" min="1">
           <button id="recommend-reader">Recommend for this reader</button>
         </section>
         <section>
@@ -156,7 +157,7 @@ enum BookPage {
       return body;
     }
 
-    function k() { return Math.max(1, Math.min(100, parseInt($("k").value, 10) || BOOT.defaultK)); }
+    function k() { return Math.max(1, Math.min(BOOT.maxK, parseInt($("k").value, 10) || BOOT.defaultK)); }
 
     function showList(gridId, noteId, books, scoreOf, note) {
       const grid = $(gridId);
@@ -213,6 +214,7 @@ enum BookPage {
     function setUp() {
       $("model").textContent = BOOT.model;
       $("k").value = BOOT.defaultK;
+      $("k").max = BOOT.maxK;
       for (const id of BOOT.readers) $("reader").append(new Option(`Reader ${id}`, id));
       const scale = BOOT.ratingScale || [1, 5];
       for (const b of BOOT.books) {

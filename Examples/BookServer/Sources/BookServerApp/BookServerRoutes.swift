@@ -11,7 +11,7 @@ struct BookServerRoutes: Sendable {
     let configuration: BookServerConfiguration
 
     func add(to router: Router<BookServerRequestContext>) {
-        router.get("/") { _, _ in try page() }
+        router.get("/") { _, _ in page() }
         router.get("/health") { _, _ in try health() }
         router.get("/recommend") { request, _ in try recommend(QueryParameters(request.uri)) }
         router.get("/similar") { request, _ in try similar(QueryParameters(request.uri)) }
@@ -22,11 +22,11 @@ struct BookServerRoutes: Sendable {
 
     // MARK: Handlers
 
-    func page() throws -> Response {
+    func page() -> Response {
         let snapshot = store.current
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: BookPage.html(for: snapshot.recommender, defaultK: configuration.defaultK))))
+            body: .init(byteBuffer: ByteBuffer(string: BookPage.html(for: snapshot.recommender, defaultK: configuration.defaultK, maxK: configuration.maxK))))
     }
 
     func health() throws -> Response {
