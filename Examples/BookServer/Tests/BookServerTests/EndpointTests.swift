@@ -125,4 +125,22 @@ import Testing
             #expect(!html.contains("<link"))
         }
     }
+
+    /// A title that would end the page's script early is embedded escaped, and comes back
+    /// intact through the API.
+    @Test func catalogueTextCannotBreakThePage() async throws {
+        let hostile = #"</script><script>alert("x")</script> & "quotes" \ back"#
+        let items = recommender.itemIDs.rawIDs.map { ItemMetadata(rawID: $0, title: "\(hostile) \($0)", authors: "<b>Author</b>") }
+        var configuration = DemoRecommender.Configuration.small
+        configuration.epochs = 1
+        let withHostileTitles = try DemoRecommender.make(configuration, catalog: try ItemCatalog(items: items))
+        try await Fixtures.app(ModelStore(recommender: withHostileTitles)).test(.live) { client in
+            let html = try await client.execute(uri: "/", method: .get).text
+            #expect(html.components(separatedBy: "</script>").count == 2, "only the page's own script ends")
+            let id = withHostileTitles.itemIDs.rawIDs[0]
+            let book = try await client.execute(uri: "/items/\(id)", method: .get).decoded(BookJSON.self)
+            #expect(book.title == "\(hostile) \(id)")
+            #expect(book.authors == "<b>Author</b>")
+        }
+    }
 }
