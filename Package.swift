@@ -5,6 +5,8 @@ let package = Package(
     name: "EmbedRec",
     products: [
         .library(name: "EmbedRec", targets: ["EmbedRec"]),
+        // SVG plots and the HTML report of a training run: apart, so the engine needs no drawing.
+        .library(name: "EmbedRecPlots", targets: ["EmbedRecPlots"]),
         // The conformance checks a model must pass, for tests of models written elsewhere.
         .library(name: "EmbedRecTestSupport", targets: ["EmbedRecTestSupport"]),
         .executable(name: "embedrec", targets: ["embedrec"]),
@@ -13,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `swift package generate-documentation --target EmbedRec` (Scripts/build-docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS) and LAPACKE through a C module map.
@@ -36,6 +40,11 @@ let package = Package(
             path: "Sources/EmbedRec"
         ),
         .target(
+            name: "EmbedRecPlots",
+            dependencies: ["EmbedRec"],
+            path: "Sources/EmbedRecPlots"
+        ),
+        .target(
             name: "EmbedRecTestSupport",
             dependencies: ["EmbedRec"],
             path: "Sources/EmbedRecTestSupport"
@@ -51,6 +60,7 @@ let package = Package(
             name: "embedrec",
             dependencies: [
                 "EmbedRec",
+                "EmbedRecPlots",
                 "OpenBLASRelaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -78,10 +88,26 @@ let package = Package(
             dependencies: ["EmbedRec", "OpenBLASRelaunch"],
             path: "Examples/QuickStart"
         ),
+        // The tutorials as programs (`swift run BookRecommender`, `ModelComparison`, `NewReader`).
+        .executableTarget(
+            name: "BookRecommender",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/BookRecommender"
+        ),
+        .executableTarget(
+            name: "ModelComparison",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/ModelComparison"
+        ),
+        .executableTarget(
+            name: "NewReader",
+            dependencies: ["EmbedRec", "OpenBLASRelaunch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/NewReader"
+        ),
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [
-                "EmbedRec", "EmbedRecKernels", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
+                "EmbedRec", "EmbedRecKernels", "EmbedRecPlots", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests",
@@ -93,6 +119,13 @@ let package = Package(
             name: "EmbedRecPublicAPITests",
             dependencies: ["EmbedRec", "EmbedRecTestSupport"],
             path: "Tests/EmbedRecPublicAPITests"
+        ),
+        // The DocC articles' code, verbatim (Scripts/check-doc-snippets.py), compiled and run
+        // against the public API.
+        .testTarget(
+            name: "DocumentationSnippetTests",
+            dependencies: ["EmbedRec"],
+            path: "Tests/DocumentationSnippetTests"
         ),
     ],
     swiftLanguageModes: [.v6]

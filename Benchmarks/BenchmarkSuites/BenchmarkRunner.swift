@@ -20,6 +20,9 @@ public struct BenchmarkOptions: Sendable {
     public var jsonPath: String? = nil
     /// When set, the train suite runs only the cases whose name contains this text.
     public var caseFilter: String? = nil
+    /// Write a line per suite on standard error as it starts and ends (the command sets this
+    /// when standard error is a terminal).
+    public var suiteProgressOnStandardError = false
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
@@ -60,7 +63,15 @@ public enum BenchmarkRunner {
             kerasRows: options.smoke ? 2_000 : options.kerasRows, caseFilter: options.caseFilter)
         let selected = options.suites.contains("all") ? BenchmarkOptions.suiteNames
             : BenchmarkOptions.suiteNames.filter(options.suites.contains)
-        for suite in selected {
+        for (number, suite) in selected.enumerated() {
+            let suiteStarted = Date()
+            func progress(_ what: String) {
+                guard options.suiteProgressOnStandardError else { return }
+                let total = String(format: "%.0f", Date().timeIntervalSince(started))
+                FileHandle.standardError.write(Data("[suite \(number + 1)/\(selected.count)] \(suite) \(what) (\(total) s since start)\n".utf8))
+            }
+            progress("running")
+            defer { progress(String(format: "done in %.1f s", Date().timeIntervalSince(suiteStarted))) }
             print("== \(suite)")
             switch suite {
             case "load": try LoadSuite.run(context)

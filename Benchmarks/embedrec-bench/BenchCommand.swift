@@ -3,6 +3,7 @@ import BenchmarkSuites
 import COpenBLAS
 import EmbedRec
 import OpenBLASRelaunch
+import Foundation
 
 @main
 struct EmbedRecBench: ParsableCommand {
@@ -15,6 +16,11 @@ struct EmbedRecBench: ParsableCommand {
             unless --ratings names a file; real MovieLens data from --shared-data for load and quality.
             With --peers, runs pandas, Keras (the tutorials' models), scikit-surprise and NumPy on the same
             files (set up with Benchmarks/peers/setup.sh) and prints each figure's ratio (> 1: EmbedRec better).
+            Each result is printed as soon as it is measured, into a file or a pipe too; on a terminal, standard
+            error shows a line as each suite starts and ends.
+
+            Example:
+              embedrec-bench load score --scale 0.5 --json bench-out/run.json | tee bench.log
             """)
 
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
@@ -73,6 +79,7 @@ struct EmbedRecBench: ParsableCommand {
         options.ratingsPath = ratings; options.repeats = repeats; options.epochs = epochs
         options.kerasRows = kerasRows; options.sharedData = sharedData; options.workDir = workDir
         options.jsonPath = json; options.caseFilter = only
+        options.suiteProgressOnStandardError = isatty(STDERR_FILENO) == 1
         do {
             try BenchmarkRunner.run(options)
         } catch let error as BenchmarkError {

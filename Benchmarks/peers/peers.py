@@ -538,6 +538,24 @@ def cmd_persist(a):
     })
 
 
+def cmd_tsne(a):
+    """openTSNE on a raw little-endian float32 table; writes the 2-D map the same way."""
+    import numpy as np
+    import openTSNE
+
+    x = _read_f32(a.input, a.dim).astype(np.float64)
+    tsne = openTSNE.TSNE(perplexity=30, early_exaggeration_iter=250, n_iter=a.iterations,
+                         negative_gradient_method=a.method, theta=0.5, initialization="pca",
+                         n_jobs=a.threads, random_state=0)
+    t0 = time.perf_counter()
+    y = tsne.fit(x)  # affinities (approximate neighbours), PCA initialisation, both phases
+    seconds = time.perf_counter() - t0
+    np.ascontiguousarray(y, dtype="<f4").tofile(a.out)
+    log(f"openTSNE {openTSNE.__version__} {a.method}: {x.shape[0]} x {x.shape[1]} in {seconds:.1f} s, KL {y.kl_divergence:.4f}")
+    emit({"peer": "opentsne", "version": openTSNE.__version__, "method": a.method, "seconds": seconds,
+          "kl": float(y.kl_divergence)})
+
+
 def cmd_ranking(a):
     """implicit's ALS and BPR, and EASE in NumPy: fit on --train, write every user's top-K."""
     import numpy as np
@@ -665,6 +683,15 @@ def build_parser():
     s.add_argument("--k", type=int, default=10)
     s.add_argument("--write-topk", required=True)
     s.set_defaults(func=cmd_ranking)
+
+    s = sub.add_parser("tsne", help="openTSNE map of a float32 table")
+    s.add_argument("--input", required=True)
+    s.add_argument("--dim", type=int, required=True)
+    s.add_argument("--method", choices=["fft", "bh"], default="fft")
+    s.add_argument("--iterations", type=int, default=750)
+    s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tsne)
 
     s = sub.add_parser("persist", help="np.savez / np.load of a recommender's arrays")
     s.add_argument("--safetensors", required=True, help="an EmbedRec recommender file (its arrays are saved)")

@@ -30,6 +30,7 @@ PINS=(
   "safetensors==0.7.0"
   "implicit==0.7.3"
   "scikit-learn==1.7.2"
+  "opentsne==1.0.4"
   # BookServer's Python peer (Benchmarks/peers/bookserver_peer.py).
   "fastapi==0.142.2"
   "uvicorn==0.54.0"
@@ -42,7 +43,7 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo "[peers/setup] FAILED (exit $rc)" >&2; 
 CHECK_PY='
 import os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, fastapi, uvicorn
+import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, openTSNE, fastapi, uvicorn
 print("numpy", numpy.__version__, "| pandas", pandas.__version__,
       "| scikit-surprise", surprise.__version__, "| keras", keras.__version__,
       "| tensorflow", tensorflow.__version__, "| pyarrow", pyarrow.__version__)

@@ -51,8 +51,17 @@ struct Demo: ParsableCommand {
             data = try RatingsLoader.load(path: ratings, format: .goodbooks)
             print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         } else {
-            data = try SyntheticRatings.generate(.goodbooks(scale: scale))
-            print("Generated goodbooks-shaped ratings: \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
+            // Reading follows taste (β = 4), and with a catalogue books of one series or author
+            // share planted factors, so the lists below are ones a reader can judge.
+            var configuration = SyntheticRatings.Configuration.goodbooks(scale: scale)
+            configuration.exposure = 4
+            if let path = self.catalog, !Self.isMovieCatalog(path) {
+                configuration.itemGroups = SyntheticRatings.itemGroups(catalog: try Self.loadCatalog(path).items, items: configuration.items)
+                configuration.groupContinuation = 0.5
+                configuration.popularityFollowsIDs = true
+            }
+            data = try SyntheticRatings.generate(configuration)
+            print("Generated goodbooks-shaped ratings (reading follows taste\(configuration.itemGroups == nil ? "" : ", series and authors share taste")): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         }
         // The reader must exist before minutes of training are spent.
         guard let userIndex = data.userIDs.index(of: user) else {
@@ -69,7 +78,7 @@ struct Demo: ParsableCommand {
         var (model, training) = try makeModel(self.model, for: split.train, dimension: dimension, epochs: epochs, seed: 42)
         training.deterministic = deterministic
         print("Training \(model.summary), Adam, batch \(training.batchSize), \(training.epochs) epochs:")
-        let history = try trainWithProgress(model, training, split)
+        let history = try trainWithProgress(model, training, train: split.train, validation: split.test, label: "test")
         print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(history.bestEpoch))")
 
         func title(_ raw: Int64?) -> String {
@@ -77,31 +86,42 @@ struct Demo: ParsableCommand {
             if let item = catalog?.items[rawID: raw] { return "\(item.title)\(item.authors.map { " — \($0)" } ?? "")" }
             return "item \(raw)"
         }
-        let scorer = try TopKScorer(model: model, training: split.train)
+        // Top-N lists come from the model trained for ranking (EASE, the best of the ranking
+        // suite); the rating model above predicts stars, and ranks worse than most popular.
+        let preset = RankingPreset.ease
+        var ranker: (any Model)? = nil
+        let fitSeconds = try measure { ranker = try preset.fit(split.train) }
+        let popular = try BaselineModel(.popularity, fittedOn: split.train)
+        let ranking = try RankingMetrics(model: ranker!, train: split.train, test: split.test, k: 10)
+        let popularRanking = try RankingMetrics(model: popular, train: split.train, test: split.test, k: 10)
+        print(String(format: "\nTop-N model: %@, fitted in %.1f s. Test recall@10 %.4f, NDCG@10 %.4f (most popular: %.4f, %.4f; %@: %.4f)",
+                     preset.summary, fitSeconds, ranking.recall, ranking.ndcg, popularRanking.recall, popularRanking.ndcg,
+                     model.summary, try RankingMetrics(model: model, train: split.train, test: split.test, k: 10).recall))
+        let scorer = try TopKScorer(model: ranker!, training: split.train)
         print("\nTop 5 for reader \(user) (\(noun) they rated in training excluded):")
         for r in try scorer.recommend(user: userIndex, options: .init(k: 5)) {
-            print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
+            print("  " + title(r.rawItemID))
         }
         let allSeconds = try measure { _ = try scorer.recommendAll(options: .init(k: 10)) }
         print(String(format: "Top 10 for all %d readers: %.2f s", data.userCount, allSeconds))
 
-        let similar = try SimilarItems(model: model, itemIDs: data.itemIDs, acceptingNonDotProductModels: true)
+        // "Similar" as readers mean it: what the top-N model recommends to someone who read
+        // only this book (for EASE, the book's row of item-to-item weights).
+        let foldIn = try FoldInRecommender(model: ranker!, training: split.train)
         let anchor: ItemIndex = 0
-        print("\n\(noun.capitalized) most similar to \(title(data.itemIDs.rawID(at: anchor))):")
-        for n in try similar.similar(to: [anchor], k: 5) {
-            print(String(format: "  %.3f  ", n.similarity) + title(n.rawItemID))
+        let anchorID = data.itemIDs.rawID(at: anchor)!
+        print("\nReaders of \(title(anchorID)) also read:")
+        for r in try foldIn.recommend(readItems: [anchorID], k: 5).recommendations {
+            print("  " + title(r.rawItemID))
         }
-
-        let foldIn = try FoldInRecommender(model: model, training: split.train)
         // Up to three known books and one ID the catalogue does not have (999,999 unless taken).
         let known = Array(data.itemIDs.rawIDs.prefix(3))
         let unknownID = (data.itemIDs.rawIDs.max() ?? 0) < 999_999 ? 999_999 : (data.itemIDs.rawIDs.max()! + 1)
         let read = known + [unknownID]
-        let ratings = [Float](repeating: 5, count: known.count) + [5]
-        let result = try foldIn.recommend(readItems: read, ratings: ratings, k: 5)
-        print("\nA new reader who loved books \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
+        let result = try foldIn.recommend(readItems: read, k: 5)
+        print("\nA new reader who read books \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
         for r in result.recommendations {
-            print(String(format: "  %.2f★  ", r.predictedRating) + title(r.rawItemID))
+            print("  " + title(r.rawItemID))
         }
     }
 }

@@ -2,13 +2,14 @@ import ArgumentParser
 import EmbedRec
 import OpenBLASRelaunch
 import Foundation
+import Synchronization
 
 @main
 struct EmbedRecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embedrec",
         abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
-        subcommands: [Demo.self, Train.self, Evaluate.self, Recommend.self, Similar.self],
+        subcommands: [Demo.self, Generate.self, Train.self, Evaluate.self, Recommend.self, Similar.self, Export.self, Plot.self, Report.self],
         defaultSubcommand: Demo.self)
 
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see
@@ -33,8 +34,8 @@ struct PresetChoice: ExpressibleByArgument {
 }
 
 /// The preset's model and training, with the command's dimension, epochs and seed. Early
-/// stopping is left off: these commands validate on their test split, which must not choose
-/// the epoch.
+/// stopping is left off: `demo` watches its test split, which must not choose the epoch;
+/// `train` turns it on (`--patience`) over a validation split carved from the training ratings.
 func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?, epochs: Int, seed: UInt64) throws
     -> (any Model, TrainingConfiguration)
 {
@@ -47,14 +48,70 @@ func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?
     return (try architecture.makeModel(for: data), training)
 }
 
-/// Trains with a one-line progress report per epoch.
-func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, _ split: TrainTestSplit) throws -> TrainingHistory {
-    try Trainer(configuration: training).fit(model, on: split.train, validation: split.test) { history in
-        if let e = history.epochs.last {
-            print(String(format: "  epoch %2d  train MSE %.4f  test RMSE %.4f  %.2fM ratings/s",
-                         e.epoch, e.trainingMSE, e.validation?.rmse ?? .nan, e.ratingsPerSecond / 1e6))
-        }
+/// Trains with a line per epoch on standard output and, when standard error is a terminal, a
+/// live progress bar there (epoch, batches, loss, validation RMSE, ratings/s, ETA). `label` names
+/// what `validation` is ("validation" for a split carved from the training data, "test" when a
+/// command only watches its test set, which then never chooses the epoch).
+func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, train: RatingsDataset,
+                       validation: RatingsDataset?, label: String = "validation") throws -> TrainingHistory {
+    let bar: ProgressBar? = isatty(STDERR_FILENO) == 1 ? ProgressBar(label: label, validates: validation != nil) : nil
+    var duringEpoch: (@Sendable (TrainingProgress) -> Void)? = nil
+    if let bar { duringEpoch = { progress in bar.draw(progress) } }
+    let afterEpoch: @Sendable (TrainingHistory) -> TrainingControl = { history in
+        guard let e = history.epochs.last else { return .proceed }
+        bar?.clear()
+        let watched: String = e.validation.map { "  \(label) RMSE " + String(format: "%.4f", $0.rmse) } ?? ""
+        let line: String = String(format: "  epoch %2d  train MSE %.4f", e.epoch, e.trainingMSE) + watched
+            + String(format: "  %.2fM ratings/s  %.1f s", e.ratingsPerSecond / 1e6, e.seconds)
+        print(line)
+        bar?.finished(e)
         return .proceed
+    }
+    let observer = TrainingObserver(interval: 0.1, duringEpoch: duringEpoch, afterEpoch: afterEpoch)
+    defer { bar?.clear() }
+    return try Trainer(configuration: training).fit(model, on: train, validation: validation, observer: observer)
+}
+
+/// A one-line progress bar redrawn in place on standard error (a terminal).
+final class ProgressBar: Sendable {
+    let label: String
+    /// The last finished epoch's validation RMSE, shown while the next one runs.
+    private let lastRMSE = Mutex<Double?>(nil)
+
+    /// Whether epochs are validated (the bar then keeps room for the RMSE from the start).
+    let validates: Bool
+
+    init(label: String, validates: Bool) { self.label = label; self.validates = validates }
+
+    func draw(_ p: TrainingProgress) {
+        let share = Double(p.batchesDone) / Double(max(1, p.batches))
+        let name = " \(label == "validation" ? "val" : label) RMSE "
+        let rmse = lastRMSE.withLock { $0 }.map { name + String(format: "%.4f", $0) } ?? (validates ? name + "     -" : "")
+        // The first moments' pace (thread start, cold caches) says little about the rest.
+        let settled = p.fractionDone >= 0.02 || p.secondsElapsed >= 2
+        let eta = " ETA " + (settled ? p.estimatedSecondsRemaining.map(Self.clock) ?? "-:--" : "-:--")
+        let head = "epoch \(p.epoch)/\(p.epochs) ["
+        let tail = "] " + String(format: "%3.0f%% loss %.4f", share * 100, p.meanLoss)
+            + rmse + String(format: " %.2fM ratings/s", p.ratingsPerSecond / 1e6) + eta
+        // The bar takes what is left of 79 columns, so the line never wraps on an 80-column terminal.
+        let width = max(5, 79 - head.count - tail.count)
+        let filled = min(width, Int((share * Double(width)).rounded(.down)))
+        let line = head + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + tail
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+    }
+
+    func finished(_ epoch: EpochRecord) {
+        lastRMSE.withLock { $0 = epoch.validation?.rmse }
+    }
+
+    func clear() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// 75 → "1:15", 4000 → "1:06:40".
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 
@@ -75,5 +132,15 @@ struct ListingOptions: ParsableArguments {
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+}
+
+/// Opens a saved recommender; a failure names the file when the library's message does not.
+func openRecommender(_ path: String) throws -> Recommender {
+    do {
+        return try Recommender(contentsOf: path)
+    } catch {
+        let message = String(describing: error)
+        throw CommandFailure(message.contains(path) ? message : "\(path): \(message)")
     }
 }

@@ -37,19 +37,18 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
-        let (testData, unknown) = recommender.mapped(try RatingsLoader.load(path: test, format: format.fileFormat))
-        guard !testData.isEmpty else { throw CommandFailure("\(test): no test rating has a user and an item the recommender knows") }
-        let train = recommender.trainingRatings
-        var rows: [(String, RatingMetrics, RankingMetrics)] = []
-        let models: [(String, any Model)] = [(recommender.model.summary, recommender.model)]
-            + (try BaselineModel.Kind.allCases.map { ("baseline \($0.rawValue)", try BaselineModel($0, fittedOn: train)) })
-        for (name, model) in models {
-            rows.append((name, try RatingMetrics(model: model, data: testData),
-                         try RankingMetrics(model: model, train: train, test: testData, k: k, relevanceThreshold: relevant)))
+        let recommender = try openRecommender(file)
+        let evaluation: RecommenderEvaluation
+        do {
+            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: format.fileFormat),
+                                                   ks: [k], relevanceThreshold: relevant)
+        } catch DatasetError.invalidArgument(let why) {
+            throw CommandFailure("\(test): \(why)")
         }
+        let testCount = evaluation.testRatings, unknown = evaluation.unknownRows
+        let rows = evaluation.rows.map { ($0.name, $0.rating, $0.ranking[0]) }
         if json {
-            var object: [String: Any] = ["test": test, "ratings": testData.count, "unknownRows": unknown, "k": k]
+            var object: [String: Any] = ["test": test, "ratings": testCount, "unknownRows": unknown, "k": k]
             object["models"] = rows.map { name, r, m in
                 ["model": name, "rmse": r.rmse, "mae": r.mae, "precision": m.precision, "recall": m.recall,
                  "ndcg": m.ndcg, "map": m.map, "hitRate": m.hitRate, "coverage": m.coverage, "users": m.usersEvaluated] as [String: Any]
@@ -58,7 +57,7 @@ struct Evaluate: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("\(test): \(testData.count) ratings\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
+        print("\(test): \(testCount) ratings\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
         let header = ["model", "RMSE", "MAE", "P@\(k)", "R@\(k)", "NDCG@\(k)", "coverage"]
         let table = [header] + rows.map { name, r, m in
             [name] + [r.rmse, r.mae, m.precision, m.recall, m.ndcg, m.coverage].map { String(format: "%.4f", $0) }

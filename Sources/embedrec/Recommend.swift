@@ -11,6 +11,9 @@ struct Recommend: ParsableCommand {
           embedrec recommend books.safetensors --user 314
           embedrec recommend books.safetensors --user 314 --user 7 --k 5 --json
           embedrec recommend books.safetensors --read 1:5,2:4,3   # a new reader
+          embedrec recommend books.safetensors --all --shard 0/4 --output top-0.csv
+
+        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
         """)
 
     @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
@@ -27,9 +30,79 @@ struct Recommend: ParsableCommand {
     @Flag(help: "Recommend the most-rated items to users the file does not know, flagged, instead of failing.")
     var popularityFallback = false
 
+    @Flag(help: "Every user's top-K (or one shard's, with --shard), written to --output.")
+    var all = false
+
+    @Option(help: "With --all: the i-th of n contiguous parts of the users, counting from 0 (0/4 … 3/4).")
+    var shard: String?
+
+    @Option(help: "With --all: the file to write.")
+    var output: String?
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case csv, jsonl
+    }
+
+    @Option(help: "With --all: csv or jsonl (default: from --output's extension).")
+    var format: OutputFormat?
+
     mutating func validate() throws {
-        guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS") }
+        if all {
+            guard user.isEmpty, read == nil else { throw ValidationError("--all lists every user: leave out --user and --read") }
+            guard let output else { throw ValidationError("--all needs --output FILE (.csv or .jsonl)") }
+            guard format != nil || Self.format(ofPath: output) != nil else {
+                throw ValidationError("--output \(output): give --format csv or jsonl, or a .csv or .jsonl name")
+            }
+            if let shard {
+                do { _ = try UserShard(parsing: shard) } catch let error as ModelError {
+                    throw ValidationError("--shard: \(error.description.replacingOccurrences(of: "invalid configuration: ", with: ""))")
+                }
+            }
+            return
+        }
+        guard shard == nil, output == nil, format == nil else { throw ValidationError("--shard, --output and --format go with --all") }
+        guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS (or --all --output FILE)") }
         if let read { _ = try Self.parseReads(read) }
+    }
+
+    /// csv for `.csv`, jsonl for `.jsonl`, `.ndjson` and `.json`.
+    static func format(ofPath path: String) -> OutputFormat? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "csv": return .csv
+        case "jsonl", "ndjson", "json": return .jsonl
+        default: return nil
+        }
+    }
+
+    /// Every user's top-K for one shard, through the library's batched all-users scorer.
+    func writeAll(_ recommender: Recommender, to path: String) throws {
+        let shard = try shard.map(UserShard.init(parsing:)) ?? .all
+        let format = self.format ?? Self.format(ofPath: path)!
+        let top = try recommender.recommendAll(k: listing.k, shard: shard)
+        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            throw CommandFailure("\(path): cannot create the file")
+        }
+        defer { try? file.close() }
+        // A header only in the first shard, so that the shards' files concatenate into one table.
+        var text = format == .csv && shard.index == 0 ? "user,rank,item,score\n" : ""
+        for row in top.users.indices {
+            let user = recommender.userIDs.rawID(at: top.users[row]) ?? -1
+            let items = top.items(forRow: row).map { recommender.itemIDs.rawID(at: ItemIndex($0)) ?? -1 }
+            let scores = items.indices.map { String(format: "%.4f", top.predictedRating(row: row, rank: $0)) }
+            switch format {
+            case .csv:
+                for j in items.indices { text += "\(user),\(j + 1),\(items[j]),\(scores[j])\n" }
+            case .jsonl:
+                text += "{\"user\":\(user),\"items\":[\(items.map(String.init).joined(separator: ","))],\"scores\":[\(scores.joined(separator: ","))]}\n"
+            }
+            if text.utf8.count > 1 << 20 {
+                try file.write(contentsOf: Data(text.utf8))
+                text = ""
+            }
+        }
+        try file.write(contentsOf: Data(text.utf8))
+        let range = recommender.userRange(of: shard)
+        print("Wrote the top \(listing.k) of \(top.users.count) users (rows \(range.lowerBound)..<\(range.upperBound) of \(recommender.userIDs.count), shard \(shard)) to \(path) (\(format.rawValue))")
     }
 
     /// `1:5,2:4,3` → [(1, 5), (2, 4), (3, nil)].
@@ -48,7 +121,8 @@ struct Recommend: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
+        let recommender = try openRecommender(file)
+        if all { return try writeAll(recommender, to: output!) }
         var requests: [(String, Recommender.RecommendationList)] = []
         for id in user {
             requests.append(("user \(id)", try recommender.recommend(user: id, k: listing.k, unknownUser: popularityFallback ? .popularity : .fail)))

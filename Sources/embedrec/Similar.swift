@@ -30,7 +30,7 @@ struct Similar: ParsableCommand {
     }
 
     func run() throws {
-        let recommender = try Recommender(contentsOf: file)
+        let recommender = try openRecommender(file)
         let anchor: Int64
         if let item {
             anchor = item

@@ -9,13 +9,25 @@ struct Train: ParsableCommand {
         discussion: """
         Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ slightly; --deterministic trains on one thread, repeatably.
 
+        Each epoch is validated on --validation-fraction of the training ratings (never on the test ratings, which are scored once at the end); --patience stops early on that validation RMSE and keeps the best epoch. On a terminal a progress bar shows the epoch, batches, loss, validation RMSE, ratings/s and ETA on standard error; otherwise one line per epoch.
+
         Examples:
-          embedrec train ml-100k/u.data --format udata --output m.safetensors
-          embedrec train ml-100k/u1.base --test ml-100k/u1.test --format udata
+          embedrec train ml-100k/u.data --output m.safetensors
+          embedrec train --train ml-100k/u1.base --test ml-100k/u1.test --format udata
+          embedrec train ratings.csv --epochs 30 --patience 3 --threads 2
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, udata, dat
+
+        /// From the first line: `::` separators are ratings.dat, tabs u.data, anything else
+        /// CSV (whose header the loader then checks).
+        static func detect(_ path: String) -> Format {
+            guard let handle = FileHandle(forReadingAtPath: path) else { return .csv }
+            defer { try? handle.close() }
+            let head = String(decoding: handle.readData(ofLength: 512), as: UTF8.self).split(separator: "\n").first ?? ""
+            return head.contains("::") ? .dat : head.contains("\t") ? .udata : .csv
+        }
         var fileFormat: RatingsFileFormat {
             switch self {
             case .csv: return .goodbooks
@@ -25,11 +37,14 @@ struct Train: ParsableCommand {
         }
     }
 
-    @Argument(help: "Ratings file.")
-    var ratings: String
+    @Argument(help: "Ratings file (split at random into training and test ratings).")
+    var ratings: String?
 
-    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat).")
-    var format: Format = .csv
+    @Option(help: "A training file, with --test, instead of the ratings argument.")
+    var train: String?
+
+    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    var format: Format?
 
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
     var model: PresetChoice = PresetChoice(argument: "biasedmf")!
@@ -37,14 +52,23 @@ struct Train: ParsableCommand {
     @Option(help: "Embedding dimension (default: the preset's).")
     var dimension: Int?
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (at most, with --patience).")
     var epochs: Int = 10
 
     @Option(help: "Test fraction of the random split.")
     var testFraction: Double = 0.1
 
-    @Option(help: "Seed for the split, initialisation and shuffling.")
+    @Option(help: "Fraction of the training ratings held out to validate each epoch (0: none).")
+    var validationFraction: Double = 0.1
+
+    @Option(help: "Stop after this many epochs without a better validation RMSE; keep the best epoch.")
+    var patience: Int?
+
+    @Option(help: "Seed for the splits, initialisation and shuffling.")
     var seed: UInt64 = 42
+
+    @Option(help: "Training threads (default: all cores).")
+    var threads: Int?
 
     @Option(help: "A fixed test file (same format) instead of a random split of the ratings file.")
     var test: String?
@@ -59,8 +83,17 @@ struct Train: ParsableCommand {
     var output: String?
 
     mutating func validate() throws {
+        guard (ratings == nil) != (train == nil) else { throw ValidationError("give a ratings file, or --train FILE --test FILE") }
+        guard train == nil || test != nil else { throw ValidationError("--train needs --test FILE") }
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction)") }
+        guard validationFraction >= 0, validationFraction < 1 else {
+            throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)")
+        }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard patience ?? 1 >= 1, threads ?? 1 >= 1 else { throw ValidationError("--patience and --threads must be at least 1") }
+        guard patience == nil || validationFraction > 0 else {
+            throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
+        }
         if let output {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else { throw ValidationError("--output: folder \(folder) does not exist") }
@@ -69,22 +102,40 @@ struct Train: ParsableCommand {
 
     mutating func run() throws {
         let split: TrainTestSplit
+        let trainPath = ratings ?? train!
+        let format = self.format ?? Format.detect(trainPath)
         if let test {
-            let pair = try RatingsLoader.loadPair(trainPath: ratings, testPath: test, format: format.fileFormat)
+            let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format.fileFormat)
             split = TrainTestSplit(train: pair.train, test: pair.test)
-            print("\(ratings): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
+            print("\(trainPath): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
-            let data = try RatingsLoader.load(path: ratings, format: format.fileFormat)
-            print("\(ratings): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
+            let data = try RatingsLoader.load(path: trainPath, format: format.fileFormat)
+            print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
             split = try data.randomSplit(testFraction: testFraction, seed: seed)
         }
         var (model, training) = try makeModel(model, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
         training.deterministic = deterministic
-        print("Training \(model.summary):")
-        let history = try trainWithProgress(model, training, split)
-        // No early stopping here (the split's test part must not choose the epoch): the model
-        // holds the last epoch's weights.
-        print("After epoch \(history.bestEpoch): test \(history.best?.validation.map(String.init(describing:)) ?? "")")
+        training.earlyStoppingPatience = patience
+        if let threads { training.parallelism = Parallelism(threads: threads) }
+        // Validation (and early stopping) on ratings carved from the training part only: the
+        // test ratings are read once, after training.
+        let fitted: RatingsDataset, validation: RatingsDataset?
+        if validationFraction > 0 {
+            let inner = try split.train.randomSplit(testFraction: validationFraction, seed: seed &+ 1)
+            guard !inner.test.isEmpty, !inner.train.isEmpty else {
+                throw CommandFailure("--validation-fraction \(validationFraction) of \(split.train.count) training ratings leaves an empty part; change it, or 0 for no validation")
+            }
+            (fitted, validation) = (inner.train, inner.test)
+            print("Training \(model.summary) on \(inner.train.count) ratings, validating on \(inner.test.count) carved from them"
+                  + (patience.map { " (early stopping, patience \($0))" } ?? "") + ":")
+        } else {
+            (fitted, validation) = (split.train, nil)
+            print("Training \(model.summary) on \(split.train.count) ratings (no validation split):")
+        }
+        let history = try trainWithProgress(model, training, train: fitted, validation: validation)
+        let kept = history.stoppedEarly || history.bestEpoch != history.epochs.last?.epoch
+            ? "best epoch \(history.bestEpoch) of \(history.epochs.count) by validation RMSE" : "epoch \(history.bestEpoch)"
+        print("Model from \(kept): test \(try RatingMetrics(model: model, data: split.test))")
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
         if let output {

@@ -53,7 +53,7 @@ struct RecommenderFileCorruptionTests {
         /// The error opening `bytes` throws (nil when it opens).
         func openError(_ bytes: [UInt8]) -> (any Error)? {
             let path = RecommenderFixture.path(dir, "bad-\(UUID().uuidString).safetensors")
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             defer { try? FileManager.default.removeItem(atPath: path) }
             do { _ = try Recommender(contentsOf: path); return nil } catch { return error }
         }

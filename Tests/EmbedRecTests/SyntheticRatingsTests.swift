@@ -180,4 +180,35 @@ struct SyntheticRatingsTests {
         #expect(try String(contentsOf: folder.appendingPathComponent("inside.txt"), encoding: .utf8) == "keep")
         #expect(!FileManager.default.fileExists(atPath: folder.path + ".tmp"))
     }
+
+    @Test("series continuation: readers of one group's book read its other books; popularity can follow the IDs")
+    func groupContinuation() throws {
+        // 100 groups of 5 items; continuation makes a reader's consecutive picks share a group.
+        let groups = (0..<500).map { $0 / 5 }
+        func sameGroupShare(_ continuation: Double) throws -> Double {
+            var c = SyntheticRatings.Configuration(users: 400, items: 500, ratings: 16_000, seed: 3)
+            c.itemGroups = groups
+            c.groupContinuation = continuation
+            let data = try SyntheticRatings.generate(c, parallelism: .sequential)
+            var same = 0, pairs = 0
+            for row in 1..<data.count where data.users[row] == data.users[row - 1] {
+                pairs += 1
+                let a = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row]))!) - 1
+                let b = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row - 1]))!) - 1
+                if groups[a] == groups[b] { same += 1 }
+            }
+            return Double(same) / Double(pairs)
+        }
+        let without = try sameGroupShare(0), with = try sameGroupShare(0.6)
+        #expect(without < 0.05, "chance is about 1 in 100: \(without)")
+        #expect(with > 0.3, "continuation 0.6 gave \(with)")
+        var c = SyntheticRatings.Configuration(users: 400, items: 500, ratings: 16_000, seed: 3)
+        c.popularityFollowsIDs = true
+        let data = try SyntheticRatings.generate(c)
+        var counts = [Int64: Int]()
+        for item in data.items { counts[data.itemIDs.rawID(at: ItemIndex(item))!, default: 0] += 1 }
+        #expect(counts[1]! > counts[250]! && counts[2]! > counts[400]!, "item 1 and 2 are the most popular")
+        c.groupContinuation = 1.5
+        #expect(throws: DatasetError.self) { try SyntheticRatings.generate(c) }
+    }
 }

@@ -9,6 +9,8 @@ public struct Parallelism: Sendable, Hashable, Codable {
     /// Worker threads (at least 1).
     public var threads: Int
 
+    /// A fixed number of workers.
+    ///
     /// - Parameter threads: worker threads; values below 1 are raised to 1.
     public init(threads: Int) { self.threads = max(1, threads) }
 

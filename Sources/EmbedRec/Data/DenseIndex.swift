@@ -17,8 +17,11 @@ public protocol DenseIndex: Hashable, Comparable, Sendable, CustomStringConverti
 }
 
 extension DenseIndex {
+    /// An index from an integer literal, e.g. `let first: UserIndex = 0`.
     public init(integerLiteral value: Int32) { self.init(value) }
+    /// Orders indices by position.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.position < rhs.position }
+    /// `"user #3"` or `"item #3"`, for messages.
     public var description: String { "\(Self.kind) #\(position)" }
     /// The position as an `Int`, for subscripting.
     public var offset: Int { Int(position) }

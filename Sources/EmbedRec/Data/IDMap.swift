@@ -69,6 +69,7 @@ public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     /// All indices in order.
     public var indices: [Index] { (0..<Int32(count)).map(Index.init) }
 
+    /// Equal when both map the same raw IDs to the same indices.
     public static func == (lhs: IDMap, rhs: IDMap) -> Bool { lhs.rawIDs == rhs.rawIDs }
 }
 

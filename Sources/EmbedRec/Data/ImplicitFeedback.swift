@@ -1,7 +1,8 @@
 /// Implicit feedback: which items each user interacted with (rated, read, shelved) and how
 /// strongly, for the top-N models (``EASE``, ``ImplicitALS``) and the ranking losses.
 ///
-/// Every kept rating is a positive; a rating below ``threshold`` is dropped. Each positive's
+/// Every kept rating is a positive; a rating below the threshold given to
+/// ``init(ratings:threshold:weighting:)`` is dropped. Each positive's
 /// weight comes from ``InteractionWeighting``: 1, the rating itself, a weight per rating level,
 /// or the number of times the pair occurs (a play or read count). The user and item ID maps
 /// are the rating data's, so a model fitted here is scored, recommended from and saved with the
@@ -26,6 +27,7 @@ public struct ImplicitFeedback: Sendable {
     /// Positives from ratings.
     ///
     /// - Parameters:
+    ///   - data: the ratings; every kept one is a positive.
     ///   - threshold: keep only ratings ≥ this (nil keeps all).
     ///   - weighting: the weight of each positive.
     /// - Throws: ``DatasetError/invalidArgument(_:)`` for a non-finite threshold or weights that

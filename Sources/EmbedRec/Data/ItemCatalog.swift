@@ -34,7 +34,7 @@ public struct ItemMetadata: Sendable, Hashable, Codable {
 /// recommendations.
 ///
 /// Load one with ``loadGoodbooks(path:)``, ``loadMovieLensCSV(path:)`` or
-/// ``loadMovieLens100KItems(path:)`` (or their in-memory variants), then join a model's dense
+/// ``loadMovieLens100KItems(path:genreNames:)`` (or their in-memory variants), then join a model's dense
 /// item indices through the dataset's ``IDMap``:
 ///
 /// ```swift

@@ -112,8 +112,10 @@ extension ItemCatalog {
     /// (`01-Jan-1995`); the title is kept as written. The IMDb URL is not an image, so
     /// ``ItemMetadata/imageURL`` is nil.
     ///
-    /// - Parameter genreNames: the genre of each flag column, in order (default: the 19 of
-    ///   MovieLens 100K's `u.genre`).
+    /// - Parameters:
+    ///   - path: the `u.item` file.
+    ///   - genreNames: the genre of each flag column, in order (default: the 19 of
+    ///     MovieLens 100K's `u.genre`).
     /// - Throws: ``RatingsFileError`` (see the kinds listed on this extension).
     /// - Complexity: O(file size).
     public static func loadMovieLens100KItems(

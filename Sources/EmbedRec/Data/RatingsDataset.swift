@@ -212,6 +212,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// An argument is out of its documented range (the message says which).
     case invalidArgument(String)
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case let .columnLengthMismatch(u, i, r):

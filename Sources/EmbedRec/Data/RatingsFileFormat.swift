@@ -109,6 +109,7 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         self.file = file; self.line = line; self.kind = kind
     }
 
+    /// A one-line message naming the file, the line (when known) and the fault.
     public var description: String {
         let place = line > 0 ? "\(file):\(line)" : file
         switch kind {

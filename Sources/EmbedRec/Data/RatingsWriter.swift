@@ -9,6 +9,7 @@ import Darwin
 public enum RatingsWriter {
     /// A column of the written file.
     public enum Column: Sendable, Hashable {
+        /// The raw user ID, the raw item ID or the rating.
         case user, item, rating
     }
 

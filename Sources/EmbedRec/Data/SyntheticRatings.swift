@@ -11,8 +11,8 @@ import EmbedRecKernels
 /// same dataset on every platform and for every thread count.
 ///
 /// ```swift
-/// let data = SyntheticRatings.generate(.goodbooks())          // 53,424 × 10,000, 981,756 ratings
-/// let small = SyntheticRatings.generate(.init(users: 500, items: 300, ratings: 20_000))
+/// let data = try SyntheticRatings.generate(.goodbooks())      // 53,424 × 10,000, 981,756 ratings
+/// let small = try SyntheticRatings.generate(.init(users: 500, items: 300, ratings: 20_000))
 /// ```
 public enum SyntheticRatings {
     /// What to generate.
@@ -27,8 +27,9 @@ public enum SyntheticRatings {
         public var rank: Int = 4
         /// Global mean μ before rounding.
         public var globalMean: Double = 3.85
-        /// Standard deviation of user and item biases.
+        /// Standard deviation of the user biases.
         public var userBiasStd: Double = 0.35
+        /// Standard deviation of the item biases.
         public var itemBiasStd: Double = 0.30
         /// Standard deviation of the planted dot product `p_u·q_i`.
         public var interactionStd: Double = 0.8
@@ -36,8 +37,9 @@ public enum SyntheticRatings {
         public var noiseStd: Double = 0.4
         /// Zipf exponent of item popularity.
         public var popularityExponent: Double = 0.9
-        /// Rating scale (integer stars).
+        /// The lowest rating (integer stars).
         public var minRating: Int = 1
+        /// The highest rating (integer stars).
         public var maxRating: Int = 5
         /// Seed: the same configuration gives the same data on every platform.
         public var seed: UInt64 = 42
@@ -51,7 +53,16 @@ public enum SyntheticRatings {
         public var itemGroups: [Int]? = nil
         /// s, the share of an item's planted factor that comes from its group (0...1).
         public var groupFactorShare: Double = 0.8
+        /// The chance that a reader who picks a book of a group (a series, an author) picks
+        /// another book of the same group next, as readers go on with a series (0...1; used
+        /// with ``itemGroups`` only).
+        public var groupContinuation: Double = 0
+        /// Item k is the k-th most popular (goodbooks numbers its books by ratings count), instead
+        /// of a seeded random popularity order.
+        public var popularityFollowsIDs: Bool = false
 
+        /// A configuration with the default rank, biases, noise and popularity law.
+        ///
         /// - Parameters: users, items and ratings to generate; ratings must not exceed
         ///   `users × items` (checked by ``SyntheticRatings/generate(_:parallelism:)``).
         public init(users: Int, items: Int, ratings: Int, seed: UInt64 = 42) {
@@ -82,8 +93,9 @@ public enum SyntheticRatings {
         guard users > 0, items > 0, config.ratings > 0, config.rank > 0 else {
             throw DatasetError.invalidArgument("users, items, ratings and rank must be positive")
         }
-        guard config.exposure.isFinite, config.exposure >= 0, (0...1).contains(config.groupFactorShare) else {
-            throw DatasetError.invalidArgument("exposure must be finite and ≥ 0, groupFactorShare in 0...1")
+        guard config.exposure.isFinite, config.exposure >= 0, (0...1).contains(config.groupFactorShare),
+              (0...1).contains(config.groupContinuation) else {
+            throw DatasetError.invalidArgument("exposure must be finite and ≥ 0, groupFactorShare and groupContinuation in 0...1")
         }
         if let groups = config.itemGroups, groups.count != items || groups.contains(where: { $0 < 0 }) {
             throw DatasetError.invalidArgument("itemGroups needs one group index ≥ 0 per item (\(items)), got \(groups.count)")
@@ -111,6 +123,17 @@ public enum SyntheticRatings {
         // Popular items rate a little higher, as in real catalogues.
         var popularityRank = Array(0..<items)
         rng.shuffle(&popularityRank)
+        if config.popularityFollowsIDs { popularityRank = Array(0..<items) }
+        // Each item's fellow group members, for continuation (empty for singletons).
+        var groupMembers: [[Int32]] = []
+        var groupOf: [Int] = []
+        if let groups = config.itemGroups, config.groupContinuation > 0 {
+            var byGroup: [Int: [Int32]] = [:]
+            for (i, g) in groups.enumerated() { byGroup[g, default: []].append(Int32(i)) }
+            groupOf = groups
+            groupMembers = (0..<((groups.max() ?? 0) + 1)).map { byGroup[$0].map { $0.count > 1 ? $0 : [] } ?? [] }
+        }
+        let continuation = config.groupContinuation
         let weights = popularityRank.map { 1 / Double.pow(Double($0) + 10, config.popularityExponent) }
         let bi = (0..<items).map { i in
             Float(rng.nextNormal() * config.itemBiasStd + 0.15 * (0.5 - Double(popularityRank[i]) / Double(items)))
@@ -160,9 +183,12 @@ public enum SyntheticRatings {
                                     for f in 0..<rank { bound += p[u * rank + f] * p[u * rank + f] }
                                     bound = bound.squareRoot() * largestItemNorm
                                 }
+                                var next = -1
                                 for k in offsets[u]..<offsets[u + 1] {
                                     var item = alias.sample(&r)
-                                    if beta > 0 {
+                                    if next >= 0 {
+                                        item = next
+                                    } else if beta > 0 {
                                         // At most 10,000 tries, then the last draw stands.
                                         for _ in 0..<10_000 {
                                             if seen[item] != Int32(u) {
@@ -175,6 +201,12 @@ public enum SyntheticRatings {
                                     }
                                     while seen[item] == Int32(u) { item = r.nextInt(below: items) }
                                     seen[item] = Int32(u)
+                                    next = -1
+                                    if continuation > 0, !groupMembers[groupOf[item]].isEmpty, r.nextUnitDouble() < continuation {
+                                        let members = groupMembers[groupOf[item]]
+                                        let pick = Int(members[r.nextInt(below: members.count)])
+                                        if pick != item && seen[pick] != Int32(u) { next = pick }
+                                    }
                                     var dot: Float = 0
                                     for f in 0..<rank { dot += p[u * rank + f] * q[item * rank + f] }
                                     let score = mu + bu[u] + bi[item] + dot + Float(r.nextNormal() * noise)

@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// Non-learned reference models, behind the same ``Model`` API as the trained ones so every
 /// metric and the scorer treat them alike.
 ///
@@ -7,11 +9,11 @@
 /// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
 ///
 /// Baselines have no trainable parameters: ``Trainer`` leaves them as fitted.
-
-import EmbedRecKernels
 public final class BaselineModel: KernelModel, @unchecked Sendable {
     /// Which baseline.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// `globalMean`: the training mean for every pair; `biases`: the mean plus regularised
+        /// user and item biases; `popularity`: each item's rating count (a top-N baseline).
         case globalMean, biases, popularity
     }
 

@@ -90,6 +90,28 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
                       catalogueSize: model.itemCount)
     }
 
+    /// The metrics at each of `ks` from one top-K pass at the largest K (a list's first K
+    /// items are its top-K), in the order of `ks`.
+    /// - Throws: as ``init(model:train:test:k:relevanceThreshold:parallelism:)``; an empty `ks`.
+    public static func atEachK(
+        _ ks: [Int], model: any Model, train: RatingsDataset, test: RatingsDataset,
+        relevanceThreshold: Float = 4, parallelism: Parallelism = .automatic
+    ) throws -> [RankingMetrics] {
+        guard let largest = ks.max() else { throw DatasetError.invalidArgument("no K to evaluate at") }
+        guard ks.allSatisfy({ $0 > 0 }) else { throw DatasetError.invalidArgument("every K must be > 0, got \(ks)") }
+        var relevant = [Set<Int32>](repeating: [], count: test.userCount)
+        for row in 0..<test.count where test.ratings[row] >= relevanceThreshold {
+            relevant[Int(test.users[row])].insert(test.items[row])
+        }
+        let users = (0..<Int32(test.userCount)).filter { !relevant[Int($0)].isEmpty && Int($0) < model.userCount }
+        let scorer = try TopKScorer(model: model, training: train, parallelism: parallelism)
+        let top = try scorer.recommendFlat(users: users.map(UserIndex.init), options: RecommendationOptions(k: largest))
+        let lists = (0..<users.count).map { Array(top.items(forRow: $0)) }
+        let sets = users.map { relevant[Int($0)] }
+        return try ks.map { try RankingMetrics(recommended: lists, relevant: sets, k: $0, catalogueSize: model.itemCount) }
+    }
+
+    /// A one-line summary for logs and printing.
     public var description: String {
         "P@\(k) \(precision.formatted4) R@\(k) \(recall.formatted4) NDCG@\(k) \(ndcg.formatted4) MAP@\(k) \(map.formatted4) HR@\(k) \(hitRate.formatted4) coverage \(coverage.formatted4) (users \(usersEvaluated))"
     }

@@ -30,8 +30,11 @@ public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertibl
 
     /// Evaluates `model` on `data` (which must share the model's ID space).
     ///
-    /// - Parameter range: when given, predictions are first clipped to it, as scikit-surprise
-    ///   clips to its rating scale; nil evaluates the model's own predictions.
+    /// - Parameters:
+    ///   - model: the model to evaluate.
+    ///   - data: the held-out ratings, indexed like the model's training data.
+    ///   - range: when given, predictions are first clipped to it, as scikit-surprise
+    ///     clips to its rating scale; nil evaluates the model's own predictions.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a range with non-finite bounds.
     public init(model: any Model, data: RatingsDataset, clippedTo range: ClosedRange<Float>? = nil) throws {
         var predictions = try model.predict(data)
@@ -44,6 +47,7 @@ public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertibl
         try self.init(predictions: predictions, targets: data.ratings)
     }
 
+    /// A one-line summary for logs and printing.
     public var description: String {
         "RMSE \(rmse.formatted4) MSE \(mse.formatted4) MAE \(mae.formatted4) (n=\(count))"
     }

@@ -12,6 +12,7 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     /// Shapes did not match.
     case shapeMismatch(String)
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case .notPositiveDefinite(let order):

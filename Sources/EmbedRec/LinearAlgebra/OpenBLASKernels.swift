@@ -5,10 +5,9 @@ import EmbedRecKernels
 ///
 /// An OpenBLAS built with `DYNAMIC_ARCH` (Debian's, for one) picks its kernels once, when the
 /// library loads, from the CPU's family and model number. A CPU newer than the OpenBLAS release
-/// is not in its table and gets the generic SSE3 kernels ("Prescott"): on an Emerald Rapids Xeon
-/// (family 6, model 207) OpenBLAS 0.3.21's two-thread sgemm 2048³ ran at 66 GFLOP/s with them
-/// and at 333 GFLOP/s with its AVX-512 ("SkylakeX") kernels. Every sgemm in EmbedRec — catalogue
-/// scoring above all — slows down by the same factor.
+/// is not in its table and gets the generic SSE3 kernels ("Prescott"), several times slower than
+/// its AVX2 or AVX-512 ones (the README gives a measured case). Every sgemm in EmbedRec —
+/// catalogue scoring above all — slows down by the same factor.
 ///
 /// The choice can only be changed before OpenBLAS loads, through the environment variable
 /// `OPENBLAS_CORETYPE`. A library cannot do that for its host process; an application can:

@@ -1,10 +1,10 @@
+import EmbedRecKernels
+
 /// Biased matrix factorization: `y = f(p_u · q_i + b_u + b_i [+ μ])`, where `f` is the identity
 /// or a sigmoid scaled to the rating range (the MovieLens tutorial's best model, "V2").
 ///
 /// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
 /// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
-
-import EmbedRecKernels
 public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -55,6 +55,8 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
         BiasPointers(user: userBias.storage, item: itemBias.storage, offset: globalOffset?.storage)
     }
 
+    /// A model with `users` × `items` tables, initialised as the configuration says.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0, no users/items, or a
     ///   rating range with min ≥ max.
     public convenience init(users: Int, items: Int, configuration: Configuration) throws {

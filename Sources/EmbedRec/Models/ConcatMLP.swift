@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// User and item embeddings concatenated, then dense ReLU layers with optional dropout, then one
 /// output (the goodbooks and MovieLens tutorials' neural models).
 ///
@@ -7,8 +9,6 @@
 /// Parameters: `user_embedding` [users, du], `item_embedding` [items, di], then for each hidden
 /// layer `dense_<l>_kernel` [in, units] and `dense_<l>_bias` [units], then `output_kernel`
 /// [units, 1] and `output_bias` [1]. Each batch's layers run as sgemm over the gathered rows.
-
-import EmbedRecKernels
 public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -67,6 +67,8 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Layer widths: input, hidden..., 1.
     let widths: [Int]
 
+    /// A network with `users` × `items` embedding tables, initialised as the configuration says.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for non-positive dimensions or units,
     ///   dropout rates outside [0, 1), a dropout list of the wrong length, or a bad range.
     public convenience init(users: Int, items: Int, configuration c: Configuration) throws {

@@ -18,6 +18,8 @@ import EmbedRecKernels
 /// - Scores rank items; they are not ratings (``Recommendation/predictedRating`` carries the
 ///   score).
 public final class EASE: KernelModel, @unchecked Sendable {
+    /// The fit's settings: the ridge λ, the EDLAE emphasis, which ratings form a history and how
+    /// they are weighted, and a memory limit for the item–item matrix.
     public struct Configuration: Sendable, Hashable, Codable {
         /// λ, added to the Gram matrix's diagonal (> 0).
         public var regularization: Float = 500
@@ -30,6 +32,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
         /// The most bytes the item–item matrix may take.
         public var memoryLimit: Int = 4 << 30
 
+        /// Creates a configuration; the fit checks the values (``ModelError/invalidConfiguration(_:)``).
         public init(regularization: Float = 500, dropoutEmphasis: Float = 0, threshold: Float? = nil,
                     weighting: InteractionWeighting = .binary, memoryLimit: Int = 4 << 30) {
             self.regularization = regularization; self.dropoutEmphasis = dropoutEmphasis

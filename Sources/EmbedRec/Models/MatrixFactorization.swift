@@ -1,9 +1,9 @@
+import EmbedRecKernels
+
 /// Matrix factorization: user and item embeddings of dimension `d`; the prediction is their dot
 /// product (the goodbooks tutorials' model, with d = 5, 10 or 50).
 ///
 /// Parameters: `user_embedding` [users, d] and `item_embedding` [items, d].
-
-import EmbedRecKernels
 public final class MatrixFactorization: KernelModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {

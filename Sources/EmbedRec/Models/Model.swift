@@ -1,3 +1,5 @@
+import EmbedRecKernels
+
 /// A rating-prediction model trained on (user, item, rating) triples.
 ///
 /// The trainer (``Trainer``), top-K (``TopKScorer``), similar items, evaluation and the
@@ -15,8 +17,6 @@
 ///
 /// Models are classes: they own large tables that workers update in place. Conformers must be
 /// safe to *read* from several threads at once (prediction, scoring); training is exclusive.
-
-import EmbedRecKernels
 public protocol Model: AnyObject, Sendable {
     /// Users the model has rows for (dense indices `0..<userCount`).
     var userCount: Int { get }

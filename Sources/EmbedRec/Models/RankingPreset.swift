@@ -2,7 +2,7 @@
 /// what a reader will pick, rather than to predict ratings.
 ///
 /// Which to use (measured in Docs/Benchmarks.md, ranking suite): ``ease`` ranks best on
-/// MovieLens and fits in about a second, but holds an items × items matrix (10,000 items: 400
+/// MovieLens and fits in closed form, but holds an items × items matrix (10,000 items: 400
 /// MB) and has no item embedding; ``als`` and ``bpr`` learn embeddings (similar items, small
 /// files, any catalogue size). For predicting ratings use a ``ModelPreset`` instead.
 ///
@@ -30,7 +30,9 @@ public struct RankingPreset: Sendable, Hashable {
 
     /// The ranking losses a recipe can name.
     public enum RankingLossKind: Sendable, Hashable {
+        /// ``BPRLoss`` with `negatives` sampled negatives per positive.
         case bpr(negatives: Int)
+        /// ``SampledSoftmaxLoss`` with `negatives` sampled negatives per batch row.
         case sampledSoftmax(negatives: Int)
 
         /// The loss value.
@@ -42,6 +44,7 @@ public struct RankingPreset: Sendable, Hashable {
         }
     }
 
+    /// A preset of your own; ``fit(_:parallelism:)`` runs its recipe.
     public init(name: String, summary: String, recipe: Recipe) {
         self.name = name; self.summary = summary; self.recipe = recipe
     }

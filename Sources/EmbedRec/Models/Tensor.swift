@@ -23,6 +23,7 @@ public final class Tensor: @unchecked Sendable {
     /// Which index space selects a row of a table: the trainer uses it to prefetch the rows the
     /// next batch will touch.
     public enum RowIndex: String, Sendable, Hashable, Codable {
+        /// Rows are dense user indices, or dense item indices.
         case users, items
     }
 
@@ -160,6 +161,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// A model was paired with data, ID maps or rated-item lists of another user or item space.
     case mismatchedData(String)
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case .invalidConfiguration(let why): return "invalid configuration: \(why)"

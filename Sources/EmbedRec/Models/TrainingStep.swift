@@ -1,6 +1,6 @@
-/// A mini-batch of training examples: dense user and item indices and their target ratings.
-
 import EmbedRecKernels
+
+/// A mini-batch of training examples: dense user and item indices and their target ratings.
 public struct ExampleBatch: Sendable {
     /// Dense user indices.
     public let users: [Int32]

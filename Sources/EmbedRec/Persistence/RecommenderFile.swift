@@ -33,6 +33,9 @@ enum RecommenderFile {
 
 /// The built-in model kinds a file may hold.
 extension Recommender {
+    /// ``MatrixFactorization`` (also what ``ImplicitALS`` and the ranking-loss presets fit),
+    /// ``BiasedMF``, ``ConcatMLP`` and ``EASE``: what ``init(contentsOf:modelKinds:)`` opens
+    /// unless told otherwise.
     public static let builtInModelKinds: [any SavableModel.Type] = [
         MatrixFactorization.self, BiasedMF.self, ConcatMLP.self, EASE.self,
     ]
@@ -98,8 +101,10 @@ extension Recommender {
     /// kind and configuration, every tensor's dtype and shape against the configuration, the ID
     /// maps against the model's counts and the rated lists (``RecommenderFileError``).
     ///
-    /// - Parameter modelKinds: the model types the file may hold (the built-in ones by default;
-    ///   add your own ``SavableModel`` types).
+    /// - Parameters:
+    ///   - path: the file written by ``save(to:)``.
+    ///   - modelKinds: the model types the file may hold (the built-in ones by default;
+    ///     add your own ``SavableModel`` types).
     public init(contentsOf path: String, modelKinds: [any SavableModel.Type] = Recommender.builtInModelKinds) throws {
         let file = try SafeTensorsFile(path: path)
         let meta = file.metadata
@@ -244,6 +249,7 @@ public enum RecommenderFileError: Error, Equatable, CustomStringConvertible {
     /// A model tensor holds NaN or infinite values.
     case nonFiniteValues(String)
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case .unsavableModel(let m): return "\(m) cannot be saved: it does not conform to SavableModel"

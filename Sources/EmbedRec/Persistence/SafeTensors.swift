@@ -301,7 +301,9 @@ final class SafeTensorsFile {
 
 /// Why a safetensors file could not be written or read.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened or read (the system's reason).
     case cannotRead(path: String, reason: String)
+    /// The file could not be created or written (the system's reason).
     case cannotWrite(path: String, reason: String)
     /// Shorter than the 8-byte length prefix.
     case truncated(fileSize: Int)
@@ -313,17 +315,24 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case invalidHeader(String)
     /// A tensor's entry is malformed (the message says how).
     case invalidTensor(String, String)
+    /// A tensor (first value) has a dtype (second value) this reader does not handle.
     case unsupportedDType(String, String)
+    /// A tensor's data offsets end past the data section.
     case offsetsOutOfRange(String, end: Int, dataLength: Int)
+    /// Two tensors' byte ranges overlap.
     case overlappingTensors(String, String)
     /// Bytes between tensors that no tensor owns.
     case hole(at: Int, before: String)
     /// Bytes after the last tensor.
     case trailingBytes(Int)
+    /// A tensor the reader needs is not in the file.
     case missingTensor(String)
+    /// A tensor has another dtype than the reader needs.
     case wrongDType(String, expected: String, found: String)
+    /// A tensor has another shape than the reader needs.
     case wrongShape(String, expected: [Int], found: [Int])
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"

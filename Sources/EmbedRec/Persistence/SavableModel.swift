@@ -10,6 +10,7 @@ import Foundation
 /// The three built-in models conform. A model written elsewhere conforms the same way and is
 /// passed to ``Recommender/init(contentsOf:modelKinds:)`` in `modelKinds`.
 public protocol SavableModel: Model {
+    /// The architecture settings saved in the file's metadata, enough to rebuild an empty model.
     associatedtype Configuration: Codable & Sendable
     /// A stable name for the file, e.g. `"BiasedMF"`.
     static var kind: String { get }
@@ -97,7 +98,7 @@ extension ConcatMLP: SavableModel {
 extension EASE: SavableModel {
     public static var kind: String { "EASE" }
     /// B only: a user's history row comes from the recommender's rated lists, through the
-    /// configuration's threshold and weighting (``HistoryBackedModel``).
+    /// configuration's threshold and weighting.
     public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> EASE {
         try EASE(users: users, items: items, configuration: configuration,
                  history: UserItemIndex(uncheckedOffsets: [Int](repeating: 0, count: users + 1), items: [], ratings: []))

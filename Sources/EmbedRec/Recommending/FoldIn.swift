@@ -1,16 +1,16 @@
+import EmbedRecKernels
+
 /// Recommendations for a reader the model was not trained on, from the books they have read.
 ///
 /// The item side stays frozen: for the dot-product family the reader's vector (and bias) is a
 /// ridge-regression solve (LAPACKE `sposv`, a (d+1)² system); for ConcatMLP a few Adam steps
-/// move only the reader's embedding. No retraining; typically well under a millisecond for the
-/// solve plus one catalogue scan for top-K.
+/// move only the reader's embedding. No retraining: one small solve, then one catalogue scan for
+/// top-K.
 ///
 /// ```swift
 /// let foldIn = try FoldInRecommender(model: model, training: train)
 /// let result = try foldIn.recommend(readItems: [1, 2, 3], ratings: [5, 4, 5], k: 10)
 /// ```
-
-import EmbedRecKernels
 public struct FoldInRecommender: Sendable {
     let scorer: any CatalogueScorer
     let itemIDs: ItemIDMap
@@ -21,7 +21,10 @@ public struct FoldInRecommender: Sendable {
     /// λ of the ridge penalty on the reader's vector.
     public var regularization: Float
 
+    /// A fold-in recommender over a trained model's frozen item side.
+    ///
     /// - Parameters:
+    ///   - model: the trained model (a built-in one: fold-in uses its scorer).
     ///   - training: the data the model was trained on: gives the raw item IDs, the popularity
     ///     ranking for readers with nothing usable, and the assumed rating for unrated reads
     ///     (the training set's 75th-percentile rating).

@@ -1,8 +1,8 @@
+import EmbedRecKernels
+
 /// Catalogue scoring for a model without the built-in pointer-level path: the predictions of
 /// every (user, item) pair of a tile, through ``Model/predict(users:items:into:)``. Its "user
 /// row" is the user's index, stored bit for bit in one float. It has no fold-in.
-
-import EmbedRecKernels
 struct PredictionScorer: CatalogueScorer, @unchecked Sendable {
     let model: any Model
 

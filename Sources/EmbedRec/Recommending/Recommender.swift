@@ -219,6 +219,7 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
     /// The model has no item embedding table to compare items by.
     case noItemEmbedding(String)
 
+    /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
         case .unknownUser(let id): return "unknown user \(id): not in the training data"

@@ -56,7 +56,9 @@ public struct SimilarItems: Sendable {
 
     /// One neighbour.
     public struct Neighbour: Sendable, Hashable {
+        /// The neighbour's dense item index.
         public let item: ItemIndex
+        /// Its raw item ID, when the index was built with an item ID map.
         public let rawItemID: Int64?
         /// Cosine similarity in [-1, 1].
         public let similarity: Float

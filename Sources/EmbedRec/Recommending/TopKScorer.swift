@@ -21,6 +21,7 @@ public struct RecommendationOptions: Sendable, Hashable {
     /// When set, only these items are considered.
     public var allowedItems: [ItemIndex]? = nil
 
+    /// Options for the `k` best items; the other settings default to "every unrated item".
     public init(k: Int, excludeRated: Bool = true, excludedItems: [ItemIndex] = [], allowedItems: [ItemIndex]? = nil) {
         self.k = k; self.excludeRated = excludeRated
         self.excludedItems = excludedItems; self.allowedItems = allowedItems
@@ -29,7 +30,7 @@ public struct RecommendationOptions: Sendable, Hashable {
 
 /// Top-K recommendation over the whole catalogue for one user, many users or all users.
 ///
-/// Scores come from the model's ``CatalogueScorer``: a block of users against one tile of items
+/// Scores come from the model's catalogue scorer: a block of users against one tile of items
 /// at a time (sgemm for the dot-product family), then a K-element heap per row. Workers take
 /// blocks in parallel; each holds one `blockSize × tileSize` score tile, the block's user rows
 /// and heaps (plus the model scorer's per-tile scratch, e.g. ConcatMLP's hidden layer), never
@@ -59,10 +60,12 @@ public struct TopKScorer: Sendable {
     /// Creates a scorer for `model`.
     ///
     /// - Parameters:
+    ///   - model: the trained model.
     ///   - training: the training data; its ratings are what ``RecommendationOptions/excludeRated``
     ///     leaves out, and its item ID map gives ``Recommendation/rawItemID``.
     ///   - blockSize: users scored together (one sgemm per block and item tile).
     ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
+    ///   - parallelism: workers, each taking whole blocks of users.
     /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
     ///   than the model (a different item count) or has users the model does not.
     public init(
@@ -135,7 +138,9 @@ public struct TopKScorer: Sendable {
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blocks = (users.count + blockSize - 1) / blockSize
         let workers = max(1, min(parallelism.threads, blocks))
-        if workers > 1 { BLASThreading.useSingleThreadedBLAS() }
+        // Decided by the configuration, not the request's size: a block is then computed the same
+        // way whether it is one of many or alone (a shard of one block), bit for bit.
+        if parallelism.threads > 1 { BLASThreading.useSingleThreadedBLAS() }
         let seen = options.excludeRated ? self.seen : nil
         let blockSize = self.blockSize, tileSize = min(self.tileSize, n)
         let scorer = self.scorer

@@ -5,6 +5,7 @@ public struct TrainTestSplit: Sendable {
     /// The held-out ratings.
     public let test: RatingsDataset
 
+    /// Pairs two datasets; they should share ID maps (as the splitters' results do).
     public init(train: RatingsDataset, test: RatingsDataset) {
         self.train = train; self.test = test
     }

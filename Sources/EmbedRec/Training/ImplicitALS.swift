@@ -16,6 +16,8 @@ import EmbedRecKernels
 /// The fitted model recommends, saves and finds similar items like any MatrixFactorization; its
 /// fold-in for a new reader is the same exact weighted solve (``MatrixFactorization/NewReaderSolve``).
 public struct ImplicitALS: Sendable {
+    /// The fit's settings: factors, λ, iterations, the confidence α, which ratings are positives
+    /// and how they are weighted, and the seed of the initial factors.
     public struct Configuration: Sendable, Hashable, Codable {
         /// Factors per row (> 0).
         public var factors: Int = 64
@@ -34,6 +36,7 @@ public struct ImplicitALS: Sendable {
         /// Seed of the initial factors (uniform in [0, 0.01), as `implicit`).
         public var seed: UInt64 = 42
 
+        /// Creates a configuration; ``ImplicitALS/fit(_:)`` checks the values.
         public init(factors: Int = 64, regularization: Float = 0.05, iterations: Int = 15, alpha: Float = 1,
                     conjugateGradientSteps: Int = 3, threshold: Float? = nil, weighting: InteractionWeighting = .binary,
                     seed: UInt64 = 42) {
@@ -59,9 +62,12 @@ public struct ImplicitALS: Sendable {
         }
     }
 
+    /// The fit's settings.
     public var configuration: Configuration
+    /// Workers for the row solves (the result does not depend on their number).
     public var parallelism: Parallelism
 
+    /// A fitter; ``fit(_:)`` does the work.
     public init(configuration: Configuration = Configuration(), parallelism: Parallelism = .automatic) {
         self.configuration = configuration; self.parallelism = parallelism
     }

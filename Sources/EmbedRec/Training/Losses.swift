@@ -27,6 +27,8 @@ public struct SquaredError: Loss, Hashable {
     /// How the batch's squared errors are combined.
     public var reduction: LossReduction
 
+    /// Squared error with the given reduction over the batch.
+    ///
     /// - Parameter reduction: `.mean` (Keras' `mse`) or `.sum`.
     public init(reduction: LossReduction = .mean) { self.reduction = reduction }
 

@@ -62,8 +62,14 @@ public enum ModelAveraging {
     ///
     /// Member m uses seeds derived from `model.seed`, `training.seed` and m, so the whole
     /// ensemble is reproducible; with `training.deterministic` it is bit-identical.
-    /// - Parameter progress: called after each member with its index and history.
-    /// - Throws: what ``Trainer/fit(_:on:validation:progress:)`` and ``average(_:)-(([BiasedMF]))``
+    /// - Parameters:
+    ///   - count: the number of members (≥ 1).
+    ///   - model: the members' configuration (a linear output); the seeds vary per member.
+    ///   - training: how each member is trained.
+    ///   - train: the training ratings.
+    ///   - validation: evaluated after each member's epochs, when given.
+    ///   - progress: called after each member with its index and history.
+    /// - Throws: what ``Trainer/fit(_:on:validation:progress:)`` and ``average(_:)-([BiasedMF])``
     ///   throw, and ``ModelError/invalidConfiguration(_:)`` for `count < 1`.
     /// - Complexity: `count` trainings, then one merge.
     public static func trainBiasedMF(

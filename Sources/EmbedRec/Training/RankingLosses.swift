@@ -19,8 +19,10 @@ extension Loss {
 public struct BPRLoss: Loss, Hashable {
     /// Negatives per positive (≥ 1); each forms one pair.
     public var negatives: Int
+    /// How the trainer draws each positive's negatives.
     public var sampling: NegativeSampling
 
+    /// A BPR loss; `negatives` below 1 is raised to 1.
     public init(negatives: Int = 1, sampling: NegativeSampling = .uniform) {
         self.negatives = max(1, negatives); self.sampling = sampling
     }
@@ -55,8 +57,10 @@ public struct BPRLoss: Loss, Hashable {
 public struct SampledSoftmaxLoss: Loss, Hashable {
     /// Negatives per positive (≥ 1).
     public var negatives: Int
+    /// How the trainer draws each positive's negatives.
     public var sampling: NegativeSampling
 
+    /// A sampled-softmax loss; `negatives` below 1 is raised to 1.
     public init(negatives: Int = 8, sampling: NegativeSampling = .uniform) {
         self.negatives = max(1, negatives); self.sampling = sampling
     }

@@ -22,6 +22,8 @@ public struct Trainer: Sendable {
     /// What training minimises.
     public let loss: any Loss
 
+    /// A trainer for `configuration` (validated here) and `loss`.
+    ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for an invalid configuration.
     public init(configuration: TrainingConfiguration = TrainingConfiguration(), loss: any Loss = SquaredError()) throws {
         try configuration.validate()
@@ -31,8 +33,13 @@ public struct Trainer: Sendable {
 
     /// Trains `model` on `train`, evaluating on `validation` after each epoch.
     ///
-    /// - Parameter progress: called after every epoch with the history so far; return
-    ///   ``TrainingControl/stop`` to end training early.
+    /// - Parameters:
+    ///   - model: the model to train in place.
+    ///   - train: the training ratings (shuffled each epoch).
+    ///   - validation: ratings evaluated after each epoch, for early stopping and the history;
+    ///     carve them from the training data, never from the test set.
+    ///   - progress: called after every epoch with the history so far; return
+    ///     ``TrainingControl/stop`` to end training early.
     /// - Throws: ``ModelError/invalidData(_:)`` for an empty training or validation set, or ID
     ///   maps larger than the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
     ///   or infinite, ``ModelError/diverged(epoch:trainingMSE:lastGoodEpoch:)`` when it grows a
@@ -43,6 +50,24 @@ public struct Trainer: Sendable {
     public func fit(
         _ model: any Model, on train: RatingsDataset, validation: RatingsDataset? = nil,
         progress: ((TrainingHistory) -> TrainingControl)? = nil
+    ) throws -> TrainingHistory {
+        try fit(model, on: train, validation: validation, duringEpoch: nil, interval: 0, afterEpoch: progress)
+    }
+
+    /// Trains `model` on `train` as ``fit(_:on:validation:progress:)`` does, reporting to
+    /// `observer` during and after each epoch.
+    @discardableResult
+    public func fit(
+        _ model: any Model, on train: RatingsDataset, validation: RatingsDataset? = nil, observer: TrainingObserver
+    ) throws -> TrainingHistory {
+        try fit(model, on: train, validation: validation, duringEpoch: observer.duringEpoch,
+                interval: observer.interval, afterEpoch: observer.afterEpoch)
+    }
+
+    func fit(
+        _ model: any Model, on train: RatingsDataset, validation: RatingsDataset?,
+        duringEpoch: (@Sendable (TrainingProgress) -> Void)?, interval: Double,
+        afterEpoch progress: ((TrainingHistory) -> TrainingControl)?
     ) throws -> TrainingHistory {
         guard !train.isEmpty else { throw ModelError.invalidData("training set is empty") }
         guard train.count <= Int(Int32.max) else {
@@ -89,6 +114,8 @@ public struct Trainer: Sendable {
         var ratings = [Float](repeating: 0, count: n)
         var order = [Int32](repeating: 0, count: config.shuffle ? n : 0)
         let shuffler = SeededGenerator(seed: config.seed)
+        let fitStart = DispatchTime.now().uptimeNanoseconds
+        let reportInterval = UInt64(max(0, interval) * 1e9)
         for epoch in 1...config.epochs {
             // The epoch's clock covers everything the epoch costs: shuffle, batch gather,
             // training steps, the finiteness check and the last-good copy (validation excluded).
@@ -114,6 +141,10 @@ public struct Trainer: Sendable {
                                     defer { embedrec_restore_float_mode(floatMode) }
                                     let context = contexts[w]
                                     var sum = 0.0
+                                    // Worker 0 reports progress, scaling its share of the
+                                    // batches to the whole epoch.
+                                    let reporter = w == 0 ? duringEpoch : nil
+                                    var lastReport = prepared, done = 0, examplesDone = 0
                                     // Shuffled: every W-th batch. In dataset order: a contiguous
                                     // share, so the workers stay apart in the data.
                                     let (first, end, step) = config.shuffle
@@ -140,6 +171,20 @@ public struct Trainer: Sendable {
                                             ?? model.trainStep(Self.copy(batch), context)
                                         if !batchLoss.isFinite { fo[w] = true; break }
                                         sum += batchLoss
+                                        if let reporter {
+                                            done += 1; examplesDone += count
+                                            let now = DispatchTime.now().uptimeNanoseconds
+                                            if now - lastReport >= reportInterval {
+                                                lastReport = now
+                                                let seconds = Double(now - start) / 1e9
+                                                reporter(TrainingProgress(
+                                                    epoch: epoch, epochs: config.epochs,
+                                                    batchesDone: min(batches - 1, done * workers), batches: batches,
+                                                    meanLoss: sum / Double(examplesDone),
+                                                    ratingsPerSecond: Double(min(n, examplesDone * workers)) / seconds,
+                                                    secondsElapsed: Double(now - fitStart) / 1e9))
+                                            }
+                                        }
                                         state.apply(
                                             context.gradients, step: (epoch - 1) * batches + b + 1,
                                             embeddingL2: config.embeddingL2, weightL2: config.weightL2,
@@ -169,6 +214,9 @@ public struct Trainer: Sendable {
             }
             for (saved, t) in zip(lastGood, model.parameters) { saved.assign(from: t) }
             let end = DispatchTime.now().uptimeNanoseconds
+            duringEpoch?(TrainingProgress(
+                epoch: epoch, epochs: config.epochs, batchesDone: batches, batches: batches, meanLoss: mse,
+                ratingsPerSecond: Double(n) / (Double(end - start) / 1e9), secondsElapsed: Double(end - fitStart) / 1e9))
             let metrics = try validation.map { try RatingMetrics(model: model, data: $0) }
             history.epochs.append(EpochRecord(
                 epoch: epoch, trainingMSE: mse, validation: metrics, seconds: Double(end - start) / 1e9,
@@ -187,9 +235,10 @@ public struct Trainer: Sendable {
                     sinceBest += 1
                 }
                 history.bestEpoch = best!.epoch
-                if sinceBest >= patience { history.stoppedEarly = epoch < config.epochs; break }
+                if sinceBest >= patience { history.stoppedEarly = epoch < config.epochs }
             }
-            if progress?(history) == .stop { history.stoppedEarly = epoch < config.epochs; break }
+            // The callback sees every epoch, the one that ends the run included.
+            if progress?(history) == .stop || history.stoppedEarly { history.stoppedEarly = epoch < config.epochs; break }
         }
         if let best, best.epoch != history.epochs.last?.epoch {
             for (t, saved) in zip(model.parameters, best.weights) { t.assign(from: saved) }

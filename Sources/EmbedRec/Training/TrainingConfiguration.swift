@@ -103,6 +103,74 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
 
 /// What a progress callback tells the trainer.
 public enum TrainingControl: Sendable {
+    /// Go on with the next epoch.
     case proceed
+    /// End training after this epoch (``TrainingHistory/stoppedEarly`` is then true unless it
+    /// was the last).
     case stop
+}
+
+/// Where a training run is, reported while an epoch runs (see ``TrainingObserver``).
+public struct TrainingProgress: Sendable, Hashable {
+    /// The running epoch (from 1).
+    public let epoch: Int
+    /// Epochs configured (the run may stop earlier).
+    public let epochs: Int
+    /// Batches of this epoch done so far (estimated from one worker's share while several
+    /// workers train; exact at the end of the epoch).
+    public let batchesDone: Int
+    /// Batches in one epoch.
+    public let batches: Int
+    /// Mean loss per example over the batches of this epoch so far (one worker's share).
+    public let meanLoss: Double
+    /// Training ratings per second in this epoch so far.
+    public let ratingsPerSecond: Double
+    /// Seconds since training started, validation included.
+    public let secondsElapsed: Double
+
+    /// The run's share done, 0 to 1, if it runs all its epochs.
+    public var fractionDone: Double {
+        min(1, (Double(epoch - 1) + Double(batchesDone) / Double(max(1, batches))) / Double(max(1, epochs)))
+    }
+
+    /// Seconds left at the pace so far (nil before any batch is done).
+    public var estimatedSecondsRemaining: Double? {
+        let done = fractionDone
+        guard done > 0 else { return nil }
+        return secondsElapsed * (1 - done) / done
+    }
+
+    /// A report; each parameter is the property of the same name.
+    public init(epoch: Int, epochs: Int, batchesDone: Int, batches: Int, meanLoss: Double,
+                ratingsPerSecond: Double, secondsElapsed: Double) {
+        self.epoch = epoch; self.epochs = epochs; self.batchesDone = batchesDone; self.batches = batches
+        self.meanLoss = meanLoss; self.ratingsPerSecond = ratingsPerSecond; self.secondsElapsed = secondsElapsed
+    }
+}
+
+/// Callbacks a ``Trainer`` calls while it trains: a progress report during each epoch (for a
+/// progress bar) and the history after each epoch (which may stop the run).
+///
+/// ```swift
+/// let observer = TrainingObserver(interval: 0.1, duringEpoch: { p in
+///     print("epoch \(p.epoch): \(p.batchesDone)/\(p.batches) loss \(p.meanLoss)")
+/// }, afterEpoch: { history in history.epochs.count < 3 ? .proceed : .stop })
+/// try Trainer(configuration: training).fit(model, on: train, validation: validation, observer: observer)
+/// ```
+///
+/// `duringEpoch` runs on a training thread, at most once per `interval` seconds, and must be
+/// quick; `afterEpoch` runs between epochs. Both must be safe to call from any thread.
+public struct TrainingObserver: Sendable {
+    /// Least seconds between two `duringEpoch` calls.
+    public var interval: Double
+    /// Called while an epoch runs, and once at its end with every batch done.
+    public var duringEpoch: (@Sendable (TrainingProgress) -> Void)?
+    /// Called after each epoch (after validation) with the history so far.
+    public var afterEpoch: (@Sendable (TrainingHistory) -> TrainingControl)?
+
+    /// An observer calling `duringEpoch` at most every `interval` seconds and `afterEpoch` after each epoch.
+    public init(interval: Double = 0.1, duringEpoch: (@Sendable (TrainingProgress) -> Void)? = nil,
+                afterEpoch: (@Sendable (TrainingHistory) -> TrainingControl)? = nil) {
+        self.interval = interval; self.duringEpoch = duringEpoch; self.afterEpoch = afterEpoch
+    }
 }

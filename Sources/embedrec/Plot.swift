@@ -1,0 +1,78 @@
+import ArgumentParser
+import EmbedRec
+import EmbedRecPlots
+
+/// One SVG figure of a saved recommender.
+struct Plot: ParsableCommand {
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case loss, map, histogram, metrics }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Draws one figure of a saved recommender as SVG.",
+        discussion: """
+        Examples:
+          embedrec plot loss books.safetensors --output loss.svg
+          embedrec plot loss mf.safetensors biasedmf.safetensors mlp.safetensors --output runs.svg
+          embedrec plot map books.safetensors --output map.svg --projection pca
+          embedrec plot metrics ml100k.safetensors --test ml-100k/u1.test --format udata --output recall.svg
+
+        Kinds: loss (training and validation MSE per epoch; several files overlay their runs), map (item embeddings by t-SNE or PCA, coloured by genre or decade from the catalogue, the most-rated items named), histogram (training ratings by value), metrics (recall@K of the model and the baselines; needs --test).
+        """)
+
+    @Argument(help: "What to draw: loss, map, histogram, metrics.")
+    var kind: Kind
+
+    @Argument(help: "A saved recommender (several for loss).")
+    var files: [String]
+
+    @Option(help: "The SVG file to write.")
+    var output: String
+
+    @Option(help: "Width and height in pixels.")
+    var size: String = "800x600"
+
+    @OptionGroup var projection: ProjectionOptions
+    @OptionGroup var testFile: TestFileOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name a saved recommender") }
+        if kind != .loss && files.count > 1 { throw ValidationError("plot \(kind.rawValue) takes one recommender, got \(files.count)") }
+        guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT between 200 and 4000, got \(size)") }
+        if kind == .metrics && testFile.test == nil { throw ValidationError("plot metrics needs --test FILE") }
+        if kind == .map && projection.projection == .none { throw ValidationError("plot map needs --projection tsne or pca") }
+    }
+
+    var parsedSize: (Int, Int)? {
+        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ (200...4000).contains($0) }) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func run() throws {
+        let recommenders = try files.map(openRecommender)
+        let recommender = recommenders[0]
+        let (width, height) = parsedSize!
+        let document: SVGDocument
+        switch kind {
+        case .loss:
+            if recommenders.count == 1 {
+                document = try RecommenderFigures.lossCurves(recommender).document(width: width, height: height)
+            } else {
+                let runs = try zip(files, recommenders).map { file, r -> (name: String, history: TrainingHistory) in
+                    guard let history = r.history, !history.epochs.isEmpty else { throw CommandFailure("\(file): no per-epoch training history") }
+                    return (r.model.summary, history)
+                }
+                document = try LinePlot.lossCurves(runs).document(width: width, height: height)
+            }
+        case .map:
+            document = try RecommenderFigures.itemMap(recommender, projection: projection.choice!, labelled: projection.labels)
+                .document(width: width, height: height)
+        case .histogram: document = try RecommenderFigures.ratingHistogram(recommender).document(width: width, height: height)
+        case .metrics:
+            let evaluation = try RecommenderEvaluation(recommender: recommender, test: try testFile.load()!, ks: [1, 5, 10, 20, 50],
+                                                       relevanceThreshold: testFile.relevant)
+            document = try RecommenderFigures.metricsByK(evaluation).document(width: width, height: height)
+        }
+        try document.write(to: output)
+        print("Wrote \(output)")
+    }
+}

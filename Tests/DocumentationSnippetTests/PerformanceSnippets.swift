@@ -1,0 +1,30 @@
+// The code of Sources/EmbedRec/EmbedRec.docc/Performance.md, verbatim (see
+// GettingStartedSnippets.swift).
+import EmbedRec
+import Testing
+
+@Suite("Snippets: Performance")
+struct PerformanceSnippets {
+    @Test func kernels() {
+        print(BLASThreading.openBLASConfiguration)
+        print("OpenBLAS kernels:", OpenBLASKernels.coreName)
+        if let core = OpenBLASKernels.recommendedCoreType {
+            print("start the process with OPENBLAS_CORETYPE=\(core) for vector kernels")
+        }
+    }
+
+    @Test func threads() throws {
+        let data = try SyntheticRatings.generate(.init(users: 300, items: 200, ratings: 12_000), parallelism: .sequential)
+        var training = ModelPreset.tutorialV2.training
+        training.parallelism = Parallelism(threads: 2)      // Hogwild!: fast, run-to-run differences
+        training.deterministic = false
+        let model = try ModelPreset.tutorialV2.makeModel(for: data)
+        try Trainer(configuration: training).fit(model, on: data)
+
+        let scorer = try TopKScorer(model: model, training: data, blockSize: 256, tileSize: 2048,
+                                    parallelism: .automatic)
+        let all = try scorer.recommendAll(options: .init(k: 10))
+
+        #expect(all.users.count == data.userCount)
+    }
+}

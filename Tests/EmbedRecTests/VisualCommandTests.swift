@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+/// `embedrec export`, `plot` and `report` run as a person would, on a recommender trained by
+/// `embedrec train` from a generated file.
+@Suite("embedrec command: export, plot, report")
+struct VisualCommandTests {
+    @Test("export writes the projector files, CSV, .npy and book list; plot writes SVG; report writes HTML; bad input fails cleanly",
+          .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+    func exportPlotReport() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let data = try SyntheticRatings.generate(.init(users: 120, items: 50, ratings: 2400, seed: 4))
+        try RatingsWriter.writeCSV(data, to: path("ratings.csv"), header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        try RatingsWriter.writeCSV(data.subset(rows: 0..<300), to: path("test.csv"), header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        let books = "book_id,title,authors,original_publication_year\n" + data.itemIDs.rawIDs.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
+        try books.write(toFile: path("books.csv"), atomically: true, encoding: .utf8)
+        let model = path("model.safetensors")
+        let train = try OpenBLASRelaunchTests.run(["train", path("ratings.csv"), "--epochs", "3", "--catalog", path("books.csv"), "--output", model])
+        #expect(train.status == 0, "\(train.err)")
+
+        let export = try OpenBLASRelaunchTests.run(["export", model, "--projector", path("projector"), "--csv", path("items.csv"),
+                                                    "--npy", path("items.npy"), "--web", path("books.json")])
+        #expect(export.status == 0, "\(export.err)")
+        for file in ["projector/vecs.tsv", "projector/meta.tsv", "projector/projector_config.json", "items.csv", "items.npy", "books.json"] {
+            #expect(FileManager.default.fileExists(atPath: path(file)), "\(file) missing")
+        }
+        let vecs = try String(contentsOfFile: path("projector/vecs.tsv"), encoding: .utf8)
+        #expect(vecs.split(separator: "\n").count == 50)
+
+        for kind in ["loss", "map", "histogram"] {
+            let result = try OpenBLASRelaunchTests.run(["plot", kind, model, "--output", path("\(kind).svg"), "--iterations", "50"])
+            #expect(result.status == 0, "\(kind): \(result.err)")
+            let svg = try String(contentsOfFile: path("\(kind).svg"), encoding: .utf8)
+            #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.hasSuffix("</svg>\n"))
+        }
+        let map = try String(contentsOfFile: path("map.svg"), encoding: .utf8)
+        #expect(map.contains("by decade") && map.contains("<title>Book "))
+        let metrics = try OpenBLASRelaunchTests.run(["plot", "metrics", model, "--test", path("test.csv"), "--output", path("metrics.svg")])
+        #expect(metrics.status == 0, "\(metrics.err)")
+        let recall = (try? String(contentsOfFile: path("metrics.svg"), encoding: .utf8)) ?? ""
+        #expect(recall.contains("baseline popularity"))
+
+        let report = try OpenBLASRelaunchTests.run(["report", model, "--test", path("test.csv"), "--output", path("report.html"),
+                                                    "--projection", "pca"])
+        #expect(report.status == 0, "\(report.err)")
+        let html = try String(contentsOfFile: path("report.html"), encoding: .utf8)
+        #expect(html.contains("<table>") && html.components(separatedBy: "<svg ").count == 5 && html.contains("baseline biases"))
+
+        // Bad input: a one-line error, a non-zero exit, no file left behind.
+        try Data([0x00, 0x01, 0x02]).write(to: URL(fileURLWithPath: path("corrupt.safetensors")))
+        for (arguments, message) in [
+            (["plot", "loss", path("corrupt.safetensors"), "--output", path("x.svg")], "corrupt.safetensors"),
+            (["plot", "metrics", model, "--output", path("x.svg")], "needs --test"),
+            (["plot", "map", model, "--output", path("x.svg"), "--projection", "none"], "--projection"),
+            (["plot", "loss", model, "--output", path("no-such-dir/x.svg")], "cannot write"),
+            (["export", model], "at least one of"),
+            (["report", path("missing.safetensors"), "--output", path("x.html")], "missing.safetensors"),
+        ] {
+            let result = try OpenBLASRelaunchTests.run(arguments)
+            #expect(result.status != 0, "\(arguments) succeeded")
+            #expect(result.err.contains(message), "\(arguments): \(result.err)")
+            #expect(!result.err.contains("Fatal error") && result.err.split(separator: "\n").count <= 3, "\(result.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path("x.svg")) && !FileManager.default.fileExists(atPath: path("x.html")))
+    }
+}
