@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates <repo root>/.venv-peers with the Python peers embedrec-bench compares against:
-# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit and scikit-learn.
+# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit and scikit-learn;
+# FastAPI + uvicorn for the BookServer peer.
 #
 # Idempotent: if the venv already exists and imports all five packages it exits 0 at once.
 # Otherwise it (re)creates / repairs the venv and installs the pinned versions from PyPI.
@@ -30,6 +31,9 @@ PINS=(
   "implicit==0.7.3"
   "scikit-learn==1.7.2"
   "opentsne==1.0.4"
+  # BookServer's Python peer (Benchmarks/peers/bookserver_peer.py).
+  "fastapi==0.142.2"
+  "uvicorn==0.54.0"
 )
 
 log()  { echo "[peers/setup] $*" >&2; }
@@ -39,7 +43,7 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo "[peers/setup] FAILED (exit $rc)" >&2; 
 CHECK_PY='
 import os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, openTSNE
+import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, openTSNE, fastapi, uvicorn
 print("numpy", numpy.__version__, "| pandas", pandas.__version__,
       "| scikit-surprise", surprise.__version__, "| keras", keras.__version__,
       "| tensorflow", tensorflow.__version__, "| pyarrow", pyarrow.__version__)

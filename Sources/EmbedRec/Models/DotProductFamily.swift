@@ -189,9 +189,15 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
         beta: Float
     ) {
         itemRows.withUnsafeBufferPointer { items in
-            BLAS.gemm(transposeB: true, m: count, n: range.count, k: width, a: rows, lda: width,
-                      b: items.baseAddress! + range.lowerBound * width, ldb: width,
-                      beta: beta, c: output, ldc: range.count)
+            let tile = items.baseAddress! + range.lowerBound * width
+            if count == 1 {
+                // One user (a served request): sgemv reads the item rows once, where sgemm
+                // would first copy the whole tile into its packed layout for a single row.
+                BLAS.gemv(m: range.count, n: width, a: tile, lda: width, x: rows, beta: beta, y: output)
+            } else {
+                BLAS.gemm(transposeB: true, m: count, n: range.count, k: width, a: rows, lda: width,
+                          b: tile, ldb: width, beta: beta, c: output, ldc: range.count)
+            }
         }
     }
 

@@ -1,0 +1,24 @@
+import EmbedRec
+
+/// Every book of a model as the API shows it, built once per loaded model, so that a request
+/// copies finished entries instead of assembling and cleaning catalogue fields each time.
+public struct BookDirectory: Sendable {
+    private let books: [Int64: BookJSON]
+
+    init(_ recommender: Recommender) {
+        var books: [Int64: BookJSON] = [:]
+        books.reserveCapacity(recommender.itemIDs.count)
+        for id in recommender.itemIDs.rawIDs {
+            books[id] = BookJSON(id: id, metadata: recommender.metadata(for: id))
+        }
+        self.books = books
+    }
+
+    /// The book with this raw ID (a bare "Book ID" entry when the catalogue lacks it).
+    func book(_ id: Int64, predictedRating: Float? = nil, similarity: Float? = nil) -> BookJSON {
+        var book = books[id] ?? BookJSON(id: id, metadata: nil)
+        book.predictedRating = predictedRating
+        book.similarity = similarity.map { $0.isFinite ? $0 : 0 }
+        return book
+    }
+}
