@@ -154,6 +154,7 @@ struct RatingsLoaderFormatTests {
         // u.data's layout with half stars (its own scale is 1–5).
         var format = RatingsFileFormat.movieLens100K
         format.ratingScale = 0.5...5
+        format.duplicatePairs = .keepAll  // random pairs repeat now and then; every row is expected
         let sequential = try RatingsLoader.load(bytes: bytes, name: "big", format: format, parallelism: .sequential)
         for threads in [2, 3, 8] {
             let parallel = try RatingsLoader.load(bytes: bytes, name: "big", format: format,
@@ -192,7 +193,9 @@ struct RatingsLoaderFormatTests {
         // row can be shorter than one byte per column.
         var text = "1,1,1,a,b,c,d,e,f,g\n"
         for k in 0..<5000 { text += "\(k % 10),\(k % 7),\(k % 5 + 1),,,,,,,\n" }
-        let format = RatingsFileFormat.delimited(separator: ",", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 2)
+        // The rows repeat (user, item) pairs: keep them all, this test is about the parsing.
+        var format = RatingsFileFormat.delimited(separator: ",", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 2)
+        format.duplicatePairs = .keepAll
         let data = try RatingsLoader.load(text: text, format: format)
         #expect(data.count == 5001)
         #expect(data.rawRows.last == RawRow(user: 9, item: 4999 % 7, rating: Float(4999 % 5 + 1)))
