@@ -249,6 +249,23 @@ struct RatingsLoaderErrorTests {
         }
     }
 
+    @Test("fuzzing findings: a CR before a separator is data, a padded minus sign is no ID, padding is not digits")
+    func fuzzFindings() throws {
+        // "4.\r" read as 4: the CR was trimmed although no LF followed it.
+        expectFileError(file: "r.csv", line: 2, kind: .notANumber(column: 2, text: "4.\r")) {
+            _ = try RatingsLoader.load(text: "userId,movieId,rating,x\n2,1,4.\r,0\n", name: "r.csv", format: .movieLensCSV)
+        }
+        // " - " read as item 0: the padding after the sign was counted as its digits.
+        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 1, text: " - ")) {
+            _ = try RatingsLoader.load(text: "userId, movieId, rating\n 1 , - , 4.5 \n", name: "r.csv", format: .movieLensCSV)
+        }
+        // 18 digits and two spaces of padding are an ID (they counted as 20 digits).
+        let data = try RatingsLoader.load(text: "userId,movieId,rating\n123456789012345678  ,1,4\n", format: .movieLensCSV)
+        #expect(data.userIDs.rawIDs == [123_456_789_012_345_678])
+        // A CR before the line's LF is still ignored.
+        #expect(try RatingsLoader.load(text: "userId,movieId,rating\r\n1,2,4.5\r\n", format: .movieLensCSV).ratings == [4.5])
+    }
+
     @Test("IDs that are not integers")
     func nonIntegerID() {
         expectFileError(file: "u.data", line: 2, kind: .notAnInteger(column: 0, text: "1.5")) {

@@ -36,6 +36,20 @@ package enum FuzzEntryPoints {
         check(data.items.allSatisfy { $0 >= 0 && Int($0) < data.itemCount }, "\(name): an item index outside the map")
         let scale = format.ratingScale ?? -Float.greatestFiniteMagnitude...Float.greatestFiniteMagnitude
         check(data.ratings.allSatisfy { $0.isFinite && scale.contains($0) }, "\(name): a rating outside \(scale)")
+        // The same rows as the plain reference reading, in the same order (ratings to within
+        // an ulp: the fast parser divides a Double before rounding to Float).
+        guard let expected = ReferenceRatingsParser.rows(Array(input.dropFirst()), format: format) else {
+            fatalError("\(name): loaded \(data.count) rows from a file the reference reading rejects")
+        }
+        let userIDs = data.userIDs.rawIDs, itemIDs = data.itemIDs.rawIDs
+        check(expected.count == data.count, "\(name): \(data.count) rows, the reference reads \(expected.count)")
+        for (k, row) in expected.enumerated() {
+            let rating = data.ratings[k]
+            check(userIDs[Int(data.users[k])] == row.user && itemIDs[Int(data.items[k])] == row.item
+                  && abs(rating - row.rating) <= row.rating.ulp && data.timestamps?[k] == row.timestamp,
+                  "\(name): row \(k) reads (\(userIDs[Int(data.users[k])]), \(itemIDs[Int(data.items[k])]), \(rating), "
+                  + "\(String(describing: data.timestamps?[k]))), the reference \(row)")
+        }
         return nil
     }
 
