@@ -262,6 +262,12 @@ struct RatingsLoaderErrorTests {
         // 18 digits and two spaces of padding are an ID (they counted as 20 digits).
         let data = try RatingsLoader.load(text: "userId,movieId,rating\n123456789012345678  ,1,4\n", format: .movieLensCSV)
         #expect(data.userIDs.rawIDs == [123_456_789_012_345_678])
+        // A header comma followed by a combining mark still separates (the header was split
+        // as a String, by graphemes, so it had a column fewer than its rows had fields).
+        expectFileError(file: "r.csv", line: 2, kind: .wrongColumnCount(expected: 4, found: 3)) {
+            _ = try RatingsLoader.load(text: "userId,movieId,rating,\u{301}x\n1,2,4\n", name: "r.csv", format: .movieLensCSV)
+        }
+        #expect(try RatingsLoader.load(text: "userId,movieId,rating,\u{301}x\n1,2,4,a\n", format: .movieLensCSV).ratings == [4])
         // A CR before the line's LF is still ignored.
         #expect(try RatingsLoader.load(text: "userId,movieId,rating\r\n1,2,4.5\r\n", format: .movieLensCSV).ratings == [4.5])
     }

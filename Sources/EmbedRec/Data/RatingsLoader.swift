@@ -254,11 +254,26 @@ public enum RatingsLoader {
         return line
     }
 
+    /// The fields of a header or first line, split on the separator's bytes (as the parser
+    /// splits rows) and then decoded: a String split works on graphemes, and a separator
+    /// followed by a combining mark (`,\u{301}`) would not split there.
     static func fields(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> [String] {
-        var text = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
-        if text.hasSuffix("\r") { text.removeLast() }
-        return text.split(separator: String(decoding: separator, as: UTF8.self), omittingEmptySubsequences: false)
-            .map { $0.trimmingSpacesAndQuotes() }
+        var end = range.upperBound
+        if end > range.lowerBound && buffer[end - 1] == 13 { end -= 1 }
+        var out: [String] = []
+        var start = range.lowerBound, k = start
+        func field(_ from: Int, _ to: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[from..<to]), as: UTF8.self)[...].trimmingSpacesAndQuotes()
+        }
+        while k + separator.count <= end {
+            if buffer[k] == separator[0] && (1..<separator.count).allSatisfy({ buffer[k + $0] == separator[$0] }) {
+                out.append(field(start, k)); k += separator.count; start = k
+            } else {
+                k += 1
+            }
+        }
+        out.append(field(start, end))
+        return out
     }
 
     static func fieldCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> Int {

@@ -113,6 +113,17 @@ package enum FuzzEntryPoints {
             _ = try recommender.recommend(newReaderItems: [item], k: k)
             // Finite weights may still multiply to ±∞; the loader checks each weight, not products.
             _ = try recommender.predictedRating(user: user, item: item)
+            // What opened must save, and open again to the same answers.
+            let resaved = scratchPath + ".resaved"
+            defer { unlink(resaved) }
+            do { try recommender.save(to: resaved) } catch { fatalError("a recommender that opened does not save: \(error)") }
+            let reopened: Recommender
+            do { reopened = try Recommender(contentsOf: resaved) } catch { fatalError("a re-saved recommender does not open: \(error)") }
+            let again = try reopened.recommend(user: user, k: k)
+            check(again.recommendations.map(\.item) == list.recommendations.map(\.item)
+                  && zip(again.recommendations, list.recommendations).allSatisfy {
+                      $0.predictedRating == $1.predictedRating || ($0.predictedRating.isNaN && $1.predictedRating.isNaN) },
+                  "a re-saved recommender answers differently")
         } catch {
             return error
         }
