@@ -111,8 +111,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests",
-            // The NumPy reader the interop test runs.
-            exclude: ["Python"]
+            // The NumPy reader the interop test runs; the fuzzers' findings FuzzRegressionTests replays.
+            exclude: ["Python", "Regressions"]
         ),
         // Public API only (no @testable): a model written outside the library.
         .testTarget(

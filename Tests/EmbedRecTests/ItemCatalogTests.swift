@@ -80,9 +80,11 @@ struct ItemCatalogTests {
         // A separator followed by a combining mark is still a separator (bytes, not graphemes).
         let combining = try ItemCatalog.loadGoodbooks(text: "id,title\n1,\u{301}x\n")
         #expect(combining.title(for: 1) == "\u{301}x")
-        // Invalid UTF-8 decodes with replacement characters rather than failing.
-        let invalid = try ItemCatalog.loadGoodbooks(bytes: Array("id,title\n1,a".utf8) + [0xFF, 0xFE] + Array("b\n".utf8))
-        #expect(invalid.title(for: 1) == "a\u{FFFD}\u{FFFD}b")
+        // Invalid UTF-8 is an error naming the line (it used to decode with replacement
+        // characters, so a Latin-1 file loaded with its accents silently lost).
+        #expect(throws: RatingsFileError.self) {
+            _ = try ItemCatalog.loadGoodbooks(bytes: Array("id,title\n1,a".utf8) + [0xFF, 0xFE] + Array("b\n".utf8))
+        }
     }
 
     @Test("goodbooks errors name file, line and kind")

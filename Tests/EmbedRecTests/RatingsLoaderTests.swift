@@ -154,6 +154,7 @@ struct RatingsLoaderFormatTests {
         // u.data's layout with half stars (its own scale is 1–5).
         var format = RatingsFileFormat.movieLens100K
         format.ratingScale = 0.5...5
+        format.duplicatePairs = .keepAll  // random pairs repeat now and then; every row is expected
         let sequential = try RatingsLoader.load(bytes: bytes, name: "big", format: format, parallelism: .sequential)
         for threads in [2, 3, 8] {
             let parallel = try RatingsLoader.load(bytes: bytes, name: "big", format: format,
@@ -192,7 +193,9 @@ struct RatingsLoaderFormatTests {
         // row can be shorter than one byte per column.
         var text = "1,1,1,a,b,c,d,e,f,g\n"
         for k in 0..<5000 { text += "\(k % 10),\(k % 7),\(k % 5 + 1),,,,,,,\n" }
-        let format = RatingsFileFormat.delimited(separator: ",", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 2)
+        // The rows repeat (user, item) pairs: keep them all, this test is about the parsing.
+        var format = RatingsFileFormat.delimited(separator: ",", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 2)
+        format.duplicatePairs = .keepAll
         let data = try RatingsLoader.load(text: text, format: format)
         #expect(data.count == 5001)
         #expect(data.rawRows.last == RawRow(user: 9, item: 4999 % 7, rating: Float(4999 % 5 + 1)))
@@ -244,6 +247,29 @@ struct RatingsLoaderErrorTests {
         expectFileError(file: "r.csv", line: 2, kind: .notANumber(column: 2, text: "")) {
             _ = try RatingsLoader.load(text: "userId,movieId,rating\n1,2,\n", name: "r.csv", format: .movieLensCSV)
         }
+    }
+
+    @Test("fuzzing findings: a CR before a separator is data, a padded minus sign is no ID, padding is not digits")
+    func fuzzFindings() throws {
+        // "4.\r" read as 4: the CR was trimmed although no LF followed it.
+        expectFileError(file: "r.csv", line: 2, kind: .notANumber(column: 2, text: "4.\r")) {
+            _ = try RatingsLoader.load(text: "userId,movieId,rating,x\n2,1,4.\r,0\n", name: "r.csv", format: .movieLensCSV)
+        }
+        // " - " read as item 0: the padding after the sign was counted as its digits.
+        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 1, text: " - ")) {
+            _ = try RatingsLoader.load(text: "userId, movieId, rating\n 1 , - , 4.5 \n", name: "r.csv", format: .movieLensCSV)
+        }
+        // 18 digits and two spaces of padding are an ID (they counted as 20 digits).
+        let data = try RatingsLoader.load(text: "userId,movieId,rating\n123456789012345678  ,1,4\n", format: .movieLensCSV)
+        #expect(data.userIDs.rawIDs == [123_456_789_012_345_678])
+        // A header comma followed by a combining mark still separates (the header was split
+        // as a String, by graphemes, so it had a column fewer than its rows had fields).
+        expectFileError(file: "r.csv", line: 2, kind: .wrongColumnCount(expected: 4, found: 3)) {
+            _ = try RatingsLoader.load(text: "userId,movieId,rating,\u{301}x\n1,2,4\n", name: "r.csv", format: .movieLensCSV)
+        }
+        #expect(try RatingsLoader.load(text: "userId,movieId,rating,\u{301}x\n1,2,4,a\n", format: .movieLensCSV).ratings == [4])
+        // A CR before the line's LF is still ignored.
+        #expect(try RatingsLoader.load(text: "userId,movieId,rating\r\n1,2,4.5\r\n", format: .movieLensCSV).ratings == [4.5])
     }
 
     @Test("IDs that are not integers")

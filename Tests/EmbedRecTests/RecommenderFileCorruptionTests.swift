@@ -208,9 +208,9 @@ struct RecommenderFileCorruptionTests {
         #expect(f.openError(try p.bytes()) is RecommenderFileError)
         p = try f.parts(); p.metadata["user_count"] = "0"
         f.expect(.invalidMetadata("user_count", "\"0\" is not a count in 1...2147483647"), try p.bytes())
-        // The counts say more users than the ID map has: the tables' shapes disagree first.
+        // The counts say more users than the ID map has: refused before the model is built.
         p = try f.parts(); p.metadata["user_count"] = String(f.users + 1)
-        f.expect(.wrongShape("user_embedding", expected: [f.users + 1, 4], found: [f.users, 4]), try p.bytes())
+        f.expect(.idMapMismatch("user_ids", count: f.users, expected: f.users + 1), try p.bytes())
         p = try f.parts(); p.metadata["training_history"] = "{"
         f.expect(.invalidMetadata("training_history", "not valid JSON of the expected shape"), try p.bytes())
         p = try f.parts(); p.metadata["fold_in_default_rating"] = "nan"

@@ -19,7 +19,9 @@
 /// `"`, `""` inside it stands for one `"`, and it may span lines; only spaces or tabs may
 /// follow the closing quote before the separator or line end. A `"` inside an unquoted field
 /// is kept as data (lenient, like Python's csv). Records made only of spaces, tabs and line ends
-/// are skipped. A UTF-8 byte-order mark is skipped (and forces UTF-8 decoding).
+/// are skipped. A UTF-8 byte-order mark is skipped (and forces UTF-8 decoding). UTF-8 is validated
+/// (an invalid sequence is an error naming the line and field); UTF-16 and UTF-32 files are
+/// refused by name.
 enum DelimitedRecordReader {
     enum Decoding { case utf8, latin1 }
 
@@ -36,28 +38,34 @@ enum DelimitedRecordReader {
             let n = buffer.count
             var p = 0
             var decoding = decoding
+            try TextEncoding.rejectWideEncodings(buffer, name: name)
             if n >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { p = 3; decoding = .utf8 }
-            func decode(_ range: Range<Int>) -> String {
-                let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            var line = 1
+            var fields: [String] = []
+            // UTF-8 is validated, not repaired: a Latin-1 or Windows-1252 file read as UTF-8
+            // would otherwise load with U+FFFD in its titles and no word of it.
+            func decode(_ slice: UnsafeBufferPointer<UInt8>, line: Int) throws -> String {
                 switch decoding {
-                case .utf8: return String(decoding: slice, as: UTF8.self)
+                case .utf8:
+                    if let text = TextEncoding.strictUTF8(slice) { return text }
+                    let at = TextEncoding.firstInvalidUTF8Offset(slice) ?? 0
+                    let byte = String(slice[at], radix: 16, uppercase: true)
+                    throw RatingsFileError(file: name, line: line, kind: .invalidFormat(
+                        "field \(fields.count + 1) is not valid UTF-8 (byte 0x\(byte) at its offset \(at)); "
+                        + "save the file as UTF-8 (a Latin-1 or Windows-1252 file must be converted first)"))
                 case .latin1:
                     if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
                     return String(String.UnicodeScalarView(slice.lazy.map { Unicode.Scalar($0) }))
                 }
             }
-            func decode(_ bytes: [UInt8]) -> String {
-                bytes.withUnsafeBufferPointer { b in
-                    switch decoding {
-                    case .utf8: return String(decoding: b, as: UTF8.self)
-                    case .latin1: return String(String.UnicodeScalarView(b.lazy.map { Unicode.Scalar($0) }))
-                    }
-                }
+            func decode(_ range: Range<Int>, line: Int) throws -> String {
+                try decode(UnsafeBufferPointer(rebasing: buffer[range]), line: line)
+            }
+            func decode(_ bytes: [UInt8], line: Int) throws -> String {
+                try bytes.withUnsafeBufferPointer { try decode($0, line: line) }
             }
             let quote = UInt8(ascii: "\""), lf = UInt8(10), cr = UInt8(13)
             let space = UInt8(32), tab = UInt8(9)
-            var line = 1
-            var fields: [String] = []
             var quoted: [UInt8] = []
             while p < n {
                 // Skip a blank (or whitespace-only) line.
@@ -89,13 +97,13 @@ enum DelimitedRecordReader {
                             p += 1
                         }
                         while p < n && (buffer[p] == space || buffer[p] == tab) { p += 1 }
-                        fields.append(decode(quoted))
+                        fields.append(try decode(quoted, line: fieldLine))
                     } else {
                         let start = p
                         while p < n && buffer[p] != separator && buffer[p] != lf { p += 1 }
                         var end = p
                         if end > start && buffer[end - 1] == cr && (p == n || buffer[p] == lf) { end -= 1 }
-                        fields.append(decode(start..<end))
+                        fields.append(try decode(start..<end, line: line))
                     }
                     // p is at the separator, a line end or the end of the data.
                     if p < n && buffer[p] == separator { p += 1; continue }

@@ -22,11 +22,37 @@ public struct RatingsFileFormat: Sendable, Hashable {
     /// (``RatingsFileError/Kind/ratingOutsideScale(text:scale:)``). nil accepts any finite rating.
     public var ratingScale: ClosedRange<Float>?
 
+    /// What the loader does with a (user, item) pair rated on more than one line of a file.
+    ///
+    /// A pair kept twice is weighted twice in training, and a random split can put one copy in
+    /// the training set and the other in the test set, where it is predicted from itself:
+    /// metrics come out too good with no word of it. Hence one rating per pair by default.
+    public enum DuplicatePairs: Sendable, Hashable {
+        /// Keep the pair's last line (a rating given again replaces the earlier one), at that
+        /// line's position in the dataset. The default.
+        case keepLast
+        /// Keep one row at the first line's position with the mean of the pair's ratings and
+        /// the latest of its timestamps.
+        case average
+        /// Fail with ``RatingsFileError/Kind/duplicatePair(user:item:firstLine:)`` at the
+        /// second line of the first pair rated twice.
+        case reject
+        /// Keep every line (the loader's behaviour before this option).
+        case keepAll
+    }
+
+    /// What the loader does with a pair rated on several lines (``DuplicatePairs/keepLast``
+    /// unless set).
+    public var duplicatePairs: DuplicatePairs
+
     /// Creates a format. `separator` must not be empty.
-    public init(separator: String, columns: Columns, ratingScale: ClosedRange<Float>? = nil) {
+    public init(
+        separator: String, columns: Columns, ratingScale: ClosedRange<Float>? = nil, duplicatePairs: DuplicatePairs = .keepLast
+    ) {
         self.separator = separator
         self.columns = columns
         self.ratingScale = ratingScale
+        self.duplicatePairs = duplicatePairs
     }
 
     /// Header names (lower-cased) accepted for the user column.
@@ -95,6 +121,11 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case ratingOutsideScale(text: String, scale: ClosedRange<Float>)
         /// The format or file violates a rule the message names.
         case invalidFormat(String)
+        /// A (user, item) pair rated again on this line, first on `firstLine`, with
+        /// ``RatingsFileFormat/DuplicatePairs/reject``.
+        case duplicatePair(user: Int64, item: Int64, firstLine: Int)
+        /// More distinct users or items (`what`), or more rows, than 32-bit indices hold.
+        case tooManyDistinct(what: String, limit: Int)
     }
 
     /// The file's path, or the name given for in-memory data.
@@ -126,6 +157,11 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case let .ratingOutsideScale(text, scale):
             return "\(place): rating '\(text)' is outside the scale \(scale.lowerBound)...\(scale.upperBound)"
         case .invalidFormat(let why): return "\(place): invalid format: \(why)"
+        case let .duplicatePair(user, item, firstLine):
+            return "\(place): user \(user) rated item \(item) again (first on line \(firstLine)); "
+                + "set the format's duplicatePairs to .keepLast, .average or .keepAll to accept it"
+        case let .tooManyDistinct(what, limit):
+            return "\(place): more than \(limit) \(what): user and item indices are 32-bit"
         }
     }
 }

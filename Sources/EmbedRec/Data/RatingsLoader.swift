@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 import EmbedRecKernels
@@ -47,11 +48,27 @@ public enum RatingsLoader {
         trainPath: String, testPath: String, format: RatingsFileFormat,
         parallelism: Parallelism = .automatic
     ) throws -> (train: RatingsDataset, test: RatingsDataset) {
-        let train = try parseColumns(bytes: readFile(trainPath), name: trainPath, format: format, parallelism: parallelism)
-        let test = try parseColumns(bytes: readFile(testPath), name: testPath, format: format, parallelism: parallelism)
-        let all = try RawRatings.concatenate([train, test]).mapped(parallelism: parallelism)
+        let trainBytes = try readFile(trainPath), testBytes = try readFile(testPath)
+        let train = try parseColumns(bytes: trainBytes, name: trainPath, format: format, parallelism: parallelism)
+        let test = try parseColumns(bytes: testBytes, name: testPath, format: format, parallelism: parallelism)
+        let all = try RawRatings.concatenate([train, test]).mapped(parallelism: parallelism, limits: .machine, name: trainPath)
         let n = train.users.count
-        return (all.subset(rows: 0..<n), all.subset(rows: n..<all.count))
+        // Repeated pairs are resolved within each file: a test rating that repeats a training
+        // one is the split's business, not the loader's.
+        return (try all.subset(rows: 0..<n).resolvingDuplicatePairs(format.duplicatePairs, file: trainPath) {
+                    lineOfRow(trainBytes, bodyStart: train.bodyStart, row: $0) },
+                try all.subset(rows: n..<all.count).resolvingDuplicatePairs(format.duplicatePairs, file: testPath) {
+                    lineOfRow(testBytes, bodyStart: test.bodyStart, row: $0) })
+    }
+
+    /// Bounds a load must stay inside; the defaults are the machine's. Tests pass small ones
+    /// to reach the limits' errors without files of billions of rows.
+    struct Limits {
+        /// The most rows, and so distinct users or items: indices are `Int32`.
+        var rows = Int(Int32.max)
+        /// The most bytes the file and its parsed columns may take.
+        var memoryBytes = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        static var machine: Limits { Limits() }
     }
 
     // MARK: - Internals
@@ -72,6 +89,12 @@ public enum RatingsLoader {
         let size = Int(ftello(file))
         rewind(file)
         guard size >= 0 else { throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot size")) }
+        // The whole file is read into memory: one larger than memory fails here, not in malloc.
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard size <= memory else {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(
+                "the file is \(size >> 20) MiB, more than this machine's \(memory >> 20) MiB of memory"))
+        }
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = size == 0 ? 0 : fread(buffer.baseAddress, 1, size, file)
         }
@@ -82,18 +105,36 @@ public enum RatingsLoader {
     }
 
     static func parse(
-        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism
+        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism, limits: Limits = .machine
     ) throws -> RatingsDataset {
-        try parseColumns(bytes: bytes, name: name, format: format, parallelism: parallelism).mapped(parallelism: parallelism)
+        let columns = try parseColumns(bytes: bytes, name: name, format: format, parallelism: parallelism, limits: limits)
+        return try columns.mapped(parallelism: parallelism, limits: limits, name: name)
+            .resolvingDuplicatePairs(format.duplicatePairs, file: name) { lineOfRow(bytes, bodyStart: columns.bodyStart, row: $0) }
+    }
+
+    /// The 1-based line of data row `row` (0-based, blank lines not counted) of a file whose
+    /// rows start at `bodyStart`. O(file size): for error messages only.
+    static func lineOfRow(_ bytes: [UInt8], bodyStart: Int, row: Int) -> Int {
+        var line = 1 + bytes[..<min(bodyStart, bytes.count)].lazy.filter { $0 == 10 }.count
+        var p = bodyStart, rows = -1
+        let n = bytes.count
+        while p < n {
+            let blank = bytes[p] == 10 || (bytes[p] == 13 && (p + 1 == n || bytes[p + 1] == 10))
+            if !blank { rows += 1; if rows == row { return line } }
+            while p < n && bytes[p] != 10 { p += 1 }
+            p += 1; line += 1
+        }
+        return line
     }
 
     static func parseColumns(
-        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism
+        bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism, limits: Limits = .machine
     ) throws -> RawRatings {
         guard !format.separator.isEmpty else {
             throw RatingsFileError(file: name, line: 0, kind: .invalidFormat("separator is empty"))
         }
         return try bytes.withUnsafeBufferPointer { buffer -> RawRatings in
+            try TextEncoding.rejectWideEncodings(buffer, name: name)
             var start = 0
             if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
             // Skip leading blank lines.
@@ -132,10 +173,29 @@ public enum RatingsLoader {
             // Each chunk parses straight into its own slice of the final columns (sized by an upper
             // bound); the slices are then closed up in place. No intermediate buffers or copies:
             // on large files first-touching fresh memory costs as much as parsing.
-            let capacities = chunks.map { parser.capacity(for: $0) }
+            let wantsTime = layout.timestamp != nil
+            var capacities = chunks.map { parser.capacity(for: $0) }
+            // The columns are sized by a loose bound (a row of 3 bytes and separators); when that
+            // bound would take a large part of memory, count the lines for a tight one, and
+            // refuse before allocating what cannot fit in memory or be indexed by Int32.
+            let bytesPerRow = 8 + 8 + 4 + (wantsTime ? 8 : 0)
+            let loose = capacities.reduce(0, +)
+            let (looseBytes, looseOverflow) = loose.multipliedReportingOverflow(by: bytesPerRow)
+            if looseOverflow || looseBytes > limits.memoryBytes / 4 || loose > limits.rows {
+                let lineCounts = chunks.map { chunk in buffer[chunk].reduce(0) { $1 == 10 ? $0 + 1 : $0 } + 1 }
+                capacities = zip(capacities, lineCounts).map { min($0, $1) }
+                let lines = lineCounts.reduce(0, +) - chunks.count
+                guard lines <= limits.rows else {
+                    throw RatingsFileError(file: name, line: 0, kind: .tooManyDistinct(what: "rating rows", limit: limits.rows))
+                }
+                let needed = buffer.count + capacities.reduce(0, +) * bytesPerRow
+                guard needed <= limits.memoryBytes else {
+                    throw RatingsFileError(file: name, line: 0, kind: .cannotRead(
+                        "its \(lines) lines need \(needed >> 20) MiB with the file, more than the \(limits.memoryBytes >> 20) MiB of memory"))
+                }
+            }
             let offsets = capacities.indices.map { capacities[..<$0].reduce(0, +) }
             let total = capacities.reduce(0, +)
-            let wantsTime = layout.timestamp != nil
             var results = [Result<Int, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
             var items: [Int64] = [], ratings: [Float] = [], times: [Int64] = []
             var rowCount = 0
@@ -178,7 +238,7 @@ public enum RatingsLoader {
                     throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
                 }
             }
-            return RawRatings(users: users, items: items, ratings: ratings, timestamps: wantsTime ? times : nil)
+            return RawRatings(users: users, items: items, ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
         }
     }
 
@@ -194,11 +254,26 @@ public enum RatingsLoader {
         return line
     }
 
+    /// The fields of a header or first line, split on the separator's bytes (as the parser
+    /// splits rows) and then decoded: a String split works on graphemes, and a separator
+    /// followed by a combining mark (`,\u{301}`) would not split there.
     static func fields(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> [String] {
-        var text = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
-        if text.hasSuffix("\r") { text.removeLast() }
-        return text.split(separator: String(decoding: separator, as: UTF8.self), omittingEmptySubsequences: false)
-            .map { $0.trimmingSpacesAndQuotes() }
+        var end = range.upperBound
+        if end > range.lowerBound && buffer[end - 1] == 13 { end -= 1 }
+        var out: [String] = []
+        var start = range.lowerBound, k = start
+        func field(_ from: Int, _ to: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[from..<to]), as: UTF8.self)[...].trimmingSpacesAndQuotes()
+        }
+        while k + separator.count <= end {
+            if buffer[k] == separator[0] && (1..<separator.count).allSatisfy({ buffer[k + $0] == separator[$0] }) {
+                out.append(field(start, k)); k += separator.count; start = k
+            } else {
+                k += 1
+            }
+        }
+        out.append(field(start, end))
+        return out
     }
 
     static func fieldCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> Int {
@@ -250,6 +325,8 @@ struct RawRatings {
     var items: [Int64]
     var ratings: [Float]
     var timestamps: [Int64]?
+    /// Where the data rows start in the file (after any header), for line numbers.
+    var bodyStart = 0
 
     static func concatenate(_ parts: [RawRatings]) throws -> RawRatings {
         let withTime = parts.allSatisfy { $0.timestamps != nil }
@@ -262,6 +339,14 @@ struct RawRatings {
     }
 
     /// Builds ID maps (dense indices in ascending raw-ID order) and maps both ID columns.
+    func mapped(parallelism: Parallelism, limits: RatingsLoader.Limits, name: String) throws -> RatingsDataset {
+        // Distinct users and items are at most the rows: rows within Int32 keep the indices so.
+        guard users.count <= limits.rows else {
+            throw RatingsFileError(file: name, line: 0, kind: .tooManyDistinct(what: "rating rows", limit: limits.rows))
+        }
+        return mapped(parallelism: parallelism)
+    }
+
     func mapped(parallelism: Parallelism) -> RatingsDataset {
         // Users and items are independent: map them on two threads when allowed.
         var results: [(ids: [Int64], positions: [Int32])] = [([], []), ([], [])]

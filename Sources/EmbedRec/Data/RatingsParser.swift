@@ -87,18 +87,21 @@ struct RatingsParser {
                             value = value &* 10 &+ Int64(d)
                             q &+= 1
                         }
+                        // Counted before the padding after them: "- " has no digits (it read as
+                        // 0), and 18 digits then spaces are not 20 digits.
+                        let digitCount = q - digitsStart
                         while padded && q < end && base[q] == 32 { q &+= 1 }
                         p = q
-                        if q == digitsStart || q - digitsStart > 18 || !Self.isFieldEnd(base, q, end, sep0, sep) {
+                        if digitCount == 0 || digitCount > 18 || !Self.isFieldEnd(base, q, end, sep0, sep) {
                             p = Self.fieldEnd(base, fieldStart, end, sep0, sep)
                             return Failure(offset: lineStart, kind: .notAnInteger(
-                                column: column, text: Self.text(base, fieldStart, Self.trimCR(base, fieldStart, p))))
+                                column: column, text: Self.text(base, fieldStart, p)))
                         }
                         if negative { value = -value }
                         if role == 1 { values.0 = value } else if role == 2 { values.1 = value } else { values.3 = value }
                     } else if role == 3 {
                         // Decimal: `[-]digits[.digits]` in place, anything else via the stdlib.
-                        defer { ratingField = fieldStart..<Self.trimCR(base, fieldStart, p) }
+                        defer { ratingField = fieldStart..<p }
                         var q = p
                         while padded && q < end && base[q] == 32 { q &+= 1 }
                         var negative = false
@@ -124,7 +127,8 @@ struct RatingsParser {
                             p = q
                         } else {
                             p = Self.fieldEnd(base, fieldStart, end, sep0, sep)
-                            let fieldEnd = Self.trimCR(base, fieldStart, p)
+                            // A field ends before a line-end CR already (isFieldEnd): a CR still in it is data.
+                            let fieldEnd = p
                             guard let value = Self.parseFloat(base, fieldStart, fieldEnd) else {
                                 return Failure(offset: lineStart, kind: .notANumber(
                                     column: column, text: Self.text(base, fieldStart, fieldEnd)))
@@ -180,11 +184,6 @@ struct RatingsParser {
         var q = p
         while q < end && !isFieldEnd(base, q, end, sep0, sep) { q &+= 1 }
         return q
-    }
-
-    @inline(__always)
-    static func trimCR(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        end > start && base[end - 1] == 13 ? end - 1 : end
     }
 
     @inline(__always)

@@ -121,6 +121,20 @@ public enum SyntheticRatings {
         guard Double(config.ratings) <= Double(users) * Double(items) * 0.9 else {
             throw DatasetError.invalidArgument("\(config.ratings) ratings do not fit in \(users) × \(items) pairs at ≤ 90% density")
         }
+        // Dense indices are Int32: 2³¹ users or items cannot be indexed. And the planted factors
+        // and the columns must fit in memory; both fail here, before anything is allocated.
+        let indexLimit = Int(Int32.max)
+        guard users <= indexLimit, items <= indexLimit, config.ratings <= indexLimit else {
+            throw DatasetError.invalidArgument(
+                "\(users) users, \(items) items and \(config.ratings) ratings: each must be at most \(indexLimit) (32-bit indices)")
+        }
+        let bytes = (Double(users) + Double(items)) * Double(config.rank + 2) * 4 + Double(config.ratings) * 16
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes <= memory / 2 else {
+            throw DatasetError.invalidArgument(String(
+                format: "generating this data needs %.1f GiB, more than half this machine's %.1f GiB of memory",
+                bytes / 1_073_741_824, memory / 1_073_741_824))
+        }
         var rng = SeededGenerator(seed: config.seed)
         let rank = config.rank
         let factorStd = (config.interactionStd / Double(rank).squareRoot()).squareRoot()

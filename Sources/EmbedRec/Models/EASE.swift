@@ -53,6 +53,10 @@ public final class EASE: KernelModel, @unchecked Sendable {
                     format: "EASE needs an items × items matrix: %d items take %.1f GB, more than the limit of %.1f GB (Configuration.memoryLimit, at most half the machine's memory)",
                     items, Double(items) * Double(items) * 4 / 1e9, Double(limit) / 1e9))
             }
+            if let available = Tensor.savedBytesAvailable, squared > available / 4 {
+                throw ModelError.invalidConfiguration(
+                    "EASE's \(items) × \(items) matrix needs \(squared * 4) bytes, but the file holds only \(available) bytes of tensor data")
+            }
         }
     }
 

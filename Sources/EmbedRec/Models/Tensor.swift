@@ -92,6 +92,11 @@ public final class Tensor: @unchecked Sendable {
     /// element counts, and at most the machine's physical memory in total. Models call it before
     /// allocating, so an absurd configuration fails fast with a clear error instead of trapping.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming the largest tensor.
+    /// While a saved model is being opened: the bytes of tensor data its file holds. A
+    /// configuration whose tensors need more cannot match the file, and is refused before
+    /// anything is allocated (a few bytes of header must not buy gigabytes of memory).
+    @TaskLocal static var savedBytesAvailable: Int? = nil
+
     static func requireAllocatable(_ tensors: [(name: String, shape: [Int])]) throws {
         var total = 0
         for (name, shape) in tensors {
@@ -110,6 +115,10 @@ public final class Tensor: @unchecked Sendable {
         }
         let memory = Double(ProcessInfo.processInfo.physicalMemory)
         let bytes = Double(total) * Double(MemoryLayout<Float>.size)
+        if let available = savedBytesAvailable, bytes > Double(available) {
+            throw ModelError.invalidConfiguration(
+                "the configuration's tensors need \(Int(bytes)) bytes, but the file holds only \(available) bytes of tensor data")
+        }
         guard bytes <= memory else {
             let largest = tensors.max { a, b in
                 a.shape.reduce(1.0) { $0 * Double($1) } < b.shape.reduce(1.0) { $0 * Double($1) }

@@ -135,7 +135,18 @@ extension Recommender {
         }
         // The file must hold every tensor the configuration declares, with its shape, and no
         // tensor that neither the model nor the recommender knows.
-        let model = try kind.makeEmpty(users: users, items: items, configurationJSON: try value(K.modelConfiguration))
+        // Before the model allocates: the counts must match the ID maps (whose bytes the offsets
+        // check found in the file) and the configuration's tensors must fit in the file's data.
+        for (name, expected) in [(RecommenderFile.Name.userIDs, users), (RecommenderFile.Name.itemIDs, items)] {
+            let map = try file.info(name, dtype: .i64)
+            guard map.shape == [expected] else {
+                throw RecommenderFileError.idMapMismatch(name, count: map.elementCount, expected: expected)
+            }
+        }
+        let configurationJSON = try value(K.modelConfiguration)
+        let model = try Tensor.$savedBytesAvailable.withValue(file.dataLength) {
+            try kind.makeEmpty(users: users, items: items, configurationJSON: configurationJSON)
+        }
         let modelTensors = model.savedTensors
         for name in file.tensors.keys where !RecommenderFile.Name.all.contains(name) && !modelTensors.contains(where: { $0.name == name }) {
             throw RecommenderFileError.unexpectedTensor(name)

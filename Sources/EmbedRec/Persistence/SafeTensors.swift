@@ -174,6 +174,9 @@ final class SafeTensorsFile {
 
     deinit { close(fd) }
 
+    /// The bytes of the data section (the offsets check made the tensors cover it exactly).
+    var dataLength: Int { tensors.values.reduce(0) { $0 + ($1.end - $1.begin) } }
+
     private static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, _ path: String) throws {
         var done = 0
         while done < buffer.count {

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What the libFuzzer targets in `Fuzz/` do with one input, and what the regression test
+/// replays for every input they found: bytes in, the public loaders called, the result checked.
+///
+/// Each function returns normally for a clean success or a clean error (a ``RatingsFileError``,
+/// ``SafeTensorsError``, ``RecommenderFileError``…) and stops the process with `fatalError`
+/// when a loaded result breaks an invariant (so the fuzzer reports silently wrong answers as
+/// findings too). The first byte of an input picks the file format; the rest is the file.
+/// Package access: for this package's tests, and for the fuzz package through `@testable`.
+package enum FuzzEntryPoints {
+    /// The ratings formats, chosen by `input[0] % 4`.
+    package static let ratingsFormats: [(name: String, format: RatingsFileFormat)] = [
+        ("ratings.csv", .goodbooks), ("u.data", .movieLens100K), ("ratings.dat", .movieLens1M), ("ml.csv", .movieLensCSV),
+    ]
+
+    /// Parses `input.dropFirst()` as the ratings format `input[0]` picks and checks the dataset.
+    /// - Returns: the error the loader threw, or nil when it loaded.
+    @discardableResult
+    package static func ratings(_ input: [UInt8]) -> (any Error)? {
+        guard let selector = input.first else { return nil }
+        let (name, format) = ratingsFormats[Int(selector) % ratingsFormats.count]
+        let data: RatingsDataset
+        do {
+            data = try RatingsLoader.load(bytes: Array(input.dropFirst()), name: name, format: format, parallelism: .sequential)
+        } catch let error as RatingsFileError {
+            return error
+        } catch {
+            fatalError("\(name): the ratings loader threw an error that is not a RatingsFileError: \(error)")
+        }
+        check(data.count > 0, "\(name): loaded an empty dataset without an error")
+        check(data.users.count == data.count && data.items.count == data.count, "\(name): column lengths differ")
+        check(data.timestamps.map { $0.count == data.count } ?? true, "\(name): timestamp column length differs")
+        check(isStrictlyAscending(data.userIDs.rawIDs) && isStrictlyAscending(data.itemIDs.rawIDs), "\(name): ID maps not sorted and unique")
+        check(data.users.allSatisfy { $0 >= 0 && Int($0) < data.userCount }, "\(name): a user index outside the map")
+        check(data.items.allSatisfy { $0 >= 0 && Int($0) < data.itemCount }, "\(name): an item index outside the map")
+        let scale = format.ratingScale ?? -Float.greatestFiniteMagnitude...Float.greatestFiniteMagnitude
+        check(data.ratings.allSatisfy { $0.isFinite && scale.contains($0) }, "\(name): a rating outside \(scale)")
+        // The same rows as the plain reference reading, in the same order (ratings to within
+        // an ulp: the fast parser divides a Double before rounding to Float).
+        guard let expected = ReferenceRatingsParser.rows(Array(input.dropFirst()), format: format) else {
+            fatalError("\(name): loaded \(data.count) rows from a file the reference reading rejects")
+        }
+        let userIDs = data.userIDs.rawIDs, itemIDs = data.itemIDs.rawIDs
+        check(expected.count == data.count, "\(name): \(data.count) rows, the reference reads \(expected.count)")
+        for (k, row) in expected.enumerated() {
+            let rating = data.ratings[k]
+            check(userIDs[Int(data.users[k])] == row.user && itemIDs[Int(data.items[k])] == row.item
+                  && abs(rating - row.rating) <= row.rating.ulp && data.timestamps?[k] == row.timestamp,
+                  "\(name): row \(k) reads (\(userIDs[Int(data.users[k])]), \(itemIDs[Int(data.items[k])]), \(rating), "
+                  + "\(String(describing: data.timestamps?[k]))), the reference \(row)")
+        }
+        return nil
+    }
+
+    /// The catalogue formats, chosen by `input[0] % 3`.
+    package static let catalogFormats = ["books.csv", "movies.csv", "u.item"]
+
+    /// Parses `input.dropFirst()` as the catalogue format `input[0]` picks and checks it.
+    /// - Returns: the error the loader threw, or nil when it loaded.
+    @discardableResult
+    package static func catalog(_ input: [UInt8]) -> (any Error)? {
+        guard let selector = input.first else { return nil }
+        let name = catalogFormats[Int(selector) % catalogFormats.count]
+        let bytes = Array(input.dropFirst())
+        let catalog: ItemCatalog
+        do {
+            switch name {
+            case "books.csv": catalog = try ItemCatalog.loadGoodbooks(bytes: bytes, name: name)
+            case "movies.csv": catalog = try ItemCatalog.loadMovieLensCSV(bytes: bytes, name: name)
+            default: catalog = try ItemCatalog.loadMovieLens100KItems(bytes: bytes, name: name)
+            }
+        } catch let error as RatingsFileError {
+            return error
+        } catch {
+            fatalError("\(name): the catalogue loader threw an error that is not a RatingsFileError: \(error)")
+        }
+        let ids = catalog.items.map(\.rawID)
+        check(!ids.isEmpty, "\(name): an empty catalogue without an error")
+        check(Set(ids).count == ids.count, "\(name): duplicate item IDs")
+        for id in ids { check(catalog[rawID: id]?.rawID == id, "\(name): item \(id) not found by its ID") }
+        return nil
+    }
+
+    /// Opens `input` as a saved recommender (written to a temporary file, as the loader reads
+    /// files) and, when it opens, asks it for recommendations and similar items.
+    /// - Returns: the error opening or serving threw, or nil when everything succeeded.
+    @discardableResult
+    package static func model(_ input: [UInt8], scratchPath: String) -> (any Error)? {
+        guard FileManager.default.createFile(atPath: scratchPath, contents: Data(input)) else {
+            fatalError("cannot write the scratch file \(scratchPath)")
+        }
+        defer { unlink(scratchPath) }
+        let recommender: Recommender
+        do {
+            recommender = try Recommender(contentsOf: scratchPath)
+        } catch let error as SafeTensorsError {
+            return error
+        } catch let error as RecommenderFileError {
+            return error
+        } catch {
+            fatalError("the model loader threw an error that is neither SafeTensorsError nor RecommenderFileError: \(error)")
+        }
+        check(recommender.userIDs.count == recommender.model.userCount, "user ID map and model disagree")
+        check(recommender.itemIDs.count == recommender.model.itemCount, "item ID map and model disagree")
+        do {
+            let user = recommender.userIDs.rawIDs[0], item = recommender.itemIDs.rawIDs[0]
+            let k = min(5, recommender.itemIDs.count)
+            let list = try recommender.recommend(user: user, k: k)
+            check(list.recommendations.count <= k, "more than k recommendations")
+            check(Set(list.recommendations.map(\.item)).count == list.recommendations.count, "an item recommended twice")
+            _ = try recommender.similarItems(to: item, k: k)
+            _ = try recommender.recommend(newReaderItems: [item], k: k)
+            // Finite weights may still multiply to ±∞; the loader checks each weight, not products.
+            _ = try recommender.predictedRating(user: user, item: item)
+            // What opened must save, and open again to the same answers.
+            let resaved = scratchPath + ".resaved"
+            defer { unlink(resaved) }
+            do { try recommender.save(to: resaved) } catch { fatalError("a recommender that opened does not save: \(error)") }
+            let reopened: Recommender
+            do { reopened = try Recommender(contentsOf: resaved) } catch { fatalError("a re-saved recommender does not open: \(error)") }
+            let again = try reopened.recommend(user: user, k: k)
+            check(again.recommendations.map(\.item) == list.recommendations.map(\.item)
+                  && zip(again.recommendations, list.recommendations).allSatisfy {
+                      $0.predictedRating == $1.predictedRating || ($0.predictedRating.isNaN && $1.predictedRating.isNaN) },
+                  "a re-saved recommender answers differently")
+        } catch {
+            return error
+        }
+        return nil
+    }
+
+    private static func isStrictlyAscending(_ values: [Int64]) -> Bool {
+        zip(values, values.dropFirst()).allSatisfy { $0 < $1 }
+    }
+
+    /// A broken invariant is a finding: stop so the fuzzer saves the input.
+    private static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+        if !condition { fatalError("FuzzEntryPoints: \(message())") }
+    }
+}
