@@ -89,7 +89,7 @@ struct PlotTests {
 
     @Test("an item map from a catalogue: genres for films, decades for books, most frequent first")
     func itemMap() throws {
-        let ids = try ItemIDMap(rawIDs: [10, 20, 30, 40])
+        let ids = ItemIDMap(rawIDs: [10, 20, 30, 40])
         let films = try ItemCatalog(items: [
             ItemMetadata(rawID: 10, title: "A", genres: ["Drama"]), ItemMetadata(rawID: 20, title: "B", genres: ["Comedy", "Drama"]),
             ItemMetadata(rawID: 30, title: "C", genres: ["Drama"]),
