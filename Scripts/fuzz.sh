@@ -56,6 +56,8 @@ for target in "${targets[@]}"; do
         status=1
         echo "   finding(s): $(ls "$findings" | wc -l) file(s) in Fuzz/$findings"
     fi
-    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+.*DONE)" "$log" | tail -3 | sed 's/^/   /' || true
+    # The last progress line (executions, coverage, crashes) and the final statistics.
+    grep -E "^#[0-9]+[:[:space:]]" "$log" | tail -1 | sed 's/^/   /' || true
+    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|INFO: exiting)" "$log" | sed 's/^/   /' || true
 done
 exit $status
