@@ -51,6 +51,12 @@ struct Demo: ParsableCommand {
             data = try RatingsLoader.load(path: ratings, format: .goodbooks)
             print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         } else {
+            // Generated readers are numbered 1…53,424 (each rates at least two books): check the
+            // reader before the generation's seconds are spent.
+            let readers = SyntheticRatings.Configuration.goodbooks(scale: scale).users
+            guard (1...Int64(readers)).contains(user) else {
+                throw CommandFailure("--user: reader \(user) is not in the data (user IDs run from 1 to \(readers))")
+            }
             // Reading follows taste (β = 4), and with a catalogue books of one series or author
             // share planted factors, so the lists below are ones a reader can judge.
             let books = try self.catalog.flatMap { Self.isMovieCatalog($0) ? nil : try Self.loadCatalog($0).items }
