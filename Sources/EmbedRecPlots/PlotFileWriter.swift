@@ -1,25 +1,13 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import EmbedRec
 
-/// Writes a plot or report: to a temporary file beside the target, then renamed, so a reader
-/// never sees half a file.
+/// Writes a plot or report through the library's atomic writer (temporary file, fsync,
+/// rename), so a reader never sees half a file.
 enum PlotFileWriter {
     static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw PlotError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as PlotError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PlotError.cannotWrite(path: path, reason: "\(error.localizedDescription)")
+            try Array(text.utf8).withUnsafeBytes { raw in try AtomicFileWriter.write(path) { append in try append(raw) } }
+        } catch SafeTensorsError.cannotWrite(_, let reason) {
+            throw PlotError.cannotWrite(path: path, reason: reason)
         }
     }
 }

@@ -78,16 +78,8 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
         model: any Model, train: RatingsDataset, test: RatingsDataset, k: Int,
         relevanceThreshold: Float = 4, parallelism: Parallelism = .automatic
     ) throws {
-        var relevant = [Set<Int32>](repeating: [], count: test.userCount)
-        for row in 0..<test.count where test.ratings[row] >= relevanceThreshold {
-            relevant[Int(test.users[row])].insert(test.items[row])
-        }
-        let users = (0..<Int32(test.userCount)).filter { !relevant[Int($0)].isEmpty && Int($0) < model.userCount }
-        let scorer = try TopKScorer(model: model, training: train, parallelism: parallelism)
-        let top = try scorer.recommendFlat(users: users.map(UserIndex.init), options: RecommendationOptions(k: k))
-        let lists = (0..<users.count).map { Array(top.items(forRow: $0)) }
-        try self.init(recommended: lists, relevant: users.map { relevant[Int($0)] }, k: k,
-                      catalogueSize: model.itemCount)
+        self = try Self.atEachK([k], model: model, train: train, test: test,
+                                relevanceThreshold: relevanceThreshold, parallelism: parallelism)[0]
     }
 
     /// The metrics at each of `ks` from one top-K pass at the largest K (a list's first K

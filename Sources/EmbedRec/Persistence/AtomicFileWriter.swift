@@ -4,12 +4,12 @@ import Foundation
 /// to a temporary file in the same folder, which is flushed to disk (`fsync`) and renamed over
 /// the destination; the folder is flushed too, so the rename survives a crash. On any failure
 /// the temporary file is removed and an existing destination is left as it was.
-enum AtomicFileWriter {
+package enum AtomicFileWriter {
     /// Calls `body` with a function that appends bytes to the new file.
     ///
     /// - Parameter failingAfterBytes: simulate a full disk after this many bytes (for tests).
     /// - Throws: ``SafeTensorsError/cannotWrite(path:reason:)`` with the system's reason.
-    static func write(
+    package static func write(
         _ path: String, failingAfterBytes: Int? = nil,
         _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
