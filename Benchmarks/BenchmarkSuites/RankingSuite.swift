@@ -87,29 +87,32 @@ enum RankingSuite {
                 alsRow.peer = ("implicit 0.7.3 ALS", m, s, "same factors, λ, iterations, confidence (1 + 1 per positive) and CG steps (3); both 2 threads")
             }
         }
-        // The ranking losses on the trainer's embedding models.
-        let bprEpochs = c.smoke ? 1 : 20
-        let (bpr, bprSeconds) = try fitted { () -> MatrixFactorization in
-            let m = try MatrixFactorization(for: train, configuration: .init(dimension: 64, initializer: .normal(std: 0.1)))
-            try Trainer(configuration: .init(epochs: bprEpochs, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
-                        loss: BPRLoss()).fit(m, on: train)
-            return m
+        // The ranking losses on the trainer's embedding models, as their presets (recipes chosen
+        // on validation holdouts of ml-1m and the goodbooks-shaped data).
+        func lossPreset(_ preset: RankingPreset) -> (MatrixFactorization.Configuration, TrainingConfiguration, any Loss) {
+            guard case let .rankingLoss(model, training, loss) = preset.recipe else { fatalError("\(preset.name) is not a ranking-loss recipe") }
+            var t = training
+            if c.smoke { t.epochs = 1 }
+            return (model, t, loss.loss)
         }
-        var bprRow = Row(label: "BPR, MF 64 factors, Adam, \(bprEpochs) epochs", metrics: try metrics(bpr), fitSeconds: bprSeconds)
+        func fitLossPreset(_ preset: RankingPreset) throws -> (MatrixFactorization, Double, String) {
+            let (model, training, loss) = lossPreset(preset)
+            let (m, seconds) = try fitted { () -> MatrixFactorization in
+                let m = try MatrixFactorization(for: train, configuration: model)
+                try Trainer(configuration: training, loss: loss).fit(m, on: train)
+                return m
+            }
+            return (m, seconds, "MF \(model.dimension) factors, Adam, \(training.epochs) epochs")
+        }
+        let (bpr, bprSeconds, bprShape) = try fitLossPreset(.bpr)
+        var bprRow = Row(label: "BPR, hardest of 8 negatives, \(bprShape)", metrics: try metrics(bpr), fitSeconds: bprSeconds)
         if let peers = c.peers, let (m, s) = try peerRankingRun(c, peers, split: split, name: name, relevant: relevant,
                                                                ["--model", "bpr", "--factors", "64", "--iterations", "100", "--lr", "0.01", "--reg", "0.01"]) {
-            bprRow.peer = ("implicit 0.7.3 BPR, 100 iterations", m, s, "implicit's BPR (SGD, 64 factors + bias, lr 0.01, reg 0.01, 100 epochs) against EmbedRec's (Adam, 20 epochs); both 2 threads, uniform negatives")
+            bprRow.peer = ("implicit 0.7.3 BPR, 100 iterations", m, s, "implicit's BPR (SGD, 64 factors + bias, lr 0.01, reg 0.01, 100 epochs, one negative per positive) against EmbedRec's (Adam, 20 epochs, the hardest of 8 negatives); both 2 threads, uniform negatives")
         }
-        // Sampled softmax scores 17 rows per positive: a few epochs on the larger sets.
-        let softmaxEpochs = c.smoke ? 1 : (train.count > 200_000 ? 3 : 10)
-        let (softmax, softmaxSeconds) = try fitted { () -> MatrixFactorization in
-            let m = try MatrixFactorization(for: train, configuration: .init(dimension: 64, initializer: .normal(std: 0.1)))
-            try Trainer(configuration: .init(epochs: softmaxEpochs, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
-                        loss: SampledSoftmaxLoss(negatives: 16)).fit(m, on: train)
-            return m
-        }
+        let (softmax, softmaxSeconds, softmaxShape) = try fitLossPreset(.sampledSoftmax)
         rows += [easeRow, alsRow, bprRow,
-                 Row(label: "sampled softmax (16 negatives), MF 64 factors, Adam, \(softmaxEpochs) epochs", metrics: try metrics(softmax), fitSeconds: softmaxSeconds)]
+                 Row(label: "sampled softmax (16 negatives), \(softmaxShape)", metrics: try metrics(softmax), fitSeconds: softmaxSeconds)]
 
         // Tuned: hyperparameters chosen on a validation holdout of the training data.
         let inner = try train.perUserHoldout(fraction: 0.2, selection: .random(seed: 7))
@@ -121,10 +124,18 @@ enum RankingSuite {
                 EASE.Configuration(regularization: lambda, dropoutEmphasis: p, weighting: $0)
             }
         }
-        for candidate in grid {
+        func tryEASE(_ candidate: EASE.Configuration) throws {
             let model = try EASE(fitting: inner.train, configuration: candidate)
             let score = try RankingMetrics(model: model, train: inner.train, test: inner.test, k: 10).ndcg
             if score > (best?.1 ?? -1) { best = (candidate, score) }
+        }
+        for candidate in grid { try tryEASE(candidate) }
+        // Then, at the best of those, the history normalisation α and the popularity discount β.
+        let base = best!.0
+        for (alpha, beta) in c.smoke ? [(Float(0.3), Float(0.1))] : [(0.2, 0.05), (0.2, 0.1), (0.3, 0.1), (0.3, 0.15)] {
+            var candidate = base
+            candidate.historyNormalization = alpha; candidate.popularityDiscount = beta
+            try tryEASE(candidate)
         }
         let chosen = best!.0
         let (tuned, tunedSeconds) = try fitted { try EASE(fitting: train, configuration: chosen) }
@@ -181,7 +192,8 @@ enum RankingSuite {
         case .levels(let w): weights = "weights \(w.map { String(format: "%g", $0) }.joined(separator: "/")) for 1–5★"
         default: weights = "binary"
         }
-        return "λ=\(String(format: "%g", e.regularization)), p=\(String(format: "%g", e.dropoutEmphasis)), \(weights)"
+        return "λ=\(String(format: "%g", e.regularization)), p=\(String(format: "%g", e.dropoutEmphasis)), \(weights), "
+            + "α=\(String(format: "%g", e.historyNormalization)), β=\(String(format: "%g", e.popularityDiscount))"
     }
 
     /// Test items rated ≥ 4 per user, and the users that have any.

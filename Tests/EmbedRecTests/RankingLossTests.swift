@@ -19,7 +19,8 @@ struct RankingLossTests {
         var rng = SeededGenerator(seed: 21)
         let positives = 5
         let predictions = (0..<(positives * (1 + negatives))).map { _ in (rng.nextUnitFloat() - 0.5) * 6 }
-        for loss in [BPRLoss(negatives: negatives) as any Loss, SampledSoftmaxLoss(negatives: negatives)] {
+        for loss in [BPRLoss(negatives: negatives) as any Loss, BPRLoss(negatives: negatives, pairing: .hardestNegative),
+                     SampledSoftmaxLoss(negatives: negatives)] {
             let (_, gradient) = Self.evaluate(loss, predictions)
             // The reported value is the batch sum; the gradient is of the batch mean.
             let scale = loss is BPRLoss ? Double(positives) : Double(positives)
@@ -46,6 +47,20 @@ struct RankingLossTests {
         #expect(abs(softmax - (log(exp(3.0) + exp(1.0) + exp(2.0)) - 3)) < 1e-5)
         let (big, gb) = Self.evaluate(SampledSoftmaxLoss(negatives: 2), [1e4, 9e3, -1e4])
         #expect(big.isFinite && gb.allSatisfy(\.isFinite))
+    }
+
+    @Test("hardest-negative BPR pairs each positive with its highest-scoring negative only")
+    func hardestNegativePairs() {
+        // Positives 2 and 0; the first's negatives 1 and 3, the second's −1 and 0.5.
+        let loss = BPRLoss(negatives: 2, pairing: .hardestNegative)
+        let (value, g) = Self.evaluate(loss, [2, 0, 1, 3, -1, 0.5])
+        func softplus(_ x: Double) -> Double { log(1 + exp(x)) }
+        #expect(abs(value - (softplus(1) + softplus(0.5))) < 1e-5)
+        // The easier negatives get no gradient at all (the trainer then leaves their rows alone).
+        #expect(g[2] == 0 && g[4] == 0)
+        #expect(abs(Double(g[3]) - 1 / (1 + exp(-1.0)) / 2) < 1e-6 && abs(Double(g[0]) + 1 / (1 + exp(-1.0)) / 2) < 1e-6)
+        #expect(abs(Double(g[5]) - 1 / (1 + exp(-0.5)) / 2) < 1e-6 && abs(Double(g[1]) + 1 / (1 + exp(-0.5)) / 2) < 1e-6)
+        #expect(loss.summary.contains("hardest"))
     }
 
     @Test("the trainer's negatives are items the user did not rate, deterministic for a seed")

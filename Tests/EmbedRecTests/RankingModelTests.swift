@@ -29,17 +29,29 @@ enum DenseReference {
         return (0..<n).map { r in (0..<n).reduce(0) { $0 + inv[r * n + $1] * b[$1] } }
     }
 
-    /// B of EASE/EDLAE from the weighted history rows, in Double.
-    static func ease(_ history: UserItemIndex, items n: Int, lambda: Double, p: Double) -> [Double] {
+    /// B of EASE/EDLAE from the weighted history rows, in Double: each user's row scaled by
+    /// (nᵤ / mean n)^−α in the Gram matrix, and column j of B by (1 + users of j)^−β.
+    static func ease(_ history: UserItemIndex, items n: Int, lambda: Double, p: Double,
+                     alpha: Double = 0, beta: Double = 0) -> [Double] {
+        let lengths = (0..<history.userCount).map { Double(history.offsets[$0 + 1] - history.offsets[$0]) }
+        let readers = lengths.filter { $0 > 0 }
+        let mean = readers.reduce(0, +) / Double(readers.count)
         var g = [Double](repeating: 0, count: n * n)
+        var users = [Double](repeating: 0, count: n)
         for u in 0..<history.userCount {
             let range = history.offsets[u]..<history.offsets[u + 1]
-            for a in range { for b in range { g[Int(history.items[a]) * n + Int(history.items[b])] += Double(history.ratings[a] * history.ratings[b]) } }
+            let scale = lengths[u] > 0 ? pow(lengths[u] / mean, -alpha) : 0
+            for a in range {
+                users[Int(history.items[a])] += 1
+                for b in range {
+                    g[Int(history.items[a]) * n + Int(history.items[b])] += scale * scale * Double(history.ratings[a]) * Double(history.ratings[b])
+                }
+            }
         }
         for i in 0..<n { g[i * n + i] += lambda + p / (1 - p) * g[i * n + i] }
         let pm = inverse(g, n: n)
         var b = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { b[i * n + j] = i == j ? 0 : -pm[i * n + j] / pm[j * n + j] } }
+        for i in 0..<n { for j in 0..<n { b[i * n + j] = i == j ? 0 : -pm[i * n + j] / pm[j * n + j] * pow(1 + users[j], -beta) } }
         return b
     }
 }
@@ -88,9 +100,15 @@ struct RankingModelTests {
           arguments: [(40, 30, 450), (400, 60, 900)])
     func easeAgainstDirectSolve(shape: (Int, Int, Int)) throws {
         let data = try SyntheticRatings.generate(.init(users: shape.0, items: shape.1, ratings: shape.2, seed: 9))
-        for (lambda, p, weighting) in [(Float(5), Float(0), InteractionWeighting.binary), (2, 0.3, .levels([0.3, 0.4, 0.6, 1, 1.2]))] {
-            let model = try EASE(fitting: data, configuration: .init(regularization: lambda, dropoutEmphasis: p, weighting: weighting))
-            let reference = DenseReference.ease(model.history, items: data.itemCount, lambda: Double(lambda), p: Double(p))
+        for (lambda, p, weighting, alpha, beta) in [
+            (Float(5), Float(0), InteractionWeighting.binary, Float(0), Float(0)),
+            (2, 0.3, .levels([0.3, 0.4, 0.6, 1, 1.2]), 0, 0),
+            (2, 0.3, .levels([0.3, 0.4, 0.6, 1, 1.2]), 0.5, 0.2),
+        ] {
+            let model = try EASE(fitting: data, configuration: .init(regularization: lambda, dropoutEmphasis: p, weighting: weighting,
+                                                                     historyNormalization: alpha, popularityDiscount: beta))
+            let reference = DenseReference.ease(model.history, items: data.itemCount, lambda: Double(lambda), p: Double(p),
+                                                alpha: Double(alpha), beta: Double(beta))
             let b = model.itemWeights.toArray()
             let scale = reference.map(abs).max()!
             let worst = zip(b, reference).map { abs(Double($0) - $1) }.max()!
@@ -129,6 +147,18 @@ struct RankingModelTests {
         }
         ModelTestKit.expectInvalidConfiguration(mentioning: "regularization") { _ = try EASE(fitting: data, configuration: .init(regularization: 0)) }
         ModelTestKit.expectInvalidConfiguration(mentioning: "dropout") { _ = try EASE(fitting: data, configuration: .init(dropoutEmphasis: 1)) }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "history normalization") {
+            _ = try EASE(fitting: data, configuration: .init(historyNormalization: 1.5))
+        }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "popularity discount") {
+            _ = try EASE(fitting: data, configuration: .init(popularityDiscount: .nan))
+        }
+        // A configuration saved before α and β existed decodes with both at 0.
+        let old = #"{"regularization":250,"dropoutEmphasis":0.25,"weighting":{"binary":{}},"memoryLimit":4294967296}"#
+        let decoded = try JSONDecoder().decode(EASE.Configuration.self, from: Data(old.utf8))
+        #expect(decoded == EASE.Configuration(regularization: 250, dropoutEmphasis: 0.25))
+        guard case .ease(let preset) = RankingPreset.ease.recipe else { Issue.record("the ease preset is not EASE"); return }
+        #expect(try JSONDecoder().decode(EASE.Configuration.self, from: JSONEncoder().encode(preset)) == preset)
         let error = ModelTestKit.thrownError {
             _ = try EASE(users: 10, items: 1_000_000, configuration: .init(), history: UserItemIndex(uncheckedOffsets: [0], items: [], ratings: []))
         }

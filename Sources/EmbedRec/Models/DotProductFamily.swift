@@ -53,6 +53,9 @@ enum DotProductKernels {
         for k in 0..<n {
             let u = batch.users[k], i = batch.items[k]
             let g = lossGradient[k] * activation.derivative(logits[k], predictions[k])
+            // A ranking loss that pairs a positive with its hardest negative leaves the other
+            // negatives at exactly zero: they neither add nor count as touched rows.
+            if g == 0 { continue }
             VectorKernels.axpy(g, q + Int(i) * d, gp.row(u), d)
             VectorKernels.axpy(g, p + Int(u) * d, gq.row(i), d)
             if let gbu, let gbi {

@@ -8,7 +8,12 @@ import EmbedRecKernels
 /// diag(B) = 0 over the training users' rows X. With P = (XᵀX + Λ)⁻¹ the solution is
 /// `B = I − P · diagMat(1 / diag P)`. Λ = λI is EASE; ``Configuration/dropoutEmphasis`` p > 0
 /// adds `p / (1 − p) · diag(XᵀX)` (EDLAE, Steck 2020: the regulariser of dropout denoising),
-/// which keeps popular items from dominating.
+/// which keeps popular items from dominating. Two further options, both folded into B so that
+/// scoring, fold-in and saved files are unchanged: ``Configuration/historyNormalization`` α
+/// weighs each training user's row by `(nᵤ / n̄)^−α` in the Gram matrix (nᵤ the history length,
+/// n̄ its mean), so heavy readers do not dominate the item–item statistics; and
+/// ``Configuration/popularityDiscount`` β scales item j's scores by `(1 + cⱼ)^−β` (cⱼ the
+/// training users who have it), a gentle counterweight to recommending what everyone has read.
 ///
 /// - Memory: one items × items Float32 matrix — 55 MB for ml-1m's 3,706 movies, 400 MB for
 ///   10,000 books, 1.6 GB for 20,000. ``Configuration/memoryLimit`` (default 4 GiB, and never
@@ -31,12 +36,35 @@ public final class EASE: KernelModel, @unchecked Sendable {
         public var weighting: InteractionWeighting = .binary
         /// The most bytes the item–item matrix may take.
         public var memoryLimit: Int = 4 << 30
+        /// α in [0, 1]: each training user's row weighs `(nᵤ / n̄)^−α` in the Gram matrix (0 =
+        /// every row as it is).
+        public var historyNormalization: Float = 0
+        /// β ≥ 0: item j's scores are scaled by `(1 + cⱼ)^−β`, cⱼ its training users (0 = none).
+        public var popularityDiscount: Float = 0
 
         /// Creates a configuration; the fit checks the values (``ModelError/invalidConfiguration(_:)``).
         public init(regularization: Float = 500, dropoutEmphasis: Float = 0, threshold: Float? = nil,
-                    weighting: InteractionWeighting = .binary, memoryLimit: Int = 4 << 30) {
+                    weighting: InteractionWeighting = .binary, memoryLimit: Int = 4 << 30,
+                    historyNormalization: Float = 0, popularityDiscount: Float = 0) {
             self.regularization = regularization; self.dropoutEmphasis = dropoutEmphasis
             self.threshold = threshold; self.weighting = weighting; self.memoryLimit = memoryLimit
+            self.historyNormalization = historyNormalization; self.popularityDiscount = popularityDiscount
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case regularization, dropoutEmphasis, threshold, weighting, memoryLimit, historyNormalization, popularityDiscount
+        }
+
+        /// Decodes a configuration; files saved before the last two options existed open with them at 0.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(regularization: try c.decode(Float.self, forKey: .regularization),
+                      dropoutEmphasis: try c.decode(Float.self, forKey: .dropoutEmphasis),
+                      threshold: try c.decodeIfPresent(Float.self, forKey: .threshold),
+                      weighting: try c.decode(InteractionWeighting.self, forKey: .weighting),
+                      memoryLimit: try c.decode(Int.self, forKey: .memoryLimit),
+                      historyNormalization: try c.decodeIfPresent(Float.self, forKey: .historyNormalization) ?? 0,
+                      popularityDiscount: try c.decodeIfPresent(Float.self, forKey: .popularityDiscount) ?? 0)
         }
 
         func validate(items: Int) throws {
@@ -45,6 +73,12 @@ public final class EASE: KernelModel, @unchecked Sendable {
             }
             guard dropoutEmphasis >= 0, dropoutEmphasis < 1 else {
                 throw ModelError.invalidConfiguration("EASE dropout emphasis must be in [0, 1), got \(dropoutEmphasis)")
+            }
+            guard (0...1).contains(historyNormalization) else {
+                throw ModelError.invalidConfiguration("EASE history normalization must be in [0, 1], got \(historyNormalization)")
+            }
+            guard popularityDiscount.isFinite, popularityDiscount >= 0 else {
+                throw ModelError.invalidConfiguration("EASE popularity discount must be finite and ≥ 0, got \(popularityDiscount)")
             }
             let limit = min(memoryLimit, Int(ProcessInfo.processInfo.physicalMemory / 2))
             let (squared, overflow) = items.multipliedReportingOverflow(by: items)
@@ -71,7 +105,9 @@ public final class EASE: KernelModel, @unchecked Sendable {
     public var outputRange: ClosedRange<Float>? { nil }
     public var rowsPerExample: Int { 1 }
     public var summary: String {
-        "EASE(λ=\(configuration.regularization)\(configuration.dropoutEmphasis > 0 ? ", p=\(configuration.dropoutEmphasis)" : ""))"
+        let c = configuration
+        return "EASE(λ=\(c.regularization)\(c.dropoutEmphasis > 0 ? ", p=\(c.dropoutEmphasis)" : "")"
+            + "\(c.historyNormalization > 0 ? ", α=\(c.historyNormalization)" : "")\(c.popularityDiscount > 0 ? ", β=\(c.popularityDiscount)" : ""))"
     }
 
     /// Fits B in closed form on `data`'s ratings (the history rows), through one Gram matrix
@@ -125,11 +161,32 @@ public final class EASE: KernelModel, @unchecked Sendable {
                 row[i] = 0
             }
         }
+        if configuration.popularityDiscount > 0 {
+            var users = [Int](repeating: 0, count: n)
+            for item in history.items { users[Int(item)] += 1 }
+            let beta = -Double(configuration.popularityDiscount)
+            let scale = users.map { Float(Foundation.pow(1 + Double($0), beta)) }
+            scale.withUnsafeBufferPointer { d in
+                for i in 0..<n { let row = g + i * n; for j in 0..<n { row[j] *= d[j] } }
+            }
+        }
+    }
+
+    /// Each user's row scale in the Gram matrix: `(nᵤ / n̄)^−α`, or nil when α = 0.
+    private func rowScales() -> [Float]? {
+        let alpha = configuration.historyNormalization
+        guard alpha > 0 else { return nil }
+        let lengths = (0..<history.userCount).map { history.offsets[$0 + 1] - history.offsets[$0] }
+        let readers = lengths.filter { $0 > 0 }
+        guard !readers.isEmpty else { return nil }
+        let mean = Double(readers.reduce(0, +)) / Double(readers.count)
+        return lengths.map { $0 == 0 ? 0 : Float(Foundation.pow(Double($0) / mean, -Double(alpha))) }
     }
 
     /// G = XᵀX (upper triangle) of the weighted history rows.
     private func gram(into g: UnsafeMutablePointer<Float>) {
         let n = itemCount
+        let scales = rowScales()
         var squares = 0.0
         for u in 0..<history.userCount { let c = Double(history.offsets[u + 1] - history.offsets[u]); squares += c * c }
         // Dense blocks cost users · n² / 2 multiply-adds at BLAS speed; the sparse loop Σ nᵤ²/2
@@ -142,9 +199,9 @@ public final class EASE: KernelModel, @unchecked Sendable {
                 let count = min(block, history.userCount - first)
                 rows.initialize(repeating: 0, count: count * n)
                 for r in 0..<count {
-                    let u = first + r
+                    let u = first + r, scale = scales?[u] ?? 1
                     for k in history.offsets[u]..<history.offsets[u + 1] {
-                        rows[r * n + Int(history.items[k])] = history.ratings[k]
+                        rows[r * n + Int(history.items[k])] = history.ratings[k] * scale
                     }
                 }
                 BLAS.syrkUpperTransposed(n: n, k: count, a: rows, lda: n, beta: 1, c: g, ldc: n)
@@ -154,9 +211,10 @@ public final class EASE: KernelModel, @unchecked Sendable {
                 history.ratings.withUnsafeBufferPointer { weights in
                     for u in 0..<history.userCount {
                         let range = history.offsets[u]..<history.offsets[u + 1]
+                        let squaredScale = scales.map { $0[u] * $0[u] } ?? 1
                         for a in range {
                             let row = g + Int(items[a]) * n
-                            let wa = weights[a]
+                            let wa = weights[a] * squaredScale
                             for b in a..<range.upperBound { row[Int(items[b])] += wa * weights[b] }
                         }
                     }
