@@ -80,7 +80,7 @@ struct RankingLossTests {
     @Test("BPR and sampled softmax train MatrixFactorization to recover planted taste, repeatably")
     func plantedTaste() throws {
         let data = try PlantedTaste.data()
-        for loss in [BPRLoss(negatives: 2) as any Loss, SampledSoftmaxLoss(negatives: 8)] {
+        for loss in [BPRLoss(negatives: 2) as any Loss, BPRLoss(negatives: 4, pairing: .hardestNegative), SampledSoftmaxLoss(negatives: 8)] {
             func train() throws -> MatrixFactorization {
                 let model = try MatrixFactorization(for: data, configuration: .init(dimension: 4, initializer: .normal(std: 0.1)))
                 try Trainer(configuration: .init(epochs: 150, batchSize: 32, optimizer: .adam(learningRate: 0.02), embeddingL2: 1e-3,

@@ -262,6 +262,7 @@ struct RankingModelTests {
         let data = try PlantedTaste.data()
         let models: [(String, any Model)] = [
             ("EASE", try EASE(fitting: data, configuration: .init(regularization: 5))),
+            ("EASE, α 0.3, β 0.1", try EASE(fitting: data, configuration: .init(regularization: 5, historyNormalization: 0.3, popularityDiscount: 0.1))),
             ("ALS", try ImplicitALS(configuration: .init(factors: 4, regularization: 1, iterations: 10, alpha: 10)).fit(data)),
             ("most popular", try BaselineModel(.popularity, fittedOn: data)),
         ]
