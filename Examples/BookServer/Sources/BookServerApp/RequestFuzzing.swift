@@ -15,8 +15,8 @@ import NIOCore
 /// stream the body in small chunks (bit 6).
 ///
 /// The invariant: never a crash, never a 5xx (the served model does every endpoint, so even
-/// the 501s are a finding), every answer of the API — everything but `GET /` — is JSON, and an
-/// error answer is `{"error": {"status", "code", "message"}}` with the response's status. The
+/// the 501s are a finding), every answer but the page (`GET /`, HTML) is JSON, and an error
+/// answer is `{"error": {"status", "code", "message"}}` with the response's status. The
 /// query checks (``QueryParameters``) and the body decoder (``NewReaderRequest/decode(_:maxItems:)``)
 /// are also called directly: each returns a checked value or throws a 4xx ``APIError``.
 /// Internal: reached by the fuzz package and the tests through `@testable import`.
@@ -86,14 +86,21 @@ enum RequestFuzzing {
         var body: [UInt8]
     }
 
-    /// Sends one input through the router.
-    static func respond(_ bytes: [UInt8]) async throws -> Answer {
-        let input = Input(bytes)
+    /// The request head of an input. HTTPTypes legalizes the target as any server's HTTP layer
+    /// hands it over (a NUL or a control character becomes a space, surrounding spaces go):
+    /// the checks read the path and query from here, as the router does, not from the raw bytes.
+    static func head(_ input: Input) -> HTTPRequest {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if input.declaresLength {
             headers[.contentLength] = String(input.declaresTooLong ? configuration.maxBodyBytes + 1 : input.body.count)
         }
+        return HTTPRequest(method: input.method, scheme: "http", authority: "localhost", path: input.target, headerFields: headers)
+    }
+
+    /// Sends one input through the router.
+    static func respond(_ bytes: [UInt8]) async throws -> Answer {
+        let input = Input(bytes)
         let body: RequestBody
         if input.chunkedBody {
             let chunks = stride(from: 0, to: input.body.count, by: 7).map {
@@ -106,9 +113,7 @@ enum RequestFuzzing {
         } else {
             body = RequestBody(buffer: ByteBuffer(bytes: input.body))
         }
-        let request = Request(
-            head: HTTPRequest(method: input.method, scheme: "http", authority: "localhost", path: input.target, headerFields: headers),
-            body: body)
+        let request = Request(head: head(input), body: body)
         let peer = try SocketAddress(ipAddress: input.loopbackPeer ? "127.0.0.1" : "203.0.113.7", port: 40_000)
         let context = BookServerRequestContext(logger: logger, remoteAddress: peer)
         let response = try await server.responder.respond(to: request, context: context)
@@ -121,6 +126,7 @@ enum RequestFuzzing {
     /// it, a test fails with it).
     static func check(_ bytes: [UInt8]) async -> String? {
         let input = Input(bytes)
+        let target = head(input).path ?? ""
         if let broken = checkParsers(input) { return broken }
         let answer: Answer
         do {
@@ -130,20 +136,21 @@ enum RequestFuzzing {
         }
         let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
         guard answer.status.code < 500 else {
-            return "\(answer.status.code) for \(input.method) \(input.target.debugDescription): \(text)"
+            return "\(answer.status.code) for \(input.method) \(target.debugDescription): \(text)"
         }
-        let path = URI(input.target).path
-        if input.method == .get && path == "/" && answer.status == .ok {
-            return answer.contentType?.hasPrefix("text/html") == true ? nil : "the page came as \(answer.contentType ?? "no type")"
+        // The page is the one answer that is not JSON (which paths reach it is the router's
+        // business: "/", "//", "/?x").
+        if answer.contentType?.hasPrefix("text/html") == true {
+            return answer.status == .ok && input.method == .get ? nil : "an HTML \(answer.status.code) for \(input.method) \(target.debugDescription)"
         }
         guard answer.contentType?.hasPrefix("application/json") == true else {
-            return "\(answer.status.code) for \(input.method) \(input.target.debugDescription) came as \(answer.contentType ?? "no type"): \(text)"
+            return "\(answer.status.code) for \(input.method) \(target.debugDescription) came as \(answer.contentType ?? "no type"): \(text)"
         }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(answer.body))
         } catch {
-            return "\(answer.status.code) for \(input.method) \(input.target.debugDescription) is not JSON: \(text)"
+            return "\(answer.status.code) for \(input.method) \(target.debugDescription) is not JSON: \(text)"
         }
         if answer.status == .ok {
             if let list = (json as? [String: Any])?["recommendations"] ?? (json as? [String: Any])?["similar"] {
@@ -155,14 +162,14 @@ enum RequestFuzzing {
               error["status"] as? Int == Int(answer.status.code),
               let code = error["code"] as? String, !code.isEmpty,
               let message = error["message"] as? String, !message.isEmpty else {
-            return "\(answer.status.code) for \(input.method) \(input.target.debugDescription) is not an error body: \(text)"
+            return "\(answer.status.code) for \(input.method) \(target.debugDescription) is not an error body: \(text)"
         }
         return nil
     }
 
     /// The query checks and the body decoder on their own: a value, or a 4xx ``APIError``.
     static func checkParsers(_ input: Input) -> String? {
-        let query = QueryParameters(URI(input.target))
+        let query = QueryParameters(URI(head(input).path ?? ""))
         func clientError(_ what: String, _ body: () throws(APIError) -> Void) -> String? {
             do { try body() } catch {
                 return (400..<500).contains(error.status.code) && !error.code.isEmpty ? nil : "\(what) threw \(error)"

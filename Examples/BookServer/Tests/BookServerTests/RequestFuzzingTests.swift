@@ -18,14 +18,16 @@ import Testing
         try folders.flatMap { folder -> [(name: String, bytes: [UInt8])] in
             guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
             let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
-            return try names.map { ("\(folder.lastPathComponent)/\($0)", [UInt8](try Data(contentsOf: folder.appendingPathComponent($0)))) }
+            let label = folder.deletingLastPathComponent().lastPathComponent   // corpus or Regressions
+            return try names.map { ("\(label)/\($0)", [UInt8](try Data(contentsOf: folder.appendingPathComponent($0)))) }
         }
     }
 
     @Test("every seed and saved finding answers within the invariants")
     func replay() async throws {
         let inputs = try Self.inputs()
-        #expect(inputs.count >= 40)
+        #expect(inputs.filter { $0.name.hasPrefix("corpus/") }.count >= 40)
+        #expect(inputs.contains { $0.name.hasPrefix("Regressions/") })
         for (name, bytes) in inputs {
             let broken = await RequestFuzzing.check(bytes)
             #expect(broken == nil, "\(name): \(broken ?? "")")
