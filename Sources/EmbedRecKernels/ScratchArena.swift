@@ -41,6 +41,9 @@ package final class ScratchArena: @unchecked Sendable {
         return p
     }
 
+    /// Floats allocated in all its blocks (what it holds, used or not).
+    package var capacity: Int { blocks.reduce(0) { $0 + $1.capacity } }
+
     /// Releases everything taken since the last reset.
     package func reset() { used = 0; current = 0 }
 }

@@ -99,7 +99,9 @@ extension Recommender {
     /// Opens a recommender saved by ``save(to:)``, validating everything before trusting it:
     /// the safetensors structure (``SafeTensorsError``), then the format and version, the model
     /// kind and configuration, every tensor's dtype and shape against the configuration, the ID
-    /// maps against the model's counts and the rated lists (``RecommenderFileError``).
+    /// maps against the model's counts and the rated lists (``RecommenderFileError``). A file
+    /// larger than the machine's memory is refused before any tensor is read
+    /// (``SafeTensorsError/cannotRead(path:reason:)`` naming both sizes).
     ///
     /// - Parameters:
     ///   - path: the file written by ``save(to:)``.
@@ -107,6 +109,13 @@ extension Recommender {
     ///     add your own ``SavableModel`` types).
     public init(contentsOf path: String, modelKinds: [any SavableModel.Type] = Recommender.builtInModelKinds) throws {
         let file = try SafeTensorsFile(path: path)
+        // Every tensor is read into memory: a file larger than memory is refused here, before
+        // anything its header declares is allocated (not in malloc or by the OOM killer).
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard file.fileSize <= memory else {
+            throw SafeTensorsError.cannotRead(path: path, reason:
+                "the file is \(file.fileSize >> 20) MiB, more than this machine's \(memory >> 20) MiB of memory; a recommender is read into memory whole")
+        }
         let meta = file.metadata
         typealias K = RecommenderFile.Key
         func value(_ key: String) throws -> String {

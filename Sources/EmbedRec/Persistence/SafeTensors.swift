@@ -133,6 +133,8 @@ final class SafeTensorsFile {
     let path: String
     let tensors: [String: SafeTensors.TensorInfo]
     let metadata: [String: String]
+    /// The file's size in bytes.
+    let fileSize: Int
     private let fd: Int32
     /// Where the data section starts in the file.
     private let dataStart: Int
@@ -151,6 +153,7 @@ final class SafeTensorsFile {
         guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError.cannotRead(path: path, reason: "not a regular file") }
         let size = Int(info.st_size)
+        fileSize = size
         guard size >= 8 else { throw SafeTensorsError.truncated(fileSize: size) }
         var prefix: UInt64 = 0
         try withUnsafeMutableBytes(of: &prefix) { try Self.readAll(fd, into: $0, at: 0, path) }

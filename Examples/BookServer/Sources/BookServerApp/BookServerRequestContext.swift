@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the peer's address, which
@@ -11,6 +12,14 @@ public struct BookServerRequestContext: RequestContext, RemoteAddressRequestCont
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+
+    /// A context without a channel, for requests sent straight to the router (``RequestFuzzing``).
+    init(logger: Logger, remoteAddress: SocketAddress?) {
+        coreContext = .init(source: LoggerSource(logger: logger))
+        self.remoteAddress = remoteAddress
+    }
+
+    private struct LoggerSource: RequestContextSource { let logger: Logger }
 }
 
 extension SocketAddress {

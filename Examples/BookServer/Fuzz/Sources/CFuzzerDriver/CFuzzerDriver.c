@@ -1,0 +1,1 @@
+// Empty: the declaration in include/ is the module; libFuzzer defines the function.
