@@ -87,45 +87,45 @@ enum RankingSuite {
                 alsRow.peer = ("implicit 0.7.3 ALS", m, s, "same factors, λ, iterations, confidence (1 + 1 per positive) and CG steps (3); both 2 threads")
             }
         }
-        // The ranking losses on the trainer's embedding models, as their presets (recipes chosen
-        // on validation holdouts of ml-1m and the goodbooks-shaped data).
-        func lossPreset(_ preset: RankingPreset) -> (MatrixFactorization.Configuration, TrainingConfiguration, any Loss) {
-            guard case let .rankingLoss(model, training, loss) = preset.recipe else { fatalError("\(preset.name) is not a ranking-loss recipe") }
-            var t = training
-            if c.smoke { t.epochs = 1 }
-            return (model, t, loss.loss)
-        }
-        func fitLossPreset(_ preset: RankingPreset, on data: RatingsDataset? = nil) throws -> (MatrixFactorization, Double, String) {
-            let (model, training, loss) = lossPreset(preset)
-            let (m, seconds) = try fitted { () -> MatrixFactorization in
-                let m = try MatrixFactorization(for: data ?? train, configuration: model)
-                try Trainer(configuration: training, loss: loss).fit(m, on: data ?? train)
-                return m
-            }
-            return (m, seconds, "MF \(model.dimension) factors, L2 \(String(format: "%g", training.embeddingL2)), Adam, \(training.epochs) epochs")
-        }
-        // Validation holdout carved from the training data (never the test split).
+        // Validation holdout carved from the training data (never the test split): each
+        // candidate is fitted on its training part and the best NDCG@10 on its held-out part wins
+        // (`incumbent`: a candidate already scored, to beat).
         let inner = try train.perUserHoldout(fraction: 0.2, selection: .random(seed: 7))
+        func chosenOnValidation<C>(_ candidates: [C], incumbent: (C, Double)? = nil,
+                                   _ fit: (C, RatingsDataset) throws -> any Model) throws -> (C, Double) {
+            var best = incumbent
+            for candidate in candidates {
+                let score = try RankingMetrics(model: fit(candidate, inner.train), train: inner.train, test: inner.test, k: 10).ndcg
+                if score > (best?.1 ?? -1) { best = (candidate, score) }
+            }
+            return best!
+        }
+        // The ranking losses on the trainer's embedding models, as their presets (recipes chosen
+        // on validation holdouts of ml-1m and the goodbooks-shaped data); one epoch in a smoke run.
+        func fitLossPreset(_ preset: RankingPreset, on data: RatingsDataset? = nil) throws -> (any Model, Double, String) {
+            guard case .rankingLoss(let model, var training, let loss) = preset.recipe else { fatalError("\(preset.name) is not a ranking-loss recipe") }
+            if c.smoke { training.epochs = 1 }
+            let recipe = RankingPreset(name: preset.name, summary: preset.summary, recipe: .rankingLoss(model, training, loss))
+            var fittedModel: (any Model)? = nil
+            let seconds = try time { fittedModel = try recipe.fit(data ?? train) }
+            return (fittedModel!, seconds, "MF \(model.dimension) factors, L2 \(String(format: "%g", training.embeddingL2)), Adam, \(training.epochs) epochs")
+        }
         let (bpr, bprSeconds, bprShape) = try fitLossPreset(.bpr)
         var bprRow = Row(label: "BPR, hardest of 8 negatives, \(bprShape)", metrics: try metrics(bpr), fitSeconds: bprSeconds)
         if let peers = c.peers, let (m, s) = try peerRankingRun(c, peers, split: split, name: name, relevant: relevant,
                                                                ["--model", "bpr", "--factors", "64", "--iterations", "100", "--lr", "0.01", "--reg", "0.01"]) {
             bprRow.peer = ("implicit 0.7.3 BPR, 100 iterations", m, s, "implicit's BPR (SGD, 64 factors + bias, lr 0.01, reg 0.01, 100 epochs, one negative per positive) against EmbedRec's (Adam, 20 epochs, the hardest of 8 negatives); both 2 threads, uniform negatives")
         }
-        // Sampled softmax: the preset (64 factors, L2 1e-4) or the larger, lighter-regularised
-        // shape the goodbooks-shaped validation preferred, whichever validates better here.
-        var softmaxChoice: (RankingPreset, Double)? = nil
-        for candidate in c.smoke ? [RankingPreset.sampledSoftmax] : [.sampledSoftmax, .sampledSoftmaxWide] {
-            let (m, _, _) = try fitLossPreset(candidate, on: inner.train)
-            let score = try RankingMetrics(model: m, train: inner.train, test: inner.test, k: 10).ndcg
-            if score > (softmaxChoice?.1 ?? -1) { softmaxChoice = (candidate, score) }
+        // Sampled softmax: the preset (64 factors, L2 1e-4) or a wider, lighter-regularised
+        // shape, whichever validates better here.
+        let (softmaxChoice, _) = try chosenOnValidation(c.smoke ? [RankingPreset.sampledSoftmax] : [.sampledSoftmax, .sampledSoftmaxWide]) {
+            try fitLossPreset($0, on: $1).0
         }
-        let (softmax, softmaxSeconds, softmaxShape) = try fitLossPreset(softmaxChoice!.0)
+        let (softmax, softmaxSeconds, softmaxShape) = try fitLossPreset(softmaxChoice)
         rows += [easeRow, alsRow, bprRow,
                  Row(label: "sampled softmax (16 negatives) chosen on validation: \(softmaxShape)", metrics: try metrics(softmax), fitSeconds: softmaxSeconds)]
 
         // Tuned: hyperparameters chosen on the validation holdout of the training data.
-        var best: (EASE.Configuration, Double)? = nil
         let grid: [EASE.Configuration] = c.smoke ? [EASE.Configuration(regularization: 200)] : [
             (200, 0.25), (200, 0.4), (400, 0.25), (500, 0),
         ].flatMap { (lambda: Float, p: Float) in
@@ -133,32 +133,23 @@ enum RankingSuite {
                 EASE.Configuration(regularization: lambda, dropoutEmphasis: p, weighting: $0)
             }
         }
-        func tryEASE(_ candidate: EASE.Configuration) throws {
-            let model = try EASE(fitting: inner.train, configuration: candidate)
-            let score = try RankingMetrics(model: model, train: inner.train, test: inner.test, k: 10).ndcg
-            if score > (best?.1 ?? -1) { best = (candidate, score) }
+        func fitEASE(_ configuration: EASE.Configuration, _ data: RatingsDataset) throws -> any Model {
+            try EASE(fitting: data, configuration: configuration)
         }
-        for candidate in grid { try tryEASE(candidate) }
+        let base = try chosenOnValidation(grid, fitEASE)
         // Then, at the best of those, the history normalisation α and the popularity discount β.
-        let base = best!.0
-        for (alpha, beta) in c.smoke ? [(Float(0.3), Float(0.1))] : [(0.2, 0.05), (0.2, 0.1), (0.3, 0.1), (0.3, 0.15)] {
-            var candidate = base
+        let normalised = (c.smoke ? [(Float(0.3), Float(0.1))] : [(0.2, 0.05), (0.2, 0.1), (0.3, 0.1), (0.3, 0.15)]).map { alpha, beta in
+            var candidate = base.0
             candidate.historyNormalization = alpha; candidate.popularityDiscount = beta
-            try tryEASE(candidate)
+            return candidate
         }
-        let chosen = best!.0
+        let (chosen, _) = try chosenOnValidation(normalised, incumbent: base, fitEASE)
         let (tuned, tunedSeconds) = try fitted { try EASE(fitting: train, configuration: chosen) }
         rows.append(Row(label: "EASE tuned on validation: \(describe(chosen))", metrics: try metrics(tuned), fitSeconds: tunedSeconds))
-        var bestALS: (ImplicitALS.Configuration, Double)? = nil
         let alsGrid: [ImplicitALS.Configuration] = c.smoke ? [als] : [Float(0.05), 1, 10].flatMap { lambda in
             [Float(1), 10].map { ImplicitALS.Configuration(factors: 64, regularization: lambda, iterations: 15, alpha: $0) }
         }
-        for candidate in alsGrid {
-            let model = try ImplicitALS(configuration: candidate).fit(inner.train)
-            let score = try RankingMetrics(model: model, train: inner.train, test: inner.test, k: 10).ndcg
-            if score > (bestALS?.1 ?? -1) { bestALS = (candidate, score) }
-        }
-        let alsChosen = bestALS!.0
+        let (alsChosen, _) = try chosenOnValidation(alsGrid) { try ImplicitALS(configuration: $0).fit($1) }
         let (alsTuned, alsTunedSeconds) = try fitted { try ImplicitALS(configuration: alsChosen).fit(train) }
         rows.append(Row(label: "ALS tuned on validation: 64 factors, λ=\(String(format: "%g", alsChosen.regularization)), α=\(String(format: "%g", alsChosen.alpha))",
                         metrics: try metrics(alsTuned), fitSeconds: alsTunedSeconds))

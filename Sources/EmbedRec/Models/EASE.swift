@@ -123,7 +123,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
         let feedback = try ImplicitFeedback(ratings: data, threshold: configuration.threshold, weighting: configuration.weighting)
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration,
                       history: feedback.interactions)
-        try solve(parallelism: parallelism)
+        try solve(itemCounts: feedback.itemCounts, parallelism: parallelism)
     }
 
     /// A model with B zero, for a loader that fills it (``SavableModel``), or with the given B
@@ -139,11 +139,12 @@ public final class EASE: KernelModel, @unchecked Sendable {
         self.history = history
     }
 
-    private func solve(parallelism: Parallelism) throws {
-        try BLASThreading.withThreads(parallelism.threads) { try solveWithBLASThreads() }
+    /// `itemCounts`: each item's training users, for the popularity discount.
+    private func solve(itemCounts: [Int], parallelism: Parallelism) throws {
+        try BLASThreading.withThreads(parallelism.threads) { try solveWithBLASThreads(itemCounts: itemCounts) }
     }
 
-    private func solveWithBLASThreads() throws {
+    private func solveWithBLASThreads(itemCounts: [Int]) throws {
         let n = itemCount
         let g = itemWeights.storage
         gram(into: g)
@@ -151,23 +152,19 @@ public final class EASE: KernelModel, @unchecked Sendable {
         let p = configuration.dropoutEmphasis
         for i in 0..<n { g[i * n + i] += configuration.regularization + p / (1 - p) * g[i * n + i] }
         try LAPACK.invertSymmetricPositiveDefinite(g, n: n)
-        // B = −P / diag(P) column by column, with a zero diagonal.
+        // B = −P / diag(P) column by column, with a zero diagonal; the popularity discount
+        // (1 + cⱼ)^−β scales the same columns, so it joins the same factor.
         var inverseDiagonal = [Float](repeating: 0, count: n)
-        for j in 0..<n { inverseDiagonal[j] = -1 / g[j * n + j] }
+        let beta = -Double(configuration.popularityDiscount)
+        for j in 0..<n {
+            let discount = Float(Foundation.pow(1 + Double(itemCounts[j]), beta))
+            inverseDiagonal[j] = -discount / g[j * n + j]
+        }
         inverseDiagonal.withUnsafeBufferPointer { d in
             for i in 0..<n {
                 let row = g + i * n
                 for j in 0..<n { row[j] *= d[j] }
                 row[i] = 0
-            }
-        }
-        if configuration.popularityDiscount > 0 {
-            var users = [Int](repeating: 0, count: n)
-            for item in history.items { users[Int(item)] += 1 }
-            let beta = -Double(configuration.popularityDiscount)
-            let scale = users.map { Float(Foundation.pow(1 + Double($0), beta)) }
-            scale.withUnsafeBufferPointer { d in
-                for i in 0..<n { let row = g + i * n; for j in 0..<n { row[j] *= d[j] } }
             }
         }
     }
