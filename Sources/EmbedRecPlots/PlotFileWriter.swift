@@ -5,7 +5,7 @@ import EmbedRec
 enum PlotFileWriter {
     static func write(_ text: String, to path: String) throws {
         do {
-            try Array(text.utf8).withUnsafeBytes { raw in try AtomicFileWriter.write(path) { append in try append(raw) } }
+            try AtomicFileWriter.write(path, bytes: text.utf8)
         } catch SafeTensorsError.cannotWrite(_, let reason) {
             throw PlotError.cannotWrite(path: path, reason: reason)
         }

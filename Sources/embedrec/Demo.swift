@@ -140,9 +140,9 @@ extension Demo {
     /// MovieLens catalogues: `u.item`, or a CSV whose header starts with `movieId`.
     static func isMovieCatalog(_ path: String) -> Bool {
         if URL(fileURLWithPath: path).lastPathComponent == "u.item" { return true }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 64), as: UTF8.self)
+        // A file that cannot be read is not detected here: the loader then says why.
+        guard let prefix = try? FileChecks.readPrefix(path, count: 64) else { return false }
+        let head = String(decoding: prefix, as: UTF8.self)
         return head.hasPrefix("movieId")
     }
 }

@@ -16,7 +16,44 @@ struct EmbedRecCommand: ParsableCommand {
     /// `OpenBLASKernels`), then parses the arguments and runs.
     static func main() {
         OpenBLASRelaunch.restartWithRecommendedKernelsIfNeeded()
+        if let message = invalidUTF8Argument() {
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            Foundation.exit(64)
+        }
         main(nil)
+    }
+
+    /// Swift decodes arguments as UTF-8 and replaces invalid bytes, so a file name in another
+    /// encoding would be looked up under a different name and reported missing. Such an argument
+    /// is refused at once with its bytes shown.
+    static func invalidUTF8Argument() -> String? {
+        for k in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[k] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                let shown = bytes.prefix(80).map { (32..<127).contains($0) && $0 != 92 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
+                return "argument \(k) (\(shown)) is not valid UTF-8: embedrec takes file names in UTF-8; rename the file or link to it under a UTF-8 name"
+            }
+        }
+        return nil
+    }
+}
+
+/// Refuses, before any work, an output path that cannot be written: a directory, FIFO, device
+/// or socket (or a link to one), a missing or read-only folder. `-` is not a file name here.
+func checkOutputPath(_ path: String, option: String) throws {
+    do { try AtomicFileWriter.checkWritable(path) } catch {
+        throw ValidationError("\(option) \(path): \(error.reason)")
+    }
+}
+
+/// Refuses, before any work, an input path that is not a readable regular file.
+func checkInputPath(_ path: String, option: String) throws {
+    do {
+        let (fd, _) = try FileChecks.openRegularFile(path)
+        close(fd)
+    } catch {
+        throw ValidationError("\(option) \(path): \(error.reason)")
     }
 }
 

@@ -19,8 +19,8 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "A test ratings file.")
     var test: String
 
-    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat).")
-    var format: Train.Format = .csv
+    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    var format: Train.Format?
 
     @Option(help: "K of the ranking metrics.")
     var k: Int = 10
@@ -40,7 +40,7 @@ struct Evaluate: ParsableCommand {
         let recommender = try openRecommender(file)
         let evaluation: RecommenderEvaluation
         do {
-            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: format.fileFormat),
+            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: (try format ?? Train.Format.detect(test)).fileFormat),
                                                    ks: [k], relevanceThreshold: relevant)
         } catch DatasetError.invalidArgument(let why) {
             throw CommandFailure("\(test): \(why)")

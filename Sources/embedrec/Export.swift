@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbedRec
+import Foundation
 
 /// A saved recommender's item embeddings in the formats other tools read.
 struct Export: ParsableCommand {
@@ -31,6 +32,15 @@ struct Export: ParsableCommand {
     func validate() throws {
         guard projector != nil || csv != nil || npy != nil || web != nil else {
             throw ValidationError("name at least one of --projector DIR, --csv FILE, --npy FILE, --web FILE")
+        }
+        for (option, path) in [("--csv", csv), ("--npy", npy), ("--web", web)] {
+            if let path { try checkOutputPath(path, option: option) }
+        }
+        if let projector {
+            var info = stat()
+            if stat(projector, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
+                throw ValidationError("--projector \(projector): is not a folder")
+            }
         }
     }
 

@@ -35,10 +35,15 @@ struct Generate: ParsableCommand {
     var seed: UInt64 = 42
 
     func validate() throws {
-        guard scale.isFinite, scale > 0, scale <= 20 else { throw ValidationError("--scale must be in (0, 20], got \(scale)") }
+        // The readers stay 53,424 at every scale, and each rates at least two books.
+        guard scale.isFinite, scale >= 0.11, scale <= 20 else {
+            throw ValidationError("--scale must be in [0.11, 20] (53,424 readers rating at least 2 books each), got \(scale)")
+        }
         guard (0...1).contains(continuation) else { throw ValidationError("--continuation must be in 0...1, got \(continuation)") }
         guard (1...256).contains(rank) else { throw ValidationError("--rank must be in 1...256, got \(rank)") }
         guard exposure.isFinite, exposure >= 0, exposure <= 50 else { throw ValidationError("--exposure must be in 0...50, got \(exposure)") }
+        try checkOutputPath(output, option: "--output")
+        if let catalog { try checkInputPath(catalog, option: "--catalog") }
     }
 
     func run() throws {

@@ -39,6 +39,7 @@ struct Plot: ParsableCommand {
         guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT between 200 and 4000, got \(size)") }
         if kind == .metrics && testFile.test == nil { throw ValidationError("plot metrics needs --test FILE") }
         if kind == .map && projection.projection == .none { throw ValidationError("plot map needs --projection tsne or pca") }
+        try checkOutputPath(output, option: "--output")
     }
 
     var parsedSize: (Int, Int)? {

@@ -13,7 +13,7 @@ struct Recommend: ParsableCommand {
           embedrec recommend books.safetensors --read 1:5,2:4,3   # a new reader
           embedrec recommend books.safetensors --all --shard 0/4 --output top-0.csv
 
-        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
+        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. The file is replaced atomically (readers see the old file or the whole new one); --output - writes to standard output (give --format). --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
         """)
 
     @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
@@ -36,7 +36,7 @@ struct Recommend: ParsableCommand {
     @Option(help: "With --all: the i-th of n contiguous parts of the users, counting from 0 (0/4 … 3/4).")
     var shard: String?
 
-    @Option(help: "With --all: the file to write.")
+    @Option(help: "With --all: the file to write (a regular file, replaced atomically), or - for standard output.")
     var output: String?
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -53,6 +53,7 @@ struct Recommend: ParsableCommand {
             guard format != nil || Self.format(ofPath: output) != nil else {
                 throw ValidationError("--output \(output): give --format csv or jsonl, or a .csv or .jsonl name")
             }
+            if output != "-" { try checkOutputPath(output, option: "--output") }
             if let shard {
                 do { _ = try UserShard(parsing: shard) } catch let error as ModelError {
                     throw ValidationError("--shard: \(error.description.replacingOccurrences(of: "invalid configuration: ", with: ""))")
@@ -79,28 +80,41 @@ struct Recommend: ParsableCommand {
         let shard = try shard.map(UserShard.init(parsing:)) ?? .all
         let format = self.format ?? Self.format(ofPath: path)!
         let top = try recommender.recommendAll(k: listing.k, shard: shard)
-        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-            throw CommandFailure("\(path): cannot create the file")
-        }
-        defer { try? file.close() }
-        // A header only in the first shard, so that the shards' files concatenate into one table.
-        var text = format == .csv && shard.index == 0 ? "user,rank,item,score\n" : ""
-        for row in top.users.indices {
-            let user = recommender.userIDs.rawID(at: top.users[row]) ?? -1
-            let items = top.items(forRow: row).map { recommender.itemIDs.rawID(at: ItemIndex($0)) ?? -1 }
-            let scores = items.indices.map { String(format: "%.4f", top.predictedRating(row: row, rank: $0)) }
-            switch format {
-            case .csv:
-                for j in items.indices { text += "\(user),\(j + 1),\(items[j]),\(scores[j])\n" }
-            case .jsonl:
-                text += "{\"user\":\(user),\"items\":[\(items.map(String.init).joined(separator: ","))],\"scores\":[\(scores.joined(separator: ","))]}\n"
-            }
-            if text.utf8.count > 1 << 20 {
-                try file.write(contentsOf: Data(text.utf8))
-                text = ""
+        // One writer for every output: a temporary file renamed over the destination, so a
+        // full disk or a kill leaves the previous file as it was, never a partial one.
+        let write: (((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Void = { body in
+            if path == "-" {
+                try body { bytes in FileHandle.standardOutput.write(Data(bytes)) }
+            } else {
+                try AtomicFileWriter.write(path, body)
             }
         }
-        try file.write(contentsOf: Data(text.utf8))
+        do {
+            try write { append in
+                // A header only in the first shard, so that the shards' files concatenate into one table.
+                var text = format == .csv && shard.index == 0 ? "user,rank,item,score\n" : ""
+                func flush() throws {
+                    try Array(text.utf8).withUnsafeBytes { try append($0) }
+                    text = ""
+                }
+                for row in top.users.indices {
+                    let user = recommender.userIDs.rawID(at: top.users[row]) ?? -1
+                    let items = top.items(forRow: row).map { recommender.itemIDs.rawID(at: ItemIndex($0)) ?? -1 }
+                    let scores = items.indices.map { String(format: "%.4f", top.predictedRating(row: row, rank: $0)) }
+                    switch format {
+                    case .csv:
+                        for j in items.indices { text += "\(user),\(j + 1),\(items[j]),\(scores[j])\n" }
+                    case .jsonl:
+                        text += "{\"user\":\(user),\"items\":[\(items.map(String.init).joined(separator: ","))],\"scores\":[\(scores.joined(separator: ","))]}\n"
+                    }
+                    if text.utf8.count > 1 << 20 { try flush() }
+                }
+                try flush()
+            }
+        } catch let error as SafeTensorsError {
+            throw CommandFailure(error.description)
+        }
+        guard path != "-" else { return }
         let range = recommender.userRange(of: shard)
         print("Wrote the top \(listing.k) of \(top.users.count) users (rows \(range.lowerBound)..<\(range.upperBound) of \(recommender.userIDs.count), shard \(shard)) to \(path) (\(format.rawValue))")
     }

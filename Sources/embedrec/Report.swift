@@ -26,6 +26,10 @@ struct Report: ParsableCommand {
     @OptionGroup var projection: ProjectionOptions
     @OptionGroup var testFile: TestFileOptions
 
+    func validate() throws {
+        try checkOutputPath(output, option: "--output")
+    }
+
     func run() throws {
         let recommender = try openRecommender(file)
         let options = TrainingReport.Options(relevanceThreshold: testFile.relevant, projection: projection.choice, labelled: projection.labels)

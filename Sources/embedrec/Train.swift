@@ -21,11 +21,14 @@ struct Train: ParsableCommand {
         case csv, udata, dat
 
         /// From the first line: `::` separators are ratings.dat, tabs u.data, anything else
-        /// CSV (whose header the loader then checks).
-        static func detect(_ path: String) -> Format {
-            guard let handle = FileHandle(forReadingAtPath: path) else { return .csv }
-            defer { try? handle.close() }
-            let head = String(decoding: handle.readData(ofLength: 512), as: UTF8.self).split(separator: "\n").first ?? ""
+        /// CSV (whose header the loader then checks). A path that is not a regular file (a
+        /// directory, a FIFO, a device) is refused here, before anything reads it.
+        static func detect(_ path: String) throws -> Format {
+            let prefix: [UInt8]
+            do { prefix = try FileChecks.readPrefix(path, count: 512) } catch {
+                throw CommandFailure("\(path): cannot read file: \(error.reason)")
+            }
+            let head = String(decoding: prefix, as: UTF8.self).split(separator: "\n").first ?? ""
             return head.contains("::") ? .dat : head.contains("\t") ? .udata : .csv
         }
         var fileFormat: RatingsFileFormat {
@@ -49,19 +52,19 @@ struct Train: ParsableCommand {
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")) (rating prediction), or \(RankingPreset.all.map(\.name).joined(separator: ", ")) (top-N).")
     var model: TrainModelChoice = TrainModelChoice(argument: "biasedmf")!
 
-    @Option(help: "Embedding dimension (default: the preset's).")
+    @Option(help: "Embedding dimension (default: the preset's); ALS's factors. Not for ease.")
     var dimension: Int?
 
-    @Option(help: "Training epochs (at most, with --patience).")
-    var epochs: Int = 10
+    @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the preset's for bpr and softmax); ALS's iterations. Not for ease.")
+    var epochs: Int?
 
     @Option(help: "Test fraction of the random split.")
     var testFraction: Double = 0.1
 
-    @Option(help: "Fraction of the training ratings held out to validate each epoch (0: none).")
-    var validationFraction: Double = 0.1
+    @Option(help: "Fraction of the training ratings held out to validate each epoch (0: none; default 0.1). Rating models only.")
+    var validationFraction: Double?
 
-    @Option(help: "Stop after this many epochs without a better validation RMSE; keep the best epoch.")
+    @Option(help: "Stop after this many epochs without a better validation RMSE; keep the best epoch. Rating models only.")
     var patience: Int?
 
     @Option(help: "Seed for the splits, initialisation and shuffling.")
@@ -73,7 +76,7 @@ struct Train: ParsableCommand {
     @Option(help: "A fixed test file (same format) instead of a random split of the ratings file.")
     var test: String?
 
-    @Flag(help: "Train on one thread so that the same seed gives the same model (slower).")
+    @Flag(help: "Train on one thread so that the same seed gives the same model (slower); the saved file then leaves out wall-clock timings, so identical runs write identical bytes. Not for ease (always deterministic).")
     var deterministic = false
 
     @Option(help: "Titles to store with --output: goodbooks books.csv, MovieLens movies.csv or u.item.")
@@ -86,24 +89,43 @@ struct Train: ParsableCommand {
         guard (ratings == nil) != (train == nil) else { throw ValidationError("give a ratings file, or --train FILE --test FILE") }
         guard train == nil || test != nil else { throw ValidationError("--train needs --test FILE") }
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction)") }
-        guard validationFraction >= 0, validationFraction < 1 else {
-            throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)")
+        guard (0..<1).contains(validationFraction ?? 0) else {
+            throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction!)")
         }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard epochs ?? 1 >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard dimension ?? 1 >= 1 else { throw ValidationError("--dimension must be at least 1") }
         guard patience ?? 1 >= 1, threads ?? 1 >= 1 else { throw ValidationError("--patience and --threads must be at least 1") }
-        guard patience == nil || validationFraction > 0 else {
+        guard patience == nil || (validationFraction ?? 0.1) > 0 else {
             throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
         }
-        if let output {
-            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
-            guard FileManager.default.fileExists(atPath: folder) else { throw ValidationError("--output: folder \(folder) does not exist") }
+        if case .ranking(let preset) = model {
+            // A top-N preset is fitted in one go: no validation split, no early stopping.
+            for (option, given) in [("--patience", patience != nil), ("--validation-fraction", validationFraction != nil)] where given {
+                throw ValidationError("\(option) applies to rating models only; \(preset.name) is fitted in one go on the training part")
+            }
+            _ = try rankingPreset(preset)
+        }
+        // Everything the run will write or read besides the ratings is checked now, not after training.
+        if let output { try checkOutputPath(output, option: "--output") }
+        if let catalog { try checkInputPath(catalog, option: "--catalog") }
+    }
+
+    /// The top-N preset with this command's settings; a setting it cannot take is a usage error.
+    func rankingPreset(_ preset: RankingPreset) throws -> RankingPreset {
+        do {
+            return try preset.adjusted(dimension: dimension, epochs: epochs, seed: seed, deterministic: deterministic)
+        } catch let error as ModelError {
+            let text = error.description.replacingOccurrences(of: "invalid configuration: ", with: "")
+            throw ValidationError("--" + text)
         }
     }
 
     mutating func run() throws {
         let split: TrainTestSplit
         let trainPath = ratings ?? train!
-        let format = self.format ?? Format.detect(trainPath)
+        let format = try self.format ?? Format.detect(trainPath)
+        // The catalogue is read before training: a bad one fails now, not after the fit.
+        let titles = try catalog.map { try Demo.loadCatalog($0).items }
         if let test {
             let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format.fileFormat)
             split = TrainTestSplit(train: pair.train, test: pair.test)
@@ -115,16 +137,17 @@ struct Train: ParsableCommand {
         }
         let choice: PresetChoice
         switch model {
-        case .ranking(let preset): return try fitRanking(preset, split)
+        case .ranking(let preset): return try fitRanking(try rankingPreset(preset), split, titles: titles)
         case .rating(let preset): choice = preset
         }
-        var (model, training) = try makeModel(choice, for: split.train, dimension: dimension, epochs: epochs, seed: seed)
+        var (model, training) = try makeModel(choice, for: split.train, dimension: dimension, epochs: epochs ?? 10, seed: seed)
         training.deterministic = deterministic
         training.earlyStoppingPatience = patience
         if let threads { training.parallelism = Parallelism(threads: threads) }
         // Validation (and early stopping) on ratings carved from the training part only: the
         // test ratings are read once, after training.
         let fitted: RatingsDataset, validation: RatingsDataset?
+        let validationFraction = self.validationFraction ?? 0.1
         if validationFraction > 0 {
             let inner = try split.train.randomSplit(testFraction: validationFraction, seed: seed &+ 1)
             guard !inner.test.isEmpty, !inner.train.isEmpty else {
@@ -144,8 +167,8 @@ struct Train: ParsableCommand {
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
         if let output {
-            let titles = try catalog.map { try Demo.loadCatalog($0).items }
-            try Recommender(model: model, training: split.train, configuration: training, history: history, catalog: titles)
+            try Recommender(model: model, training: split.train, configuration: training,
+                            history: deterministic ? history.withoutTimings : history, catalog: titles)
                 .save(to: output)
             print("Saved the recommender to \(output)")
         }
@@ -153,10 +176,11 @@ struct Train: ParsableCommand {
 
     /// A top-N model: fitted in one go on the training part (no epochs, no validation split),
     /// judged by its ranking metrics only (its scores are not ratings).
-    func fitRanking(_ preset: RankingPreset, _ split: TrainTestSplit) throws {
+    func fitRanking(_ preset: RankingPreset, _ split: TrainTestSplit, titles: ItemCatalog?) throws {
         print("Fitting \(preset.summary) on \(split.train.count) ratings:")
         var parallelism = Parallelism.automatic
         if let threads { parallelism = Parallelism(threads: threads) }
+        if deterministic { parallelism = .sequential }
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try preset.fit(split.train, parallelism: parallelism)
         print(String(format: "Fitted in %.2f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
@@ -165,7 +189,6 @@ struct Train: ParsableCommand {
         print("Ranking: \(ranking)")
         print(String(format: "Most popular: R@10 %.4f NDCG@10 %.4f", popular.recall, popular.ndcg))
         if let output {
-            let titles = try catalog.map { try Demo.loadCatalog($0).items }
             try Recommender(model: model, training: split.train, catalog: titles).save(to: output)
             print("Saved the recommender to \(output)")
         }

@@ -41,8 +41,8 @@ struct TestFileOptions: ParsableArguments {
     @Option(help: "A test ratings file (raw IDs, as for train).")
     var test: String?
 
-    @Option(help: "Format of the test file: csv (header names the columns), udata, dat.")
-    var format: Train.Format = .csv
+    @Option(help: "Format of the test file: csv (header names the columns), udata, dat; default: from the file's first line.")
+    var format: Train.Format?
 
     @Option(help: "Test ratings at or above this are relevant for the ranking metrics.")
     var relevant: Float = 4
@@ -52,6 +52,6 @@ struct TestFileOptions: ParsableArguments {
     }
 
     func load() throws -> RatingsDataset? {
-        try test.map { try RatingsLoader.load(path: $0, format: format.fileFormat) }
+        try test.map { try RatingsLoader.load(path: $0, format: (try format ?? Train.Format.detect($0)).fileFormat) }
     }
 }

@@ -65,7 +65,7 @@ struct CommandLineTests {
             (["similar", model, "--title", "x"], "has no catalogue"),
             (["similar", model, "--item", "99999"], "unknown item 99999"),
             (["recommend", ratings, "--user", "1"], "header length"),
-            (["train", ratings, "--output", "/no/such/folder/m.safetensors"], "does not exist"),
+            (["train", ratings, "--output", "/no/such/folder/m.safetensors"], "folder /no/such/folder: No such file or directory"),
         ] {
             let result = try OpenBLASRelaunchTests.run(arguments)
             #expect(result.status != 0, "\(arguments)")

@@ -141,13 +141,16 @@ struct SilentlyWrongNumberTests {
         }
         let foldIn = try FoldInRecommender(model: model, training: data)
         let read = Array(data.itemIDs.rawIDs.prefix(4))
-        let error = ModelTestKit.thrownError { _ = try foldIn.recommend(readItems: read, ratings: [3e38, -3e38, 3e38, 3e38], k: 3) }
-        guard case .invalidData(let message)? = error as? ModelError else {
-            Issue.record("expected ModelError.invalidData, got \(String(describing: error))")
-            return
+        // Ratings outside the training range (3e38 once gave a non-finite reader; recommend --read
+        // 242:100 was accepted): refused, naming the first.
+        let scale = try #require(data.ratingRange)
+        for bad: Float in [3e38, -3e38, scale.upperBound * 20, -1e30, scale.lowerBound - 1] {
+            let refused = ModelTestKit.thrownError { _ = try foldIn.recommend(readItems: read, ratings: [3, bad, 3, 3], k: 3) }
+            #expect(refused as? RecommenderError == .ratingOutsideScale(item: read[1], rating: bad, scale: scale),
+                    "rating \(bad) of a \(scale) scale: got \(String(describing: refused))")
         }
-        #expect(message.contains("not finite"))
-        // Ordinary ratings still work.
+        // Ordinary ratings still work, the scale's ends included.
+        #expect(try foldIn.recommend(readItems: read, ratings: [scale.upperBound, scale.lowerBound, 4, 5], k: 3).recommendations.count == 3)
         #expect(try foldIn.recommend(readItems: read, ratings: [5, 1, 4, 5], k: 3).recommendations.count == 3)
     }
 

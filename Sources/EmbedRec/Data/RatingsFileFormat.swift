@@ -148,7 +148,7 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case .cannotWrite(let why): return "\(place): cannot write file: \(why)"
         case .emptyFile: return "\(place): file is empty"
         case .headerOnly: return "\(place): file has a header but no data rows"
-        case .unknownHeader(let why): return "\(place): unknown header: \(why)"
+        case .unknownHeader(let why): return "\(place): unknown header: \(FileChecks.quoted(why, limit: 300))"
         case let .wrongColumnCount(expected, found):
             return "\(place): expected \(expected) columns, found \(found)"
         case let .notAnInteger(column, text): return "\(place): column \(column + 1): '\(text)' is not an integer ID"

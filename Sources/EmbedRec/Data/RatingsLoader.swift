@@ -73,35 +73,14 @@ public enum RatingsLoader {
 
     // MARK: - Internals
 
+    /// The whole file: a regular file only (a directory, FIFO or device is refused before it is
+    /// opened for reading), refused before allocating when larger than memory.
     static func readFile(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(errno))))
+        do {
+            return try FileChecks.readRegularFile(path)
+        } catch {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(error.reason))
         }
-        defer { fclose(file) }
-        // fopen succeeds on a directory on Linux, and ftello then reports Int64.max.
-        var info = stat()
-        if fstat(fileno(file), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(String(cString: strerror(EISDIR))))
-        }
-        guard fseeko(file, 0, SEEK_END) == 0 else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot seek"))
-        }
-        let size = Int(ftello(file))
-        rewind(file)
-        guard size >= 0 else { throw RatingsFileError(file: path, line: 0, kind: .cannotRead("cannot size")) }
-        // The whole file is read into memory: one larger than memory fails here, not in malloc.
-        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        guard size <= memory else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(
-                "the file is \(size >> 20) MiB, more than this machine's \(memory >> 20) MiB of memory"))
-        }
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            count = size == 0 ? 0 : fread(buffer.baseAddress, 1, size, file)
-        }
-        guard bytes.count == size else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead("short read"))
-        }
-        return bytes
     }
 
     static func parse(
@@ -145,6 +124,7 @@ public enum RatingsLoader {
             switch format.columns {
             case .byHeaderNames:
                 let headerEnd = lineEnd(buffer, from: start)
+                try checkFirstLineLength(start..<headerEnd, name: name)
                 layout = try headerLayout(buffer, start..<headerEnd, separator: separator, name: name,
                                           line: lineNumber(buffer, offset: start))
                 start = min(headerEnd + 1, buffer.count)
@@ -242,6 +222,17 @@ public enum RatingsLoader {
         }
     }
 
+    /// The longest header line a ratings file may have. A file with no line end, or a binary
+    /// file, is refused here rather than decoded whole into an error message.
+    static let maximumFirstLineBytes = 1 << 16
+
+    static func checkFirstLineLength(_ line: Range<Int>, name: String) throws {
+        guard line.count <= maximumFirstLineBytes else {
+            throw RatingsFileError(file: name, line: 1, kind: .invalidFormat(
+                "the header line is longer than \(maximumFirstLineBytes) bytes (\(line.count) bytes before a line end): not a ratings file"))
+        }
+    }
+
     static func lineEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var p = start
         while p < buffer.count && buffer[p] != 10 { p += 1 }
@@ -276,8 +267,20 @@ public enum RatingsLoader {
         return out
     }
 
+    /// The number of fields `fields` would return, counted on the bytes: the first line of a
+    /// headerless file may be a whole file without a line end, and is never decoded here.
     static func fieldCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8]) -> Int {
-        fields(buffer, range, separator: separator).count
+        var end = range.upperBound
+        if end > range.lowerBound && buffer[end - 1] == 13 { end -= 1 }
+        var count = 1, k = range.lowerBound
+        while k + separator.count <= end {
+            if buffer[k] == separator[0] && (1..<separator.count).allSatisfy({ buffer[k + $0] == separator[$0] }) {
+                count += 1; k += separator.count
+            } else {
+                k += 1
+            }
+        }
+        return count
     }
 
     static func headerLayout(

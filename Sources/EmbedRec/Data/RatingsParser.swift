@@ -80,24 +80,28 @@ struct RatingsParser {
                         var negative = false
                         if q < end && base[q] == 45 { negative = true; q &+= 1 }
                         let digitsStart = q
-                        var value: Int64 = 0
+                        while q < end && base[q] == 48 { q &+= 1 }  // leading zeros
+                        let significantStart = q
+                        // 19 digits never wrap a UInt64 (< 10¹⁹ < 2⁶⁴); the sign's range is checked after.
+                        var magnitude: UInt64 = 0
                         while q < end {
                             let d = base[q] &- 48
                             if d >= 10 { break }
-                            value = value &* 10 &+ Int64(d)
+                            magnitude = magnitude &* 10 &+ UInt64(d)
                             q &+= 1
                         }
                         // Counted before the padding after them: "- " has no digits (it read as
-                        // 0), and 18 digits then spaces are not 20 digits.
-                        let digitCount = q - digitsStart
+                        // 0), and 19 digits then spaces are not 21 digits.
+                        let digitCount = q - digitsStart, significant = q - significantStart
                         while padded && q < end && base[q] == 32 { q &+= 1 }
                         p = q
-                        if digitCount == 0 || digitCount > 18 || !Self.isFieldEnd(base, q, end, sep0, sep) {
+                        let limit: UInt64 = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+                        if digitCount == 0 || significant > 19 || magnitude > limit || !Self.isFieldEnd(base, q, end, sep0, sep) {
                             p = Self.fieldEnd(base, fieldStart, end, sep0, sep)
                             return Failure(offset: lineStart, kind: .notAnInteger(
                                 column: column, text: Self.text(base, fieldStart, p)))
                         }
-                        if negative { value = -value }
+                        let value = negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude)
                         if role == 1 { values.0 = value } else if role == 2 { values.1 = value } else { values.3 = value }
                     } else if role == 3 {
                         // Decimal: `[-]digits[.digits]` in place, anything else via the stdlib.

@@ -45,22 +45,10 @@ public enum RatingsWriter {
             }
             out.append(10)
         }
-        let temporary = path + ".tmp"
-        guard let file = fopen(temporary, "wb") else {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(String(cString: strerror(errno))))
-        }
-        let written = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        let writeError = written == out.count ? 0 : errno
-        let closed = fclose(file) == 0
-        guard written == out.count, closed else {
-            unlink(temporary)
-            let why = writeError != 0 ? String(cString: strerror(writeError)) : "closing the file failed"
-            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(why))
-        }
-        guard rename(temporary, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(why))
+        do {
+            try AtomicFileWriter.write(path, bytes: out)
+        } catch SafeTensorsError.cannotWrite(_, let reason) {
+            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(reason))
         }
     }
 }

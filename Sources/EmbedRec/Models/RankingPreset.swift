@@ -112,3 +112,64 @@ extension RankingPreset {
     /// The preset called `name`, if any.
     public static func named(_ name: String) -> RankingPreset? { all.first { $0.name == name } }
 }
+
+extension RankingPreset {
+    /// A setting a caller (the command line) may change in a preset.
+    public enum Setting: String, Sendable, CaseIterable {
+        /// Embedding dimension: the factors of ALS, the dimension of BPR and softmax.
+        case dimension
+        /// Passes over the data: ALS iterations, BPR and softmax epochs.
+        case epochs
+        /// Seed of the initialisation (ALS, BPR, softmax) and the negative sampling.
+        case seed
+        /// One thread, so that a seed gives the same model every time.
+        case deterministic
+    }
+
+    /// The settings that change this preset's model; EASE, a closed-form model with no
+    /// embedding and no passes, takes none.
+    public var adjustableSettings: Set<Setting> {
+        switch recipe {
+        case .ease: return []
+        case .implicitALS, .rankingLoss: return Set(Setting.allCases)
+        }
+    }
+
+    private var isALS: Bool { if case .implicitALS = recipe { return true } else { return false } }
+
+    /// This preset with the given settings changed (nil: unchanged).
+    ///
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming a setting that does not apply
+    ///   to this preset's model (see ``adjustableSettings``), or a dimension or epoch count
+    ///   below 1.
+    public func adjusted(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false) throws -> RankingPreset {
+        let asked: [(Setting, Bool)] = [(.dimension, dimension != nil), (.epochs, epochs != nil), (.seed, seed != nil),
+                                         (.deterministic, deterministic)]
+        for (setting, given) in asked where given && !adjustableSettings.contains(setting) {
+            throw ModelError.invalidConfiguration(
+                "\(setting.rawValue) does not apply to \(name) (\(summary)): it has no embedding, no epochs and no randomness")
+        }
+        if let dimension, dimension < 1 { throw ModelError.invalidConfiguration("dimension must be at least 1, got \(dimension)") }
+        if let epochs, epochs < 1 { throw ModelError.invalidConfiguration("epochs must be at least 1, got \(epochs)") }
+        var copy = self
+        let changes = [dimension.map { "dimension \($0)" }, epochs.map { "\($0) \(isALS ? "iterations" : "epochs")" },
+                       seed.map { "seed \($0)" }, deterministic ? "one thread" : nil].compactMap { $0 }
+        if !changes.isEmpty { copy.summary += "; changed: " + changes.joined(separator: ", ") }
+        switch recipe {
+        case .ease:
+            break
+        case .implicitALS(var c):
+            if let dimension { c.factors = dimension }
+            if let epochs { c.iterations = epochs }
+            if let seed { c.seed = seed }
+            copy.recipe = .implicitALS(c)
+        case .rankingLoss(var model, var training, let loss):
+            if let dimension { model.dimension = dimension }
+            if let epochs { training.epochs = epochs }
+            if let seed { model.seed = seed; training.seed = seed }
+            if deterministic { training.deterministic = true }
+            copy.recipe = .rankingLoss(model, training, loss)
+        }
+        return copy
+    }
+}

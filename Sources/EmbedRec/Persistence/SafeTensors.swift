@@ -145,14 +145,13 @@ final class SafeTensorsFile {
     /// data exactly).
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        // The type is checked before a blocking open: a FIFO at the path must not hang a server's reload.
+        let fd: Int32, size: Int
+        do { (fd, size) = try FileChecks.openRegularFile(path) } catch {
+            throw SafeTensorsError.cannotRead(path: path, reason: error.reason)
+        }
         var ok = false
         defer { if !ok { close(fd) } }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError.cannotRead(path: path, reason: "not a regular file") }
-        let size = Int(info.st_size)
         fileSize = size
         guard size >= 8 else { throw SafeTensorsError.truncated(fileSize: size) }
         var prefix: UInt64 = 0

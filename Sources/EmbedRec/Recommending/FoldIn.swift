@@ -16,6 +16,8 @@ public struct FoldInRecommender: Sendable {
     let itemIDs: ItemIDMap
     let popularity: [Int32]
     let defaultRating: Float
+    /// The training ratings' range: a new reader's ratings must lie in it (nil: any finite).
+    let ratingScale: ClosedRange<Float>?
     /// Mean training rating per item: the "prediction" of the popularity fallback.
     let itemMeans: [Float]
     /// λ of the ridge penalty on the reader's vector.
@@ -40,12 +42,14 @@ public struct FoldInRecommender: Sendable {
         }
         self.init(scorer: kernel.makeCatalogueScorer(), itemIDs: training.itemIDs,
                   statistics: ItemRatingStatistics(items: training.items, ratings: training.ratings, itemCount: training.itemCount),
-                  defaultRating: Self.defaultRating(of: training.ratings), regularization: regularization)
+                  defaultRating: Self.defaultRating(of: training.ratings), ratingScale: training.ratingRange,
+                  regularization: regularization)
     }
 
     /// A recommender from parts already checked against the model (a ``Recommender``'s).
     init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, statistics: ItemRatingStatistics, defaultRating: Float,
-         regularization: Float) {
+         ratingScale: ClosedRange<Float>?, regularization: Float) {
+        self.ratingScale = ratingScale
         self.scorer = scorer
         self.itemIDs = itemIDs
         let counts = statistics.counts, sums = statistics.sums
@@ -90,8 +94,9 @@ public struct FoldInRecommender: Sendable {
     /// ratings (same length). Read items are excluded from the results.
     ///
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0, ratings of the wrong
-    ///   length, a non-finite rating or a bad ``regularization``; ``ModelError/invalidData(_:)``
-    ///   when the ratings are so large that the reader's solved row is not finite;
+    ///   length, a non-finite rating or a bad ``regularization``; ``RecommenderError/ratingOutsideScale(item:rating:scale:)``
+    ///   for a rating outside the training ratings' range; ``ModelError/invalidData(_:)`` when
+    ///   the reader's solved row is not finite;
     ///   ``LinearAlgebraError`` if the solve fails.
     public func recommend(readItems rawIDs: [Int64], ratings: [Float]? = nil, k: Int) throws -> Result {
         guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
@@ -101,6 +106,11 @@ public struct FoldInRecommender: Sendable {
         }
         if let ratings, ratings.contains(where: { !$0.isFinite }) {
             throw ModelError.invalidConfiguration("ratings must be finite")
+        }
+        // A rating far outside what the model was trained on gives a meaningless (or non-finite)
+        // reader vector: refused, as BookServer refuses it.
+        if let ratings, let scale = ratingScale, let j = ratings.firstIndex(where: { !scale.contains($0) }) {
+            throw RecommenderError.ratingOutsideScale(item: rawIDs[j], rating: ratings[j], scale: scale)
         }
         var known: [Int32] = [], knownRatings: [Float] = [], unknown: [Int64] = []
         var seen = Set<Int32>()

@@ -89,7 +89,7 @@ public struct Recommender: Sendable {
             let statistics = itemStatistics
                 ?? ItemRatingStatistics(items: ratedItems.items, ratings: ratedItems.ratings, itemCount: itemIDs.count)
             foldIn = FoldInRecommender(scorer: scorer, itemIDs: itemIDs, statistics: statistics,
-                                       defaultRating: foldInDefaultRating, regularization: 0.5)
+                                       defaultRating: foldInDefaultRating, ratingScale: ratingScale, regularization: 0.5)
         } else {
             foldIn = nil
         }
@@ -227,6 +227,8 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
     case noFoldIn(String)
     /// The model has no item embedding table to compare items by.
     case noItemEmbedding(String)
+    /// A new reader's rating of `item` lies outside the training ratings' range.
+    case ratingOutsideScale(item: Int64, rating: Float, scale: ClosedRange<Float>)
 
     /// A one-line message that says what went wrong.
     public var description: String {
@@ -235,6 +237,8 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
         case .unknownItem(let id): return "unknown item \(id): not in the training data"
         case .noFoldIn(let model): return "\(model) has no fold-in for new readers"
         case .noItemEmbedding(let model): return "\(model) has no item embedding table"
+        case let .ratingOutsideScale(item, rating, scale):
+            return "the rating \(rating) of item \(item) is outside the training ratings' scale \(scale.lowerBound)...\(scale.upperBound)"
         }
     }
 }

@@ -56,8 +56,16 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
     public func userRange(among userCount: Int, alignment: Int = 1) -> Range<Int> {
         let users = max(0, userCount), block = max(1, alignment)
         let blocks = (users + block - 1) / block
-        // Int multiplication cannot overflow for any user count an ID map holds (≤ 2³¹).
-        return min(users, index * blocks / count * block)..<min(users, (index + 1) * blocks / count * block)
+        return min(users, Self.firstBlock(index, of: count, blocks: blocks) * block)
+            ..< min(users, Self.firstBlock(index + 1, of: count, blocks: blocks) * block)
+    }
+
+    /// ⌊index · blocks / count⌋ for `index ≤ count`, without overflow: index and count may be
+    /// anything up to `Int.max`, so the product is taken at double width. The quotient is at
+    /// most `blocks`.
+    static func firstBlock(_ index: Int, of count: Int, blocks: Int) -> Int {
+        let product = index.magnitude.multipliedFullWidth(by: blocks.magnitude)
+        return Int(count.magnitude.dividingFullWidth(product).quotient)
     }
 
     /// The shard as written on the command line, `index/count`.

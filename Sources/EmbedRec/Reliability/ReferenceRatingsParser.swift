@@ -46,7 +46,7 @@ package enum ReferenceRatingsParser {
                 var s = field[...]
                 if padded { while s.first == 32 { s.removeFirst() }; while s.last == 32 { s.removeLast() } }
                 let digits = s.first == 45 ? s.dropFirst() : s
-                guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+                guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
                 return Int64(String(decoding: s, as: UTF8.self))
             }
             var text = fields[rating][...]

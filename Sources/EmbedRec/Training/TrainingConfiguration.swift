@@ -99,6 +99,18 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
 
     /// The record of the epoch the model's weights come from.
     public var best: EpochRecord? { epochs.first { $0.epoch == bestEpoch } }
+
+    /// The same history with every wall-clock figure (``EpochRecord/seconds``,
+    /// ``EpochRecord/preparationSeconds``) set to 0: what a deterministic run saves, so that two
+    /// identical runs write identical files.
+    public var withoutTimings: TrainingHistory {
+        var copy = self
+        copy.epochs = epochs.map {
+            EpochRecord(epoch: $0.epoch, trainingMSE: $0.trainingMSE, validation: $0.validation, seconds: 0,
+                        preparationSeconds: 0, examples: $0.examples)
+        }
+        return copy
+    }
 }
 
 /// What a progress callback tells the trainer.
