@@ -25,8 +25,8 @@ struct Generate: ParsableCommand {
     @Option(help: "A goodbooks books.csv whose series and authors group the planted book factors.")
     var catalog: String?
 
-    @Option(help: "With --catalog: the chance that a reader goes on to another book of the same series or author.")
-    var continuation: Double = 0.5
+    @Option(help: "With --catalog: the chance that a reader goes on to another book of the same series or author (default 0.5).")
+    var continuation: Double?
 
     @Option(help: "Rank of the planted taste (factors per reader and book).")
     var rank: Int = 4
@@ -39,7 +39,10 @@ struct Generate: ParsableCommand {
         guard scale.isFinite, scale >= 0.11, scale <= 20 else {
             throw ValidationError("--scale must be in [0.11, 20] (53,424 readers rating at least 2 books each), got \(scale)")
         }
-        guard (0...1).contains(continuation) else { throw ValidationError("--continuation must be in 0...1, got \(continuation)") }
+        guard (0...1).contains(continuation ?? 0.5) else { throw ValidationError("--continuation must be in 0...1, got \(continuation!)") }
+        guard continuation == nil || catalog != nil else {
+            throw ValidationError("--continuation needs --catalog: series and authors come from the catalogue")
+        }
         guard (1...256).contains(rank) else { throw ValidationError("--rank must be in 1...256, got \(rank)") }
         guard exposure.isFinite, exposure >= 0, exposure <= 50 else { throw ValidationError("--exposure must be in 0...50, got \(exposure)") }
         try checkOutputPath(output, option: "--output")
@@ -51,7 +54,7 @@ struct Generate: ParsableCommand {
         var configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale, catalog: books, seed: seed)
         configuration.exposure = exposure
         configuration.rank = rank
-        if books != nil { configuration.groupContinuation = continuation }
+        if books != nil { configuration.groupContinuation = continuation ?? 0.5 }
         let data = try SyntheticRatings.generate(configuration)
         try RatingsWriter.writeCSV(data, to: output, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
         print("Wrote \(output): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")

@@ -38,7 +38,14 @@ struct Plot: ParsableCommand {
         if kind != .loss && files.count > 1 { throw ValidationError("plot \(kind.rawValue) takes one recommender, got \(files.count)") }
         guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT between 200 and 4000, got \(size)") }
         if kind == .metrics && testFile.test == nil { throw ValidationError("plot metrics needs --test FILE") }
-        if kind == .map && projection.projection == .none { throw ValidationError("plot map needs --projection tsne or pca") }
+        if kind == .map && projection.method == .none { throw ValidationError("plot map needs --projection tsne or pca") }
+        // Options of another kind of figure are refused, not ignored.
+        if kind != .map, let option = projection.given.first {
+            throw ValidationError("\(option) applies to plot map only, not plot \(kind.rawValue)")
+        }
+        if kind != .metrics, let option = testFile.given.first {
+            throw ValidationError("\(option) applies to plot metrics only, not plot \(kind.rawValue)")
+        }
         try checkOutputPath(output, option: "--output")
     }
 
@@ -65,12 +72,12 @@ struct Plot: ParsableCommand {
                 document = try LinePlot.lossCurves(runs).document(width: width, height: height)
             }
         case .map:
-            document = try RecommenderFigures.itemMap(recommender, projection: projection.choice!, labelled: projection.labels)
+            document = try RecommenderFigures.itemMap(recommender, projection: projection.choice!, labelled: projection.labelCount)
                 .document(width: width, height: height)
         case .histogram: document = try RecommenderFigures.ratingHistogram(recommender).document(width: width, height: height)
         case .metrics:
             let evaluation = try RecommenderEvaluation(recommender: recommender, test: try testFile.load()!, ks: [1, 5, 10, 20, 50],
-                                                       relevanceThreshold: testFile.relevant)
+                                                       relevanceThreshold: testFile.relevanceThreshold)
             document = try RecommenderFigures.metricsByK(evaluation).document(width: width, height: height)
         }
         try document.write(to: output)

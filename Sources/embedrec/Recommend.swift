@@ -47,7 +47,11 @@ struct Recommend: ParsableCommand {
     var format: OutputFormat?
 
     mutating func validate() throws {
+        if popularityFallback && user.isEmpty {
+            throw ValidationError("--popularity-fallback is for --user IDs the file does not know; a new reader (--read) already gets it, --all lists known users only")
+        }
         if all {
+            guard !listing.json else { throw ValidationError("--json is for --user and --read; --all writes --format csv or jsonl to --output") }
             guard user.isEmpty, read == nil else { throw ValidationError("--all lists every user: leave out --user and --read") }
             guard let output else { throw ValidationError("--all needs --output FILE (.csv or .jsonl)") }
             guard format != nil || Self.format(ofPath: output) != nil else {

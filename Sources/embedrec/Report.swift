@@ -28,11 +28,14 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         try checkOutputPath(output, option: "--output")
+        if projection.method == .none, projection.labels != nil {
+            throw ValidationError("--labels names items on the map; --projection none draws no map")
+        }
     }
 
     func run() throws {
         let recommender = try openRecommender(file)
-        let options = TrainingReport.Options(relevanceThreshold: testFile.relevant, projection: projection.choice, labelled: projection.labels)
+        let options = TrainingReport.Options(relevanceThreshold: testFile.relevanceThreshold, projection: projection.choice, labelled: projection.labelCount)
         let report = try TrainingReport(recommender: recommender, test: try testFile.load(), title: title, options: options)
         try report.write(to: output)
         print("Wrote \(output) (\(report.tables.count) table\(report.tables.count == 1 ? "" : "s"), \(report.figures.count) figures)")

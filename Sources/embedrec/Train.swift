@@ -113,7 +113,9 @@ struct Train: ParsableCommand {
     /// The top-N preset with this command's settings; a setting it cannot take is a usage error.
     func rankingPreset(_ preset: RankingPreset) throws -> RankingPreset {
         do {
-            return try preset.adjusted(dimension: dimension, epochs: epochs, seed: seed, deterministic: deterministic)
+            // --seed always applies (it seeds the split); the preset takes it only where it has randomness.
+            return try preset.adjusted(dimension: dimension, epochs: epochs,
+                                       seed: preset.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic)
         } catch let error as ModelError {
             let text = error.description.replacingOccurrences(of: "invalid configuration: ", with: "")
             throw ValidationError("--" + text)

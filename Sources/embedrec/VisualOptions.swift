@@ -2,34 +2,49 @@ import ArgumentParser
 import EmbedRec
 import EmbedRecPlots
 
-/// How `plot map` and `report` project item embeddings to the plane.
+/// How `plot map` and `report` project item embeddings to the plane. The values are optional
+/// so that a command can tell which were given and refuse them where they do not apply.
 struct ProjectionOptions: ParsableArguments {
     enum Method: String, ExpressibleByArgument, CaseIterable { case tsne, pca, none }
 
-    @Option(help: "Projection of the item map: tsne, pca, or none (report only).")
-    var projection: Method = .tsne
+    @Option(help: "Projection of the item map: tsne (default), pca, or none (report only).")
+    var projection: Method?
 
-    @Option(help: "t-SNE perplexity.")
-    var perplexity: Double = 30
+    @Option(help: "t-SNE perplexity (default 30).")
+    var perplexity: Double?
 
-    @Option(help: "t-SNE iterations after the 250 early-exaggeration ones.")
-    var iterations: Int = 750
+    @Option(help: "t-SNE iterations after the 250 early-exaggeration ones (default 750).")
+    var iterations: Int?
 
-    @Option(help: "Seed of a random t-SNE start (the default PCA start needs none).")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of a random t-SNE start (the default PCA start needs none; default 0).")
+    var seed: UInt64?
 
-    @Option(help: "How many of the most-rated items the map names.")
-    var labels: Int = 15
+    @Option(help: "How many of the most-rated items the map names (default 15).")
+    var labels: Int?
 
     func validate() throws {
-        guard perplexity.isFinite, perplexity >= 1 else { throw ValidationError("--perplexity must be at least 1") }
-        guard iterations >= 0 else { throw ValidationError("--iterations must not be negative") }
-        guard labels >= 0 else { throw ValidationError("--labels must not be negative") }
+        guard (perplexity ?? 30).isFinite, perplexity ?? 30 >= 1 else { throw ValidationError("--perplexity must be at least 1") }
+        guard iterations ?? 0 >= 0 else { throw ValidationError("--iterations must not be negative") }
+        guard labels ?? 0 >= 0 else { throw ValidationError("--labels must not be negative") }
+        if method != .tsne {
+            for (option, given) in [("--perplexity", perplexity != nil), ("--iterations", iterations != nil), ("--seed", seed != nil)] where given {
+                throw ValidationError("\(option) is a t-SNE setting; it does not apply to --projection \(method.rawValue)")
+            }
+        }
+    }
+
+    var method: Method { projection ?? .tsne }
+    var labelCount: Int { labels ?? 15 }
+
+    /// The options given on the command line, for refusing them where no map is drawn.
+    var given: [String] {
+        [("--projection", projection != nil), ("--perplexity", perplexity != nil), ("--iterations", iterations != nil),
+         ("--seed", seed != nil), ("--labels", labels != nil)].filter(\.1).map(\.0)
     }
 
     var choice: RecommenderFigures.Projection? {
-        switch projection {
-        case .tsne: return .tsne(TSNEConfiguration(perplexity: perplexity, iterations: iterations, seed: seed))
+        switch method {
+        case .tsne: return .tsne(TSNEConfiguration(perplexity: perplexity ?? 30, iterations: iterations ?? 750, seed: seed ?? 0))
         case .pca: return .pca
         case .none: return nil
         }
@@ -44,11 +59,25 @@ struct TestFileOptions: ParsableArguments {
     @Option(help: "Format of the test file: csv (header names the columns), udata, dat; default: from the file's first line.")
     var format: Train.Format?
 
-    @Option(help: "Test ratings at or above this are relevant for the ranking metrics.")
-    var relevant: Float = 4
+    @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default 4).")
+    var relevant: Float?
 
     func validate() throws {
-        guard relevant.isFinite else { throw ValidationError("--relevant must be a finite number") }
+        guard (relevant ?? 4).isFinite else { throw ValidationError("--relevant must be a finite number") }
+        if test == nil {
+            for (option, given) in [("--format", format != nil), ("--relevant", relevant != nil)] where given {
+                throw ValidationError("\(option) describes the --test file; give --test FILE")
+            }
+        } else {
+            try checkInputPath(test!, option: "--test")
+        }
+    }
+
+    var relevanceThreshold: Float { relevant ?? 4 }
+
+    /// The options given on the command line.
+    var given: [String] {
+        [("--test", test != nil), ("--format", format != nil), ("--relevant", relevant != nil)].filter(\.1).map(\.0)
     }
 
     func load() throws -> RatingsDataset? {

@@ -8,7 +8,8 @@ import NIOPosix
 public enum BookServerApplication {
     /// The router with every endpoint and the JSON-error and timing middleware.
     public static func makeRouter(store: ModelStore, configuration: BookServerConfiguration) -> Router<BookServerRequestContext> {
-        let router = Router(context: BookServerRequestContext.self)
+        // HEAD answers as GET without the body (Hummingbird derives the HEAD routes).
+        let router = Router(context: BookServerRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: timing sees the final status, including errors turned into JSON.
         router.add(middleware: RequestTimingMiddleware(level: configuration.requestLogLevel))
         router.add(middleware: JSONErrorMiddleware())
@@ -30,7 +31,9 @@ public enum BookServerApplication {
         BLASThreading.useSingleThreadedBLAS()
         return Application(
             router: makeRouter(store: store, configuration: configuration),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BookServer"),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BookServer",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)

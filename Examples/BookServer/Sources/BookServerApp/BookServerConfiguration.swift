@@ -21,6 +21,14 @@ public struct BookServerConfiguration: Sendable, Hashable {
     public var maxReaderItems: Int = 1_000
     /// The level of the per-request timing lines (`info` shows one line per request).
     public var requestLogLevel: Logger.Level = .info
+    /// Seconds a connection may stay without a complete request part before it is closed:
+    /// idle keep-alive connections, and request heads sent too slowly (a head counts only once
+    /// it is whole), so a client cannot hold a descriptor for ever.
+    public var idleTimeoutSeconds: Double = 30
+    /// Seconds a `POST` body may take to arrive in full; a slower one gets 408.
+    public var bodyTimeoutSeconds: Double = 10
+    /// Most connections served at once; further ones wait in the kernel's backlog until one closes.
+    public var maxConnections: Int = 512
 
     public init() {}
 
@@ -35,6 +43,11 @@ public struct BookServerConfiguration: Sendable, Hashable {
         try check(maxK > 0, "the largest K must be positive, got \(maxK)")
         try check((1...maxK).contains(defaultK), "the default K must be in 1...\(maxK), got \(defaultK)")
         try check(maxReaderItems > 0, "the largest reading list must be positive, got \(maxReaderItems)")
+        try check(idleTimeoutSeconds.isFinite && (0.05...86_400).contains(idleTimeoutSeconds),
+                  "the idle timeout must be in 0.05...86400 seconds, got \(idleTimeoutSeconds)")
+        try check(bodyTimeoutSeconds.isFinite && (0.05...86_400).contains(bodyTimeoutSeconds),
+                  "the body timeout must be in 0.05...86400 seconds, got \(bodyTimeoutSeconds)")
+        try check((1...1_000_000).contains(maxConnections), "the connection limit must be in 1...1000000, got \(maxConnections)")
         return self
     }
 }

@@ -84,12 +84,7 @@ struct BookServerRoutes: Sendable {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw APIError.bodyTooLarge(limit: limit)
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.bodyTooLarge(limit: limit)
-        }
+        let body = try await Self.collect(request.body, upTo: limit, within: configuration.bodyTimeoutSeconds)
         let reader = try NewReaderRequest.decode(Data(buffer: body), maxItems: configuration.maxReaderItems)
         let snapshot = store.current
         let recommender = snapshot.recommender
@@ -132,6 +127,25 @@ struct BookServerRoutes: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The whole body, refused with 413 past `limit` bytes and with 408 when it has not
+    /// arrived within `seconds` (a client trickling a body must not hold the handler).
+    static func collect(_ body: RequestBody, upTo limit: Int, within seconds: Double) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError { throw APIError.bodyTooLarge(limit: limit) }
+            }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let collected = first else {
+                throw APIError(.requestTimeout, code: "body_timeout", "the request body did not arrive within \(seconds) s")
+            }
+            return collected
+        }
+    }
 
     private func listJSON(_ list: Recommender.RecommendationList, user: Int64?, k: Int, _ books: BookDirectory) -> RecommendationsJSON {
         RecommendationsJSON(

@@ -62,6 +62,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest K a request may ask for.")
     var maxK = 100
 
+    @Option(help: "Seconds a connection may stay idle (or take to send a request head) before it is closed.")
+    var idleTimeout: Double = 30
+
+    @Option(help: "Seconds a POST body may take to arrive in full (else 408).")
+    var bodyTimeout: Double = 10
+
+    @Option(help: "Most connections served at once; more wait until one closes.")
+    var maxConnections = 512
+
     @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
     var logLevel = "info"
 
@@ -76,6 +85,8 @@ struct Serve: AsyncParsableCommand {
         var configuration = BookServerConfiguration()
         configuration.host = host; configuration.port = port; configuration.threads = threads
         configuration.modelPath = model; configuration.maxBodyBytes = maxBodyBytes; configuration.maxK = maxK
+        configuration.idleTimeoutSeconds = idleTimeout; configuration.bodyTimeoutSeconds = bodyTimeout
+        configuration.maxConnections = maxConnections
         do { configuration = try configuration.validated() } catch { throw ValidationError("\(error)") }
 
         var logger = Logger(label: "bookserver")

@@ -53,6 +53,35 @@ import Testing
         }
     }
 
+    /// A FIFO, a directory or a missing file at the model path once hung the reload (the open
+    /// blocked on the FIFO) and left every later reload answering 409 for ever.
+    @Test func specialFilesAtTheModelPathAreRefusedWithoutWedgingReloads() async throws {
+        let first = try Fixtures.small.get(), second = try Fixtures.retrained.get()
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("books.safetensors").path
+        try first.save(to: path)
+        let store = try ModelStore(contentsOf: path)
+        try await Fixtures.app(store).test(.live) { client in
+            for (kind, make) in [("a FIFO (named pipe)", { mkfifo(path, 0o644) }), ("a directory", { mkdir(path, 0o755) })] {
+                try FileManager.default.removeItem(atPath: path)
+                #expect(make() == 0)
+                let started = Date()
+                let refused = try await client.execute(uri: "/admin/reload", method: .post)
+                #expect(Date().timeIntervalSince(started) < 5, "the reload of \(kind) took \(Date().timeIntervalSince(started)) s")
+                #expect(refused.status == .unprocessableContent)
+                #expect(try refused.decoded(ErrorBody.self).error.message.contains("is \(kind), not a regular file"))
+            }
+            try FileManager.default.removeItem(atPath: path)
+            #expect(try await client.execute(uri: "/admin/reload", method: .post).status == .unprocessableContent)  // missing
+            // The real file back: the next reload swaps it in (no stuck "reload_running").
+            try second.save(to: path)
+            let reloaded = try await client.execute(uri: "/admin/reload", method: .post)
+            #expect(reloaded.status == .ok)
+            #expect(try reloaded.decoded(ReloadJSON.self).generation == 2)
+        }
+    }
+
     @Test func requestsDuringReloadsAllSucceed() async throws {
         let first = try Fixtures.small.get(), second = try Fixtures.retrained.get()
         let folder = try Fixtures.temporaryFolder()

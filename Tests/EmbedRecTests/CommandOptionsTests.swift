@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+/// Every option of every `embedrec` subcommand, for every model kind: it is applied (and the
+/// test sees its effect) or refused with a one-line error naming it; never ignored, never a
+/// crash. The options come from the command's own `--experimental-dump-help`, so an option
+/// added without a case here fails the first test.
+@Suite("embedrec: every option of every subcommand, for every model kind",
+       .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+struct CommandOptionsTests {
+    /// Subcommand → its options, as the command describes itself.
+    static func declaredOptions() throws -> [String: Set<String>] {
+        let dump = try ProgramRunner.embedrec(["--experimental-dump-help"])
+        let root = try JSONSerialization.jsonObject(with: Data(dump.out.utf8)) as? [String: Any]
+        let subcommands = (root?["command"] as? [String: Any])?["subcommands"] as? [[String: Any]] ?? []
+        var out: [String: Set<String>] = [:]
+        for sub in subcommands {
+            guard let name = sub["commandName"] as? String, name != "help" else { continue }
+            let names = (sub["arguments"] as? [[String: Any]] ?? []).compactMap { argument -> String? in
+                guard let kind = argument["kind"] as? String, kind != "positional" else { return nil }
+                return ((argument["names"] as? [[String: Any]])?.first { ($0["kind"] as? String) == "long" }?["name"] as? String)
+            }
+            out[name] = Set(names.map { "--" + $0 }).subtracting(["--help"])
+        }
+        return out
+    }
+
+    /// The options this suite checks, by subcommand; each is run below (train: for every model
+    /// kind; the others: on saved files of four kinds).
+    static let checked: [String: Set<String>] = [
+        "train": ["--train", "--test", "--format", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
+                  "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output"],
+        "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
+        "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
+        "evaluate": ["--format", "--k", "--relevant", "--json"],
+        "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
+        "similar": ["--item", "--title", "--k", "--json"],
+        "export": ["--projector", "--csv", "--npy", "--web"],
+        "plot": ["--output", "--size", "--projection", "--perplexity", "--iterations", "--seed", "--labels", "--test", "--format", "--relevant"],
+        "report": ["--output", "--title", "--projection", "--perplexity", "--iterations", "--seed", "--labels", "--test", "--format", "--relevant"],
+    ]
+
+    @Test("the suite checks every option the command declares")
+    func everyOptionHasACheck() throws {
+        let declared = try Self.declaredOptions()
+        #expect(Set(declared.keys) == Set(Self.checked.keys), "subcommands: \(declared.keys.sorted())")
+        for (sub, options) in declared {
+            let missing = options.subtracting(Self.checked[sub] ?? [])
+            #expect(missing.isEmpty, "embedrec \(sub): \(missing.sorted()) have no check in CommandOptionsTests")
+        }
+    }
+
+    /// Ratings, a test file and a catalogue in a fresh folder.
+    struct Fixture {
+        let dir: URL
+        let data: RatingsDataset
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+        init() throws {
+            dir = try TestSupport.temporaryDirectory()
+            data = try SyntheticRatings.generate(.init(users: 90, items: 45, ratings: 1600, seed: 5))
+            let header = ["user_id", "book_id", "rating"]
+            try RatingsWriter.writeCSV(data, to: dir.appendingPathComponent("ratings.csv").path, header: header, columns: [.user, .item, .rating])
+            try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: dir.appendingPathComponent("test.csv").path, header: header, columns: [.user, .item, .rating])
+            let books = "book_id,title,authors,original_publication_year\n"
+                + data.itemIDs.rawIDs.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
+            try books.write(to: dir.appendingPathComponent("books.csv"), atomically: true, encoding: .utf8)
+        }
+    }
+
+    static func expectRefused(_ result: (status: Int32, out: String, err: String), naming option: String, _ arguments: [String]) {
+        #expect(result.status == 64, "\(arguments): status \(result.status), \(result.err)")
+        #expect(result.err.hasPrefix("Error: ") && result.err.contains(option), "\(arguments): \(result.err)")
+        #expect(!result.out.contains("epoch") && !result.out.contains("Fitting"), "\(arguments) trained before refusing")
+    }
+
+    static func expectClean(_ result: (status: Int32, out: String, err: String), _ arguments: [String]) {
+        #expect(result.status == 0, "\(arguments): status \(result.status), \(result.err)")
+    }
+
+    static let modelNames = ModelPreset.all.map(\.name) + RankingPreset.all.map(\.name)
+
+    @Test("train: each model kind applies --dimension, --epochs, --deterministic (and the rest) or refuses them", arguments: modelNames)
+    func trainOptions(model: String) throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let base = ["train", f.path("ratings.csv"), "--model", model]
+        let ranking = RankingPreset.named(model)
+        let isEASE = model == "ease"
+        func run(_ extra: [String]) throws -> (status: Int32, out: String, err: String) { try ProgramRunner.embedrec(base + extra) }
+
+        // Options that do not apply are refused before any work.
+        var refused: [[String]] = []
+        if ranking != nil { refused += [["--patience", "1"], ["--validation-fraction", "0.2"]] }
+        if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"], ["--deterministic"]] }
+        for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
+
+        // Options every model takes: the split, the seed, threads, a fixed test file, a catalogue.
+        let common = ["--test-fraction", "0.2", "--seed", "9", "--threads", "1", "--catalog", f.path("books.csv"), "--output", f.path("c.safetensors")]
+        let commonRun = try run(common + (isEASE ? [] : ["--epochs", "1"]))
+        Self.expectClean(commonRun, base + common)
+        let opened = try Recommender(contentsOf: f.path("c.safetensors"))
+        #expect(opened.catalog?.items.count == f.data.itemCount, "--catalog was not stored")
+        #expect(commonRun.out.contains("ratings"))
+        let pair = ["--train", f.path("ratings.csv"), "--test", f.path("test.csv"), "--format", "csv"]
+        let pairRun = try ProgramRunner.embedrec(["train", "--model", model] + pair + (isEASE ? [] : ["--epochs", "1"]))
+        Self.expectClean(pairRun, pair)
+        #expect(pairRun.out.contains("200 test ratings"), "\(pairRun.out)")
+        guard !isEASE else { return }
+
+        // --dimension, --epochs and --deterministic are applied: two runs give identical bytes,
+        // the saved embedding has the dimension, and fewer epochs give another model.
+        let settings = ["--dimension", "3", "--epochs", "2", "--deterministic"]
+        for name in ["a", "b"] { Self.expectClean(try run(settings + ["--output", f.path("\(name).safetensors")]), base + settings) }
+        let a = try Data(contentsOf: f.dir.appendingPathComponent("a.safetensors"))
+        #expect(a == (try Data(contentsOf: f.dir.appendingPathComponent("b.safetensors"))), "\(model): --deterministic runs differ")
+        let saved = try Recommender(contentsOf: f.path("a.safetensors"))
+        let itemTables = saved.model.parameters.filter { $0.role == .embedding && $0.rows == saved.itemIDs.count }
+        #expect(!itemTables.isEmpty && itemTables.allSatisfy { $0.rowLength == 3 }, "\(model): --dimension 3 gave \(itemTables.map(\.shape))")
+        if ranking == nil { #expect(saved.history?.epochs.count == 2, "\(model): --epochs 2 ran \(saved.history?.epochs.count ?? -1)") }
+        Self.expectClean(try run(["--dimension", "3", "--epochs", "1", "--deterministic", "--output", f.path("one.safetensors")]), base)
+        #expect(try Data(contentsOf: f.dir.appendingPathComponent("one.safetensors")) != a, "\(model): --epochs made no difference")
+
+        // Rating models: the validation split and early stopping.
+        if ranking == nil {
+            let validated = try run(["--validation-fraction", "0.3", "--patience", "1", "--epochs", "3"])
+            Self.expectClean(validated, base)
+            #expect(validated.out.contains("(early stopping, patience 1)"), "\(validated.out)")
+            let line = String(validated.out.split(separator: "\n").first { $0.contains("validating on") } ?? "")
+            let match = line.firstMatch(of: /on (\d+) ratings, validating on (\d+)/)
+            let (fitted, held) = (Double(match?.1 ?? "0") ?? 0, Double(match?.2 ?? "0") ?? 0)
+            #expect(fitted > 0 && abs(held / (fitted + held) - 0.3) < 0.02, "\(line)")
+        }
+    }
+
+    @Test("demo, generate: every option is checked before any work")
+    func demoAndGenerateValidate() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        for (arguments, option) in [
+            (["demo", "--ratings", f.path("missing.csv")], "missing.csv"),
+            (["demo", "--catalog", f.dir.path], "is a directory"),
+            (["demo", "--model", "ease"], "--model"),
+            (["demo", "--dimension", "0"], "--dimension"),
+            (["demo", "--epochs", "0"], "--epochs"),
+            (["demo", "--scale", "0"], "--scale"),
+            (["demo", "--deterministic", "--user", "999999999", "--scale", "0.11"], "--user: reader 999999999 is not in the data"),
+            (["generate", "--output", f.dir.path], "--output"),
+            (["generate", "--output", f.path("g.csv"), "--scale", "0.05"], "--scale"),
+            (["generate", "--output", f.path("g.csv"), "--exposure", "-1"], "--exposure"),
+            (["generate", "--output", f.path("g.csv"), "--rank", "0"], "--rank"),
+            (["generate", "--output", f.path("g.csv"), "--continuation", "0.3"], "--continuation needs --catalog"),
+            (["generate", "--output", f.path("g.csv"), "--catalog", f.path("missing.csv")], "--catalog"),
+        ] {
+            let result = try ProgramRunner.embedrec(arguments)
+            #expect(result.status != 0 && result.err.contains(option), "\(arguments): \(result.status) \(result.err)")
+            #expect(!result.out.contains("epoch"), "\(arguments): trained before refusing")
+        }
+        // generate applies its settings: the seed and rank change the file, the catalogue too. All at
+        // --exposure 0, which is itself applied: the taste-driven draw (exposure > 0) takes minutes
+        // in a debug build, and is the default generation the demo and ranking tests run.
+        var outputs: [String: Data] = [:]
+        for (name, extra) in [("base", [String]()), ("seed", ["--seed", "5"]), ("rank", ["--rank", "2"]),
+                              ("catalog", ["--catalog", f.path("books.csv"), "--continuation", "0.9"])] {
+            let arguments = ["generate", "--output", f.path("\(name).csv"), "--scale", "0.11", "--exposure", "0"] + extra
+            Self.expectClean(try ProgramRunner.embedrec(arguments), arguments)
+            outputs[name] = try Data(contentsOf: f.dir.appendingPathComponent("\(name).csv"))
+        }
+        for name in ["seed", "rank", "catalog"] { #expect(outputs[name] != outputs["base"], "generate \(name) made no difference") }
+    }
+
+    @Test("evaluate, recommend, similar, export, plot, report: every option on a rating model, a ranking model, EASE and ConcatMLP",
+          arguments: ["biasedmf", "als", "ease", "concat15"])
+    func savedFileOptions(model: String) throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let file = f.path("m.safetensors")
+        Self.expectClean(try ProgramRunner.embedrec(["train", f.path("ratings.csv"), "--model", model, "--catalog", f.path("books.csv"),
+                                                     "--output", file] + (model == "ease" || model == "als" ? [] : ["--epochs", "2"])), [model])
+        let user = String(f.data.userIDs.rawIDs[3]), item = String(f.data.itemIDs.rawIDs[2])
+        let hasEmbedding = model != "ease"
+        // (arguments, expected: nil = success, else a text the one-line error contains)
+        var cases: [([String], String?)] = [
+            (["evaluate", file, f.path("test.csv"), "--format", "csv", "--k", "5", "--relevant", "3", "--json"], nil),
+            (["recommend", file, "--user", user, "--k", "3", "--json"], nil),
+            (["recommend", file, "--user", "123456789", "--popularity-fallback"], nil),
+            (["recommend", file, "--read", "\(item):4", "--k", "3"], nil),
+            (["recommend", file, "--read", "\(item):400"], "outside the training ratings' scale"),
+            (["recommend", file, "--read", item, "--popularity-fallback"], "--popularity-fallback"),
+            (["recommend", file, "--all", "--shard", "1/2", "--output", f.path("all.jsonl"), "--k", "2"], nil),
+            (["recommend", file, "--all", "--output", f.path("all.txt"), "--format", "csv"], nil),
+            (["recommend", file, "--all", "--json", "--output", f.path("x.csv")], "--json"),
+            (["recommend", file, "--all", "--output", f.dir.path], "--output"),
+            (["similar", file, "--item", item, "--k", "3", "--json"], nil),
+            (["similar", file, "--title", "Book \(item)", "--k", "2"], nil),
+            (["export", file, "--web", f.path("books.json")], nil),
+            (["export", file, "--csv", f.path("v.csv"), "--npy", f.path("v.npy"), "--projector", f.path("projector")],
+             hasEmbedding ? nil : "item embedding"),
+            (["export", file, "--csv", f.dir.path], "--csv"),
+            (["plot", "loss", file, "--output", f.path("loss.svg"), "--size", "400x300"], model == "ease" || model == "als" ? "history" : nil),
+            (["plot", "histogram", file, "--output", f.path("h.svg")], nil),
+            (["plot", "map", file, "--output", f.path("map.svg"), "--projection", "pca", "--labels", "3"], hasEmbedding ? nil : "item embedding"),
+            (["plot", "map", file, "--output", f.path("t.svg"), "--perplexity", "5", "--iterations", "20", "--seed", "3"],
+             hasEmbedding ? nil : "item embedding"),
+            (["plot", "metrics", file, "--output", f.path("m.svg"), "--test", f.path("test.csv"), "--format", "csv", "--relevant", "3"], nil),
+            (["plot", "histogram", file, "--output", f.path("x.svg"), "--perplexity", "5"], "--perplexity"),
+            (["plot", "loss", file, "--output", f.path("x.svg"), "--test", f.path("test.csv")], "--test"),
+            (["plot", "map", file, "--output", f.path("x.svg"), "--projection", "pca", "--seed", "2"], "--seed"),
+            (["report", file, "--output", f.path("r.html"), "--title", "T", "--projection", "none", "--test", f.path("test.csv"),
+              "--format", "csv", "--relevant", "3"], nil),
+            (["report", file, "--output", f.path("r2.html"), "--projection", "pca", "--labels", "2"], nil),
+            (["report", file, "--output", f.path("r3.html"), "--projection", "tsne", "--perplexity", "5", "--iterations", "10", "--seed", "1"], nil),
+            (["report", file, "--output", f.path("r4.html"), "--relevant", "3"], "--relevant"),
+        ]
+        if model == "ease" { cases = cases.map { $0.0.contains("report") && $0.0.contains("pca") ? ($0.0, nil) : $0 } }
+        for (arguments, expected) in cases {
+            let result = try ProgramRunner.embedrec(arguments)
+            #expect(result.status != ProgramRunner.timedOutStatus && result.status < 128 && !result.err.contains("Fatal error"),
+                    "\(model) \(arguments): crashed or hung (\(result.status)) \(result.err)")
+            #expect(result.err.split(separator: "\n").count <= 3, "\(model) \(arguments): \(result.err)")
+            if let expected {
+                #expect(result.status != 0 && result.err.contains(expected), "\(model) \(arguments): \(result.status) \(result.err)")
+            } else {
+                #expect(result.status == 0, "\(model) \(arguments): \(result.err)")
+            }
+        }
+        // The applied ones show their effect.
+        let evaluation = try ProgramRunner.embedrec(["evaluate", file, f.path("test.csv"), "--k", "5", "--json"])
+        #expect(evaluation.out.contains("\"k\":5") || evaluation.out.contains("\"k\" : 5"), "\(evaluation.out.prefix(200))")
+        let shard = try String(contentsOfFile: f.path("all.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(!shard.isEmpty && shard.allSatisfy { $0.contains("\"items\":[") && $0.split(separator: ",").count >= 4 })
+        #expect(try String(contentsOfFile: f.path("all.txt"), encoding: .utf8).hasPrefix("user,rank,item,score\n"))
+    }
+}
