@@ -29,11 +29,13 @@ public enum BookServerApplication {
     ) throws -> some ApplicationProtocol {
         let configuration = try configuration.validated()
         BLASThreading.useSingleThreadedBLAS()
+        let limit = ConnectionLimit(limit: configuration.maxConnections)
         return Application(
             router: makeRouter(store: store, configuration: configuration),
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BookServer",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [limit.handler()],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BookServer"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)

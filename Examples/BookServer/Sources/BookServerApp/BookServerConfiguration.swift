@@ -27,7 +27,7 @@ public struct BookServerConfiguration: Sendable, Hashable {
     public var idleTimeoutSeconds: Double = 30
     /// Seconds a `POST` body may take to arrive in full; a slower one gets 408.
     public var bodyTimeoutSeconds: Double = 10
-    /// Most connections served at once; further ones wait in the kernel's backlog until one closes.
+    /// Most connections open at once; a further one is closed at once, unanswered.
     public var maxConnections: Int = 512
 
     public init() {}

@@ -138,6 +138,10 @@ enum RequestFuzzing {
         guard answer.status.code < 500 else {
             return "\(answer.status.code) for \(input.method) \(target.debugDescription): \(text)"
         }
+        // HEAD: a GET route's status and headers, never a body.
+        if input.method == .head {
+            return answer.body.isEmpty && answer.contentType != nil ? nil : "HEAD \(target.debugDescription) answered \(answer.body.count) body bytes"
+        }
         // The page is the one answer that is not JSON (which paths reach it is the router's
         // business: "/", "//", "/?x").
         if answer.contentType?.hasPrefix("text/html") == true {

@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a POST body may take to arrive in full (else 408).")
     var bodyTimeout: Double = 10
 
-    @Option(help: "Most connections served at once; more wait until one closes.")
+    @Option(help: "Most connections open at once; one past it is closed at once, unanswered.")
     var maxConnections = 512
 
     @Option(help: "Log level: trace, debug, info (one line per request), notice, warning, error.")
