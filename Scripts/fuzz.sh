@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs them for a fixed time from the seed corpus.
 #
-#     Scripts/fuzz.sh [ratings|catalog|model|server|all] [seconds]     # default: all, 60 s each
+#     Scripts/fuzz.sh [ratings|catalog|model|server|reload|all] [seconds]     # default: all, 60 s each
 #
 # ratings, catalog and model are the library's loaders (the package in Fuzz/); server is
-# BookServer's request handling (the package in Examples/BookServer/Fuzz/, which builds
-# Hummingbird: only a run that includes it builds it).
+# BookServer's request handling and reload its model reload's file checks (the package in
+# Examples/BookServer/Fuzz/, which builds Hummingbird: only a run that includes them builds it).
 # Each target runs under `nice -n 19` (the machine is shared with benchmarks) with
 # AddressSanitizer, a 2 GiB RSS limit, a 512 MiB single-allocation limit (a larger malloc is
 # a finding: the loaders must refuse absurd sizes before allocating) and a 10 s per-input
@@ -21,9 +21,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 which_target=${1:-all}
 seconds=${2:-60}
 case "$which_target" in
-    all) targets=(ratings catalog model server) ;;
-    ratings|catalog|model|server) targets=("$which_target") ;;
-    *) echo "usage: $0 [ratings|catalog|model|server|all] [seconds]" >&2; exit 2 ;;
+    all) targets=(ratings catalog model server reload) ;;
+    ratings|catalog|model|server|reload) targets=("$which_target") ;;
+    *) echo "usage: $0 [ratings|catalog|model|server|reload|all] [seconds]" >&2; exit 2 ;;
 esac
 
 # -sanitize=fuzzer instruments the Swift code for coverage and links libFuzzer; SwiftPM names
@@ -42,6 +42,8 @@ for target in "${targets[@]}"; do
         model) package=Fuzz; executable=FuzzModel; max_len=65536 ;;
         # The server's fuzzing body limit is 2 KiB: longer inputs only reach the 413.
         server) package=Examples/BookServer/Fuzz; executable=FuzzServer; max_len=8192 ;;
+        # A kind byte and a few mutations or a small file: what lies at the model path.
+        reload) package=Examples/BookServer/Fuzz; executable=FuzzReload; max_len=4096 ;;
     esac
     cd "$root/$package"
     swift build "${flags[@]}" --product "$executable"

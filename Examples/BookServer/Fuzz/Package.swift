@@ -14,6 +14,8 @@ let package = Package(
         // Calls BookServerApp's internal RequestFuzzing (through `@testable import`, so the
         // build passes -enable-testing), which RequestFuzzingTests replays on the corpus.
         .executableTarget(name: "FuzzServer", dependencies: ["CFuzzerDriver", .product(name: "BookServerApp", package: "BookServer")]),
+        // The reload path's file checks (ReloadFuzzing), replayed by ReloadFuzzingTests.
+        .executableTarget(name: "FuzzReload", dependencies: ["CFuzzerDriver", .product(name: "BookServerApp", package: "BookServer")]),
     ],
     swiftLanguageModes: [.v6]
 )

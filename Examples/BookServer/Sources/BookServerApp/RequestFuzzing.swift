@@ -210,7 +210,7 @@ enum RequestFuzzing {
         return box.value
     }
 
-    private final class ResultBox: @unchecked Sendable {
+    final class ResultBox: @unchecked Sendable {
         private let lock = NSLock()
         private var stored: String?
         func set(_ value: String?) { lock.withLock { stored = value } }

@@ -1,0 +1,35 @@
+@testable import BookServerApp
+import Foundation
+import Testing
+
+/// Replays the reload fuzzer's seeds (Fuzz/corpus/reload/: one per kind of thing at the model
+/// path) and every input it found (Regressions/reload/, when there are any) through its own
+/// check: each reload ends within 5 s, only a regular file swaps in, the store stays usable.
+@Suite(.serialized) struct ReloadFuzzingTests {
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let folders = [here.appendingPathComponent("../../Fuzz/corpus/reload").standardized,
+                          here.appendingPathComponent("Regressions/reload")]
+
+    @Test("every seed and saved finding reloads within the invariants")
+    func replay() async throws {
+        var kinds = Set<Int>()
+        for folder in Self.folders where FileManager.default.fileExists(atPath: folder.path) {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).filter({ !$0.hasPrefix(".") }).sorted() {
+                let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+                kinds.insert(Int(bytes.first ?? 0) % ReloadFuzzing.Kind.allCases.count)
+                let broken = await ReloadFuzzing.check(bytes)
+                #expect(broken == nil, "\(name): \(broken ?? "")")
+            }
+        }
+        #expect(kinds.count == ReloadFuzzing.Kind.allCases.count, "the seeds cover \(kinds.count) of the kinds")
+    }
+
+    @Test("the check itself fails on a store that hangs or swaps in what it must not")
+    func checkBites() async throws {
+        // A valid model behind a link swaps in (generation 2): allowed for that kind only.
+        #expect(await ReloadFuzzing.check([5]) == nil)
+        // The time limit reports a body that does not finish.
+        let late: Int? = await ReloadFuzzing.withTimeLimit(seconds: 0.2) { try? await Task.sleep(for: .seconds(3)); return 1 }
+        #expect(late == nil)
+    }
+}
