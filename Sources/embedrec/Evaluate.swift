@@ -38,6 +38,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let recommender = try openRecommender(file)
+        // A K past the catalogue lists every item: the metrics mean nothing, the work is users × items.
+        guard k <= recommender.itemIDs.count else {
+            throw CommandFailure("--k \(k) is more than the \(recommender.itemIDs.count) items of \(file)")
+        }
         let evaluation: RecommenderEvaluation
         do {
             evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: (try format ?? Train.Format.detect(test)).fileFormat),

@@ -83,6 +83,13 @@ struct Recommend: ParsableCommand {
     func writeAll(_ recommender: Recommender, to path: String) throws {
         let shard = try shard.map(UserShard.init(parsing:)) ?? .all
         let format = self.format ?? Self.format(ofPath: path)!
+        // The lists are held in memory before they are written (8 bytes an entry): refuse a K
+        // that cannot fit rather than fail in the allocator.
+        let users = recommender.userRange(of: shard).count, k = min(listing.k, recommender.itemIDs.count)
+        let (bytes, overflow) = users.multipliedReportingOverflow(by: k * 8)
+        guard !overflow, bytes <= FileChecks.physicalMemoryBytes / 2 else {
+            throw CommandFailure("--all --k \(listing.k): \(users) users × \(k) items need more than half this machine's memory; lower --k or use --shard")
+        }
         let top = try recommender.recommendAll(k: listing.k, shard: shard)
         // One writer for every output: a temporary file renamed over the destination, so a
         // full disk or a kill leaves the previous file as it was, never a partial one.

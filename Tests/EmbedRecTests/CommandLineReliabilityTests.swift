@@ -148,6 +148,13 @@ struct CommandLineReliabilityTests {
         #expect(trained.status == 0, "\(trained.err)")
         let answer = try ProgramRunner.embedrec(["recommend", f.path("big.safetensors"), "--user=-9223372036854775808", "--k", "2", "--json"])
         #expect(answer.status == 0 && answer.out.contains("\"item\":9223372036854775"), "\(answer.out) \(answer.err)")
+        // Huge K and perplexity: an error naming the limit, not a trap or hours of work.
+        Self.expectOneLineError(try ProgramRunner.embedrec(["evaluate", f.model, f.path("ratings.csv"), "--k", "9223372036854775807"]),
+                                containing: "is more than the 40 items", "evaluate --k Int.max")
+        Self.expectOneLineError(try ProgramRunner.embedrec(["plot", "map", f.model, "--output", f.path("m.svg"), "--perplexity", "1e30"]),
+                                containing: "lower the perplexity", "plot map --perplexity 1e30")
+        let everything = try ProgramRunner.embedrec(["recommend", f.model, "--user", String(f.data.userIDs.rawIDs[0]), "--k", "9223372036854775807"])
+        #expect(everything.status == 0 && everything.out.split(separator: "\n").count <= 2 + f.data.itemCount, "\(everything.err)")
         // A new reader's rating outside the training scale: refused by name, like BookServer does.
         let item = f.data.itemIDs.rawIDs[0]
         for rating in ["100", "3e38", "-1e30", "0"] {

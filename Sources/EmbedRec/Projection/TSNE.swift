@@ -66,7 +66,8 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
         func fail(_ message: String) -> ModelError { .invalidConfiguration(message) }
         guard perplexity.isFinite, perplexity >= 1 else { throw fail("perplexity must be at least 1, got \(perplexity)") }
         guard perplexity <= Double(rows - 1) else {
-            throw fail("perplexity \(perplexity) needs more than \(Int(perplexity.rounded(.up))) rows, got \(rows); lower the perplexity")
+            // (Formatted as a Double: a huge perplexity would trap converting to Int.)
+            throw fail("perplexity \(perplexity) needs more rows than that, got \(rows); lower the perplexity below \(rows)")
         }
         guard earlyExaggeration.isFinite, earlyExaggeration >= 1 else { throw fail("earlyExaggeration must be at least 1, got \(earlyExaggeration)") }
         guard earlyExaggerationIterations >= 0, iterations >= 0 else { throw fail("iteration counts must not be negative") }
