@@ -11,6 +11,10 @@ struct PerformanceSnippets {
         if let core = OpenBLASKernels.recommendedCoreType {
             print("start the process with OPENBLAS_CORETYPE=\(core) for vector kernels")
         }
+        // (Not in the article: what the report must say.)
+        #expect(BLASThreading.openBLASConfiguration.contains("OpenBLAS"), "\(BLASThreading.openBLASConfiguration)")
+        #expect(!OpenBLASKernels.coreName.isEmpty)
+        #expect(OpenBLASKernels.recommendedCoreType.map { !$0.isEmpty && $0 != OpenBLASKernels.coreName } ?? true)
     }
 
     @Test func threads() throws {

@@ -53,6 +53,10 @@ struct SavingAndServingSnippets {
         } catch let error as RecommenderFileError {
             print("not a recommender EmbedRec can open: \(error)")
         }
+        // (Not in the article: the snippet's open must fail, and with the reader's own error.)
+        #expect(throws: SafeTensorsError.cannotRead(path: path, reason: "No such file or directory")) {
+            _ = try Recommender(contentsOf: path)
+        }
     }
 
     @Test func export() throws {

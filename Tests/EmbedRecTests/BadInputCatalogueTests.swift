@@ -200,15 +200,14 @@ struct BadInputSizeTests {
             return
         }
         #expect(why.contains("its 1001 lines") && why.contains("MiB of memory"))
-        // The generator refuses 2³¹ users (or ratings) before allocating their factors.
-        let start = Date()
+        // The generator refuses 2³¹ users (or ratings) before allocating their factors (that
+        // nothing is allocated first: CommandLineReliabilityTests, under an address-space limit).
         for config in [SyntheticRatings.Configuration(users: 1 << 31, items: 10, ratings: 1_000),
                        .init(users: 1_000, items: 1 << 31, ratings: 1_000),
                        .init(users: 100_000, items: 100_000, ratings: 1 << 31),
                        .init(users: 1 << 30, items: 10, ratings: 1 << 30)] {
             #expect(throws: DatasetError.self) { _ = try SyntheticRatings.generate(config) }
         }
-        #expect(Date().timeIntervalSince(start) < 5)
     }
 
     /// A valid saved BiasedMF with its header rewritten by `edit`.
@@ -262,7 +261,6 @@ struct BadInputSizeTests {
     @Test("absurd configurations beyond d = 10⁹ and batch 10¹²: ALS factors and EASE items fail before allocating")
     func absurdConfigurations() throws {
         let data = try SyntheticRatings.generate(.init(users: 30, items: 20, ratings: 300, seed: 5))
-        let start = Date()
         ModelTestKit.expectInvalidConfiguration(mentioning: "GiB") {
             _ = try ImplicitALS(configuration: .init(factors: 1_000_000_000)).fit(data)
         }
@@ -270,7 +268,6 @@ struct BadInputSizeTests {
             _ = try ImplicitALS(configuration: .init(factors: Int.max)).fit(data)
         }
         ModelTestKit.expectInvalidConfiguration(mentioning: "items × items") { try EASE.Configuration().validate(items: 1_000_000) }
-        #expect(Date().timeIntervalSince(start) < 5)
     }
 }
 

@@ -132,19 +132,20 @@ struct CommandLineProgressShardTests {
         process.standardOutput = out; process.standardError = err
         try process.run()
         // Read as the lines come: when did the first result arrive, and when did the output end?
-        var text = "", firstResult: Date? = nil
+        // What had arrived when the first result did: with block buffering the whole output comes
+        // in one piece at exit, so nothing would follow it.
+        var text = "", atFirstResult: String? = nil
         let handle = out.fileHandleForReading
         while case let chunk = handle.availableData, !chunk.isEmpty {
             text += String(decoding: chunk, as: UTF8.self)
-            if firstResult == nil && text.contains("  blas/") { firstResult = Date() }
+            if atFirstResult == nil && text.contains("  blas/") { atFirstResult = text }
         }
-        let ended = Date()
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(errText)")
-        let lead = ended.timeIntervalSince(firstResult ?? ended)
-        // Block-buffered output would arrive all at once, when the process exits.
-        #expect(lead > 0.05, "the first result came \(lead) s before the end of the output:\n\(text)")
+        let first = try #require(atFirstResult, "no result line in:\n\(text)")
+        #expect(first.count < text.count && text.dropFirst(first.count).contains("  "),
+                "the first result arrived together with the whole output:\n\(text)")
         #expect(!errText.contains("[suite "), "suite lines went into a pipe: \(errText)")
         if let script = ProgramRunner.script {
             let terminal = try ProgramRunner.run(script, ["-qec", "'\(bench)' blas --smoke --work-dir '\(dir.path)'", "/dev/null"])
@@ -235,5 +236,12 @@ struct UserShardAndObserverTests {
         let history = try Trainer(configuration: .init(epochs: 40, batchSize: 16, optimizer: .adam(learningRate: 0.05), earlyStoppingPatience: 1))
             .fit(model, on: split.train, validation: split.test) { _ in calls += 1; return .proceed }
         #expect(calls == history.epochs.count)
+        // It stopped: one epoch without a better validation RMSE (patience 1) after the best,
+        // long before the 40 allowed, and the model holds the best epoch's weights again.
+        #expect(history.stoppedEarly && history.epochs.count < 40, "\(history.epochs.count) epochs")
+        #expect(history.epochs.count == history.bestEpoch + 1, "best \(history.bestEpoch) of \(history.epochs.count)")
+        let best = try #require(history.best?.validation?.rmse)
+        #expect(history.epochs.allSatisfy { ($0.validation?.rmse ?? 0) >= best })
+        #expect(abs(try RatingMetrics(model: model, data: split.test).rmse - best) < 1e-5, "the best epoch was not restored")
     }
 }

@@ -163,6 +163,19 @@ struct CommandLineReliabilityTests {
         }
     }
 
+    @Test("absurd sizes are refused before anything is allocated: the same errors under a 3 GiB address-space limit")
+    func refusedBeforeAllocating() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        // With `ulimit -v` an allocation of the refused size would fail and trap the process; a
+        // refusal made before allocating exits with its one-line error as without the limit.
+        for model in ["als", "bpr", "biasedmf", "concat15"] {
+            let result = try ProgramRunner.run("/bin/sh", ["-c", "ulimit -v 3000000; exec \"$0\" \"$@\"", OpenBLASRelaunchTests.executable!,
+                                                           "train", f.path("ratings.csv"), "--model", model, "--dimension", "1000000000"], timeout: 60)
+            Self.expectOneLineError(result, containing: "GiB", "train --model \(model) --dimension 10⁹ under ulimit -v")
+        }
+    }
+
     @Test("a file name that is not UTF-8 is refused by name, not reported missing")
     func nonUTF8Name() throws {
         let f = try Fixture()

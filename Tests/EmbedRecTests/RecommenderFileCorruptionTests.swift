@@ -52,10 +52,18 @@ struct RecommenderFileCorruptionTests {
 
         /// The error opening `bytes` throws (nil when it opens).
         func openError(_ bytes: [UInt8]) -> (any Error)? {
+            switch open(bytes) {
+            case .success: return nil
+            case .failure(let error): return error
+            }
+        }
+
+        /// The recommender `bytes` open to, or the error.
+        func open(_ bytes: [UInt8]) -> Result<Recommender, any Error> {
             let path = RecommenderFixture.path(dir, "bad-\(UUID().uuidString).safetensors")
             _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             defer { try? FileManager.default.removeItem(atPath: path) }
-            do { _ = try Recommender(contentsOf: path); return nil } catch { return error }
+            return Result { try Recommender(contentsOf: path) }
         }
 
         func expect(_ expected: SafeTensorsError, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
@@ -99,15 +107,27 @@ struct RecommenderFileCorruptionTests {
         let f = try Fixture()
         let headerEnd = 8 + Int(f.bytes[0]) + Int(f.bytes[1]) << 8 + Int(f.bytes[2]) << 16
         var rng = SeededGenerator(seed: 3)
-        var errors = 0
+        guard case .success(let original) = f.open(f.bytes) else { Issue.record("the fixture does not open"); return }
+        let tensors = original.model.parameters.map { $0.toArray() }
+        var errors = 0, opened = 0
         for position in 8..<headerEnd {
             var damaged = f.bytes
             damaged[position] ^= UInt8(1 << rng.nextInt(below: 8))
-            if let error = f.openError(damaged) {
+            switch f.open(damaged) {
+            case .failure(let error):
                 #expect(error is SafeTensorsError || error is RecommenderFileError, "\(error)")
                 errors += 1
+            case .success(let served):
+                // A file that still opens must hold the same tensors and ID maps: a flip may
+                // change a string of the metadata, never what the model computes.
+                opened += 1
+                #expect(served.model.parameters.map { $0.toArray() } == tensors, "flip at \(position) opened with other tensors")
+                #expect(served.userIDs == original.userIDs && served.itemIDs == original.itemIDs, "flip at \(position): other ID maps")
+                #expect(try served.recommend(user: original.userIDs.rawIDs[0], k: 5).recommendations.map(\.item)
+                        == original.recommend(user: original.userIDs.rawIDs[0], k: 5).recommendations.map(\.item))
             }
         }
+        #expect(opened > 0, "no flip left a valid file: the inspection above never ran")
         // Flips inside strings (a title, created_by) may leave a valid file; structure flips may not.
         #expect(errors > (headerEnd - 8) / 2, "\(errors) of \(headerEnd - 8) flips rejected")
     }
