@@ -50,9 +50,8 @@ struct CommandLineTests {
         let report = try JSONSerialization.jsonObject(with: Data(evaluation.out.utf8)) as? [String: Any]
         let modelNames = (report?["models"] as? [[String: Any]])?.compactMap { $0["model"] as? String } ?? []
         #expect(modelNames.count == 4 && modelNames.contains("baseline popularity"), "\(evaluation.out)")
-        let mapped = saved.mapped(try RatingsLoader.load(path: testFile, format: .goodbooks)).data
-        let rmse = try RatingMetrics(model: saved.model, data: mapped).rmse
-        #expect(abs(((report?["models"] as? [[String: Any]])?.first?["rmse"] as? Double ?? -1) - rmse) < 1e-9)
+        // (Its figures against values worked out by hand, unknown rows and every ranking column:
+        // EvaluationKnownAnswerTests.)
         // demo checks the reader before any training.
         let demo = try OpenBLASRelaunchTests.run(["demo", "--scale", "0.3", "--user", "99999999"])
         #expect(demo.status != 0 && demo.err.contains("--user: reader 99999999 is not in the data"), "\(demo.err)")

@@ -75,8 +75,11 @@ struct ExampleProgramTests {
         let run = try ProgramRunner.run(Self.bookRecommender!, ["--books", books, "--scale", "0.02", "--epochs", "1", "--output", dir.path + "/out"])
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.contains("ratings, 1068 readers"), "\(run.out)")
-        // Few ratings: book 1 may have none, which the program says.
-        #expect(run.out.contains("Books most similar to The Hunger Games") || run.out.contains("No rated book's title starts with \"The Hunger Games\""), "\(run.out)")
+        // The generation is seeded: at this scale (19,635 ratings over 5,864 of the books) book 1,
+        // The Hunger Games, is not among the rated ones, and the program says so rather than
+        // listing neighbours of an item it never trained.
+        #expect(run.out.contains("No rated book's title starts with \"The Hunger Games\""), "\(run.out)")
+        #expect(!run.out.contains("Books most similar to The Hunger Games"), "\(run.out)")
     }
 
     @Test("ModelComparison: a table of validation MSE per epoch for V1, V2 and Net",

@@ -43,11 +43,11 @@ struct ModelAveragingTests {
         }
     }
 
-    @Test("an averaged ensemble's test MSE is at most its members' mean MSE, and below the worst")
+    @Test("an averaged ensemble's test MSE is below its best member's (not only below their mean, which Jensen gives for free)")
     func averagingHelps() throws {
         let data = try SyntheticRatings.generate(.init(users: 300, items: 120, ratings: 9_000, seed: 5))
         let split = try data.randomSplit(testFraction: 0.2, seed: 1)
-        let training = TrainingConfiguration(epochs: 6, batchSize: 32, optimizer: .adam(learningRate: 0.01), embeddingL2: 1e-3)
+        let training = TrainingConfiguration(epochs: 6, batchSize: 32, optimizer: .adam(learningRate: 0.01), embeddingL2: 1e-3, deterministic: true)
         var memberMSE: [Double] = []
         let (merged, histories) = try ModelAveraging.trainBiasedMF(
             members: 4, model: .init(dimension: 4, initializer: .normal(std: 0.1), globalOffset: split.train.meanRating),
@@ -58,7 +58,8 @@ struct ModelAveragingTests {
         let mergedMSE = pow2(try RatingMetrics(model: merged, data: split.test).rmse)
         let meanMSE = memberMSE.reduce(0, +) / 4
         #expect(mergedMSE <= meanMSE * (1 + 1e-4), "merged \(mergedMSE) vs members' mean \(meanMSE)")
-        #expect(mergedMSE < memberMSE.max()!)
+        // The claim that needs the members to disagree usefully: better than the best of them.
+        #expect(mergedMSE < memberMSE.min()!, "merged \(mergedMSE) vs the best member's \(memberMSE.min()!)")
     }
 
     @Test("one member reproduces plain deterministic training bit for bit")

@@ -3,52 +3,48 @@ import Testing
 @testable import EmbedRec
 
 /// All-users scoring holds a block of users × a tile of items per worker, never the
-/// users × items score matrix: its working memory, as the scorer itself counts what it
-/// allocated, is the same for 10× the users.
-@Suite("Scoring memory")
+/// users × items score matrix. Measured from outside: the peak resident memory of a whole
+/// `embedrec recommend --all` process (everything it touched, not what the scorer says it
+/// took), for a catalogue whose full score matrix would be hundreds of megabytes.
+@Suite("Scoring memory", .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
 struct ScoringMemoryTests {
-    static let items = 1_000
-    /// Blocks of 64 users in tiles of 256 items (the defaults are 512 × 1,024): the same
-    /// bound at a tenth of the test's time.
-    static let blockSize = 64, tileSize = 256
+    static let items = 20_000
 
-    static func models(users: Int) throws -> [(String, any Model)] {
-        let data = try SyntheticRatings.generate(.init(users: users, items: items, ratings: users * 10, seed: 11))
-        #expect(data.userCount == users)
-        return [
-            ("MF", try MatrixFactorization(for: data, configuration: .init(dimension: 16))),
-            ("ConcatMLP", try ConcatMLP(for: data, configuration: .init(userDimension: 8, itemDimension: 8, hiddenUnits: [16]))),
-        ]
+    /// The peak resident set (bytes) of `embedrec arguments`, read by a Python parent that
+    /// runs nothing else (`RUSAGE_CHILDREN` of that parent is this one child).
+    static func peakResidentBytes(_ arguments: [String]) throws -> Int {
+        let probe = "import resource, subprocess, sys\n"
+            + "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+            + "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        let result = try ProgramRunner.run("/usr/bin/env", ["python3", "-c", probe, OpenBLASRelaunchTests.executable!] + arguments, timeout: 300)
+        let fields = result.out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(result.status == 0 && fields.count == 2 && fields[0] == 0, "\(arguments): \(result.out) \(result.err)")
+        return (fields.last ?? 0) * 1024
     }
 
-    @Test("all-users top-10 working memory per worker is the same for 300 and 3,000 users, far below users × items")
+    @Test("recommend --all for 10× the users takes no more memory beyond its output, far below users × items")
     func boundedByTheBlock() throws {
-        let small = try Self.models(users: 300), large = try Self.models(users: 3_000)
-        for ((name, smallModel), (_, largeModel)) in zip(small, large) {
-            let options = RecommendationOptions(k: 10, excludeRated: false)
-            var measured: [Int] = []
-            for (model, parallelism) in [(smallModel, Parallelism.sequential), (largeModel, .sequential), (largeModel, Parallelism(threads: 2))] {
-                let scorer = try TopKScorer(model: model, blockSize: Self.blockSize, tileSize: Self.tileSize, parallelism: parallelism)
-                let users = (0..<Int32(model.userCount)).map(UserIndex.init)
-                let (result, workerBytes) = try scorer.recommendFlatMeasured(users: users, options: options)
-                #expect(result.items.count == model.userCount * 10)
-                #expect(!result.items.contains(-1))
-                measured.append(workerBytes)
-                // At least the score tile (block × tile floats).
-                #expect(workerBytes >= Self.blockSize * Self.tileSize * MemoryLayout<Float>.size, "\(name)")
-            }
-            #expect(measured[0] == measured[1] && measured[1] == measured[2], "\(name): \(measured)")
-            // 3,000 × 1,000 scores would be 12 MB; a worker holds a few hundred KB.
-            #expect(measured[1] * 10 < 3_000 * Self.items * MemoryLayout<Float>.size, "\(name): \(measured[1]) bytes")
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var peaks: [Int: Int] = [:]
+        for users in [600, 6_000] {
+            // Every user rates 3 items; the items cover the whole catalogue.
+            var text = "user_id,book_id,rating\n"
+            for u in 0..<users { for j in 0..<3 { text += "\(u),\((u * 7 + j * 6_661) % Self.items),\(1 + (u + j) % 5)\n" } }
+            for i in 0..<Self.items { text += "\(users + i % 50),\(i),3\n" }
+            let ratings = dir.appendingPathComponent("r\(users).csv").path
+            try text.write(toFile: ratings, atomically: true, encoding: .utf8)
+            let model = dir.appendingPathComponent("m\(users).safetensors").path
+            let trained = try ProgramRunner.embedrec(["train", ratings, "--model", "dot5", "--epochs", "1", "--dimension", "16",
+                                                      "--validation-fraction", "0", "--output", model], timeout: 300)
+            #expect(trained.status == 0, "\(trained.err)")
+            peaks[users] = try Self.peakResidentBytes(["recommend", model, "--all", "--k", "10", "--output",
+                                                       dir.appendingPathComponent("all\(users).csv").path])
         }
-    }
-
-    @Test("fewer users than a block: the working memory shrinks with them")
-    func smallRequests() throws {
-        let (_, model) = try Self.models(users: 600)[0]
-        let scorer = try TopKScorer(model: model, parallelism: .sequential)
-        let one = try scorer.recommendFlatMeasured(users: [UserIndex(0)], options: .init(k: 10)).workerBytes
-        let block = try scorer.recommendFlatMeasured(users: (0..<512).map(UserIndex.init), options: .init(k: 10)).workerBytes
-        #expect(one < block / 100)
+        let growth = peaks[6_000]! - peaks[600]!
+        // The 5,400 more users' full score rows would be 5,400 × 20,000 floats, 432 MB; their
+        // lists and CSV are about 1 MB. Allow 64 MB for the larger model file and allocator slack.
+        #expect(growth < 64 << 20, "peak resident memory grew by \(growth >> 20) MiB for 10× the users (\(peaks))")
+        #expect(peaks[600]! > 0)
     }
 }
