@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import EmbedRec
+
+/// The top-N presets as a user reaches them: by name, fitted on planted taste (each must find
+/// the groups the popularity list cannot), adjusted by the command line's settings; and the ALS
+/// fit's λ, checked against a Double-precision solve of its normal equations.
+@Suite("Ranking presets and the ALS normal equations")
+struct RankingPresetTests {
+    @Test("all and named: every preset once, found by its name, nothing else")
+    func allAndNamed() {
+        let names = RankingPreset.all.map(\.name)
+        #expect(names == ["ease", "als", "bpr", "softmax", "softmax-wide"])
+        for preset in RankingPreset.all { #expect(RankingPreset.named(preset.name) == preset) }
+        #expect(RankingPreset.named("BPR") == nil && RankingPreset.named("") == nil && RankingPreset.named("biasedmf") == nil)
+    }
+
+    @Test("each loss preset, fitted through RankingPreset.fit, recovers the planted taste groups",
+          arguments: ["bpr", "softmax", "softmax-wide", "als", "ease"])
+    func fitsPlantedTaste(name: String) throws {
+        let data = try PlantedTaste.data()
+        // The presets' own shape and loss on one thread; 60 epochs (ALS: 10 iterations), as the
+        // planted data is small: about 14 batches an epoch.
+        let preset = try #require(RankingPreset.named(name))
+        let adjusted = name == "ease" ? preset : try preset.adjusted(epochs: name == "als" ? 10 : 60, deterministic: true)
+        let model = try adjusted.fit(data, parallelism: .sequential)
+        let share = try PlantedTaste.ownGroupShare(model, data)
+        let popular = try PlantedTaste.ownGroupShare(try BaselineModel(.popularity, fittedOn: data), data)
+        // Most popular finds about a tenth; EASE and ALS nearly all; BPR's hardest-negative
+        // pairing on 48 items about three quarters.
+        #expect(share >= 0.7 && popular < 0.2, "\(name): \(share) of the unread own-group items recommended (most popular: \(popular))")
+    }
+
+    @Test("adjusted: settings reach the recipe; EASE refuses them; the summary says what changed")
+    func adjusted() throws {
+        let bpr = try RankingPreset.bpr.adjusted(dimension: 7, epochs: 3, seed: 9, deterministic: true)
+        guard case let .rankingLoss(model, training, _) = bpr.recipe else { Issue.record("not a loss recipe"); return }
+        #expect(model.dimension == 7 && model.seed == 9 && training.epochs == 3 && training.seed == 9 && training.deterministic)
+        #expect(bpr.summary.hasSuffix("changed: dimension 7, 3 epochs, seed 9, one thread"))
+        let als = try RankingPreset.als.adjusted(dimension: 5, epochs: 2)
+        guard case .implicitALS(let c) = als.recipe else { Issue.record("not ALS"); return }
+        #expect(c.factors == 5 && c.iterations == 2 && als.summary.hasSuffix("changed: dimension 5, 2 iterations"))
+        for refused in [{ try RankingPreset.ease.adjusted(dimension: 3) }, { try RankingPreset.ease.adjusted(epochs: 3) },
+                        { try RankingPreset.ease.adjusted(seed: 1) }, { try RankingPreset.ease.adjusted(deterministic: true) },
+                        { try RankingPreset.bpr.adjusted(dimension: 0) }, { try RankingPreset.als.adjusted(epochs: 0) }] {
+            #expect(throws: ModelError.self) { _ = try refused() }
+        }
+        #expect(try RankingPreset.ease.adjusted() == RankingPreset.ease)
+    }
+
+    /// Solves `a · x = b` (n × n, row-major) in Double by Gaussian elimination with pivoting.
+    static func solve(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
+        var m = a, v = b
+        for c in 0..<n {
+            let p = (c..<n).max { abs(m[$0 * n + c]) < abs(m[$1 * n + c]) }!
+            if p != c { for j in 0..<n { m.swapAt(c * n + j, p * n + j) }; v.swapAt(c, p) }
+            for r in (c + 1)..<n {
+                let f = m[r * n + c] / m[c * n + c]
+                for j in c..<n { m[r * n + j] -= f * m[c * n + j] }
+                v[r] -= f * v[c]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            var s = v[r]
+            for j in (r + 1)..<n { s -= m[r * n + j] * x[j] }
+            x[r] = s / m[r * n + r]
+        }
+        return x
+    }
+
+    @Test("ALS: each item's factors solve (Xᵀ C_i X + λ I) y = Xᵀ C_i p_i with the configured λ and α", arguments: [Float(0.1), 5])
+    func alsNormalEquations(lambda: Float) throws {
+        let data = try SyntheticRatings.generate(.init(users: 60, items: 25, ratings: 500, seed: 21))
+        let d = 4, alpha: Float = 3
+        // Enough conjugate-gradient steps that each 4 × 4 solve converges: the last half-iteration
+        // (the items, given the users) is then the exact solution of its normal equations.
+        let model = try ImplicitALS(configuration: .init(factors: d, regularization: lambda, iterations: 3, alpha: alpha,
+                                                         conjugateGradientSteps: 24), parallelism: .sequential).fit(data)
+        let tables = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.toArray().map(Double.init)) })
+        let x = try #require(tables["user_embedding"]), y = try #require(tables["item_embedding"])
+        var readers = [[Int]](repeating: [], count: data.itemCount)
+        for r in 0..<data.count { readers[Int(data.items[r])].append(Int(data.users[r])) }
+        var worst = 0.0
+        for i in 0..<data.itemCount {
+            // A = XᵀX + Σ_u∈R(i) (c − 1) x_u x_uᵀ + λI, b = Σ_u∈R(i) c x_u, with c = 1 + α (binary weights).
+            var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
+            for u in 0..<data.userCount { for p in 0..<d { for q in 0..<d { a[p * d + q] += x[u * d + p] * x[u * d + q] } } }
+            let c = 1 + Double(alpha)
+            for u in readers[i] {
+                for p in 0..<d {
+                    b[p] += c * x[u * d + p]
+                    for q in 0..<d { a[p * d + q] += (c - 1) * x[u * d + p] * x[u * d + q] }
+                }
+            }
+            for p in 0..<d { a[p * d + p] += Double(lambda) }
+            let reference = Self.solve(a, b, d)
+            let scale = max(1e-3, reference.map(abs).max()!)
+            for p in 0..<d { worst = max(worst, abs(y[i * d + p] - reference[p]) / scale) }
+        }
+        #expect(worst < 2e-3, "λ \(lambda): largest relative difference from the Double solve \(worst)")
+    }
+}
