@@ -72,4 +72,34 @@ struct CommandLineTests {
             #expect(!result.err.contains("Fatal error") && result.err.split(separator: "\n").count <= 3, "\(arguments): \(result.err)")
         }
     }
+
+    @Test("demo runs end to end on a ratings file: baselines, the rating model, the top-N model, lists that make sense",
+          .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+    func demoEndToEnd() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try SyntheticRatings.generate(.init(users: 150, items: 80, ratings: 3_000, seed: 14))
+        let ratings = dir.appendingPathComponent("ratings.csv").path
+        try RatingsWriter.writeCSV(data, to: ratings, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
+        let result = try ProgramRunner.embedrec(["demo", "--ratings", ratings, "--epochs", "2", "--user", "3", "--deterministic"])
+        #expect(result.status == 0, "\(result.err)")
+        let out = result.out
+        for line in ["baseline globalMean: test RMSE", "baseline biases: test RMSE", "Test: RMSE", "Top-N model: EASE",
+                     "Top 5 for reader 3", "Top 10 for all 150 readers", "Readers of item 1 also read:", "A new reader who read books 1, 2, 3"] {
+            #expect(out.contains(line), "missing \"\(line)\" in:\n\(out)")
+        }
+        // Each list: five distinct items of the catalogue, never the item or the reads it starts from.
+        func list(after heading: String) -> [Int64] {
+            let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let start = lines.firstIndex(where: { $0.hasPrefix(heading) }) else { return [] }
+            return lines[(start + 1)...].prefix { $0.hasPrefix("  item ") }.compactMap { Int64($0.dropFirst(7).prefix { $0 != " " }) }
+        }
+        let known = Set(data.itemIDs.rawIDs)
+        let reader = list(after: "Top 5 for reader 3"), alsoRead = list(after: "Readers of item 1 also read"),
+            newcomer = list(after: "A new reader who read books 1, 2, 3")
+        for (name, items, excluded) in [("reader 3", reader, Set<Int64>()), ("readers of item 1", alsoRead, [1]), ("new reader", newcomer, [1, 2, 3])] {
+            #expect(items.count == 5 && Set(items).count == 5 && items.allSatisfy(known.contains), "\(name): \(items)")
+            #expect(excluded.isDisjoint(with: items), "\(name) lists what it starts from: \(items)")
+        }
+    }
 }
