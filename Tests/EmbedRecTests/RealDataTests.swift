@@ -7,7 +7,7 @@ import Testing
 @Suite("Real data in ../shared/data")
 struct RealDataTests {
     @Test("ml-100k u.data: 100,000 ratings, 943 users, 1,682 items",
-          .enabled(if: TestSupport.hasData("ml-100k/u.data")))
+          .enabled(if: TestSupport.hasData("ml-100k/u.data"), "needs ../shared/data/ml-100k/u.data"))
     func ml100k() throws {
         let path = TestSupport.dataPath("ml-100k/u.data")
         let data = try RatingsLoader.load(path: path, format: .movieLens100K)
@@ -27,7 +27,7 @@ struct RealDataTests {
     }
 
     @Test("ml-100k u1.base/u1.test through loadPair: 80,000 / 20,000 with shared maps",
-          .enabled(if: TestSupport.hasData("ml-100k/u1.base") && TestSupport.hasData("ml-100k/u1.test")))
+          .enabled(if: TestSupport.hasData("ml-100k/u1.base") && TestSupport.hasData("ml-100k/u1.test"), "needs ../shared/data/ml-100k/u1.base and u1.test"))
     func ml100kPair() throws {
         let (train, test) = try RatingsLoader.loadPair(
             trainPath: TestSupport.dataPath("ml-100k/u1.base"), testPath: TestSupport.dataPath("ml-100k/u1.test"),
@@ -49,7 +49,7 @@ struct RealDataTests {
     }
 
     @Test("ml-100k u.item: 1,682 items with Latin-1 titles",
-          .enabled(if: TestSupport.hasData("ml-100k/u.item")))
+          .enabled(if: TestSupport.hasData("ml-100k/u.item"), "needs ../shared/data/ml-100k/u.item"))
     func ml100kItems() throws {
         let catalog = try ItemCatalog.loadMovieLens100KItems(path: TestSupport.dataPath("ml-100k/u.item"))
         #expect(catalog.count == 1682)
@@ -70,7 +70,7 @@ struct RealDataTests {
     }
 
     @Test("ml-1m ratings.csv: 1,000,209 ratings, 6,040 users, 3,706 items",
-          .enabled(if: TestSupport.hasData("ml-1m/ratings.csv")))
+          .enabled(if: TestSupport.hasData("ml-1m/ratings.csv"), "needs ../shared/data/ml-1m/ratings.csv"))
     func ml1m() throws {
         let data = try RatingsLoader.load(path: TestSupport.dataPath("ml-1m/ratings.csv"), format: .goodbooks)
         #expect(data.count == 1_000_209)
@@ -84,7 +84,7 @@ struct RealDataTests {
     }
 
     @Test("goodbooks-10k books.csv: 10,000 books with quoted titles intact",
-          .enabled(if: TestSupport.hasData("goodbooks-10k/books.csv")))
+          .enabled(if: TestSupport.hasData("goodbooks-10k/books.csv"), "needs ../shared/data/goodbooks-10k/books.csv"))
     func goodbooksBooks() throws {
         let catalog = try ItemCatalog.loadGoodbooks(path: TestSupport.dataPath("goodbooks-10k/books.csv"))
         #expect(catalog.count == 10_000)
