@@ -71,6 +71,9 @@ class Mutation:
     filter: str
     description: str
     env: dict = field(default_factory=dict)
+    # The package the file belongs to, relative to the root: "." (EmbedRec) or
+    # "Examples/BookServer" (built and tested on its own).
+    package: str = "."
 
 
 NO_AVX2 = {"EMBEDREC_DISABLE_AVX2": "1"}
@@ -308,6 +311,135 @@ MUTATIONS: list[Mutation] = [
         filter="IDMapTests",
         description="an ID map looks one past its direct table for the ID just above the largest",
     ),
+    Mutation(
+        name="map-denominator",
+        file="Sources/EmbedRec/Evaluation/RankingMetrics.swift",
+        original="            map += ap / Double(ideal)",
+        replacement="            map += ap / Double(k)",
+        filter="EvaluationKnownAnswerTests",
+        description="AP divided by K instead of min(K, |R|)",
+    ),
+    Mutation(
+        name="precision-denominator",
+        file="Sources/EmbedRec/Evaluation/RankingMetrics.swift",
+        original="            precision += Double(hitCount) / Double(k)",
+        replacement="            precision += Double(hitCount) / Double(max(1, top.count))",
+        filter="EvaluationKnownAnswerTests",
+        description="precision divided by the list's length instead of K (short lists flattered)",
+    ),
+    Mutation(
+        name="topk-tie-break",
+        file="Sources/EmbedRec/Recommending/TopKSelection.swift",
+        original="result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }",
+        replacement="result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item > $1.item }",
+        filter="EvaluationKnownAnswerTests",
+        description="equal scores ranked higher index first",
+    ),
+    Mutation(
+        name="fold-in-keeps-read-items",
+        file="Sources/EmbedRec/Recommending/FoldIn.swift",
+        original="        for i in known { scores[Int(i)] = -.infinity }",
+        replacement="        _ = known",
+        filter="FoldInTests",
+        description="fold-in recommends the books the new reader just read",
+    ),
+    Mutation(
+        name="fold-in-ridge-floor",
+        file="Sources/EmbedRec/Models/DotProductFamily.swift",
+        original="        for r in 0..<unknowns { a[r * unknowns + r] += max(regularization, 1e-6) }",
+        replacement="        for r in 0..<unknowns { a[r * unknowns + r] += regularization }",
+        filter="FoldInTests",
+        description="fold-in at λ = 0 drops the ridge floor (a singular system for one read book)",
+    ),
+    Mutation(
+        name="als-lambda-dropped",
+        file="Sources/EmbedRec/Training/ImplicitALS.swift",
+        original="            for f in 0..<d { g[f * d + f] += configuration.regularization }",
+        replacement="            for f in 0..<d { g[f * d + f] += 0 }",
+        filter="RankingPresetTests",
+        description="ALS without λ on the diagonal of its normal equations",
+    ),
+    Mutation(
+        name="safetensors-end-of-data",
+        file="Sources/EmbedRec/Persistence/SafeTensors.swift",
+        original="            guard t.end <= dataLength else {",
+        replacement="            guard t.end <= dataLength || true else {",
+        filter="RecommenderFileCorruptionTests|FuzzRegressionTests",
+        description="a tensor may end past the data section",
+    ),
+    Mutation(
+        name="safetensors-overlap",
+        file="Sources/EmbedRec/Persistence/SafeTensors.swift",
+        original="            if t.begin < cursor { throw SafeTensorsError.overlappingTensors(previous ?? name, name) }",
+        replacement="            if t.begin < cursor { _ = previous }",
+        filter="RecommenderFileCorruptionTests|FuzzRegressionTests",
+        description="overlapping tensors accepted",
+    ),
+    Mutation(
+        name="atomic-writer-cleanup",
+        file="Sources/EmbedRec/Files/AtomicFileWriter.swift",
+        original="        } catch {\n            unlink(temporary)\n            throw error\n        }",
+        replacement="        } catch {\n            throw error\n        }",
+        filter="PathSafetyTests",
+        description="a failed write leaves its temporary file behind",
+    ),
+    Mutation(
+        name="atomic-writer-in-place",
+        file="Sources/EmbedRec/Files/AtomicFileWriter.swift",
+        original="            guard rename(temporary, target.path) == 0 else { throw failure(String(cString: strerror(errno))) }",
+        replacement="            guard (try? Data(contentsOf: URL(fileURLWithPath: temporary)).write(to: URL(fileURLWithPath: target.path))) != nil, unlink(temporary) == 0 else { throw failure(String(cString: strerror(errno))) }",
+        filter="KillTests|PathSafetyTests",
+        description="the new file copied over the old in place (a kill leaves a partial file)",
+    ),
+    Mutation(
+        name="early-stopping-restore",
+        file="Sources/EmbedRec/Training/Trainer.swift",
+        original="            for (t, saved) in zip(model.parameters, best.weights) { t.assign(from: saved) }",
+        replacement="            _ = best.weights",
+        filter="UserShardAndObserverTests|TrainerTests",
+        description="early stopping reports the best epoch but keeps the last epoch's weights",
+    ),
+    Mutation(
+        name="mlp-relu-mask",
+        file="Sources/EmbedRec/Models/ConcatMLP.swift",
+        original="                for k in 0..<(n * win) where pre[k] <= 0 { dInput[k] = 0 }",
+        replacement="                for k in 0..<(n * win) where pre[k] < -1e30 { dInput[k] = 0 }",
+        filter="ModelConformanceTests/gradientsMatchFiniteDifferences|ConcatMLPTests",
+        description="ConcatMLP's backward pass ignores the ReLU mask",
+    ),
+    Mutation(
+        name="similar-items-unnormalised",
+        file="Sources/EmbedRec/Recommending/SimilarItems.swift",
+        original="                if norm > 0 { for f in 0..<dimension { row[f] /= norm } }",
+        replacement="                if norm < 0 { for f in 0..<dimension { row[f] /= norm } }",
+        filter="SimilarItemsTests",
+        description="similar items by dot product instead of cosine",
+    ),
+    Mutation(
+        name="loader-multibyte-separator",
+        file="Sources/EmbedRec/Data/RatingsParser.swift",
+        original="        return c == sep0 && (sep.count == 1 || (q &+ sep.count <= end && matches(base + q, sep)))",
+        replacement="        return c == sep0",
+        filter="RatingsLoaderTests|RatingsLoaderErrorTests",
+        description="a multi-byte separator (::) matched by its first byte alone",
+    ),
+    Mutation(
+        name="cli-dimension-plumbing",
+        file="Sources/embedrec/EmbedRecCommand.swift",
+        original="    if let dimension { architecture = architecture.withDimension(dimension) }",
+        replacement="    _ = dimension",
+        filter="CommandOptionsTests",
+        description="embedrec train --dimension ignored for rating models",
+    ),
+    Mutation(
+        name="bookserver-unknown-user-status",
+        file="Examples/BookServer/Sources/BookServerApp/APIError.swift",
+        original='        APIError(.notFound, code: "unknown_user",',
+        replacement='        APIError(.badRequest, code: "unknown_user",',
+        filter="EndpointTests|BadRequestTests",
+        description="BookServer answers an unknown reader with 400 instead of 404",
+        package="Examples/BookServer",
+    ),
 ]
 
 
@@ -402,13 +534,13 @@ def run(cmd: list[str], log: Path, env: dict | None = None, timeout: float | Non
     return code, log.read_text(errors="replace")
 
 
-def build(log_name: str) -> tuple[bool, str]:
-    code, output = run(["swift", "build", "--build-tests"], STATE_DIR / f"{log_name}.build.log")
+def build(log_name: str, package: str = ".") -> tuple[bool, str]:
+    code, output = run(["swift", "build", "--build-tests", "--package-path", package], STATE_DIR / f"{log_name}.build.log")
     return code == 0, output
 
 
-def test_command(filter_regex: str | None) -> list[str]:
-    cmd = ["swift", "test", "--skip-build"]
+def test_command(filter_regex: str | None, package: str = ".") -> list[str]:
+    cmd = ["swift", "test", "--skip-build", "--package-path", package]
     if filter_regex:
         cmd += ["--filter", filter_regex]
     return cmd
@@ -480,11 +612,11 @@ def run_mutation(mu: Mutation, full_suite: bool, timeout: float) -> Result:
         write_backup(path, original, mutated)
         path.write_bytes(mutated)
         invalidate_build_for(mu)
-        ok, output = build(mu.name)
+        ok, output = build(mu.name, mu.package)
         if not ok:
             errors = [l.strip() for l in output.splitlines() if re.search(r":\d+:\d+: error:", l)][:2]
             return Result(mu.name, "BUILD-FAILED", time.monotonic() - start, "; ".join(errors))
-        code, output = run(test_command(None if full_suite else mu.filter), STATE_DIR / f"{mu.name}.test.log",
+        code, output = run(test_command(None if full_suite else mu.filter, mu.package), STATE_DIR / f"{mu.name}.test.log",
                            env=mu.env, timeout=timeout)
         count = tests_run(output)
         if code is None:
@@ -548,16 +680,17 @@ def main() -> int:
     try:
         if not args.no_baseline:
             print("baseline: building the unmutated tree ...", flush=True)
-            ok, output = build("baseline")
-            if not ok:
-                print(f"mutation-check: the unmutated tree does not build; see {STATE_DIR}/baseline.build.log",
-                      file=sys.stderr)
-                return 2
-            runs = sorted({(None if args.full_suite else m.filter, json.dumps(m.env, sort_keys=True))
-                           for m in selected}, key=lambda r: (r[0] or "", r[1]))
-            for i, (flt, env_json) in enumerate(runs):
+            for package in sorted({m.package for m in selected}):
+                ok, output = build("baseline", package)
+                if not ok:
+                    print(f"mutation-check: the unmutated tree of {package} does not build; see {STATE_DIR}/baseline.build.log",
+                          file=sys.stderr)
+                    return 2
+            runs = sorted({(None if args.full_suite else m.filter, json.dumps(m.env, sort_keys=True), m.package)
+                           for m in selected}, key=lambda r: (r[2], r[0] or "", r[1]))
+            for i, (flt, env_json, package) in enumerate(runs):
                 env = json.loads(env_json)
-                code, output = run(test_command(flt), STATE_DIR / f"baseline-{i}.test.log", env=env,
+                code, output = run(test_command(flt, package), STATE_DIR / f"baseline-{i}.test.log", env=env,
                                    timeout=args.timeout)
                 count = tests_run(output)
                 label = (f"--filter '{flt}'" if flt else "the whole suite") + (f" with {env}" if env else "")
@@ -577,6 +710,8 @@ def main() -> int:
         # Leave .build matching the restored sources (a later `swift test --skip-build` must not
         # run the last mutant).
         print("rebuilding the restored tree ...", flush=True)
+        for package in sorted({m.package for m in selected} - {"."}):
+            build("restored-" + package.replace("/", "-"), package)
         if not build("restored")[0]:
             print(f"mutation-check: the restored tree does not build; see {STATE_DIR}/restored.build.log",
                   file=sys.stderr)

@@ -665,6 +665,21 @@ enum RecTrainedFixture {
 
 @Suite("Recommending: fold-in")
 struct FoldInTests {
+    @Test("at λ = 0 one read book still folds in: a ridge floor keeps the singular system solvable; the read book is never listed")
+    func ridgeFloorAtZero() throws {
+        let data = try SyntheticRatings.generate(.init(users: 50, items: 30, ratings: 600, seed: 17))
+        for model in [try BiasedMF(for: data, configuration: .init(dimension: 4, initializer: .normal(std: 0.3), globalOffset: 3)) as any Model,
+                      try MatrixFactorization(for: data, configuration: .init(dimension: 4, initializer: .normal(std: 0.3)))] {
+            var foldIn = try FoldInRecommender(model: model, training: data)
+            foldIn.regularization = 0
+            let book = data.itemIDs.rawIDs[3]
+            let result = try foldIn.recommend(readItems: [book], ratings: [5], k: data.itemCount)
+            #expect(!result.isPopularityFallback && result.userRow.allSatisfy(\.isFinite), "\(model.summary)")
+            #expect(result.recommendations.count == data.itemCount - 1 && !result.recommendations.contains { $0.rawItemID == book },
+                    "\(model.summary): the read book is listed, or items are missing")
+        }
+    }
+
     @Test("fold-in of a training user's reads agrees with the trained user's top 10")
     func agreesWithTrainedUsers() throws {
         let t = try RecTrainedFixture.get()
