@@ -386,10 +386,10 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="atomic-writer-in-place",
         file="Sources/EmbedRec/Files/AtomicFileWriter.swift",
-        original="            guard rename(temporary, target.path) == 0 else { throw failure(String(cString: strerror(errno))) }",
-        replacement="            guard (try? Data(contentsOf: URL(fileURLWithPath: temporary)).write(to: URL(fileURLWithPath: target.path))) != nil, unlink(temporary) == 0 else { throw failure(String(cString: strerror(errno))) }",
+        original="        let temporary = target.folder + \"/.\" + target.name + temporaryMarker + \"\\(getpid())-\\(UInt32.random(in: 0...UInt32.max))\"\n        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, target.mode ?? 0o644)",
+        replacement="        let temporary = target.path\n        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, target.mode ?? 0o644)",
         filter="KillTests|PathSafetyTests",
-        description="the new file copied over the old in place (a kill leaves a partial file)",
+        description="the new file written over the old in place (a kill leaves a partial file)",
     ),
     Mutation(
         name="early-stopping-restore",

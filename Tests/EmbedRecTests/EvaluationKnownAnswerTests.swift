@@ -19,7 +19,10 @@ import EmbedRecPlots
 /// [10, 50] (1 hit at rank 1). Precision (½ + ½)/2 = 0.5; recall (½ + 1)/2 = 0.75; NDCG user 1 =
 /// 1 / (1 + 1/log₂3) = 0.613147, user 3 = 1, mean 0.806574; AP user 1 = 1/2, user 3 = 1/1, MAP
 /// 0.75; hit rate 1; coverage {30, 40, 10, 50} = 4/5. K = 1: [30] and [10]: precision 1, recall
-/// 0.75, NDCG 1, MAP 1, coverage 2/5. The global mean ties every item, so it ranks by ID: the
+/// 0.75, NDCG 1, MAP 1, coverage 2/5. K = 3: user 1 gets [30, 40, 50] (hits at ranks 1 and 3),
+/// user 3 only [10, 50] (two candidates left): precision (2/3 + 1/3)/2 = 0.5 — K, not the
+/// list's length, divides —, recall 1, NDCG ((1 + 1/2) / (1 + 1/log₂3) + 1)/2 = 0.959860, AP user
+/// 1 = (1 + 2/3)/2, user 3 = 1, MAP 0.916667, coverage 4/5. The global mean ties every item, so it ranks by ID: the
 /// same lists. Its errors μ − r: 1.625, −1.375, 0.625, −2.375, 0.625: MSE 10.953125/5, RMSE
 /// 1.480076, MAE 1.325. Popularity predicts the item mean: errors 2, 1, 1, 3, 0.5: RMSE
 /// √(15.25/5) = 1.746425, MAE 1.5.
@@ -31,6 +34,8 @@ struct EvaluationKnownAnswerTests {
     struct Expected { let precision, recall, ndcg, map, hitRate, coverage: Double }
     static let atTwo = Expected(precision: 0.5, recall: 0.75, ndcg: (1 / (1 + 1 / log2(3.0)) + 1) / 2, map: 0.75, hitRate: 1, coverage: 0.8)
     static let atOne = Expected(precision: 1, recall: 0.75, ndcg: 1, map: 1, hitRate: 1, coverage: 0.4)
+    static let atThree = Expected(precision: 0.5, recall: 1, ndcg: (1.5 / (1 + 1 / log2(3.0)) + 1) / 2, map: (5.0 / 6 + 1) / 2,
+                                  hitRate: 1, coverage: 0.8)
     static let globalMean = (rmse: (10.953125 / 5.0).squareRoot(), mae: 1.325)
     static let popularity = (rmse: (15.25 / 5.0).squareRoot(), mae: 1.5)
 
@@ -52,16 +57,17 @@ struct EvaluationKnownAnswerTests {
     func library() throws {
         let served = try Self.recommender()
         let test = try RatingsLoader.load(text: Self.test, format: .goodbooks)
-        let evaluation = try RecommenderEvaluation(recommender: served, test: test, ks: [2, 1])
+        let evaluation = try RecommenderEvaluation(recommender: served, test: test, ks: [2, 1, 3])
         #expect(evaluation.testRatings == 5 && evaluation.unknownRows == 2)
         #expect(evaluation.rows.map(\.name) == [served.model.summary, "baseline globalMean", "baseline biases", "baseline popularity"])
         let mean = evaluation.rows[1], popular = evaluation.rows[3]
         #expect(abs(mean.rating.rmse - Self.globalMean.rmse) < 1e-6 && abs(mean.rating.mae - Self.globalMean.mae) < 1e-6)
         #expect(abs(popular.rating.rmse - Self.popularity.rmse) < 1e-6 && abs(popular.rating.mae - Self.popularity.mae) < 1e-6)
         for row in [mean, popular] {
-            #expect(row.ranking.map(\.k) == [2, 1])
+            #expect(row.ranking.map(\.k) == [2, 1, 3])
             Self.expect(row.ranking[0], Self.atTwo, row.name)
             Self.expect(row.ranking[1], Self.atOne, row.name)
+            Self.expect(row.ranking[2], Self.atThree, row.name)
         }
         // atEachK on its own, in the order asked.
         let (mapped, _) = served.mapped(test)
