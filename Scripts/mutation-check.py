@@ -290,8 +290,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         name="bpr-gradient-sign",
         file="Sources/EmbedRec/Training/RankingLosses.swift",
-        original="                gradient[k] -= scale * s",
-        replacement="                gradient[k] += scale * s",
+        original="        gradient[positive] -= scale * s",
+        replacement="        gradient[positive] += scale * s",
         filter="RankingLossTests",
         description="BPR pushes the positive's score down",
     ),

@@ -3,9 +3,18 @@ import Logging
 import NIOCore
 
 /// Turns every error a handler or the router throws into a JSON error response, so that a
-/// client always gets `{"error": …}` with a 4xx or 5xx status and never an empty body.
+/// client always gets `{"error": …}` with a 4xx or 5xx status and never an empty body — except
+/// for `HEAD`, whose answers never carry a body (RFC 9110), errors included.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = await answer(request, context: context, next: next)
+        guard request.method == .head else { return response }
+        var head = response
+        head.body = ResponseBody()
+        return head
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
