@@ -10,19 +10,18 @@ import Testing
 @Suite("Reliability: the embedrec binary on hostile paths and numbers",
        .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
 struct CommandLineReliabilityTests {
+    /// A ratings file and a model trained on it.
     struct Fixture {
-        let dir: URL
-        let data: RatingsDataset
+        let files: RatingsFileFixture
         let model: String
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var dir: URL { files.dir }
+        var data: RatingsDataset { files.data }
+        func path(_ name: String) -> String { files.path(name) }
 
         init() throws {
-            dir = try TestSupport.temporaryDirectory()
-            data = try SyntheticRatings.generate(.init(users: 70, items: 40, ratings: 1200, seed: 6))
-            try RatingsWriter.writeCSV(data, to: dir.appendingPathComponent("ratings.csv").path,
-                                       header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
-            model = dir.appendingPathComponent("m.safetensors").path
-            let trained = try ProgramRunner.embedrec(["train", dir.appendingPathComponent("ratings.csv").path, "--epochs", "1", "--output", model])
+            files = try RatingsFileFixture(users: 70, items: 40, ratings: 1200, seed: 6)
+            model = files.path("m.safetensors")
+            let trained = try ProgramRunner.embedrec(["train", files.path("ratings.csv"), "--epochs", "1", "--output", model])
             #expect(trained.status == 0, "\(trained.err)")
         }
     }

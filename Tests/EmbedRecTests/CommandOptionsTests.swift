@@ -53,19 +53,19 @@ struct CommandOptionsTests {
 
     /// Ratings, a test file and a catalogue in a fresh folder.
     struct Fixture {
-        let dir: URL
-        let data: RatingsDataset
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let files: RatingsFileFixture
+        var dir: URL { files.dir }
+        var data: RatingsDataset { files.data }
+        func path(_ name: String) -> String { files.path(name) }
 
         init() throws {
-            dir = try TestSupport.temporaryDirectory()
-            data = try SyntheticRatings.generate(.init(users: 90, items: 45, ratings: 1600, seed: 5))
-            let header = ["user_id", "book_id", "rating"]
-            try RatingsWriter.writeCSV(data, to: dir.appendingPathComponent("ratings.csv").path, header: header, columns: [.user, .item, .rating])
-            try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: dir.appendingPathComponent("test.csv").path, header: header, columns: [.user, .item, .rating])
+            files = try RatingsFileFixture(users: 90, items: 45, ratings: 1600, seed: 5)
+            let data = files.data
+            try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: files.path("test.csv"), header: ["user_id", "book_id", "rating"],
+                                       columns: [.user, .item, .rating])
             let books = "book_id,title,authors,original_publication_year\n"
                 + data.itemIDs.rawIDs.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
-            try books.write(to: dir.appendingPathComponent("books.csv"), atomically: true, encoding: .utf8)
+            try books.write(toFile: files.path("books.csv"), atomically: true, encoding: .utf8)
         }
     }
 

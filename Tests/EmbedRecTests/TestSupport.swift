@@ -31,6 +31,21 @@ enum TestSupport {
     }
 }
 
+/// Generated ratings written as `ratings.csv` (`user_id,book_id,rating`) in a fresh folder, for
+/// the tests that run the binaries on files. The caller removes `dir`.
+struct RatingsFileFixture {
+    let dir: URL
+    let data: RatingsDataset
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    init(users: Int, items: Int, ratings: Int, seed: UInt64) throws {
+        dir = try TestSupport.temporaryDirectory()
+        data = try SyntheticRatings.generate(.init(users: users, items: items, ratings: ratings, seed: seed))
+        try RatingsWriter.writeCSV(data, to: dir.appendingPathComponent("ratings.csv").path,
+                                   header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+    }
+}
+
 /// One rating with raw IDs, for comparing datasets as multisets of rows.
 struct RawRow: Hashable, Comparable {
     var user: Int64

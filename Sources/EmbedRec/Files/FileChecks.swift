@@ -63,21 +63,9 @@ package enum FileChecks {
         guard size <= limit else {
             throw FileRefusal("the file is \(size >> 20) MiB, more than this machine's \(limit >> 20) MiB of memory")
         }
-        var failure: Int32 = 0
-        var shrank = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var done = 0
-            while done < size {
-                let n = read(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 { failure = errno; break }
-                if n == 0 { shrank = true; break }
-                done += n
-            }
-            count = done
-        }
+        let (bytes, failure) = readUpTo(fd, count: size)
         if failure != 0 { throw FileRefusal(errno: failure) }
-        if shrank { throw FileRefusal("the file shrank while being read") }
+        if bytes.count < size { throw FileRefusal("the file shrank while being read") }
         return bytes
     }
 
@@ -86,12 +74,19 @@ package enum FileChecks {
     package static func readPrefix(_ path: String, count: Int) throws(FileRefusal) -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        let wanted = max(0, min(count, size))
+        let (bytes, failure) = readUpTo(fd, count: max(0, min(count, size)))
+        if failure != 0 { throw FileRefusal(errno: failure) }
+        return bytes
+    }
+
+    /// Up to `count` bytes from `fd` (fewer at the end of the file), and the `errno` of a
+    /// failed read (0 when none failed).
+    private static func readUpTo(_ fd: Int32, count: Int) -> (bytes: [UInt8], failure: Int32) {
         var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, filled in
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
             var done = 0
-            while done < wanted {
-                let n = read(fd, buffer.baseAddress! + done, wanted - done)
+            while done < count {
+                let n = read(fd, buffer.baseAddress! + done, count - done)
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 { failure = errno; break }
                 if n == 0 { break }
@@ -99,8 +94,7 @@ package enum FileChecks {
             }
             filled = done
         }
-        if failure != 0 { throw FileRefusal(errno: failure) }
-        return bytes
+        return (bytes, failure)
     }
 
     /// The machine's memory in bytes: the bound on what a loader reads into memory.

@@ -132,14 +132,7 @@ enum ReloadFuzzing {
 
     /// ``check(_:)`` from a synchronous caller (the libFuzzer callback).
     static func checkBlocking(_ bytes: [UInt8]) -> String? {
-        let box = RequestFuzzing.ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.set(await check(bytes))
-            done.signal()
-        }
-        done.wait()
-        return box.value
+        RequestFuzzing.blocking { await check(bytes) }
     }
 }
 

@@ -200,10 +200,15 @@ enum RequestFuzzing {
 
     /// ``check(_:)`` for a caller that cannot wait asynchronously (libFuzzer's callback).
     static func checkBlocking(_ bytes: [UInt8]) -> String? {
+        blocking { await check(bytes) }
+    }
+
+    /// `body`'s answer, waited for from a synchronous caller (a libFuzzer callback).
+    static func blocking(_ body: @escaping @Sendable () async -> String?) -> String? {
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
         Task {
-            box.set(await check(bytes))
+            box.set(await body())
             done.signal()
         }
         done.wait()

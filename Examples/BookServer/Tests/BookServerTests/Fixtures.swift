@@ -36,6 +36,15 @@ enum Fixtures {
         try BookServerApplication.make(store: store, configuration: configuration, logger: logger)
     }
 
+    /// `recommender` saved as `books.safetensors` in a fresh folder, and a store serving that
+    /// file (which `POST /admin/reload` opens again). The caller removes the folder.
+    static func served(_ recommender: Recommender) throws -> (folder: URL, path: String, store: ModelStore) {
+        let folder = try temporaryFolder()
+        let path = folder.appendingPathComponent("books.safetensors").path
+        try recommender.save(to: path)
+        return (folder, path, try ModelStore(contentsOf: path))
+    }
+
     /// A fresh temporary folder.
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bookserver-tests-\(UUID().uuidString)")

@@ -11,11 +11,8 @@ import Testing
 @Suite struct ReloadTests {
     @Test func corruptFileIsRefusedAndGoodFileSwaps() async throws {
         let first = try Fixtures.small.get(), second = try Fixtures.retrained.get()
-        let folder = try Fixtures.temporaryFolder()
+        let (folder, path, store) = try Fixtures.served(first)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("books.safetensors").path
-        try first.save(to: path)
-        let store = try ModelStore(contentsOf: path)
         let user = first.userIDs.rawIDs[5]
         let before = try first.recommend(user: user, k: 5).recommendations.map { $0.rawItemID! }
         let after = try second.recommend(user: user, k: 5).recommendations.map { $0.rawItemID! }
@@ -57,11 +54,8 @@ import Testing
     /// blocked on the FIFO) and left every later reload answering 409 for ever.
     @Test func specialFilesAtTheModelPathAreRefusedWithoutWedgingReloads() async throws {
         let first = try Fixtures.small.get(), second = try Fixtures.retrained.get()
-        let folder = try Fixtures.temporaryFolder()
+        let (folder, path, store) = try Fixtures.served(first)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("books.safetensors").path
-        try first.save(to: path)
-        let store = try ModelStore(contentsOf: path)
         try await Fixtures.app(store).test(.live) { client in
             for (kind, make) in [("a FIFO (named pipe)", { mkfifo(path, 0o644) }), ("a directory", { mkdir(path, 0o755) })] {
                 try FileManager.default.removeItem(atPath: path)
@@ -84,11 +78,8 @@ import Testing
 
     @Test func requestsDuringReloadsAllSucceed() async throws {
         let first = try Fixtures.small.get(), second = try Fixtures.retrained.get()
-        let folder = try Fixtures.temporaryFolder()
+        let (folder, path, store) = try Fixtures.served(first)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("books.safetensors").path
-        try first.save(to: path)
-        let store = try ModelStore(contentsOf: path)
         let users = first.userIDs.rawIDs
         try await Fixtures.app(store).test(.live) { client in
             let statuses = try await withThrowingTaskGroup(of: [UInt16].self) { group in
