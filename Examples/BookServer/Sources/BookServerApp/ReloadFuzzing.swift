@@ -48,7 +48,7 @@ enum ReloadFuzzing {
         for name in ["model.safetensors", "target", "target-fifo", "a", "b"] {
             try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
-        func write(_ content: [UInt8], to file: String) { FileManager.default.createFile(atPath: file, contents: Data(content)) }
+        func write(_ content: [UInt8], to file: String) { _ = FileManager.default.createFile(atPath: file, contents: Data(content)) }
         switch kind {
         case .rawFile: write(rest, to: path)
         case .mutatedModel:
