@@ -34,14 +34,15 @@ struct Demo: ParsableCommand {
     @Option(help: "Training epochs.")
     var epochs: Int = 12
 
-    @Option(help: "Fraction of the synthetic data to generate (1 = full goodbooks size).")
-    var scale: Double = 1
+    @Option(help: "Fraction of the synthetic data to generate (1 = full goodbooks size, the default); not with --ratings.")
+    var scale: Double?
 
     @Option(help: "The reader (raw user ID) to recommend for.")
     var user: Int64 = 1
 
     func validate() throws {
-        guard scale.isFinite, scale > 0 else { throw ValidationError("--scale must be a positive number, got \(scale)") }
+        guard (scale ?? 1).isFinite, scale ?? 1 > 0 else { throw ValidationError("--scale must be a positive number, got \(scale!)") }
+        guard scale == nil || ratings == nil else { throw ValidationError("--scale sizes the generated ratings; with --ratings FILE nothing is generated") }
         guard dimension ?? 1 > 0, epochs > 0 else { throw ValidationError("--dimension and --epochs must be positive") }
     }
 
@@ -53,14 +54,14 @@ struct Demo: ParsableCommand {
         } else {
             // Generated readers are numbered 1…53,424 (each rates at least two books): check the
             // reader before the generation's seconds are spent.
-            let readers = SyntheticRatings.Configuration.goodbooks(scale: scale).users
+            let readers = SyntheticRatings.Configuration.goodbooks(scale: scale ?? 1).users
             guard (1...Int64(readers)).contains(user) else {
                 throw CommandFailure("--user: reader \(user) is not in the data (user IDs run from 1 to \(readers))")
             }
             // Reading follows taste (β = 4), and with a catalogue books of one series or author
             // share planted factors, so the lists below are ones a reader can judge.
             let books = try self.catalog.flatMap { Self.isMovieCatalog($0) ? nil : try Self.loadCatalog($0).items }
-            let configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale, catalog: books)
+            let configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale ?? 1, catalog: books)
             data = try SyntheticRatings.generate(configuration)
             print("Generated goodbooks-shaped ratings (reading follows taste\(configuration.itemGroups == nil ? "" : ", series and authors share taste")): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         }

@@ -38,8 +38,14 @@ struct Export: ParsableCommand {
         }
         if let projector {
             var info = stat()
-            if stat(projector, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
-                throw ValidationError("--projector \(projector): is not a folder")
+            if stat(projector, &info) == 0 {
+                guard (info.st_mode & S_IFMT) == S_IFDIR else { throw ValidationError("--projector \(projector): is not a folder") }
+                // Its three files are each replaced atomically; each must be replaceable now.
+                for name in ["vecs.tsv", "meta.tsv", "projector_config.json"] {
+                    try checkOutputPath(projector + "/" + name, option: "--projector")
+                }
+            } else {
+                try checkOutputPath(projector, option: "--projector")   // a new folder: where it will be made
             }
         }
     }

@@ -95,7 +95,11 @@ struct Recommend: ParsableCommand {
         // full disk or a kill leaves the previous file as it was, never a partial one.
         let write: (((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Void = { body in
             if path == "-" {
-                try body { bytes in FileHandle.standardOutput.write(Data(bytes)) }
+                try body { bytes in
+                    do { try FileHandle.standardOutput.write(contentsOf: Data(bytes)) } catch {
+                        throw CommandFailure("cannot write to standard output: \(error.localizedDescription)")
+                    }
+                }
             } else {
                 try AtomicFileWriter.write(path, body)
             }

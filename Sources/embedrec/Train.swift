@@ -58,8 +58,8 @@ struct Train: ParsableCommand {
     @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the preset's for bpr and softmax); ALS's iterations. Not for ease.")
     var epochs: Int?
 
-    @Option(help: "Test fraction of the random split.")
-    var testFraction: Double = 0.1
+    @Option(help: "Test fraction of the random split (default 0.1); not with --test, whose file is the test set.")
+    var testFraction: Double?
 
     @Option(help: "Fraction of the training ratings held out to validate each epoch (0: none; default 0.1). Rating models only.")
     var validationFraction: Double?
@@ -88,7 +88,12 @@ struct Train: ParsableCommand {
     mutating func validate() throws {
         guard (ratings == nil) != (train == nil) else { throw ValidationError("give a ratings file, or --train FILE --test FILE") }
         guard train == nil || test != nil else { throw ValidationError("--train needs --test FILE") }
-        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction)") }
+        guard (0.0..<1).contains(testFraction ?? 0.1), testFraction ?? 0.1 > 0 else {
+            throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction!)")
+        }
+        guard test == nil || testFraction == nil else { throw ValidationError("--test-fraction splits a ratings file; with --test FILE that file is the test set") }
+        guard (threads ?? 1) <= 1024 else { throw ValidationError("--threads must be at most 1024, got \(threads!)") }
+        guard !deterministic || threads == nil else { throw ValidationError("--deterministic trains on one thread; leave out --threads") }
         guard (0..<1).contains(validationFraction ?? 0) else {
             throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction!)")
         }
@@ -135,7 +140,7 @@ struct Train: ParsableCommand {
         } else {
             let data = try RatingsLoader.load(path: trainPath, format: format.fileFormat)
             print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
-            split = try data.randomSplit(testFraction: testFraction, seed: seed)
+            split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
         }
         let choice: PresetChoice
         switch model {

@@ -16,9 +16,6 @@ struct ProjectionOptions: ParsableArguments {
     @Option(help: "t-SNE iterations after the 250 early-exaggeration ones (default 750).")
     var iterations: Int?
 
-    @Option(help: "Seed of a random t-SNE start (the default PCA start needs none; default 0).")
-    var seed: UInt64?
-
     @Option(help: "How many of the most-rated items the map names (default 15).")
     var labels: Int?
 
@@ -27,7 +24,7 @@ struct ProjectionOptions: ParsableArguments {
         guard iterations ?? 0 >= 0 else { throw ValidationError("--iterations must not be negative") }
         guard labels ?? 0 >= 0 else { throw ValidationError("--labels must not be negative") }
         if method != .tsne {
-            for (option, given) in [("--perplexity", perplexity != nil), ("--iterations", iterations != nil), ("--seed", seed != nil)] where given {
+            for (option, given) in [("--perplexity", perplexity != nil), ("--iterations", iterations != nil)] where given {
                 throw ValidationError("\(option) is a t-SNE setting; it does not apply to --projection \(method.rawValue)")
             }
         }
@@ -39,12 +36,13 @@ struct ProjectionOptions: ParsableArguments {
     /// The options given on the command line, for refusing them where no map is drawn.
     var given: [String] {
         [("--projection", projection != nil), ("--perplexity", perplexity != nil), ("--iterations", iterations != nil),
-         ("--seed", seed != nil), ("--labels", labels != nil)].filter(\.1).map(\.0)
+         ("--labels", labels != nil)].filter(\.1).map(\.0)
     }
 
     var choice: RecommenderFigures.Projection? {
         switch method {
-        case .tsne: return .tsne(TSNEConfiguration(perplexity: perplexity ?? 30, iterations: iterations ?? 750, seed: seed ?? 0))
+        // t-SNE starts from the PCA projection, so a map needs no seed.
+        case .tsne: return .tsne(TSNEConfiguration(perplexity: perplexity ?? 30, iterations: iterations ?? 750))
         case .pca: return .pca
         case .none: return nil
         }

@@ -37,8 +37,8 @@ struct CommandOptionsTests {
         "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
-        "plot": ["--output", "--size", "--projection", "--perplexity", "--iterations", "--seed", "--labels", "--test", "--format", "--relevant"],
-        "report": ["--output", "--title", "--projection", "--perplexity", "--iterations", "--seed", "--labels", "--test", "--format", "--relevant"],
+        "plot": ["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant"],
+        "report": ["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant"],
     ]
 
     @Test("the suite checks every option the command declares")
@@ -96,6 +96,12 @@ struct CommandOptionsTests {
         if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"], ["--deterministic"]] }
         for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
 
+        // Combinations where one option would be ignored are refused.
+        for (extra, option) in [(["--test", f.path("test.csv"), "--test-fraction", "0.3"], "--test-fraction"),
+                                (["--threads", "2", "--deterministic"], "--deterministic"), (["--threads", "5000"], "--threads")] {
+            Self.expectRefused(try run(extra), naming: option, base + extra)
+        }
+
         // Options every model takes: the split, the seed, threads, a fixed test file, a catalogue.
         let common = ["--test-fraction", "0.2", "--seed", "9", "--threads", "1", "--catalog", f.path("books.csv"), "--output", f.path("c.safetensors")]
         let commonRun = try run(common + (isEASE ? [] : ["--epochs", "1"]))
@@ -145,6 +151,7 @@ struct CommandOptionsTests {
             (["demo", "--dimension", "0"], "--dimension"),
             (["demo", "--epochs", "0"], "--epochs"),
             (["demo", "--scale", "0"], "--scale"),
+            (["demo", "--ratings", f.path("ratings.csv"), "--scale", "0.5"], "--scale sizes the generated ratings"),
             (["demo", "--deterministic", "--user", "999999999", "--scale", "0.11"], "--user: reader 999999999 is not in the data"),
             (["generate", "--output", f.dir.path], "--output"),
             (["generate", "--output", f.path("g.csv"), "--scale", "0.05"], "--scale"),
@@ -201,16 +208,16 @@ struct CommandOptionsTests {
             (["plot", "loss", file, "--output", f.path("loss.svg"), "--size", "400x300"], model == "ease" || model == "als" ? "history" : nil),
             (["plot", "histogram", file, "--output", f.path("h.svg")], nil),
             (["plot", "map", file, "--output", f.path("map.svg"), "--projection", "pca", "--labels", "3"], hasEmbedding ? nil : "item embedding"),
-            (["plot", "map", file, "--output", f.path("t.svg"), "--perplexity", "5", "--iterations", "20", "--seed", "3"],
+            (["plot", "map", file, "--output", f.path("t.svg"), "--perplexity", "5", "--iterations", "20"],
              hasEmbedding ? nil : "item embedding"),
             (["plot", "metrics", file, "--output", f.path("m.svg"), "--test", f.path("test.csv"), "--format", "csv", "--relevant", "3"], nil),
             (["plot", "histogram", file, "--output", f.path("x.svg"), "--perplexity", "5"], "--perplexity"),
             (["plot", "loss", file, "--output", f.path("x.svg"), "--test", f.path("test.csv")], "--test"),
-            (["plot", "map", file, "--output", f.path("x.svg"), "--projection", "pca", "--seed", "2"], "--seed"),
+            (["plot", "map", file, "--output", f.path("x.svg"), "--projection", "pca", "--perplexity", "5"], "--perplexity"),
             (["report", file, "--output", f.path("r.html"), "--title", "T", "--projection", "none", "--test", f.path("test.csv"),
               "--format", "csv", "--relevant", "3"], nil),
             (["report", file, "--output", f.path("r2.html"), "--projection", "pca", "--labels", "2"], nil),
-            (["report", file, "--output", f.path("r3.html"), "--projection", "tsne", "--perplexity", "5", "--iterations", "10", "--seed", "1"], nil),
+            (["report", file, "--output", f.path("r3.html"), "--projection", "tsne", "--perplexity", "5", "--iterations", "10"], nil),
             (["report", file, "--output", f.path("r4.html"), "--relevant", "3"], "--relevant"),
         ]
         if model == "ease" { cases = cases.map { $0.0.contains("report") && $0.0.contains("pca") ? ($0.0, nil) : $0 } }
@@ -225,7 +232,15 @@ struct CommandOptionsTests {
                 #expect(result.status == 0, "\(model) \(arguments): \(result.err)")
             }
         }
-        // The applied ones show their effect.
+        // The applied ones show their effect: K, the size, the title, the labels.
+        let three = try ProgramRunner.embedrec(["recommend", file, "--user", user, "--k", "3", "--json"])
+        #expect(three.out.components(separatedBy: "\"item\":").count - 1 == 3, "\(three.out)")
+        if model != "ease" && model != "als" {   // (no per-epoch history to draw for those)
+            #expect(try String(contentsOfFile: f.path("loss.svg"), encoding: .utf8).contains("width=\"400\""))
+        }
+        #expect(try String(contentsOfFile: f.path("r.html"), encoding: .utf8).contains("<title>T</title>"))
+        let similar = try ProgramRunner.embedrec(["similar", file, "--item", item, "--k", "2", "--json"])
+        #expect(similar.out.split(separator: "\n").count == 2, "\(similar.out)")
         let evaluation = try ProgramRunner.embedrec(["evaluate", file, f.path("test.csv"), "--k", "5", "--json"])
         #expect(evaluation.out.contains("\"k\":5") || evaluation.out.contains("\"k\" : 5"), "\(evaluation.out.prefix(200))")
         let shard = try String(contentsOfFile: f.path("all.jsonl"), encoding: .utf8).split(separator: "\n")

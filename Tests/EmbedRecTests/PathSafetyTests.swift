@@ -26,6 +26,8 @@ struct PathSafetyTests {
                 paths["a character device"] = at("null")
             }
             let socketPath = at("socket")
+            // A socket path longer than sun_path (108 bytes) would be cut: skip the socket then.
+            guard socketPath.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else { return }
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
@@ -113,24 +115,43 @@ struct PathSafetyTests {
         #expect(throws: SafeTensorsError.self) { try AtomicFileWriter.write(a, bytes: [1]) }
     }
 
-    @Test("a temporary file left by a killed write is removed by the next write; a live writer's is not")
+    @Test("a temporary file left by a killed write is removed by the next write; one a live writer holds is not")
     func staleTemporariesRemoved() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.csv").path
-        // A process that has exited: its PID is free (reaped), as after a SIGKILL.
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run(); gone.waitUntilExit()
-        let dead = dir.appendingPathComponent(".out.csv.embedrec-tmp-\(gone.processIdentifier)-7").path
+        // Abandoned: nobody holds its lock, as after a SIGKILL (the kernel drops a dead
+        // process's locks). Live: this test holds an exclusive flock on it, as a writer does.
+        let dead = dir.appendingPathComponent(".out.csv.embedrec-tmp-999999-7").path
         let live = dir.appendingPathComponent(".out.csv.embedrec-tmp-\(getpid())-8").path
-        let other = dir.appendingPathComponent(".other.csv.embedrec-tmp-\(gone.processIdentifier)-9").path
+        let other = dir.appendingPathComponent(".other.csv.embedrec-tmp-999999-9").path
         for path in [dead, live, other] { #expect(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8))) }
+        let held = open(live, O_RDONLY)
+        #expect(held >= 0 && flock(held, LOCK_EX) == 0)
+        defer { close(held) }
         try AtomicFileWriter.write(out, bytes: Array("whole".utf8))
         #expect(!FileManager.default.fileExists(atPath: dead))
-        #expect(FileManager.default.fileExists(atPath: live), "a running process's temporary file was removed")
+        #expect(FileManager.default.fileExists(atPath: live), "a temporary file a writer holds was removed")
         #expect(FileManager.default.fileExists(atPath: other), "another destination's temporary file was removed")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "whole")
+    }
+
+    @Test("a link another user planted in a shared sticky folder is not followed", .enabled(if: geteuid() == 0, "needs root to own a link as another user"))
+    func foreignLinkInSharedFolder() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shared = dir.appendingPathComponent("shared").path, victim = dir.appendingPathComponent("victim.txt").path
+        #expect(mkdir(shared, 0o777) == 0 && chmod(shared, 0o1777) == 0)
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim))
+        let link = shared + "/out.csv"
+        #expect(symlink(victim, link) == 0 && lchown(link, 65534, 65534) == 0)   // nobody's link, in root's sticky folder
+        let error = ModelTestKit.thrownError { try AtomicFileWriter.write(link, bytes: Array("new".utf8)) }
+        #expect("\(String(describing: error))".contains("owned by another user"), "\(String(describing: error))")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        // The caller's own link there is followed as usual.
+        #expect(lchown(link, 0, 0) == 0)
+        try AtomicFileWriter.write(link, bytes: Array("new".utf8))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "new")
     }
 
     @Test("a write that fails part way leaves the previous file and no temporary file")

@@ -33,6 +33,9 @@ package enum AtomicFileWriter {
         let temporary = target.folder + "/." + target.name + temporaryMarker + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, target.mode ?? 0o644)
         guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+        // Held until the descriptor closes: how a later writer tells a live temporary file from
+        // one a killed process left (a PID says nothing across containers or hosts).
+        _ = flock(fd, LOCK_EX)
         var open = true
         defer {
             if open { close(fd) }
@@ -54,9 +57,14 @@ package enum AtomicFileWriter {
                 }
             }
             guard fsync(fd) == 0 else { throw failure(String(cString: strerror(errno))) }
+            // The path may have changed while the bytes were written (a link planted or swapped):
+            // it must still lead where it led.
+            let now: Destination
+            do { now = try destination(of: path) } catch { throw failure(error.reason) }
+            guard now.path == target.path else { throw failure("the path changed while the file was written (it now leads to \(now.path))") }
+            guard rename(temporary, target.path) == 0 else { throw failure(String(cString: strerror(errno))) }
             open = false
             guard close(fd) == 0 else { throw failure(String(cString: strerror(errno))) }
-            guard rename(temporary, target.path) == 0 else { throw failure(String(cString: strerror(errno))) }
         } catch {
             unlink(temporary)
             throw error
@@ -83,7 +91,8 @@ package enum AtomicFileWriter {
         unlink(probe)
         var space = statvfs()
         // root may write into the blocks reserved for it.
-        if statvfs(target.folder, &space) == 0 && (geteuid() == 0 ? space.f_bfree : space.f_bavail) == 0 {
+        // (ramfs and an unlimited tmpfs report no blocks at all: nothing to say there.)
+        if statvfs(target.folder, &space) == 0 && space.f_blocks > 0 && (geteuid() == 0 ? space.f_bfree : space.f_bavail) == 0 {
             throw FileRefusal(String(cString: strerror(ENOSPC)))
         }
     }
@@ -114,7 +123,10 @@ package enum AtomicFileWriter {
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlink(current, &buffer, buffer.count - 1)
                 guard n >= 0 else { throw FileRefusal(errno: errno) }
-                let link = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                try refuseForeignLinkInSharedFolder(current, owner: info.st_uid)
+                guard let link = String(validating: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) else {
+                    throw FileRefusal("\(current) is a link whose target is not valid UTF-8")
+                }
                 current = link.hasPrefix("/") ? link : folder(of: current) + "/" + link
                 continue
             }
@@ -125,6 +137,19 @@ package enum AtomicFileWriter {
             return try newFile(at: current, mode: info.st_mode & 0o7777)
         }
         throw FileRefusal(String(cString: strerror(ELOOP)))
+    }
+
+    /// The rule of the kernel's `protected_symlinks`, which a link followed here by `readlink`
+    /// would bypass: in a sticky folder that others may write to (`/tmp`), a link is followed
+    /// only if it belongs to the caller or to the folder's owner. Otherwise anyone could point
+    /// `/tmp/out.csv` at a file of the caller's and have the command replace it.
+    private static func refuseForeignLinkInSharedFolder(_ link: String, owner: uid_t) throws(FileRefusal) {
+        var folderInfo = stat()
+        guard stat(folder(of: link), &folderInfo) == 0 else { return }
+        let sticky = folderInfo.st_mode & S_ISVTX != 0, writableByOthers = folderInfo.st_mode & S_IWOTH != 0
+        if sticky && writableByOthers && owner != geteuid() && owner != folderInfo.st_uid {
+            throw FileRefusal("\(link) is a link owned by another user in the shared folder \(folder(of: link)); it is not followed")
+        }
     }
 
     private static func newFile(at path: String, mode: mode_t?) throws(FileRefusal) -> Destination {
@@ -143,16 +168,21 @@ package enum AtomicFileWriter {
         return head.isEmpty ? "/" : head
     }
 
-    /// Removes `.NAME.embedrec-tmp-PID-*` files next to the destination whose process is gone:
-    /// what a write killed by a signal left behind.
+    /// Removes `.NAME.embedrec-tmp-*` files next to the destination that no writer holds: what
+    /// a write killed by a signal left behind. A live writer holds an exclusive `flock` on its
+    /// file until it renames it, so a file whose lock can be taken is abandoned.
     static func removeStaleTemporaries(of target: Destination) {
         let prefix = "." + target.name + temporaryMarker
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: target.folder) else { return }
-        for entry in entries where entry.hasPrefix(prefix) {
-            let rest = entry.dropFirst(prefix.count)
-            let pidText = rest.hasPrefix("probe-") ? rest.dropFirst(6).prefix { $0 != "-" } : rest.prefix { $0 != "-" }
-            guard let pid = Int32(pidText), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink(target.folder + "/" + entry) }
+        for entry in entries where entry.hasPrefix(prefix) && !entry.dropFirst(prefix.count).hasPrefix("probe-") {
+            let path = target.folder + "/" + entry
+            let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var info = stat()
+            if fstat(fd, &info) == 0 && FileChecks.nonRegularKind(info.st_mode) == nil && flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                unlink(path)
+            }
+            close(fd)
         }
     }
 }

@@ -27,7 +27,7 @@ public enum BLASThreading {
     /// Sets the number of threads OpenBLAS uses for one call. This is process-wide state of
     /// OpenBLAS; EmbedRec itself only calls it through ``useSingleThreadedBLAS()``.
     public static func setOpenBLASThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        openblas_set_num_threads(Int32(clamping: max(1, count)))
     }
 
     /// Puts OpenBLAS in single-threaded mode once per process, unless `OPENBLAS_NUM_THREADS`

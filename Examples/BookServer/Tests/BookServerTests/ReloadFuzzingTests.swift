@@ -22,14 +22,21 @@ import Testing
             }
         }
         #expect(kinds.count == ReloadFuzzing.Kind.allCases.count, "the seeds cover \(kinds.count) of the kinds")
+        // What each kind lays out at the model path is what it says.
+        func mode() -> mode_t { var info = stat(); return lstat(ReloadFuzzing.path, &info) == 0 ? info.st_mode & S_IFMT : 0 }
+        for (kind, expected) in [(ReloadFuzzing.Kind.fifo, S_IFIFO), (.folder, S_IFDIR), (.linkToFile, S_IFLNK), (.rawFile, S_IFREG), (.nothing, 0)] {
+            ReloadFuzzing.prepare([UInt8(kind.rawValue)])
+            #expect(mode() == expected, "\(kind)")
+        }
+        ReloadFuzzing.removeFolder()
     }
 
-    @Test("the check itself fails on a store that hangs or swaps in what it must not")
-    func checkBites() async throws {
-        // A valid model behind a link swaps in (generation 2): allowed for that kind only.
-        #expect(await ReloadFuzzing.check([5]) == nil)
-        // The time limit reports a body that does not finish.
+    @Test("the time limit reports a reload that does not finish, without waiting for it")
+    func timeLimit() async throws {
+        let started = Date()
         let late: Int? = await ReloadFuzzing.withTimeLimit(seconds: 0.2) { try? await Task.sleep(for: .seconds(3)); return 1 }
-        #expect(late == nil)
+        #expect(late == nil && Date().timeIntervalSince(started) < 2)
+        let prompt: Int? = await ReloadFuzzing.withTimeLimit(seconds: 5) { 7 }
+        #expect(prompt == 7)
     }
 }
