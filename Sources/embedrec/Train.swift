@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
     @Option(help: "A fixed test file (same format) instead of a random split of the ratings file.")
     var test: String?
 
-    @Flag(help: "Train on one thread so that the same seed gives the same model (slower); the saved file then leaves out wall-clock timings, so identical runs write identical bytes. Not for ease (always deterministic).")
+    @Flag(help: "Train on one thread so that the same seed gives the same model whatever the core count (slower); the saved file then leaves out wall-clock timings, so identical runs write identical bytes.")
     var deterministic = false
 
     @Option(help: "Titles to store with --output: goodbooks books.csv, MovieLens movies.csv or u.item.")

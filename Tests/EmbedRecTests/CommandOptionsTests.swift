@@ -93,7 +93,7 @@ struct CommandOptionsTests {
         // Options that do not apply are refused before any work.
         var refused: [[String]] = []
         if ranking != nil { refused += [["--patience", "1"], ["--validation-fraction", "0.2"]] }
-        if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"], ["--deterministic"]] }
+        if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"]] }
         for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
 
         // Combinations where one option would be ignored are refused.
@@ -113,7 +113,12 @@ struct CommandOptionsTests {
         let pairRun = try ProgramRunner.embedrec(["train", "--model", model] + pair + (isEASE ? [] : ["--epochs", "1"]))
         Self.expectClean(pairRun, pair)
         #expect(pairRun.out.contains("200 test ratings"), "\(pairRun.out)")
-        guard !isEASE else { return }
+        guard !isEASE else {
+            // EASE takes --deterministic (one thread): two runs write the same bytes.
+            for name in ["a", "b"] { Self.expectClean(try run(["--deterministic", "--output", f.path("\(name).safetensors")]), base) }
+            #expect(try Data(contentsOf: f.dir.appendingPathComponent("a.safetensors")) == Data(contentsOf: f.dir.appendingPathComponent("b.safetensors")))
+            return
+        }
 
         // --dimension, --epochs and --deterministic are applied: two runs give identical bytes,
         // the saved embedding has the dimension, and fewer epochs give another model.

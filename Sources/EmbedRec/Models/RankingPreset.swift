@@ -127,10 +127,12 @@ extension RankingPreset {
     }
 
     /// The settings that change this preset's model; EASE, a closed-form model with no
-    /// embedding and no passes, takes none.
+    /// embedding, no passes and no randomness, takes only ``Setting/deterministic``: its
+    /// solve's sums are ordered by the BLAS threads, so one thread gives the same bytes
+    /// whatever the core count.
     public var adjustableSettings: Set<Setting> {
         switch recipe {
-        case .ease: return []
+        case .ease: return [.deterministic]
         case .implicitALS, .rankingLoss: return Set(Setting.allCases)
         }
     }
@@ -147,7 +149,7 @@ extension RankingPreset {
                                          (.deterministic, deterministic)]
         for (setting, given) in asked where given && !adjustableSettings.contains(setting) {
             throw ModelError.invalidConfiguration(
-                "\(setting.rawValue) does not apply to \(name) (\(summary)): it has no embedding, no epochs and no randomness")
+                "\(setting.rawValue) does not apply to \(name) (\(summary)): it has no embedding, no epochs and no random start")
         }
         if let dimension, dimension < 1 { throw ModelError.invalidConfiguration("dimension must be at least 1, got \(dimension)") }
         if let epochs, epochs < 1 { throw ModelError.invalidConfiguration("epochs must be at least 1, got \(epochs)") }
