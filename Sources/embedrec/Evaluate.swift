@@ -19,7 +19,7 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "A test ratings file.")
     var test: String
 
-    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
     var format: Train.Format?
 
     @Option(help: "K of the ranking metrics.")

@@ -18,22 +18,28 @@ struct Train: ParsableCommand {
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case csv, udata, dat
+        /// csv: a header names the columns, ratings 1–5 (goodbooks); movielens: the same with
+        /// MovieLens's half stars, 0.5–5 (ml-latest, 20M, 25M `ratings.csv`).
+        case csv, movielens, udata, dat
 
-        /// From the first line: `::` separators are ratings.dat, tabs u.data, anything else
-        /// CSV (whose header the loader then checks). A path that is not a regular file (a
-        /// directory, a FIFO, a device) is refused here, before anything reads it.
+        /// From the first line: `::` separators are ratings.dat, tabs u.data, a CSV header
+        /// naming `movieId` MovieLens's ratings.csv (half stars), anything else CSV (whose header
+        /// the loader then checks). A path that is not a regular file (a directory, a FIFO, a
+        /// device) is refused here, before anything reads it.
         static func detect(_ path: String) throws -> Format {
             let prefix: [UInt8]
             do { prefix = try FileChecks.readPrefix(path, count: 512) } catch {
                 throw CommandFailure("\(path): cannot read file: \(error.reason)")
             }
             let head = String(decoding: prefix, as: UTF8.self).split(separator: "\n").first ?? ""
-            return head.contains("::") ? .dat : head.contains("\t") ? .udata : .csv
+            if head.contains("::") { return .dat }
+            if head.contains("\t") { return .udata }
+            return head.lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n\"")) == "movieid" } ? .movielens : .csv
         }
         var fileFormat: RatingsFileFormat {
             switch self {
             case .csv: return .goodbooks
+            case .movielens: return .movieLensCSV
             case .udata: return .movieLens100K
             case .dat: return .movieLens1M
             }
@@ -46,7 +52,7 @@ struct Train: ParsableCommand {
     @Option(help: "A training file, with --test, instead of the ratings argument.")
     var train: String?
 
-    @Option(help: "Format: csv (header names the columns), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
     var format: Format?
 
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")) (rating prediction), or \(RankingPreset.all.map(\.name).joined(separator: ", ")) (top-N).")

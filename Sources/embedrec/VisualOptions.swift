@@ -54,7 +54,7 @@ struct TestFileOptions: ParsableArguments {
     @Option(help: "A test ratings file (raw IDs, as for train).")
     var test: String?
 
-    @Option(help: "Format of the test file: csv (header names the columns), udata, dat; default: from the file's first line.")
+    @Option(help: "Format of the test file: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata, dat; default: from the file's first line.")
     var format: Train.Format?
 
     @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default 4).")

@@ -102,4 +102,29 @@ struct CommandLineTests {
             #expect(excluded.isDisjoint(with: items), "\(name) lists what it starts from: \(items)")
         }
     }
+
+    @Test("MovieLens's current ratings.csv (userId,movieId; half stars 0.5–5) trains and evaluates with no format flag",
+          .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
+    func movieLensHalfStars() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // ml-latest's layout: a header naming userId and movieId, ratings in half stars.
+        var rng = SeededGenerator(seed: 4)
+        var text = "userId,movieId,rating,timestamp\n"
+        for user in 1...60 { for movie in Set((0..<12).map { _ in 1 + rng.nextInt(below: 40) }) {
+            text += "\(user),\(movie),\(Double(1 + rng.nextInt(below: 10)) / 2),\(1_000_000 + user * 100 + movie)\n"
+        } }
+        let ratings = dir.appendingPathComponent("ratings.csv").path
+        try text.write(toFile: ratings, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("m.safetensors").path
+        let trained = try ProgramRunner.embedrec(["train", ratings, "--epochs", "1", "--output", model])
+        #expect(trained.status == 0, "\(trained.err)")
+        #expect(try Recommender(contentsOf: model).ratingScale == 0.5...5)
+        let evaluated = try ProgramRunner.embedrec(["evaluate", model, ratings])
+        #expect(evaluated.status == 0, "\(evaluated.err)")
+        // A goodbooks-style header keeps the 1–5 scale: a half star there is still an error.
+        try "user_id,book_id,rating\n1,2,0.5\n1,3,4\n".write(toFile: ratings, atomically: true, encoding: .utf8)
+        let refused = try ProgramRunner.embedrec(["train", ratings])
+        #expect(refused.status != 0 && refused.err.contains("is outside the scale 1.0...5.0"), "\(refused.err)")
+    }
 }
