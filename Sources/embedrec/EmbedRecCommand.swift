@@ -152,6 +152,29 @@ final class ProgressBar: Sendable {
     }
 }
 
+/// A rating scale given on the command line as `LO...HI` (`0.5...5`, `0...10`): it replaces the
+/// format's, and a rating outside it is refused with its file and line.
+struct RatingScaleArgument: ExpressibleByArgument {
+    let range: ClosedRange<Float>
+
+    init?(argument: String) {
+        let parts = argument.components(separatedBy: "...")
+        guard parts.count == 2, let low = Float(parts[0]), let high = Float(parts[1]), low.isFinite, high.isFinite, low < high else {
+            return nil
+        }
+        range = low...high
+    }
+
+    var defaultValueDescription: String { "\(range.lowerBound)...\(range.upperBound)" }
+
+    /// `format` with this scale, or as it is without one.
+    static func applying(_ scale: RatingScaleArgument?, to format: RatingsFileFormat) -> RatingsFileFormat {
+        var format = format
+        if let scale { format.ratingScale = scale.range }
+        return format
+    }
+}
+
 /// A failure found while running (not a usage mistake): printed as one "Error: …" line,
 /// without the usage text a `ValidationError` brings.
 struct CommandFailure: Error, CustomStringConvertible {

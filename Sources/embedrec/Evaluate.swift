@@ -22,6 +22,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
     var format: Train.Format?
 
+    @Option(help: "The test ratings' scale as LO...HI (default: the format's); ratings outside it are refused.")
+    var ratingScale: RatingScaleArgument?
+
     @Option(help: "K of the ranking metrics.")
     var k: Int = 10
 
@@ -44,7 +47,7 @@ struct Evaluate: ParsableCommand {
         }
         let evaluation: RecommenderEvaluation
         do {
-            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: (try format ?? Train.Format.detect(test)).fileFormat),
+            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: RatingScaleArgument.applying(ratingScale, to: (try format ?? Train.Format.detect(test)).fileFormat)),
                                                    ks: [k], relevanceThreshold: relevant)
         } catch DatasetError.invalidArgument(let why) {
             throw CommandFailure("\(test): \(why)")

@@ -55,6 +55,9 @@ struct Train: ParsableCommand {
     @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
     var format: Format?
 
+    @Option(help: "The ratings' scale as LO...HI (0.5...5, 0...10); ratings outside it are refused. Default: the format's (csv 1...5, movielens 0.5...5, udata 1...5, dat 0.5...5).")
+    var ratingScale: RatingScaleArgument?
+
     @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")) (rating prediction), or \(RankingPreset.all.map(\.name).joined(separator: ", ")) (top-N).")
     var model: TrainModelChoice = TrainModelChoice(argument: "biasedmf")!
 
@@ -140,11 +143,11 @@ struct Train: ParsableCommand {
         // The catalogue is read before training: a bad one fails now, not after the fit.
         let titles = try catalog.map { try Demo.loadCatalog($0).items }
         if let test {
-            let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format.fileFormat)
+            let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: RatingScaleArgument.applying(ratingScale, to: format.fileFormat))
             split = TrainTestSplit(train: pair.train, test: pair.test)
             print("\(trainPath): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
-            let data = try RatingsLoader.load(path: trainPath, format: format.fileFormat)
+            let data = try RatingsLoader.load(path: trainPath, format: RatingScaleArgument.applying(ratingScale, to: format.fileFormat))
             print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
             split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
         }

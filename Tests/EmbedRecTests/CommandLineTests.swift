@@ -122,9 +122,19 @@ struct CommandLineTests {
         #expect(try Recommender(contentsOf: model).ratingScale == 0.5...5)
         let evaluated = try ProgramRunner.embedrec(["evaluate", model, ratings])
         #expect(evaluated.status == 0, "\(evaluated.err)")
-        // A goodbooks-style header keeps the 1–5 scale: a half star there is still an error.
-        try "user_id,book_id,rating\n1,2,0.5\n1,3,4\n".write(toFile: ratings, atomically: true, encoding: .utf8)
+        // A goodbooks-style header keeps the 1–5 scale: a half star there is still an error,
+        // unless --rating-scale says otherwise; and --rating-scale narrows too.
+        try text.replacingOccurrences(of: "userId,movieId", with: "user_id,book_id").write(toFile: ratings, atomically: true, encoding: .utf8)
         let refused = try ProgramRunner.embedrec(["train", ratings])
         #expect(refused.status != 0 && refused.err.contains("is outside the scale 1.0...5.0"), "\(refused.err)")
+        let scaled = try ProgramRunner.embedrec(["train", ratings, "--rating-scale", "0.5...5", "--epochs", "1", "--output", model])
+        #expect(scaled.status == 0, "\(scaled.err)")
+        let narrowed = try ProgramRunner.embedrec(["evaluate", model, ratings, "--rating-scale", "1...4"])
+        #expect(narrowed.status != 0 && narrowed.err.contains("is outside the scale 1.0...4.0"), "\(narrowed.err)")
+        #expect(try ProgramRunner.embedrec(["evaluate", model, ratings, "--rating-scale", "0.5...5"]).status == 0)
+        for bad in ["5...1", "1..5", "a...b", "1...inf"] {
+            let result = try ProgramRunner.embedrec(["train", ratings, "--rating-scale", bad])
+            #expect(result.status == 64 && result.err.contains("--rating-scale"), "\(bad): \(result.err)")
+        }
     }
 }

@@ -29,11 +29,11 @@ struct CommandOptionsTests {
     /// The options this suite checks, by subcommand; each is run below (train: for every model
     /// kind; the others: on saved files of four kinds).
     static let checked: [String: Set<String>] = [
-        "train": ["--train", "--test", "--format", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
+        "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
-        "evaluate": ["--format", "--k", "--relevant", "--json"],
+        "evaluate": ["--format", "--rating-scale", "--k", "--relevant", "--json"],
         "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
