@@ -125,12 +125,14 @@ struct PathSafetyTests {
         let dead = dir.appendingPathComponent(".out.csv.embedrec-tmp-999999-7").path
         let live = dir.appendingPathComponent(".out.csv.embedrec-tmp-\(getpid())-8").path
         let other = dir.appendingPathComponent(".other.csv.embedrec-tmp-999999-9").path
-        for path in [dead, live, other] { #expect(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8))) }
+        // A probe file a kill left between checkWritable's create and unlink (found by the kill test).
+        let probe = dir.appendingPathComponent(".out.csv.embedrec-tmp-probe-999999-5").path
+        for path in [dead, live, other, probe] { #expect(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8))) }
         let held = open(live, O_RDONLY)
         #expect(held >= 0 && flock(held, LOCK_EX) == 0)
         defer { close(held) }
         try AtomicFileWriter.write(out, bytes: Array("whole".utf8))
-        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(!FileManager.default.fileExists(atPath: dead) && !FileManager.default.fileExists(atPath: probe))
         #expect(FileManager.default.fileExists(atPath: live), "a temporary file a writer holds was removed")
         #expect(FileManager.default.fileExists(atPath: other), "another destination's temporary file was removed")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "whole")

@@ -174,7 +174,9 @@ package enum AtomicFileWriter {
     static func removeStaleTemporaries(of target: Destination) {
         let prefix = "." + target.name + temporaryMarker
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: target.folder) else { return }
-        for entry in entries where entry.hasPrefix(prefix) && !entry.dropFirst(prefix.count).hasPrefix("probe-") {
+        // Probe files (checkWritable's) hold no lock: one seen here was left by a kill between
+        // its create and unlink, or belongs to a probe that no longer needs it.
+        for entry in entries where entry.hasPrefix(prefix) {
             let path = target.folder + "/" + entry
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { continue }
