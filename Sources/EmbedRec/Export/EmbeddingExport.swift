@@ -100,7 +100,7 @@ public enum EmbeddingExport {
     /// `(items, d)`); row r is the item with raw ID `recommender.itemIDs.rawIDs[r]`.
     public static func writeNPY(_ recommender: Recommender, to path: String) throws {
         let (rows, d, values) = try itemTable(recommender)
-        try writeBytes(npy(values, shape: [rows, d]), to: path)
+        try AtomicFileWriter.write(path, bytes: npy(values, shape: [rows, d]))
     }
 
     /// The bytes of a `.npy` file holding little-endian Float32 `values` of `shape`.
@@ -138,14 +138,8 @@ public enum EmbeddingExport {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        try writeBytes(Array(try encoder.encode(books)), to: path)
+        try AtomicFileWriter.write(path, bytes: try encoder.encode(books))
     }
 
-    static func writeText(_ text: String, to path: String) throws { try writeBytes(Array(text.utf8), to: path) }
-
-    static func writeBytes(_ bytes: [UInt8], to path: String) throws {
-        try bytes.withUnsafeBytes { raw in
-            try AtomicFileWriter.write(path) { append in try append(raw) }
-        }
-    }
+    static func writeText(_ text: String, to path: String) throws { try AtomicFileWriter.write(path, bytes: text.utf8) }
 }
