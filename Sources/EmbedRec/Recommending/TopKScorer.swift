@@ -120,17 +120,9 @@ public struct TopKScorer: Sendable {
         try recommendFlat(users: (0..<Int32(userCount)).map(UserIndex.init), options: options)
     }
 
-    /// The top K for `users` as flat arrays.
+    /// The top K for `users` as flat arrays. Each worker holds at most `blockSize` users by
+    /// `tileSize` items of scores, however many users are asked for: never users × items.
     public func recommendFlat(users requested: [UserIndex], options: RecommendationOptions) throws -> TopKResult {
-        try recommendFlatMeasured(users: requested, options: options).result
-    }
-
-    /// ``recommendFlat(users:options:)``, and the most working memory one worker held (bytes):
-    /// its score tile, its scratch arena (the user rows and whatever the model's scorer took),
-    /// its heaps and cursors — everything but the `users × k` result. At most `blockSize` users
-    /// by `tileSize` items, however many users are asked for: never users × items.
-    package func recommendFlatMeasured(users requested: [UserIndex], options: RecommendationOptions) throws
-        -> (result: TopKResult, workerBytes: Int) {
         guard options.k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(options.k)") }
         for u in requested where u.position < 0 || u.offset >= userCount {
             throw ModelError.indexOutOfRange(what: "user", index: u.offset, count: userCount)
@@ -154,11 +146,6 @@ public struct TopKScorer: Sendable {
         let blockSize = self.blockSize, tileSize = min(self.tileSize, n)
         let scorer = self.scorer
         let width = scorer.userRowWidth
-        // Each worker's working memory, written once at its end.
-        let workerBytes = UnsafeMutablePointer<Int>.allocate(capacity: workers)
-        workerBytes.initialize(repeating: 0, count: workers)
-        defer { workerBytes.deallocate() }
-        let bytesOut = UncheckedSendable(workerBytes)
         users.withUnsafeBufferPointer { userBuffer in
             items.withUnsafeMutableBufferPointer { itemOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
@@ -230,14 +217,11 @@ public struct TopKScorer: Sendable {
                             }
                             arena.reset()
                         }
-                        bytesOut.value[w] = arena.capacity * MemoryLayout<Float>.size + tileCapacity * MemoryLayout<Float>.size
-                            + heaps.byteCount + cursors.count * MemoryLayout<Int>.size
                     }
                 }
             }
         }
-        return (TopKResult(k: k, users: requested, items: items, rankingScores: scores, scorer: scorer),
-                UnsafeBufferPointer(start: workerBytes, count: workers).max() ?? 0)
+        return TopKResult(k: k, users: requested, items: items, rankingScores: scores, scorer: scorer)
     }
 }
 

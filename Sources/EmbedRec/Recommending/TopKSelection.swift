@@ -22,12 +22,6 @@ struct TopKHeaps {
         thresholds = [Float](repeating: -.infinity, count: rows)
     }
 
-    /// The bytes its arrays hold.
-    var byteCount: Int {
-        scores.count * MemoryLayout<Float>.size + items.count * MemoryLayout<Int32>.size
-            + counts.count * MemoryLayout<Int>.size + thresholds.count * MemoryLayout<Float>.size
-    }
-
     /// Empties the first `rows` heaps.
     mutating func reset(rows: Int) {
         for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
