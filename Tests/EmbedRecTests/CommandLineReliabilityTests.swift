@@ -11,12 +11,9 @@ import Testing
        .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
 struct CommandLineReliabilityTests {
     /// A ratings file and a model trained on it.
-    struct Fixture {
+    struct Fixture: RatingsFileFixtureOwner {
         let files: RatingsFileFixture
         let model: String
-        var dir: URL { files.dir }
-        var data: RatingsDataset { files.data }
-        func path(_ name: String) -> String { files.path(name) }
 
         init() throws {
             files = try RatingsFileFixture(users: 70, items: 40, ratings: 1200, seed: 6)

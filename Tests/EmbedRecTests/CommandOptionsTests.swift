@@ -52,11 +52,8 @@ struct CommandOptionsTests {
     }
 
     /// Ratings, a test file and a catalogue in a fresh folder.
-    struct Fixture {
+    struct Fixture: RatingsFileFixtureOwner {
         let files: RatingsFileFixture
-        var dir: URL { files.dir }
-        var data: RatingsDataset { files.data }
-        func path(_ name: String) -> String { files.path(name) }
 
         init() throws {
             files = try RatingsFileFixture(users: 90, items: 45, ratings: 1600, seed: 5)

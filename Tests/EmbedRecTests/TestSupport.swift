@@ -46,6 +46,17 @@ struct RatingsFileFixture {
     }
 }
 
+/// A test fixture built on a ``RatingsFileFixture``: its folder, data and paths, as its own.
+protocol RatingsFileFixtureOwner {
+    var files: RatingsFileFixture { get }
+}
+
+extension RatingsFileFixtureOwner {
+    var dir: URL { files.dir }
+    var data: RatingsDataset { files.data }
+    func path(_ name: String) -> String { files.path(name) }
+}
+
 /// One rating with raw IDs, for comparing datasets as multisets of rows.
 struct RawRow: Hashable, Comparable {
     var user: Int64
