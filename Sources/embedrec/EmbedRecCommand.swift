@@ -42,17 +42,14 @@ struct EmbedRecCommand: ParsableCommand {
 /// Refuses, before any work, an output path that cannot be written: a directory, FIFO, device
 /// or socket (or a link to one), a missing or read-only folder. `-` is not a file name here.
 func checkOutputPath(_ path: String, option: String) throws {
-    do { try AtomicFileWriter.checkWritable(path) } catch {
+    do { try PathChecks.checkWritable(path) } catch {
         throw ValidationError("\(option) \(path): \(error.reason)")
     }
 }
 
 /// Refuses, before any work, an input path that is not a readable regular file.
 func checkInputPath(_ path: String, option: String) throws {
-    do {
-        let (fd, _) = try FileChecks.openRegularFile(path)
-        close(fd)
-    } catch {
+    do { try PathChecks.checkReadable(path) } catch {
         throw ValidationError("\(option) \(path): \(error.reason)")
     }
 }

@@ -7,11 +7,12 @@ import Darwin
 
 /// Why a path could not be used as a file: one line a person can act on. The loaders and
 /// writers wrap it in their own error type (``RatingsFileError``, ``SafeTensorsError``, …).
-package struct FileRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    package let reason: String
+public struct FileRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the path, e.g. "is a FIFO, not a regular file".
+    public let reason: String
     package init(_ reason: String) { self.reason = reason }
     package init(errno code: Int32) { self.reason = String(cString: strerror(code)) }
-    package var description: String { reason }
+    public var description: String { reason }
 }
 
 /// The checks every path the library reads or writes goes through, so that a directory, a

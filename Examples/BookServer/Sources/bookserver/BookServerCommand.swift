@@ -139,12 +139,9 @@ struct DemoModel: ParsableCommand {
     /// A bad --output or --catalog fails now, not after training (the save itself refuses what
     /// is not a regular file, through the library's atomic writer).
     func validate() throws {
-        var info = stat()
-        let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { throw ValidationError("--output: folder \(folder) does not exist") }
-        if stat(output, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG { throw ValidationError("--output \(output): is not a regular file") }
-        if let catalog, !(stat(catalog, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG) {
-            throw ValidationError("--catalog \(catalog): not a readable regular file")
+        do { try PathChecks.checkWritable(output) } catch { throw ValidationError("--output \(output): \(error.reason)") }
+        if let catalog {
+            do { try PathChecks.checkReadable(catalog) } catch { throw ValidationError("--catalog \(catalog): \(error.reason)") }
         }
     }
 
