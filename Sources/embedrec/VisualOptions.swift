@@ -20,7 +20,7 @@ struct ProjectionOptions: ParsableArguments {
     var labels: Int?
 
     func validate() throws {
-        guard (perplexity ?? 30).isFinite, perplexity ?? 30 >= 1 else { throw ValidationError("--perplexity must be at least 1") }
+        if let perplexity, !(perplexity.isFinite && perplexity >= 1) { throw ValidationError("--perplexity must be at least 1") }
         guard iterations ?? 0 >= 0 else { throw ValidationError("--iterations must not be negative") }
         guard labels ?? 0 >= 0 else { throw ValidationError("--labels must not be negative") }
         if method != .tsne {
@@ -42,7 +42,12 @@ struct ProjectionOptions: ParsableArguments {
     var choice: RecommenderFigures.Projection? {
         switch method {
         // t-SNE starts from the PCA projection, so a map needs no seed.
-        case .tsne: return .tsne(TSNEConfiguration(perplexity: perplexity ?? 30, iterations: iterations ?? 750))
+        case .tsne:
+            // The library's defaults, with what the command line gave.
+            var configuration = TSNEConfiguration()
+            if let perplexity { configuration.perplexity = perplexity }
+            if let iterations { configuration.iterations = iterations }
+            return .tsne(configuration)
         case .pca: return .pca
         case .none: return nil
         }
@@ -61,7 +66,7 @@ struct TestFileOptions: ParsableArguments {
     var relevant: Float?
 
     func validate() throws {
-        guard (relevant ?? 4).isFinite else { throw ValidationError("--relevant must be a finite number") }
+        if let relevant, !relevant.isFinite { throw ValidationError("--relevant must be a finite number") }
         if test == nil {
             for (option, given) in [("--format", format != nil), ("--relevant", relevant != nil)] where given {
                 throw ValidationError("\(option) describes the --test file; give --test FILE")
