@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "EmbedRecPlots", targets: ["EmbedRecPlots"]),
         // The conformance checks a model must pass, for tests of models written elsewhere.
         .library(name: "EmbedRecTestSupport", targets: ["EmbedRecTestSupport"]),
+        // The fuzzers' entry points and the reference ratings parser they check against: for
+        // Fuzz/ and the regression tests only, never linked by the library.
+        .library(name: "_EmbedRecFuzzing", targets: ["_EmbedRecFuzzing"]),
         .executable(name: "embedrec", targets: ["embedrec"]),
         .executable(name: "embedrec-bench", targets: ["embedrec-bench"]),
     ],
@@ -48,6 +51,11 @@ let package = Package(
             name: "EmbedRecTestSupport",
             dependencies: ["EmbedRec"],
             path: "Sources/EmbedRecTestSupport"
+        ),
+        .target(
+            name: "_EmbedRecFuzzing",
+            dependencies: ["EmbedRec"],
+            path: "Sources/_EmbedRecFuzzing"
         ),
         // The executables' decision to restart with vector OpenBLAS kernels (setenv + execv): an
         // application's call, so it stays out of the library.
@@ -107,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "EmbedRecTests",
             dependencies: [
-                "EmbedRec", "EmbedRecKernels", "EmbedRecPlots", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport",
+                "EmbedRec", "EmbedRecKernels", "EmbedRecPlots", "BenchmarkSuites", "OpenBLASRelaunch", "EmbedRecTestSupport", "_EmbedRecFuzzing",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             path: "Tests/EmbedRecTests",

@@ -7,13 +7,12 @@ let package = Package(
     name: "EmbedRecFuzz",
     dependencies: [.package(name: "EmbedRec", path: "..")],
     targets: [
-        // Each calls one of the library's `FuzzEntryPoints` (package access, reached through
-        // `@testable import`, so the build passes -enable-testing), which the regression test
-        // in Tests/EmbedRecTests replays on every saved finding.
+        // Each calls one of the `FuzzEntryPoints` of the `_EmbedRecFuzzing` product, which the
+        // regression test in Tests/EmbedRecTests replays on every saved finding.
         .target(name: "CFuzzerDriver"),
-        .executableTarget(name: "FuzzRatings", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec")]),
-        .executableTarget(name: "FuzzCatalog", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec")]),
-        .executableTarget(name: "FuzzModel", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec")]),
+        .executableTarget(name: "FuzzRatings", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec"), .product(name: "_EmbedRecFuzzing", package: "EmbedRec")]),
+        .executableTarget(name: "FuzzCatalog", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec"), .product(name: "_EmbedRecFuzzing", package: "EmbedRec")]),
+        .executableTarget(name: "FuzzModel", dependencies: ["CFuzzerDriver", .product(name: "EmbedRec", package: "EmbedRec"), .product(name: "_EmbedRecFuzzing", package: "EmbedRec")]),
         // Writes corpus/model (not a fuzzer: built without the sanitizer flags).
         .executableTarget(name: "MakeModelSeeds", dependencies: [.product(name: "EmbedRec", package: "EmbedRec")]),
     ],

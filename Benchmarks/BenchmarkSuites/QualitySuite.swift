@@ -39,7 +39,7 @@ enum QualitySuite {
     /// (the test split is looked at once, at the end); then the tutorials' four models at the
     /// tutorials' settings next to Keras, over the same number of seeds on both sides.
     static func ratingAccuracy(
-        _ c: BenchContext, split: TrainTestSplit, name: String, tuned: [ModelPreset], tutorials: Bool
+        _ c: BenchContext, split: TrainTestSplit, name: String, tuned: [Recipe], tutorials: Bool
     ) throws {
         let files = c.peers == nil ? nil : try c.denseSplitFiles(split, name: "quality " + name)
         let inner = try split.train.randomSplit(testFraction: 0.1, seed: 1)
@@ -47,14 +47,15 @@ enum QualitySuite {
         for entry in tuned {
             // Epochs: early stopping on the validation split, then a fresh model trained on the
             // whole training split for that many epochs.
-            var probing = entry.training
+            let gradient = entry.fitter as! GradientTraining
+            var probing = gradient.training
             if c.smoke { probing.epochs = 2 }
-            let probe = try entry.makeModel(for: split.train)
+            let probe = try gradient.architecture.makeModel(for: split.train)
             let chosen = try Trainer(configuration: probing).fit(probe, on: inner.train, validation: inner.test)
-            var final = entry.training
+            var final = gradient.training
             final.epochs = chosen.bestEpoch
             final.earlyStoppingPatience = nil
-            let model = try entry.makeModel(for: split.train)
+            let model = try gradient.architecture.makeModel(for: split.train)
             let history = try Trainer(configuration: final).fit(model, on: split.train)
             let rmse = try RatingMetrics(model: model, data: split.test).rmse
             var result = BenchResult(
@@ -197,8 +198,8 @@ enum QualitySuite {
 enum QualityConfigurations {
     /// The tuned rows: the library's presets (their epochs are an upper bound; the epoch count
     /// is chosen per run on a validation split of the training data).
-    static var ml100k: [ModelPreset] { [.tunedBiasedMF] }
-    static var ml1m: [ModelPreset] { [.tunedBiasedMFLarge] }
+    static var ml100k: [Recipe] { [.tunedBiasedMF] }
+    static var ml1m: [Recipe] { [.tunedBiasedMFLarge] }
 
     /// Seed-averaged BiasedMF (linear output, so the average is one BiasedMF of dimension
     /// members × d).

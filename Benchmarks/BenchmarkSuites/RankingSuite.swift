@@ -102,12 +102,15 @@ enum RankingSuite {
         }
         // The ranking losses on the trainer's embedding models, as their presets (recipes chosen
         // on validation holdouts of ml-1m and the goodbooks-shaped data); one epoch in a smoke run.
-        func fitLossPreset(_ preset: RankingPreset, on data: RatingsDataset? = nil) throws -> (any Model, Double, String) {
-            guard case .rankingLoss(let model, var training, let loss) = preset.recipe else { fatalError("\(preset.name) is not a ranking-loss recipe") }
-            if c.smoke { training.epochs = 1 }
-            let recipe = RankingPreset(name: preset.name, summary: preset.summary, recipe: .rankingLoss(model, training, loss))
+        func fitLossPreset(_ preset: Recipe, on data: RatingsDataset? = nil) throws -> (any Model, Double, String) {
+            let recipe = c.smoke ? try preset.adjusted(.init(epochs: 1)) : preset
+            guard let gradient = recipe.fitter as? GradientTraining,
+                  case .matrixFactorization(let model) = gradient.architecture as? BuiltInArchitecture else {
+                fatalError("\(preset.name) is not a ranking-loss recipe on MatrixFactorization")
+            }
+            let training = gradient.training
             var fittedModel: (any Model)? = nil
-            let seconds = try time { fittedModel = try recipe.fit(data ?? train) }
+            let seconds = try time { fittedModel = try recipe.fit(data ?? train).model }
             return (fittedModel!, seconds, "MF \(model.dimension) factors, L2 \(String(format: "%g", training.embeddingL2)), Adam, \(training.epochs) epochs")
         }
         let (bpr, bprSeconds, bprShape) = try fitLossPreset(.bpr)
@@ -118,7 +121,7 @@ enum RankingSuite {
         }
         // Sampled softmax: the preset (64 factors, L2 1e-4) or a wider, lighter-regularised
         // shape, whichever validates better here.
-        let (softmaxChoice, _) = try chosenOnValidation(c.smoke ? [RankingPreset.sampledSoftmax] : [.sampledSoftmax, .sampledSoftmaxWide]) {
+        let (softmaxChoice, _) = try chosenOnValidation(c.smoke ? [Recipe.sampledSoftmax] : [Recipe.sampledSoftmax, .sampledSoftmaxWide]) {
             try fitLossPreset($0, on: $1).0
         }
         let (softmax, softmaxSeconds, softmaxShape) = try fitLossPreset(softmaxChoice)

@@ -14,10 +14,11 @@ enum TrainSuite {
 
     struct Case {
         let name: String
-        let preset: ModelPreset
+        /// The recipe's gradient training (architecture and training configuration).
+        let preset: GradientTraining
         let keras: KerasPeer?
         var training: TrainingConfiguration { preset.training }
-        func make(_ data: RatingsDataset) throws -> any Model { try preset.makeModel(for: data) }
+        func make(_ data: RatingsDataset) throws -> any TrainableModel { try preset.architecture.makeModel(for: data) }
     }
 
     /// The tutorials' models at the tutorials' settings (the library's presets: Adam 0.001,
@@ -25,9 +26,9 @@ enum TrainSuite {
     /// each with its Keras peer, then EmbedRec-only variants (lazy Adam, batch 1024) at step
     /// sizes that learn in as many epochs.
     static func cases() -> [Case] {
-        var dot = ModelPreset.tutorialDot5
+        var dot = Recipe.tutorialDot5.fitter as! GradientTraining
         dot.training.epochs = 10
-        let v2 = ModelPreset.tutorialV2, net = ModelPreset.tutorialNet
+        let v2 = Recipe.tutorialV2.fitter as! GradientTraining, net = Recipe.tutorialNet.fitter as! GradientTraining
         var v2Plain = v2, netPlain = net
         v2Plain.training.embeddingL2 = 0; netPlain.training.embeddingL2 = 0
         // Lazy Adam moves a row only when a batch touches it (no momentum drift), and batch 1024
@@ -38,7 +39,7 @@ enum TrainSuite {
         var bigV2 = v2; bigV2.training.batchSize = 1024; bigV2.training.optimizer = .adam(learningRate: 0.004)
         return [
             Case(name: "MF d=5 b64 Adam", preset: dot, keras: KerasPeer(model: "dot5")),
-            Case(name: "ConcatMLP 15+15→128→1 b64", preset: .tutorialConcat15, keras: KerasPeer(model: "concat15")),
+            Case(name: "ConcatMLP 15+15→128→1 b64", preset: Recipe.tutorialConcat15.fitter as! GradientTraining, keras: KerasPeer(model: "concat15")),
             Case(name: "BiasedMF d=50 b64 Adam L2", preset: v2, keras: KerasPeer(model: "v2_50")),
             Case(name: "BiasedMF d=50 b64 Adam, no L2", preset: v2Plain, keras: KerasPeer(model: "v2_50", l2: 0)),
             Case(name: "ConcatMLP 50+50→10→1 b64 L2", preset: net, keras: KerasPeer(model: "net50")),

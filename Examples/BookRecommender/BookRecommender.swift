@@ -33,7 +33,7 @@ struct BookRecommender: ParsableCommand {
     @Option(help: "Size of the generated ratings (1 = goodbooks-10k's 53,424 readers and 981,756 ratings).")
     var scale: Double = 1
 
-    @Option(help: "Model preset (tutorial A's dot5, or \(ModelPreset.all.map(\.name).filter { $0 != "dot5" }.joined(separator: ", "))).")
+    @Option(help: "Rating recipe (tutorial A's dot5, or \(Recipe.ratingRecipes.map(\.name).filter { $0 != "dot5" }.joined(separator: ", "))).")
     var model: String = "dot5"
 
     @Option(help: "Training epochs (tutorial A: 10).")
@@ -70,19 +70,19 @@ struct BookRecommender: ParsableCommand {
 
         // Tutorial A: 80/20 split (seed 42), 5-dimensional embeddings, dot product, Adam, MSE.
         let split = try data.randomSplit(testFraction: 0.2, seed: 42)
-        guard var preset = ModelPreset.named(model) else { throw ValidationError("--model: no preset named \(model)") }
-        preset.training.epochs = epochs
-        preset.training.earlyStoppingPatience = nil
-        let model = try preset.makeModel(for: split.train)
-        // As in the tutorial, the test set is only reported after each epoch; it chooses nothing.
-        let history = try Trainer(configuration: preset.training).fit(model, on: split.train, validation: split.test) { history in
-            let e = history.epochs.last!
-            print(String(format: "epoch %2d  train MSE %.4f  test MSE %.4f", e.epoch, e.trainingMSE, e.validation!.mse))
-            return .proceed
+        guard let recipe = Recipe.ratingRecipes.first(where: { $0.name == model }) else {
+            throw ValidationError("--model: no rating recipe named \(model)")
         }
+        // As in the tutorial, the test set is only reported after each epoch; it chooses nothing.
+        let report = TrainingObserver(afterEpoch: { history in
+            let e = history.epochs.last!
+            print(String(format: "epoch %2d  train MSE %.4f  test MSE %.4f", e.epoch, e.meanLoss, e.validation!.mse))
+            return .proceed
+        })
+        let fitted = try recipe.adjusted(.init(epochs: epochs)).fit(split.train, options: .init(validation: split.test, observer: report))
 
-        let recommender = try Recommender(model: model, training: split.train, configuration: preset.training,
-                                          history: history, catalog: catalog)
+        let recommender = try Recommender(model: fitted.model, training: split.train, configuration: fitted.training,
+                                          history: fitted.history, catalog: catalog)
         func describe(_ id: Int64?) -> String {
             guard let id, let book = recommender.metadata(for: id) else { return "book \(id.map(String.init) ?? "?")" }
             return "\(book.title) — \(book.authors ?? "unknown author")"
@@ -90,7 +90,7 @@ struct BookRecommender: ParsableCommand {
         if recommender.userIDs.index(of: user) != nil {
             print("\nFive books for reader \(user) (books they rated left out):")
             for r in try recommender.recommend(user: user, k: 5).recommendations {
-                print(String(format: "  %.2f  ", r.predictedRating) + describe(r.rawItemID))
+                print(String(format: "  %.2f  ", r.predictedRating!) + describe(r.rawItemID))
             }
         } else {
             print("\nReader \(user) is not in the training ratings.")

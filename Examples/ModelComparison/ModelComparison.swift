@@ -46,19 +46,17 @@ struct ModelComparison: ParsableCommand {
         print("\(name): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items; "
               + "\(split.train.count) training, \(split.test.count) validation")
 
-        let presets = [ModelPreset.tutorialV1, .tutorialV2, .tutorialNet]
+        let recipes = try [Recipe.tutorialV1, .tutorialV2, .tutorialNet].map { try $0.adjusted(.init(epochs: epochs)) }
         var curves: [[Double]] = []
-        for var preset in presets {
-            preset.training.epochs = epochs
-            let model = try preset.makeModel(for: split.train)
-            let history = try Trainer(configuration: preset.training).fit(model, on: split.train, validation: split.test)
+        for recipe in recipes {
+            let history = try recipe.fit(split.train, options: .init(validation: split.test)).history!
             curves.append(history.epochs.map { $0.validation!.mse })
-            print("  \(preset.name): \(preset.summary)")
+            print("  \(recipe.name): \(recipe.summary)")
         }
 
         let baseline = try RatingMetrics(model: BaselineModel(.biases, fittedOn: split.train), data: split.test).mse
         print("\nValidation MSE (bias-only baseline \(String(format: "%.4f", baseline))):")
-        print("epoch" + presets.map { $0.name.leftPadded(to: 9) }.joined())
+        print("epoch" + recipes.map { $0.name.leftPadded(to: 9) }.joined())
         for e in 0..<epochs {
             print(String(e + 1).leftPadded(to: 5) + curves.map { String(format: "%.4f", $0[e]).leftPadded(to: 9) }.joined())
         }

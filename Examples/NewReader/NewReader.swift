@@ -67,7 +67,8 @@ struct NewReader: ParsableCommand {
         }
         print(result.isPopularityFallback ? "No known book: the most-rated books instead." : "Recommended:")
         for r in result.recommendations {
-            print(String(format: "  %.2f  ", r.predictedRating) + describe(r.rawItemID))
+            // A rating model's score is a predicted rating; a ranking model's only orders the list.
+            print(String(format: "  %.2f  ", r.score) + describe(r.rawItemID))
         }
     }
 

@@ -94,7 +94,7 @@ extension LinePlot {
         for (i, run) in runs.enumerated() {
             let measure: (Double) -> Double = rmse ? { $0.squareRoot() } : { $0 }
             series.append(Series(name: single ? "training" : "\(run.name) training", points: run.history.epochs.map {
-                PlotPoint(x: Double($0.epoch), y: measure($0.trainingMSE))
+                PlotPoint(x: Double($0.epoch), y: measure($0.meanLoss))
             }, colourIndex: i))
             let validation = run.history.epochs.compactMap { e in e.validation.map { PlotPoint(x: Double(e.epoch), y: rmse ? $0.rmse : $0.mse) } }
             if !validation.isEmpty {

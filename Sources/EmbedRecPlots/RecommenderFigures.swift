@@ -41,7 +41,7 @@ public enum RecommenderFigures {
             method = "t-SNE"
         case .pca:
             let pca = try PrincipalComponents(itemEmbeddingsOf: recommender.model, components: 2)
-            let table = recommender.model.parameters.first { $0.rowIndex == .items && $0.role == .embedding }!.toArray()
+            let table = try recommender.model.itemEmbeddingTable().toArray()
             coordinates = pca.transform(table, rows: recommender.itemIDs.count)
             method = String(format: "PCA (%.0f%% of the variance)", 100 * Double(pca.explainedVarianceRatio.reduce(0, +)))
         }

@@ -17,15 +17,20 @@ import Testing
 ///
 /// It builds the model on small generated ratings and records a test issue (at the caller's
 /// source location) for each failure:
-/// - structure: tables sized to the data, unique parameter names, rows indexed by users or items;
-/// - prediction: finite, repeatable, independent of the rest of the batch, inside
+/// - structure: a model at least the data's size; for a ``TrainableModel``, unique parameter
+///   names and tables sized to and indexed by users or items;
+/// - scores: finite, repeatable, independent of the rest of the batch, inside
 ///   ``Model/outputRange``, and bad indices or lengths rejected with ``ModelError``;
-/// - gradients: one full-batch SGD step of learning rate 1 on the summed squared error moves
-///   every parameter by minus its gradient, which must match central finite differences of the
-///   loss through ``Model/predict(users:items:)``;
-/// - training: the training loss falls, and deterministic training is bit-for-bit repeatable;
-/// - recommending: ``TopKScorer`` returns the highest-predicted items the user did not rate,
-///   best first, with the model's own predictions.
+/// - gradients (a ``TrainableModel``): one full-batch SGD step of learning rate 1 on the summed
+///   squared error moves every parameter by minus its gradient, which must match central finite
+///   differences of the loss through ``Model/scores(users:items:)``;
+/// - training (a ``TrainableModel``): the training loss falls, and deterministic training is
+///   bit-for-bit repeatable;
+/// - recommending: ``TopKScorer`` returns the highest-scored items the user did not rate, best
+///   first, with the model's own scores (and predicted ratings only from a rating model);
+/// - a ``FactorizedModel``: its dot products are its scores, and a new user folds in.
+///
+/// ``check(recipe:options:sourceLocation:)`` runs the same checks on what a ``Recipe`` fits.
 public enum ModelConformance {
     /// What to check besides the structure and prediction checks, which always run.
     public struct Options: Sendable {
@@ -54,16 +59,40 @@ public enum ModelConformance {
     ) throws {
         let data = try data()
         try checkStructure(makeModel(data), data, sourceLocation)
-        try checkPredictions(makeModel(data), data, sourceLocation)
-        if options.checksGradients { try checkGradients(makeModel(data), data, options.gradientTolerance, sourceLocation) }
-        if options.checksLearning { try checkLearning(makeModel, data, sourceLocation) }
+        try checkScores(makeModel(data), data, sourceLocation)
+        if let trainable = try makeModel(data) as? any TrainableModel {
+            if options.checksGradients { try checkGradients(trainable, data, options.gradientTolerance, sourceLocation) }
+            if options.checksLearning {
+                try checkLearning(try makeModel(data) as! any TrainableModel, try makeModel(data) as! any TrainableModel, data, sourceLocation)
+            }
+        }
         try checkRecommendations(makeModel(data), data, sourceLocation)
+        if let factorized = try makeModel(data) as? any FactorizedModel { try checkFactors(factorized, data, sourceLocation) }
+    }
+
+    /// Fits `recipe` on the checks' data and runs the checks that need no second model on what it
+    /// makes (structure, scores, recommendations, factors), and checks that the model predicts
+    /// ratings exactly when the recipe says it does.
+    public static func check(
+        recipe: Recipe, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let data = try data()
+        let model = try recipe.fit(data).model
+        #expect(model.predictsRatings == recipe.predictsRatings,
+                "\(recipe.name): the recipe says predictsRatings \(recipe.predictsRatings), its model \(model.predictsRatings)",
+                sourceLocation: sourceLocation)
+        checkStructure(model, data, sourceLocation)
+        try checkScores(model, data, sourceLocation)
+        try checkRecommendations(model, data, sourceLocation)
+        if let factorized = model as? any FactorizedModel { try checkFactors(factorized, data, sourceLocation) }
     }
 
     static func checkStructure(_ model: any Model, _ data: RatingsDataset, _ location: SourceLocation) {
         #expect(model.userCount >= data.userCount && model.itemCount >= data.itemCount,
                 "\(model.summary): \(model.userCount) × \(model.itemCount) rows for data of \(data.userCount) × \(data.itemCount)",
                 sourceLocation: location)
+        #expect(!model.summary.isEmpty, sourceLocation: location)
+        guard let model = model as? any TrainableModel else { return }
         let names = model.parameters.map(\.name)
         #expect(Set(names).count == names.count, "\(model.summary): parameter names repeat: \(names)", sourceLocation: location)
         for t in model.parameters {
@@ -74,35 +103,34 @@ public enum ModelConformance {
             if t.rowIndex == .items { #expect(t.rows == model.itemCount, "\(t.name) has \(t.rows) rows for \(model.itemCount) items", sourceLocation: location) }
             #expect(t.count == t.shape.reduce(1, *), sourceLocation: location)
         }
-        #expect(!model.summary.isEmpty, sourceLocation: location)
     }
 
-    static func checkPredictions(_ model: any Model, _ data: RatingsDataset, _ location: SourceLocation) throws {
+    static func checkScores(_ model: any Model, _ data: RatingsDataset, _ location: SourceLocation) throws {
         let users = (0..<Int32(model.userCount)).flatMap { u in [Int32](repeating: u, count: model.itemCount) }
         let items = (0..<model.userCount).flatMap { _ in (0..<Int32(model.itemCount)).map { $0 } }
-        let all = try model.predict(users: users, items: items)
-        #expect(all.allSatisfy { $0.isFinite }, "\(model.summary): non-finite predictions", sourceLocation: location)
-        #expect(try model.predict(users: users, items: items) == all, "\(model.summary): predictions change between calls",
+        let all = try model.scores(users: users, items: items)
+        #expect(all.allSatisfy { $0.isFinite }, "\(model.summary): non-finite scores", sourceLocation: location)
+        #expect(try model.scores(users: users, items: items) == all, "\(model.summary): scores change between calls",
                 sourceLocation: location)
         if let range = model.outputRange {
-            #expect(all.allSatisfy { range.contains($0) }, "\(model.summary): predictions outside \(range)", sourceLocation: location)
+            #expect(all.allSatisfy { range.contains($0) }, "\(model.summary): scores outside \(range)", sourceLocation: location)
         }
         for k in stride(from: 0, to: users.count, by: max(1, users.count / 17)) {
-            let single = try model.predict(users: [users[k]], items: [items[k]])[0]
+            let single = try model.scores(users: [users[k]], items: [items[k]])[0]
             #expect(abs(single - all[k]) <= 1e-5 * max(1, abs(all[k])),
-                    "\(model.summary): the prediction of one pair depends on the rest of the batch", sourceLocation: location)
+                    "\(model.summary): the score of one pair depends on the rest of the batch", sourceLocation: location)
         }
         func expectModelError(_ what: String, _ body: () throws -> Void) {
             do { try body(); Issue.record("\(model.summary): \(what) was accepted", sourceLocation: location) }
             catch is ModelError {}
             catch { Issue.record("\(model.summary): \(what) threw \(error), not a ModelError", sourceLocation: location) }
         }
-        expectModelError("user index = userCount") { _ = try model.predict(users: [Int32(model.userCount)], items: [0]) }
-        expectModelError("item index −1") { _ = try model.predict(users: [0], items: [-1]) }
-        expectModelError("users and items of different lengths") { _ = try model.predict(users: [0, 0], items: [0]) }
+        expectModelError("user index = userCount") { _ = try model.scores(users: [Int32(model.userCount)], items: [0]) }
+        expectModelError("item index −1") { _ = try model.scores(users: [0], items: [-1]) }
+        expectModelError("users and items of different lengths") { _ = try model.scores(users: [0, 0], items: [0]) }
     }
 
-    static func checkGradients(_ model: any Model, _ data: RatingsDataset, _ tolerance: Double, _ location: SourceLocation) throws {
+    static func checkGradients(_ model: any TrainableModel, _ data: RatingsDataset, _ tolerance: Double, _ location: SourceLocation) throws {
         // A small batch, trained in order in one step: SGD at lr 1 moves θ by exactly −∂L/∂θ.
         let rows = Array(0..<min(24, data.count))
         let batch = data.subset(rows: rows)
@@ -113,7 +141,7 @@ public enum ModelConformance {
         let gradients = zip(before, model.parameters).map { b, t in zip(b, t.toArray()).map { Double($0 - $1) } }
         for (t, values) in zip(model.parameters, before) { try t.assign(values) }
         func loss() throws -> Double {
-            let p = try model.predict(users: batch.users, items: batch.items)
+            let p = try model.scores(users: batch.users, items: batch.items)
             return zip(p, batch.ratings).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
         }
         var rng = SeededGenerator(seed: 11)
@@ -142,13 +170,13 @@ public enum ModelConformance {
         }
     }
 
-    static func checkLearning(_ makeModel: (RatingsDataset) throws -> any Model, _ data: RatingsDataset, _ location: SourceLocation) throws {
+    /// `a` and `b`: two models made alike.
+    static func checkLearning(_ a: any TrainableModel, _ b: any TrainableModel, _ data: RatingsDataset, _ location: SourceLocation) throws {
         let training = TrainingConfiguration(epochs: 8, batchSize: 16, optimizer: .adam(learningRate: 0.01), deterministic: true)
-        let a = try makeModel(data), b = try makeModel(data)
         let history = try Trainer(configuration: training).fit(a, on: data)
         try Trainer(configuration: training).fit(b, on: data)
-        #expect(history.epochs.last!.trainingMSE < history.epochs.first!.trainingMSE,
-                "\(a.summary): training MSE \(history.epochs.first!.trainingMSE) → \(history.epochs.last!.trainingMSE)",
+        #expect(history.epochs.last!.meanLoss < history.epochs.first!.meanLoss,
+                "\(a.summary): training loss \(history.epochs.first!.meanLoss) → \(history.epochs.last!.meanLoss)",
                 sourceLocation: location)
         #expect(a.parameters.map { $0.toArray() } == b.parameters.map { $0.toArray() },
                 "\(a.summary): deterministic training is not repeatable", sourceLocation: location)
@@ -161,19 +189,21 @@ public enum ModelConformance {
         for user in stride(from: Int32(0), to: Int32(data.userCount), by: 7) {
             let top = try scorer.recommend(user: UserIndex(user), options: .init(k: 5))
             let candidates = (0..<Int32(model.itemCount)).filter { !seen[Int(user)].contains($0) }
-            let predicted = try model.predict(users: [Int32](repeating: user, count: candidates.count), items: candidates)
+            let predicted = try model.scores(users: [Int32](repeating: user, count: candidates.count), items: candidates)
             #expect(top.count == min(5, candidates.count), sourceLocation: location)
             #expect(top.allSatisfy { !seen[Int(user)].contains($0.item.position) }, "\(model.summary): a rated item was recommended",
                     sourceLocation: location)
             for (a, b) in zip(top, top.dropFirst()) {
-                #expect(a.predictedRating >= b.predictedRating - 1e-5, "\(model.summary): recommendations out of order",
+                #expect(a.score >= b.score - 1e-5, "\(model.summary): recommendations out of order",
                         sourceLocation: location)
             }
+            #expect(top.allSatisfy { ($0.predictedRating != nil) == model.predictsRatings && ($0.predictedRating ?? $0.score) == $0.score },
+                    "\(model.summary): a predicted rating where the model predicts none, or one that is not its score", sourceLocation: location)
             let chosen = Set(top.map(\.item))
-            let floor = top.last?.predictedRating ?? -.infinity
+            let floor = top.last?.score ?? -.infinity
             for (item, p) in zip(candidates, predicted) {
                 if let r = top.first(where: { $0.item.position == item }) {
-                    #expect(abs(r.predictedRating - p) <= 1e-4 * max(1, abs(p)), "\(model.summary): recommended rating differs from predict",
+                    #expect(abs(r.score - p) <= 1e-4 * max(1, abs(p)), "\(model.summary): the recommended score differs from scores(users:items:)",
                             sourceLocation: location)
                 } else if !chosen.contains(ItemIndex(item)) {
                     #expect(p <= floor + 1e-4 * max(1, abs(p)), "\(model.summary): item \(item) (\(p)) beats the last recommendation (\(floor))",
@@ -181,5 +211,29 @@ public enum ModelConformance {
                 }
             }
         }
+    }
+
+    static func checkFactors(_ model: any FactorizedModel, _ data: RatingsDataset, _ location: SourceLocation) throws {
+        let p = model.userFactors, q = model.itemFactors
+        #expect(p.rows == model.userCount && q.rows == model.itemCount && p.rowLength == q.rowLength,
+                "\(model.summary): factors \(p.shape) and \(q.shape) for \(model.userCount) users and \(model.itemCount) items",
+                sourceLocation: location)
+        // The catalogue path scores by the factors: they must give the model's own scores.
+        let users = (0..<Int32(min(5, model.userCount))).flatMap { [Int32](repeating: $0, count: model.itemCount) }
+        let items = users.indices.map { Int32($0 % model.itemCount) }
+        let scores = try model.scores(users: users, items: items)
+        for k in users.indices {
+            let dot = zip(p.row(Int(users[k])), q.row(Int(items[k]))).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let expected = model.factorOutput.value(of: dot)
+            #expect(abs(expected - scores[k]) <= 1e-4 * max(1, abs(scores[k])),
+                    "\(model.summary): output(userFactors · itemFactors) is \(expected), the score \(scores[k])", sourceLocation: location)
+        }
+        // A new user who rated a few items folds in to a list of unread items.
+        let foldIn = try FoldInRecommender(model: model, training: data)
+        let read = Array(data.itemIDs.rawIDs.prefix(3))
+        let result = try foldIn.recommend(readItems: read, ratings: nil, k: 5)
+        #expect(!result.isPopularityFallback && result.recommendations.count == 5
+                && result.recommendations.allSatisfy { !read.contains($0.rawItemID) },
+                "\(model.summary): fold-in of a new user", sourceLocation: location)
     }
 }

@@ -25,10 +25,10 @@ struct Demo: ParsableCommand {
     @Flag(help: "Train on one thread so that the same seed gives the same model (slower).")
     var deterministic = false
 
-    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")).")
-    var model: PresetChoice = PresetChoice(argument: "biasedmf")!
+    @Option(help: "Rating recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")).")
+    var model: RecipeChoice = RecipeChoice(argument: "biasedmf")!
 
-    @Option(help: "Embedding dimension (default: the preset's).")
+    @Option(help: "Embedding dimension (default: the recipe's).")
     var dimension: Int?
 
     @Option(help: "Training epochs.")
@@ -44,6 +44,9 @@ struct Demo: ParsableCommand {
         guard (scale ?? 1).isFinite, scale ?? 1 > 0 else { throw ValidationError("--scale must be a positive number, got \(scale!)") }
         guard scale == nil || ratings == nil else { throw ValidationError("--scale sizes the generated ratings; with --ratings FILE nothing is generated") }
         guard dimension ?? 1 > 0, epochs > 0 else { throw ValidationError("--dimension and --epochs must be positive") }
+        guard model.recipe.predictsRatings else {
+            throw ValidationError("--model: the demo trains a rating model (\(Recipe.ratingRecipes.map(\.name).joined(separator: ", "))); its lists come from EASE")
+        }
     }
 
     mutating func run() throws {
@@ -77,11 +80,14 @@ struct Demo: ParsableCommand {
             let baseline = try BaselineModel(kind, fittedOn: split.train)
             print("  baseline \(kind.rawValue): test \(try RatingMetrics(model: baseline, data: split.test))")
         }
-        var (model, training) = try makeModel(self.model, for: split.train, dimension: dimension, epochs: epochs, seed: 42)
-        training.deterministic = deterministic
-        print("Training \(model.summary), Adam, batch \(training.batchSize), \(training.epochs) epochs:")
-        let history = try trainWithProgress(model, training, train: split.train, validation: split.test, label: "test")
-        print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(history.bestEpoch))")
+        // The demo watches its test split, which must not choose the epoch: no early stopping.
+        var recipe = try adjustedRecipe(self.model.recipe, RecipeChanges(dimension: dimension, epochs: epochs, seed: 42,
+                                                                         deterministic: deterministic))
+        if var gradient = recipe.fitter as? GradientTraining { gradient.training.earlyStoppingPatience = nil; recipe.fitter = gradient }
+        print("Training \(recipe.name) (\(recipe.summary)):")
+        let fitted = try fitWithProgress(recipe, train: split.train, validation: split.test, label: "test")
+        let model = fitted.model
+        print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(fitted.history!.bestEpoch))")
 
         func title(_ raw: Int64?) -> String {
             guard let raw else { return "?" }
@@ -90,9 +96,9 @@ struct Demo: ParsableCommand {
         }
         // Top-N lists come from the model trained for ranking (EASE, the best of the ranking
         // suite); the rating model above predicts stars, and ranks worse than most popular.
-        let preset = RankingPreset.ease
+        let preset = Recipe.ease
         var ranker: (any Model)? = nil
-        let fitSeconds = try measure { ranker = try preset.fit(split.train) }
+        let fitSeconds = try measure { ranker = try preset.fit(split.train).model }
         let popular = try BaselineModel(.popularity, fittedOn: split.train)
         let ranking = try RankingMetrics(model: ranker!, train: split.train, test: split.test, k: 10)
         let popularRanking = try RankingMetrics(model: popular, train: split.train, test: split.test, k: 10)

@@ -54,40 +54,36 @@ func checkInputPath(_ path: String, option: String) throws {
     }
 }
 
-/// A model preset named on the command line (`ModelPreset.named`).
-struct PresetChoice: ExpressibleByArgument {
-    let preset: ModelPreset
+/// A recipe named on the command line (`Recipe.named`): a rating model or a top-N one.
+struct RecipeChoice: ExpressibleByArgument {
+    let recipe: Recipe
 
     init?(argument: String) {
-        guard let preset = ModelPreset.named(argument) else { return nil }
-        self.preset = preset
+        guard let recipe = Recipe.named(argument) else { return nil }
+        self.recipe = recipe
     }
 
-    static var allValueStrings: [String] { ModelPreset.all.map(\.name) }
-    var defaultValueDescription: String { preset.name }
+    static var allValueStrings: [String] { Recipe.all.map(\.name) }
+    var defaultValueDescription: String { recipe.name }
 }
 
-/// The preset's model and training, with the command's dimension, epochs and seed. Early
-/// stopping is left off: `demo` watches its test split, which must not choose the epoch;
-/// `train` turns it on (`--patience`) over a validation split carved from the training ratings.
-func makeModel(_ choice: PresetChoice, for data: RatingsDataset, dimension: Int?, epochs: Int, seed: UInt64) throws
-    -> (any Model, TrainingConfiguration)
-{
-    var architecture = choice.preset.architecture.withSeed(seed)
-    if let dimension { architecture = architecture.withDimension(dimension) }
-    var training = choice.preset.training
-    training.epochs = epochs
-    training.seed = seed
-    training.earlyStoppingPatience = nil
-    return (try architecture.makeModel(for: data), training)
+/// `recipe` with the command's settings; a setting the recipe cannot take is a usage error
+/// naming the option.
+func adjustedRecipe(_ recipe: Recipe, _ changes: RecipeChanges) throws -> Recipe {
+    do {
+        return try recipe.adjusted(changes)
+    } catch let error as ModelError {
+        let text = error.description.replacingOccurrences(of: "invalid configuration: ", with: "")
+        throw ValidationError("--" + text)
+    }
 }
 
 /// Trains with a line per epoch on standard output and, when standard error is a terminal, a
 /// live progress bar there (epoch, batches, loss, validation RMSE, ratings/s, ETA). `label` names
 /// what `validation` is ("validation" for a split carved from the training data, "test" when a
 /// command only watches its test set, which then never chooses the epoch).
-func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, train: RatingsDataset,
-                       validation: RatingsDataset?, label: String = "validation") throws -> TrainingHistory {
+func fitWithProgress(_ recipe: Recipe, train: RatingsDataset, validation: RatingsDataset?, parallelism: Parallelism? = nil,
+                     label: String = "validation") throws -> FittedModel {
     let bar: ProgressBar? = isatty(STDERR_FILENO) == 1 ? ProgressBar(label: label, validates: validation != nil) : nil
     var duringEpoch: (@Sendable (TrainingProgress) -> Void)? = nil
     if let bar { duringEpoch = { progress in bar.draw(progress) } }
@@ -95,7 +91,8 @@ func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, tr
         guard let e = history.epochs.last else { return .proceed }
         bar?.clear()
         let watched: String = e.validation.map { "  \(label) RMSE " + String(format: "%.4f", $0.rmse) } ?? ""
-        let line: String = String(format: "  epoch %2d  train MSE %.4f", e.epoch, e.trainingMSE) + watched
+        let lossName = recipe.predictsRatings ? "MSE" : "loss"
+        let line: String = String(format: "  epoch %2d  train ", e.epoch) + lossName + String(format: " %.4f", e.meanLoss) + watched
             + String(format: "  %.2fM ratings/s  %.1f s", e.ratingsPerSecond / 1e6, e.seconds)
         print(line)
         bar?.finished(e)
@@ -103,7 +100,7 @@ func trainWithProgress(_ model: any Model, _ training: TrainingConfiguration, tr
     }
     let observer = TrainingObserver(interval: 0.1, duringEpoch: duringEpoch, afterEpoch: afterEpoch)
     defer { bar?.clear() }
-    return try Trainer(configuration: training).fit(model, on: train, validation: validation, observer: observer)
+    return try recipe.fit(train, options: FitOptions(parallelism: parallelism, validation: validation, observer: observer))
 }
 
 /// A one-line progress bar redrawn in place on standard error (a terminal).

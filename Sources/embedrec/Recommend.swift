@@ -115,7 +115,7 @@ struct Recommend: ParsableCommand {
                 for row in top.users.indices {
                     let user = recommender.userIDs.rawID(at: top.users[row]) ?? -1
                     let items = top.items(forRow: row).map { recommender.itemIDs.rawID(at: ItemIndex($0)) ?? -1 }
-                    let scores = items.indices.map { String(format: "%.4f", top.predictedRating(row: row, rank: $0)) }
+                    let scores = items.indices.map { String(format: "%.4f", top.score(row: row, rank: $0)) }
                     switch format {
                     case .csv:
                         for j in items.indices { text += "\(user),\(j + 1),\(items[j]),\(scores[j])\n" }
@@ -174,11 +174,12 @@ struct Recommend: ParsableCommand {
                      + (list.unknownItemIDs.isEmpty ? "" : " — unknown items ignored: \(list.unknownItemIDs.map(String.init).joined(separator: ", "))")]
         let cells = list.recommendations.enumerated().map { k, rec -> [String] in
             let (t, a) = title(rec.rawItemID, r)
-            return [String(k + 1), rec.rawItemID.map(String.init) ?? "?", String(format: "%.3f", rec.predictedRating), t, a]
+            return [String(k + 1), String(rec.rawItemID), String(format: "%.3f", rec.score), t, a]
         }
         let hasAuthors = cells.contains { !$0[4].isEmpty }
         let columns = r.catalog == nil ? 3 : (hasAuthors ? 5 : 4)
-        let header = Array(["#", "item", "score", "title", "authors"].prefix(columns))
+        // A rating model's score is its predicted rating; a ranking model's only orders the list.
+        let header = Array(["#", "item", r.model.predictsRatings ? "rating" : "score", "title", "authors"].prefix(columns))
         let rows = cells.map { Array($0.prefix(columns)) }
         let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max()! }
         for row in [header] + rows {
@@ -195,12 +196,13 @@ struct Recommend: ParsableCommand {
     }
 
     static func jsonLine(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
-        struct Item: Encodable { let item: Int64?; let score: Float; let title: String?; let authors: String? }
+        struct Item: Encodable { let item: Int64; let score: Float; let predictedRating: Float?; let title: String?; let authors: String? }
         struct Line: Encodable { let request: String; let popularityFallback: Bool; let unknownItems: [Int64]; let recommendations: [Item] }
         let line = Line(request: who, popularityFallback: list.isPopularityFallback, unknownItems: list.unknownItemIDs,
                         recommendations: list.recommendations.map { rec in
-                            let meta = rec.rawItemID.flatMap { r.metadata(for: $0) }
-                            return Item(item: rec.rawItemID, score: rec.predictedRating, title: meta?.title, authors: meta?.authors)
+                            let meta = r.metadata(for: rec.rawItemID)
+                            return Item(item: rec.rawItemID, score: rec.score, predictedRating: rec.predictedRating,
+                                        title: meta?.title, authors: meta?.authors)
                         })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -54,10 +54,10 @@ struct Similar: ParsableCommand {
         let neighbours: [(item: Int64, score: Float)], heading: String
         if recommender.model is EASE || recommender.model is ConcatMLP {
             guard recommender.itemIDs.index(of: anchor) != nil else { throw RecommenderError.unknownItem(anchor) }
-            neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID ?? -1, $0.predictedRating) }
+            neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID, $0.score) }
             heading = "Readers of \(name) also read (\(recommender.model.summary) scores):"
         } else {
-            neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID ?? -1, $0.similarity) }
+            neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
             heading = "Most similar to \(name):"
         }
         if listing.json {

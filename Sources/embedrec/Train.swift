@@ -58,13 +58,13 @@ struct Train: ParsableCommand {
     @Option(help: "The ratings' scale as LO...HI (0.5...5, 0...10); ratings outside it are refused. Default: the format's (csv 1...5, movielens 0.5...5, udata 1...5, dat 0.5...5).")
     var ratingScale: RatingScaleArgument?
 
-    @Option(help: "Model preset: \(ModelPreset.all.map(\.name).joined(separator: ", ")) (rating prediction), or \(RankingPreset.all.map(\.name).joined(separator: ", ")) (top-N).")
-    var model: TrainModelChoice = TrainModelChoice(argument: "biasedmf")!
+    @Option(help: "Recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N).")
+    var model: RecipeChoice = RecipeChoice(argument: "biasedmf")!
 
-    @Option(help: "Embedding dimension (default: the preset's); ALS's factors. Not for ease.")
+    @Option(help: "Embedding dimension (default: the recipe's); ALS's factors. Not for ease.")
     var dimension: Int?
 
-    @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the preset's for bpr and softmax); ALS's iterations. Not for ease.")
+    @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the recipe's for bpr and softmax); ALS's iterations. Not for ease.")
     var epochs: Int?
 
     @Option(help: "Test fraction of the random split (default 0.1); not with --test, whose file is the test set.")
@@ -112,28 +112,33 @@ struct Train: ParsableCommand {
         guard patience == nil || (validationFraction ?? 0.1) > 0 else {
             throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
         }
-        if case .ranking(let preset) = model {
-            // A top-N preset is fitted in one go: no validation split, no early stopping.
+        if !model.recipe.predictsRatings {
+            // A top-N recipe is judged by ranking metrics: no validation RMSE, no early stopping on it.
             for (option, given) in [("--patience", patience != nil), ("--validation-fraction", validationFraction != nil)] where given {
-                throw ValidationError("\(option) applies to rating models only; \(preset.name) is fitted in one go on the training part")
+                throw ValidationError("\(option) applies to rating models only; \(model.recipe.name) is fitted on the whole training part")
             }
-            _ = try rankingPreset(preset)
         }
+        _ = try recipe()
         // Everything the run will write or read besides the ratings is checked now, not after training.
         if let output { try checkOutputPath(output, option: "--output") }
         if let catalog { try checkInputPath(catalog, option: "--catalog") }
     }
 
-    /// The top-N preset with this command's settings; a setting it cannot take is a usage error.
-    func rankingPreset(_ preset: RankingPreset) throws -> RankingPreset {
-        do {
-            // --seed always applies (it seeds the split); the preset takes it only where it has randomness.
-            return try preset.adjusted(dimension: dimension, epochs: epochs,
-                                       seed: preset.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic)
-        } catch let error as ModelError {
-            let text = error.description.replacingOccurrences(of: "invalid configuration: ", with: "")
-            throw ValidationError("--" + text)
+    /// The recipe with this command's settings; a setting it cannot take is a usage error.
+    func recipe() throws -> Recipe {
+        let recipe = model.recipe
+        // --seed always applies (it seeds the split); the recipe takes it where it has
+        // randomness. Rating models train 10 epochs unless told.
+        var adjusted = try adjustedRecipe(recipe, RecipeChanges(
+            dimension: dimension, epochs: recipe.predictsRatings ? (epochs ?? 10) : epochs,
+            seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience))
+        // Early stopping only with --patience: a tuned recipe's own patience would otherwise
+        // stop on the training loss.
+        if patience == nil, var gradient = adjusted.fitter as? GradientTraining, gradient.training.earlyStoppingPatience != nil {
+            gradient.training.earlyStoppingPatience = nil
+            adjusted.fitter = gradient
         }
+        return adjusted
     }
 
     mutating func run() throws {
@@ -151,15 +156,9 @@ struct Train: ParsableCommand {
             print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
             split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
         }
-        let choice: PresetChoice
-        switch model {
-        case .ranking(let preset): return try fitRanking(try rankingPreset(preset), split, titles: titles)
-        case .rating(let preset): choice = preset
-        }
-        var (model, training) = try makeModel(choice, for: split.train, dimension: dimension, epochs: epochs ?? 10, seed: seed)
-        training.deterministic = deterministic
-        training.earlyStoppingPatience = patience
-        if let threads { training.parallelism = Parallelism(threads: threads) }
+        let recipe = try self.recipe()
+        let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
+        guard recipe.predictsRatings else { return try fitRanking(recipe, split, parallelism: parallelism, titles: titles) }
         // Validation (and early stopping) on ratings carved from the training part only: the
         // test ratings are read once, after training.
         let fitted: RatingsDataset, validation: RatingsDataset?
@@ -170,64 +169,43 @@ struct Train: ParsableCommand {
                 throw CommandFailure("--validation-fraction \(validationFraction) of \(split.train.count) training ratings leaves an empty part; change it, or 0 for no validation")
             }
             (fitted, validation) = (inner.train, inner.test)
-            print("Training \(model.summary) on \(inner.train.count) ratings, validating on \(inner.test.count) carved from them"
+            print("Training \(recipe.name) (\(recipe.summary)) on \(inner.train.count) ratings, validating on \(inner.test.count) carved from them"
                   + (patience.map { " (early stopping, patience \($0))" } ?? "") + ":")
         } else {
             (fitted, validation) = (split.train, nil)
-            print("Training \(model.summary) on \(split.train.count) ratings (no validation split):")
+            print("Training \(recipe.name) (\(recipe.summary)) on \(split.train.count) ratings (no validation split):")
         }
-        let history = try trainWithProgress(model, training, train: fitted, validation: validation)
+        let result = try fitWithProgress(recipe, train: fitted, validation: validation, parallelism: parallelism)
+        let model = result.model, history = result.history!
         let kept = history.stoppedEarly || history.bestEpoch != history.epochs.last?.epoch
             ? "best epoch \(history.bestEpoch) of \(history.epochs.count) by validation RMSE" : "epoch \(history.bestEpoch)"
         print("Model from \(kept): test \(try RatingMetrics(model: model, data: split.test))")
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
         if let output {
-            try Recommender(model: model, training: split.train, configuration: training,
+            try Recommender(model: model, training: split.train, configuration: result.training,
                             history: deterministic ? history.withoutTimings : history, catalog: titles)
                 .save(to: output)
             print("Saved the recommender to \(output)")
         }
     }
 
-    /// A top-N model: fitted in one go on the training part (no epochs, no validation split),
-    /// judged by its ranking metrics only (its scores are not ratings).
-    func fitRanking(_ preset: RankingPreset, _ split: TrainTestSplit, titles: ItemCatalog?) throws {
-        print("Fitting \(preset.summary) on \(split.train.count) ratings:")
-        var parallelism = Parallelism.automatic
-        if let threads { parallelism = Parallelism(threads: threads) }
-        if deterministic { parallelism = .sequential }
+    /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its
+    /// scores are not ratings).
+    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?) throws {
+        print("Fitting \(recipe.summary) on \(split.train.count) ratings:")
         let start = DispatchTime.now().uptimeNanoseconds
-        let model = try preset.fit(split.train, parallelism: parallelism)
+        let fitted = try fitWithProgress(recipe, train: split.train, validation: nil, parallelism: parallelism)
         print(String(format: "Fitted in %.2f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
-        let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
+        let ranking = try RankingMetrics(model: fitted.model, train: split.train, test: split.test, k: 10)
         let popular = try RankingMetrics(model: try BaselineModel(.popularity, fittedOn: split.train), train: split.train, test: split.test, k: 10)
         print("Ranking: \(ranking)")
         print(String(format: "Most popular: R@10 %.4f NDCG@10 %.4f", popular.recall, popular.ndcg))
         if let output {
-            try Recommender(model: model, training: split.train, catalog: titles).save(to: output)
+            try Recommender(model: fitted.model, training: split.train, configuration: fitted.training,
+                            history: deterministic ? fitted.history?.withoutTimings : fitted.history, catalog: titles)
+                .save(to: output)
             print("Saved the recommender to \(output)")
-        }
-    }
-}
-
-/// A model named on `train`'s command line: a rating preset (`ModelPreset`) or a top-N one
-/// (`RankingPreset`).
-enum TrainModelChoice: ExpressibleByArgument {
-    case rating(PresetChoice)
-    case ranking(RankingPreset)
-
-    init?(argument: String) {
-        if let rating = PresetChoice(argument: argument) { self = .rating(rating); return }
-        guard let ranking = RankingPreset.named(argument) else { return nil }
-        self = .ranking(ranking)
-    }
-
-    static var allValueStrings: [String] { ModelPreset.all.map(\.name) + RankingPreset.all.map(\.name) }
-    var defaultValueDescription: String {
-        switch self {
-        case .rating(let p): return p.defaultValueDescription
-        case .ranking(let p): return p.name
         }
     }
 }

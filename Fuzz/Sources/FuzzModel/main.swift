@@ -2,7 +2,8 @@
 // Built by Scripts/fuzz.sh with -sanitize=fuzzer,address; this main hands libFuzzer the callback.
 import CFuzzerDriver
 import Foundation
-@testable import EmbedRec
+import EmbedRec
+import _EmbedRecFuzzing
 
 /// One scratch file per fuzzing process (the loader reads files, not bytes); in shared memory
 /// when the machine has it, so the disk is not worn by millions of writes.

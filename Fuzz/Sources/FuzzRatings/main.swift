@@ -2,7 +2,8 @@
 // Built by Scripts/fuzz.sh with -sanitize=fuzzer,address; this main hands libFuzzer the callback.
 import CFuzzerDriver
 import Foundation
-@testable import EmbedRec
+import EmbedRec
+import _EmbedRecFuzzing
 
 let fuzzOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, size in
     let input = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))

@@ -199,6 +199,22 @@ public struct UserItemIndex: Sendable {
     }
 }
 
+extension RatingsDataset {
+    /// Calls `body` with the user, item and rating columns of a non-empty dataset as pointers
+    /// (valid only inside it).
+    func withUnsafeColumns<R>(
+        _ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Float>) throws -> R
+    ) rethrows -> R {
+        try users.withUnsafeBufferPointer { u in
+            try items.withUnsafeBufferPointer { i in
+                try ratings.withUnsafeBufferPointer { r in
+                    try body(u.baseAddress!, i.baseAddress!, r.baseAddress!)
+                }
+            }
+        }
+    }
+}
+
 /// Errors for datasets built in memory.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// The columns passed together have different lengths.

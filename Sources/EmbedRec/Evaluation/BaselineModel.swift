@@ -8,7 +8,7 @@ import EmbedRecKernels
 ///   scikit-surprise's `BaselineOnly` with ALS: λ_item 10, λ_user 15, 10 rounds).
 /// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
 ///
-/// Baselines have no trainable parameters: ``Trainer`` leaves them as fitted.
+/// Baselines are fitted in closed form at creation; they have nothing to train.
 public final class BaselineModel: KernelModel, @unchecked Sendable {
     /// Which baseline.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -26,7 +26,8 @@ public final class BaselineModel: KernelModel, @unchecked Sendable {
     let itemBias: [Float]
     /// Ranking score per item for `.popularity` (rating counts).
     let itemCounts: [Float]
-    public var parameters: [Tensor] { [] }
+    /// Popularity's scores are rating counts; the other two predict ratings.
+    public var predictsRatings: Bool { kind != .popularity }
     public var outputRange: ClosedRange<Float>? { nil }
     public var summary: String { "Baseline(\(kind.rawValue))" }
 
@@ -66,14 +67,7 @@ public final class BaselineModel: KernelModel, @unchecked Sendable {
         userBias = bu; itemBias = bi
     }
 
-    /// Fitted in closed form at creation: a step only reports the loss (no parameters move).
-    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
-        let out = context.arena.take(batch.count), unused = context.arena.take(batch.count)
-        predict(users: batch.users, items: batch.items, count: batch.count, into: out, arena: context.arena)
-        return context.lossGradient(predictions: out, targets: batch.ratings, count: batch.count, into: unused)
-    }
-
-    func predict(
+    func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -82,12 +76,8 @@ public final class BaselineModel: KernelModel, @unchecked Sendable {
         }
     }
 
-    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
-    }
-
-    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
-        trainStepThroughKernel(batch, context)
+    public func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
 
     func makeCatalogueScorer() -> any CatalogueScorer { BaselineScorer(model: self) }
@@ -119,7 +109,7 @@ struct BaselineScorer: CatalogueScorer {
         }
     }
 
-    func predictedRating(rankingScore: Float, item: Int32) -> Float {
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float {
         // Popularity ranks by rating count; its predicted rating is the item mean.
         model.kind == .popularity ? model.mean + model.itemBias[Int(item)] : rankingScore
     }
@@ -130,4 +120,14 @@ struct BaselineScorer: CatalogueScorer {
         for (j, item) in items.enumerated() { sum += ratings[j] - model.mean - model.itemBias[Int(item)] }
         return [model.mean + sum / (Float(items.count) + max(regularization, 0))]
     }
+}
+
+extension BaselineModel.Kind: ModelFitter {
+    /// Fits this baseline (``BaselineModel/init(_:fittedOn:itemRegularization:userRegularization:rounds:)``).
+    public func fit(_ data: RatingsDataset, options: FitOptions) throws -> FittedModel {
+        FittedModel(model: try BaselineModel(self, fittedOn: data))
+    }
+
+    /// Popularity ranks by rating count; the other two predict ratings.
+    public var predictsRatings: Bool { self != .popularity }
 }

@@ -35,9 +35,12 @@ public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertibl
     ///   - data: the held-out ratings, indexed like the model's training data.
     ///   - range: when given, predictions are first clipped to it, as scikit-surprise
     ///     clips to its rating scale; nil evaluates the model's own predictions.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a range with non-finite bounds.
+    /// - Throws: ``RecommenderError/notARatingModel(_:)`` for a ranking model (its scores are
+    ///   not ratings: judge it with ``RankingMetrics``); ``ModelError/invalidConfiguration(_:)``
+    ///   for a range with non-finite bounds.
     public init(model: any Model, data: RatingsDataset, clippedTo range: ClosedRange<Float>? = nil) throws {
-        var predictions = try model.predict(data)
+        guard model.predictsRatings else { throw RecommenderError.notARatingModel(model.summary) }
+        var predictions = try model.scores(data)
         if let range {
             guard range.lowerBound.isFinite, range.upperBound.isFinite else {
                 throw ModelError.invalidConfiguration("clipping range must be finite, got \(range)")

@@ -9,9 +9,7 @@ public enum EmbeddingExport {
     /// The item embedding table of `recommender`'s model as (rows, dimension, values).
     /// - Throws: ``RecommenderError/noItemEmbedding(_:)``.
     static func itemTable(_ recommender: Recommender) throws -> (rows: Int, dimension: Int, values: [Float]) {
-        guard let t = recommender.model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
-            throw RecommenderError.noItemEmbedding(recommender.model.summary)
-        }
+        let t = try recommender.model.itemEmbeddingTable()
         return (t.rows, t.rowLength, t.toArray())
     }
 

@@ -5,7 +5,7 @@ import EmbedRecKernels
 ///
 /// Parameters: `user_embedding` [users, d], `item_embedding` [items, d], `user_bias`
 /// [users, 1], `item_bias` [items, 1] and, when enabled, `global_offset` [1].
-public final class BiasedMF: KernelModel, @unchecked Sendable {
+public final class BiasedMF: KernelTrainableModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {
         /// Embedding dimension (> 0).
@@ -47,6 +47,8 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
     /// The global offset μ, when configured.
     public let globalOffset: Tensor?
     public let parameters: [Tensor]
+    /// Trained on ratings with squared error, it predicts them.
+    public var predictsRatings: Bool { true }
     public var outputRange: ClosedRange<Float>? { configuration.output.range }
     public var summary: String {
         "BiasedMF(d=\(configuration.dimension), \(configuration.output.summary)\(globalOffset == nil ? "" : configuration.trainsGlobalOffset ? ", offset" : ", fixed offset"))"
@@ -115,18 +117,18 @@ public final class BiasedMF: KernelModel, @unchecked Sendable {
             bias: biasPointers, activation: configuration.output)
     }
 
-    func predict(
+    func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
-        DotProductKernels.predict(
+        DotProductKernels.score(
             users: users, items: items, count: count, into: output, d: configuration.dimension,
             p: userEmbedding.storage, q: itemEmbedding.storage, bias: biasPointers,
             activation: configuration.output)
     }
 
-    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
+    public func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
 
     public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {

@@ -9,7 +9,7 @@ import EmbedRecKernels
 /// Parameters: `user_embedding` [users, du], `item_embedding` [items, di], then for each hidden
 /// layer `dense_<l>_kernel` [in, units] and `dense_<l>_bias` [units], then `output_kernel`
 /// [units, 1] and `output_bias` [1]. Each batch's layers run as sgemm over the gathered rows.
-public final class ConcatMLP: KernelModel, @unchecked Sendable {
+public final class ConcatMLP: KernelTrainableModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {
         /// User embedding dimension (> 0).
@@ -59,6 +59,8 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
     /// Biases of the hidden layers and the output layer, in order.
     let biases: [Tensor]
     public let parameters: [Tensor]
+    /// Trained on ratings with squared error, it predicts them.
+    public var predictsRatings: Bool { true }
     public var outputRange: ClosedRange<Float>? { configuration.output.range }
     public var summary: String {
         let c = configuration
@@ -214,7 +216,7 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
         let predictions = arena.take(n)
         for k in 0..<n { predictions[k] = activation.apply(f.z[k]) }
         var delta = arena.take(n)
-        let loss = context.lossGradient(predictions: predictions, targets: batch.ratings, count: n, into: delta)
+        let loss = context.lossGradient(predictions: predictions, targets: batch.targets, count: n, into: delta)
         for k in 0..<n { delta[k] *= activation.derivative(f.z[k], predictions[k]) }
         let g = context.gradients
         let firstDense = 2
@@ -247,7 +249,7 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
         return loss
     }
 
-    func predict(
+    func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
@@ -256,8 +258,8 @@ public final class ConcatMLP: KernelModel, @unchecked Sendable {
         for k in 0..<count { output[k] = configuration.output.apply(f.z[k]) }
     }
 
-    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
+    public func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
 
     public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {

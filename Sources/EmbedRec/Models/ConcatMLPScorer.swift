@@ -83,7 +83,7 @@ struct ConcatMLPScorer: CatalogueScorer, @unchecked Sendable {
         }
     }
 
-    func predictedRating(rankingScore: Float, item: Int32) -> Float { model.configuration.output.apply(rankingScore) }
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { model.configuration.output.apply(rankingScore) }
 
     /// A few Adam steps on the new user's embedding alone (items and weights frozen), from the
     /// mean user embedding, minimising Σ (y_j − r_j)² + λ‖p‖². Uses the precomputed item half of

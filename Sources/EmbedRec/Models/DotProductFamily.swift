@@ -45,7 +45,7 @@ enum DotProductKernels {
             logits[k] = z
             predictions[k] = activation.apply(z)
         }
-        let loss = context.lossGradient(predictions: predictions, targets: batch.ratings, count: n, into: lossGradient)
+        let loss = context.lossGradient(predictions: predictions, targets: batch.targets, count: n, into: lossGradient)
         let gradients = context.gradients
         let gp = gradients[0], gq = gradients[1]
         let gbu = bias == nil ? nil : gradients[2], gbi = bias == nil ? nil : gradients[3]
@@ -67,7 +67,7 @@ enum DotProductKernels {
         return loss
     }
 
-    static func predict(
+    static func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, d: Int,
         p: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
@@ -267,5 +267,5 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
         return b
     }
 
-    func predictedRating(rankingScore: Float, item: Int32) -> Float { activation.apply(rankingScore) }
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { activation.apply(rankingScore) }
 }

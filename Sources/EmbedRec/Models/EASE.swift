@@ -20,8 +20,7 @@ import EmbedRecKernels
 ///   more than half the machine's memory) refuses larger catalogues before allocating.
 /// - Fold-in is exact and immediate: a new reader's row is their weighted history.
 /// - There is no item embedding, so ``SimilarItems`` does not apply.
-/// - Scores rank items; they are not ratings (``Recommendation/predictedRating`` carries the
-///   score).
+/// - Scores rank items; they are not ratings (``Model/predictsRatings`` is false).
 public final class EASE: KernelModel, @unchecked Sendable {
     /// The fit's settings: the ridge λ, the EDLAE emphasis, which ratings form a history and how
     /// they are weighted, and a memory limit for the item–item matrix.
@@ -41,6 +40,9 @@ public final class EASE: KernelModel, @unchecked Sendable {
         public var historyNormalization: Float = 0
         /// β ≥ 0: item j's scores are scaled by `(1 + cⱼ)^−β`, cⱼ its training users (0 = none).
         public var popularityDiscount: Float = 0
+        /// Solve on one thread, so that the same data gives the same bytes on any machine (not
+        /// saved: it changes how the model is fitted, not what it is).
+        public var deterministic = false
 
         /// Creates a configuration; the fit checks the values (``ModelError/invalidConfiguration(_:)``).
         public init(regularization: Float = 500, dropoutEmphasis: Float = 0, threshold: Float? = nil,
@@ -49,6 +51,13 @@ public final class EASE: KernelModel, @unchecked Sendable {
             self.regularization = regularization; self.dropoutEmphasis = dropoutEmphasis
             self.threshold = threshold; self.weighting = weighting; self.memoryLimit = memoryLimit
             self.historyNormalization = historyNormalization; self.popularityDiscount = popularityDiscount
+        }
+
+        /// This configuration solving on one thread.
+        public func adjusted(_ changes: RecipeChanges) throws -> EASE.Configuration {
+            var copy = self
+            if changes.deterministic { copy.deterministic = true }
+            return copy
         }
 
         private enum CodingKeys: String, CodingKey {
@@ -101,9 +110,9 @@ public final class EASE: KernelModel, @unchecked Sendable {
     public let itemWeights: Tensor
     /// Each user's history (weights in ``UserItemIndex/ratings``).
     let history: UserItemIndex
-    public var parameters: [Tensor] { [itemWeights] }
+    /// Scores rank items; they are not ratings.
+    public var predictsRatings: Bool { false }
     public var outputRange: ClosedRange<Float>? { nil }
-    public var rowsPerExample: Int { 1 }
     public var summary: String {
         let c = configuration
         return "EASE(λ=\(c.regularization)\(c.dropoutEmphasis > 0 ? ", p=\(c.dropoutEmphasis)" : "")"
@@ -119,6 +128,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
     /// - Complexity: O(min(users · items², Σᵤ nᵤ²) + items³).
     public convenience init(fitting data: RatingsDataset, configuration: Configuration = Configuration(),
                             parallelism: Parallelism = .automatic) throws {
+        let parallelism = configuration.deterministic ? .sequential : parallelism
         try configuration.validate(items: data.itemCount)
         let feedback = try ImplicitFeedback(ratings: data, threshold: configuration.threshold, weighting: configuration.weighting)
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration,
@@ -222,11 +232,11 @@ public final class EASE: KernelModel, @unchecked Sendable {
 
     // MARK: Model
 
-    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
+    public func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
 
-    func predict(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+    func score(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
                  into output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
         let n = itemCount, b = itemWeights.storage
         for k in 0..<count {
@@ -237,29 +247,6 @@ public final class EASE: KernelModel, @unchecked Sendable {
             }
             output[k] = s
         }
-    }
-
-    /// B is linear in the scores, so the trainer can also fine-tune it under any loss:
-    /// ∂s_uj/∂B[i, j] = x_ui. (The closed form is the usual way to fit it.)
-    public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {
-        trainStepThroughKernel(batch, context)
-    }
-
-    func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
-        let count = batch.count
-        let scores = context.arena.take(count), gradient = context.arena.take(count)
-        predict(users: batch.users, items: batch.items, count: count, into: scores, arena: context.arena)
-        let loss = context.lossGradient(predictions: scores, targets: batch.ratings, count: count, into: gradient)
-        let n = itemCount
-        let dense = context.gradients[0].dense
-        for k in 0..<count {
-            let u = Int(batch.users[k]), j = Int(batch.items[k])
-            guard u < history.userCount else { continue }
-            for e in history.offsets[u]..<history.offsets[u + 1] where Int(history.items[e]) != j {
-                dense[Int(history.items[e]) * n + j] += history.ratings[e] * gradient[k]
-            }
-        }
-        return loss
     }
 
     func makeCatalogueScorer() -> any CatalogueScorer {
@@ -298,7 +285,7 @@ struct EASEScorer: CatalogueScorer, @unchecked Sendable {
         }
     }
 
-    func predictedRating(rankingScore: Float, item: Int32) -> Float { rankingScore }
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
 
     /// The new reader's history row: each read item's rating mapped through the model's
     /// weighting (ratings below the threshold leave the item out). Exact; no solve.
@@ -310,4 +297,18 @@ struct EASEScorer: CatalogueScorer, @unchecked Sendable {
         }
         return row
     }
+}
+
+extension EASE.Configuration: ModelFitter {
+    /// Fits ``EASE`` in closed form (``EASE/init(fitting:configuration:parallelism:)``).
+    public func fit(_ data: RatingsDataset, options: FitOptions) throws -> FittedModel {
+        FittedModel(model: try EASE(fitting: data, configuration: self, parallelism: options.parallelism ?? .automatic))
+    }
+
+    /// EASE ranks: its scores are not ratings.
+    public var predictsRatings: Bool { false }
+
+    /// Only one thread: EASE has no embedding, no passes and no randomness, and its solve's sums
+    /// are ordered by the BLAS threads, so one thread gives the same bytes whatever the cores.
+    public var adjustableSettings: Set<RecipeSetting> { [.deterministic] }
 }

@@ -4,7 +4,7 @@ import EmbedRecKernels
 /// product (the goodbooks tutorials' model, with d = 5, 10 or 50).
 ///
 /// Parameters: `user_embedding` [users, d] and `item_embedding` [items, d].
-public final class MatrixFactorization: KernelModel, @unchecked Sendable {
+public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendable {
     /// Architecture and initialisation.
     public struct Configuration: Sendable, Hashable, Codable {
         /// Embedding dimension (> 0).
@@ -15,12 +15,34 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
         public var seed: UInt64 = 42
         /// What fold-in solves for a new reader (``ImplicitALS`` sets its own objective).
         public var newReaders: NewReaderSolve = .ratings
+        /// True when the model is trained to predict ratings (squared error); false when it is
+        /// trained to rank (ALS, BPR, sampled softmax), so that its dot products are scores.
+        public var predictsRatings: Bool = true
 
         /// Creates a configuration; see each property.
         public init(dimension: Int, initializer: Initializer = .uniform(0.05), seed: UInt64 = 42,
-                    newReaders: NewReaderSolve = .ratings) {
+                    newReaders: NewReaderSolve = .ratings, predictsRatings: Bool = true) {
             self.dimension = dimension; self.initializer = initializer; self.seed = seed
-            self.newReaders = newReaders
+            self.newReaders = newReaders; self.predictsRatings = predictsRatings
+        }
+
+        private enum CodingKeys: String, CodingKey { case dimension, initializer, seed, newReaders, predictsRatings }
+
+        /// Decodes a configuration. Files from before format version 3 have no `predictsRatings`:
+        /// a model with ALS's fold-in ranks, any other was taken to predict ratings.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            dimension = try c.decode(Int.self, forKey: .dimension)
+            initializer = try c.decode(Initializer.self, forKey: .initializer)
+            seed = try c.decode(UInt64.self, forKey: .seed)
+            newReaders = try c.decode(NewReaderSolve.self, forKey: .newReaders)
+            if let saved = try c.decodeIfPresent(Bool.self, forKey: .predictsRatings) {
+                predictsRatings = saved
+            } else if case .implicitFeedback = newReaders {
+                predictsRatings = false
+            } else {
+                predictsRatings = true
+            }
         }
     }
 
@@ -43,6 +65,7 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
     /// The item table [items, d].
     public let itemEmbedding: Tensor
     public var parameters: [Tensor] { [userEmbedding, itemEmbedding] }
+    public var predictsRatings: Bool { configuration.predictsRatings }
     public var outputRange: ClosedRange<Float>? { nil }
     public var summary: String { "MatrixFactorization(d=\(configuration.dimension))" }
 
@@ -84,17 +107,17 @@ public final class MatrixFactorization: KernelModel, @unchecked Sendable {
             bias: nil, activation: .linear)
     }
 
-    func predict(
+    func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
-        DotProductKernels.predict(
+        DotProductKernels.score(
             users: users, items: items, count: count, into: output, d: configuration.dimension,
             p: userEmbedding.storage, q: itemEmbedding.storage, bias: nil, activation: .linear)
     }
 
-    public func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
+    public func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
 
     public func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double {

@@ -9,6 +9,9 @@ public enum OutputActivation: Sendable, Hashable, Codable {
     /// `min + (max − min) · σ(x)`, as the MovieLens tutorial's best models.
     case sigmoidScaled(min: Float, max: Float)
 
+    /// The output for raw value `x`.
+    public func value(of x: Float) -> Float { apply(x) }
+
     @inline(__always)
     func apply(_ x: Float) -> Float {
         switch self {

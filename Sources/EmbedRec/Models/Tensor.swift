@@ -166,7 +166,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, lastGoodEpoch: Int)
     /// The training loss grew beyond any sensible size (still finite); the model keeps the
     /// weights of the last good epoch.
-    case diverged(epoch: Int, trainingMSE: Double, lastGoodEpoch: Int)
+    case diverged(epoch: Int, meanLoss: Double, lastGoodEpoch: Int)
     /// A model was paired with data, ID maps or rated-item lists of another user or item space.
     case mismatchedData(String)
 
@@ -179,8 +179,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case .invalidData(let why): return "invalid training data: \(why)"
         case let .nonFiniteLoss(epoch, lastGood):
             return "loss became NaN or infinite in epoch \(epoch); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
-        case let .diverged(epoch, mse, lastGood):
-            return "training diverged in epoch \(epoch) (training MSE \(mse)); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
+        case let .diverged(epoch, loss, lastGood):
+            return "training diverged in epoch \(epoch) (mean training loss \(loss)); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
         case .mismatchedData(let why): return "data does not belong to this model: \(why)"
         }
     }

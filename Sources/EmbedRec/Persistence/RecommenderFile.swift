@@ -211,10 +211,10 @@ extension Recommender {
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
             configuration: try decode(TrainingConfiguration.self, K.training),
             history: try decode(TrainingHistory.self, K.history), catalog: catalog,
-            foldInDefaultRating: defaultRating, itemStatistics: statistics)
+            foldInDefaultRating: defaultRating, popularity: statistics)
     }
 
-    typealias Lists = (userIDs: [Int64], itemIDs: [Int64], rated: UserItemIndex, statistics: ItemRatingStatistics)
+    typealias Lists = (userIDs: [Int64], itemIDs: [Int64], rated: UserItemIndex, statistics: ItemPopularity)
 
     /// Reads and checks the ID maps and rated lists, and counts the ratings per item.
     private static func readLists(_ file: SafeTensorsFile, users: Int, items: Int) throws -> Lists {
@@ -240,7 +240,7 @@ extension Recommender {
         } catch let error as DatasetError {
             throw RecommenderFileError.inconsistentTensor(N.ratedItems, error.description)
         }
-        return (userRaw, itemRaw, rated, ItemRatingStatistics(items: rated.items, ratings: rated.ratings, itemCount: items))
+        return (userRaw, itemRaw, rated, ItemPopularity(items: rated.items, ratings: rated.ratings, itemCount: items))
     }
 
 }

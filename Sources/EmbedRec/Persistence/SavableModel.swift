@@ -16,16 +16,19 @@ public protocol SavableModel: Model {
     static var kind: String { get }
     /// The configuration that, with the counts, rebuilds the model's tensors' shapes.
     var configuration: Configuration { get }
-    /// Every tensor whose values the model needs (the trainable ``Model/parameters`` and any
-    /// fixed ones), with distinct names.
+    /// Every tensor whose values the model needs (for a ``TrainableModel``, its parameters
+    /// unless it says otherwise), with distinct names.
     var savedTensors: [Tensor] { get }
     /// A model of this kind with tensors of the right shapes, ready to receive saved values
     /// (initialising them is wasted work: the loader overwrites every one).
     static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> Self
 }
 
-extension SavableModel {
+extension SavableModel where Self: TrainableModel {
     public var savedTensors: [Tensor] { parameters }
+}
+
+extension SavableModel {
 
     /// A model of the same kind with the same values, sharing nothing with this one.
     func copy() throws -> Self {
@@ -97,6 +100,7 @@ extension ConcatMLP: SavableModel {
 
 extension EASE: SavableModel {
     public static var kind: String { "EASE" }
+    public var savedTensors: [Tensor] { [itemWeights] }
     /// B only: a user's history row comes from the recommender's rated lists, through the
     /// configuration's threshold and weighting.
     public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> EASE {

@@ -75,9 +75,7 @@ public struct PrincipalComponents: Sendable {
     /// Fits to a model's item embedding table.
     /// - Throws: ``RecommenderError/noItemEmbedding(_:)`` for a model without one, and as above.
     public init(itemEmbeddingsOf model: any Model, components: Int = 2) throws {
-        guard let t = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
-            throw RecommenderError.noItemEmbedding(model.summary)
-        }
+        let t = try model.itemEmbeddingTable()
         try self.init(fitting: t.toArray(), rows: t.rows, dimension: t.rowLength, components: components)
     }
 

@@ -146,9 +146,7 @@ public struct TSNE: Sendable {
     /// Maps a model's item embedding table.
     /// - Throws: ``RecommenderError/noItemEmbedding(_:)`` for a model without one, and as above.
     public init(itemEmbeddingsOf model: any Model, configuration: TSNEConfiguration = .init()) throws {
-        guard let t = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
-            throw RecommenderError.noItemEmbedding(model.summary)
-        }
+        let t = try model.itemEmbeddingTable()
         try self.init(fitting: t.toArray(), rows: t.rows, dimension: t.rowLength, configuration: configuration)
     }
 

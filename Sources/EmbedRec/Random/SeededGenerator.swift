@@ -74,12 +74,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Shuffles `array` in place (Fisher–Yates), reproducibly for this generator's state.
     public mutating func shuffle<T>(_ array: inout [T]) {
-        guard array.count > 1 else { return }
-        array.withUnsafeMutableBufferPointer { buffer in
-            for i in stride(from: buffer.count - 1, to: 0, by: -1) {
-                let j = nextInt(below: i + 1)
-                buffer.swapAt(i, j)
-            }
+        array.withUnsafeMutableBufferPointer { shuffle($0) }
+    }
+
+    /// Shuffles a buffer in place (Fisher–Yates), as ``shuffle(_:)-(inout [T])`` does an array.
+    mutating func shuffle<T>(_ buffer: UnsafeMutableBufferPointer<T>) {
+        guard buffer.count > 1 else { return }
+        for i in stride(from: buffer.count - 1, to: 0, by: -1) {
+            let j = nextInt(below: i + 1)
+            buffer.swapAt(i, j)
         }
     }
 }

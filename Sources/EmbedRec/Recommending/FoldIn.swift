@@ -14,53 +14,45 @@ import EmbedRecKernels
 public struct FoldInRecommender: Sendable {
     let scorer: any CatalogueScorer
     let itemIDs: ItemIDMap
-    let popularity: [Int32]
+    /// The most-rated items, for a reader with no known item.
+    let popularity: ItemPopularity
+    let predictsRatings: Bool
     let defaultRating: Float
     /// The training ratings' range: a new reader's ratings must lie in it (nil: any finite).
     let ratingScale: ClosedRange<Float>?
-    /// Mean training rating per item: the "prediction" of the popularity fallback.
-    let itemMeans: [Float]
     /// λ of the ridge penalty on the reader's vector.
     public var regularization: Float
 
     /// A fold-in recommender over a trained model's frozen item side.
     ///
     /// - Parameters:
-    ///   - model: the trained model (a built-in one: fold-in uses its scorer).
+    ///   - model: the trained model: a built-in one or a ``FactorizedModel``.
     ///   - training: the data the model was trained on: gives the raw item IDs, the popularity
     ///     ranking for readers with nothing usable, and the assumed rating for unrated reads
     ///     (the training set's 75th-percentile rating).
     ///   - regularization: ridge λ on the reader's vector (and bias), finite and ≥ 0.
     /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
-    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization or a
-    ///   model without fold-in (one written outside EmbedRec: fold-in needs the model's scorer).
+    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization;
+    ///   ``RecommenderError/noFoldIn(_:)`` for a model with neither.
     public init(model: any Model, training: RatingsDataset, regularization: Float = 0.5) throws {
         try TopKScorer.requireSameSpace(model, training)
         try Self.validate(regularization: regularization)
-        guard let kernel = model as? any KernelModel else {
-            throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
-        }
-        self.init(scorer: kernel.makeCatalogueScorer(), itemIDs: training.itemIDs,
-                  statistics: ItemRatingStatistics(items: training.items, ratings: training.ratings, itemCount: training.itemCount),
+        let scorer = try catalogueScorer(for: model)
+        guard scorer.supportsFoldIn else { throw RecommenderError.noFoldIn(model.summary) }
+        self.init(scorer: scorer, itemIDs: training.itemIDs, predictsRatings: model.predictsRatings,
+                  popularity: ItemPopularity(items: training.items, ratings: training.ratings, itemCount: training.itemCount),
                   defaultRating: Self.defaultRating(of: training.ratings), ratingScale: training.ratingRange,
                   regularization: regularization)
     }
 
     /// A recommender from parts already checked against the model (a ``Recommender``'s).
-    init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, statistics: ItemRatingStatistics, defaultRating: Float,
-         ratingScale: ClosedRange<Float>?, regularization: Float) {
+    init(scorer: any CatalogueScorer, itemIDs: ItemIDMap, predictsRatings: Bool, popularity: ItemPopularity,
+         defaultRating: Float, ratingScale: ClosedRange<Float>?, regularization: Float) {
         self.ratingScale = ratingScale
         self.scorer = scorer
         self.itemIDs = itemIDs
-        let counts = statistics.counts, sums = statistics.sums
-        let total = sums.reduce(0, +)
-        // Most-rated first, ties by the lower index: one sort of packed (−count, index) keys.
-        var keys = (0..<counts.count).map { UInt64(UInt32.max - UInt32(min(counts[$0], Int(UInt32.max)))) << 32 | UInt64($0) }
-        keys.sort()
-        popularity = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
-        let ratingCount = counts.reduce(0, +)
-        let globalMean = ratingCount == 0 ? 0 : Float(total / Double(ratingCount))
-        itemMeans = (0..<counts.count).map { counts[$0] > 0 ? Float(sums[$0] / Double(counts[$0])) : globalMean }
+        self.predictsRatings = predictsRatings
+        self.popularity = popularity
         self.defaultRating = defaultRating
         self.regularization = regularization
     }
@@ -120,10 +112,7 @@ public struct FoldInRecommender: Sendable {
             known.append(index); knownRatings.append(ratings?[j] ?? defaultRating)
         }
         guard !known.isEmpty else {
-            let top = popularity.prefix(k).map {
-                Recommendation(item: ItemIndex($0), rawItemID: itemIDs.rawID(atChecked: $0), predictedRating: itemMeans[Int($0)])
-            }
-            return Result(recommendations: Array(top), unknownItemIDs: unknown, isPopularityFallback: true, userRow: [])
+            return Result(recommendations: popularity.top(k, itemIDs: itemIDs, predictsRatings: predictsRatings), unknownItemIDs: unknown, isPopularityFallback: true, userRow: [])
         }
         let row = try scorer.foldIn(items: known, ratings: knownRatings, regularization: regularization)
         guard row.allSatisfy(\.isFinite) else {
@@ -140,36 +129,9 @@ public struct FoldInRecommender: Sendable {
         for i in known { scores[Int(i)] = -.infinity }
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: n, k: k) }
         let recommendations = winners.map {
-            Recommendation(item: ItemIndex($0.item), rawItemID: itemIDs.rawID(atChecked: $0.item),
-                           predictedRating: scorer.predictedRating(rankingScore: $0.score, item: $0.item))
+            Recommendation(item: $0.item, itemIDs: itemIDs, score: scorer.score(fromRankingScore: $0.score, item: $0.item),
+                           predictsRatings: predictsRatings)
         }
         return Result(recommendations: recommendations, unknownItemIDs: unknown, isPopularityFallback: false, userRow: row)
-    }
-}
-
-/// How often each item was rated and the sum of its ratings: the popularity fallback's ranking
-/// and predictions.
-struct ItemRatingStatistics: Sendable {
-    var counts: [Int]
-    var sums: [Double]
-
-    /// One pass over `items` (positions checked to be inside `0..<itemCount`) and `ratings`.
-    init(items: [Int32], ratings: [Float], itemCount: Int) {
-        var counts = [Int](repeating: 0, count: itemCount)
-        var sums = [Double](repeating: 0, count: itemCount)
-        // A million ratings per opened recommender: no bounds checks (the items were checked).
-        counts.withUnsafeMutableBufferPointer { c in
-            sums.withUnsafeMutableBufferPointer { s in
-                items.withUnsafeBufferPointer { it in
-                    ratings.withUnsafeBufferPointer { r in
-                        for k in 0..<it.count {
-                            let i = Int(it[k])
-                            c[i] += 1; s[i] += Double(r[k])
-                        }
-                    }
-                }
-            }
-        }
-        self.counts = counts; self.sums = sums
     }
 }

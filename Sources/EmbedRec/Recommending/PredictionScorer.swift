@@ -1,8 +1,9 @@
 import EmbedRecKernels
 
-/// Catalogue scoring for a model without the built-in pointer-level path: the predictions of
-/// every (user, item) pair of a tile, through ``Model/predict(users:items:into:)``. Its "user
-/// row" is the user's index, stored bit for bit in one float. It has no fold-in.
+/// Catalogue scoring for a model with neither the built-in pointer-level path nor
+/// ``FactorizedModel``: the scores of every (user, item) pair of a tile, through
+/// ``Model/score(users:items:into:)``. Its "user row" is the user's index, stored bit for bit in
+/// one float. It has no fold-in.
 struct PredictionScorer: CatalogueScorer, @unchecked Sendable {
     let model: any Model
 
@@ -28,19 +29,25 @@ struct PredictionScorer: CatalogueScorer, @unchecked Sendable {
         var scores = [Float](repeating: 0, count: count * m)
         do {
             var span = scores.mutableSpan
-            model.predict(users: users.span, items: itemIndices.span, into: &span)
+            model.score(users: users.span, items: itemIndices.span, into: &span)
         }
         scores.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: count * m) }
     }
 
-    func predictedRating(rankingScore: Float, item: Int32) -> Float { rankingScore }
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
+
+    var supportsFoldIn: Bool { false }
 
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
-        throw ModelError.invalidConfiguration("\(model.summary) has no fold-in for new readers")
+        throw RecommenderError.noFoldIn(model.summary)
     }
 }
 
-/// The fastest catalogue scorer `model` has: its own, or scoring through its predictions.
-func catalogueScorer(for model: any Model) -> any CatalogueScorer {
-    (model as? any KernelModel)?.makeCatalogueScorer() ?? PredictionScorer(model: model)
+/// The fastest catalogue scorer `model` has: its own, its factors', or scoring pair by pair.
+/// - Parameter sharingTables: a built-in model's scorer may read its tables in place (only for a
+///   model nothing will train again).
+func catalogueScorer(for model: any Model, sharingTables: Bool = false) throws -> any CatalogueScorer {
+    if let kernel = model as? any KernelModel { return kernel.makeCatalogueScorer(sharingTables: sharingTables) }
+    if let factorized = model as? any FactorizedModel { return try factorized.makeFactorScorer() }
+    return PredictionScorer(model: model)
 }

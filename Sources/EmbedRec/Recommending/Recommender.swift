@@ -37,6 +37,8 @@ public struct Recommender: Sendable {
     let foldInDefaultRating: Float
     let topK: TopKScorer
     let foldIn: FoldInRecommender?
+    /// The most-rated items, for users the model cannot place.
+    let popularity: ItemPopularity
     /// The similar-items index, or why the model has none (no item table, or a ConcatMLP).
     let similar: Result<SimilarItems, any Error>
 
@@ -75,7 +77,7 @@ public struct Recommender: Sendable {
     init(
         model: any Model, userIDs: UserIDMap, itemIDs: ItemIDMap, ratedItems: UserItemIndex,
         ratingScale: ClosedRange<Float>?, configuration: TrainingConfiguration?, history: TrainingHistory?,
-        catalog: ItemCatalog?, foldInDefaultRating: Float, itemStatistics: ItemRatingStatistics? = nil
+        catalog: ItemCatalog?, foldInDefaultRating: Float, popularity: ItemPopularity? = nil
     ) throws {
         self.model = model
         self.userIDs = userIDs; self.itemIDs = itemIDs; self.ratedItems = ratedItems
@@ -83,12 +85,13 @@ public struct Recommender: Sendable {
         self.catalog = catalog
         self.foldInDefaultRating = foldInDefaultRating
         // One catalogue scorer (a copy of the tables in scoring layout) serves top-K and fold-in.
-        let scorer = (model as? any KernelModel)?.makeCatalogueScorer(sharingTables: true) ?? catalogueScorer(for: model)
-        topK = TopKScorer(scorer: scorer, userCount: model.userCount, seen: ratedItems, itemIDs: itemIDs)
-        if model is any KernelModel {
-            let statistics = itemStatistics
-                ?? ItemRatingStatistics(items: ratedItems.items, ratings: ratedItems.ratings, itemCount: itemIDs.count)
-            foldIn = FoldInRecommender(scorer: scorer, itemIDs: itemIDs, statistics: statistics,
+        let scorer = try catalogueScorer(for: model, sharingTables: true)
+        topK = TopKScorer(scorer: scorer, userCount: model.userCount, predictsRatings: model.predictsRatings,
+                          seen: ratedItems, itemIDs: itemIDs)
+        let popularity = popularity ?? ItemPopularity(items: ratedItems.items, ratings: ratedItems.ratings, itemCount: itemIDs.count)
+        self.popularity = popularity
+        if scorer.supportsFoldIn {
+            foldIn = FoldInRecommender(scorer: scorer, itemIDs: itemIDs, predictsRatings: model.predictsRatings, popularity: popularity,
                                        defaultRating: foldInDefaultRating, ratingScale: ratingScale, regularization: 0.5)
         } else {
             foldIn = nil
@@ -125,7 +128,8 @@ public struct Recommender: Sendable {
         guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
         guard let user = userIDs.index(of: rawID) else {
             guard unknownUser == .popularity else { throw RecommenderError.unknownUser(rawID) }
-            return try recommend(newReaderRatings: [:], k: k)
+            return RecommendationList(recommendations: popularity.top(k, itemIDs: itemIDs, predictsRatings: model.predictsRatings),
+                                      isPopularityFallback: true, unknownItemIDs: [])
         }
         let list = try topK.recommend(user: user, options: .init(k: k))
         return RecommendationList(recommendations: list, isPopularityFallback: false, unknownItemIDs: [])
@@ -182,12 +186,20 @@ public struct Recommender: Sendable {
         return try foldInList([rawID], nil, k)
     }
 
-    /// The model's predicted rating of an item by a known user.
+    /// The model's score of an item for a known user: its predicted rating for a rating model.
     /// - Throws: ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
-    public func predictedRating(user: Int64, item: Int64) throws -> Float {
+    public func score(user: Int64, item: Int64) throws -> Float {
         guard let u = userIDs.index(of: user) else { throw RecommenderError.unknownUser(user) }
         guard let i = itemIDs.index(of: item) else { throw RecommenderError.unknownItem(item) }
-        return try model.predict(users: [u.position], items: [i.position])[0]
+        return try model.scores(users: [u.position], items: [i.position])[0]
+    }
+
+    /// The model's predicted rating of an item by a known user.
+    /// - Throws: ``RecommenderError/notARatingModel(_:)`` for a ranking model, whose scores are
+    ///   not ratings; ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
+    public func predictedRating(user: Int64, item: Int64) throws -> Float {
+        guard model.predictsRatings else { throw RecommenderError.notARatingModel(model.summary) }
+        return try score(user: user, item: item)
     }
 
     /// The training ratings again, as a dataset in the recommender's ID maps (from the rated
@@ -227,6 +239,8 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
     case noFoldIn(String)
     /// The model has no item embedding table to compare items by.
     case noItemEmbedding(String)
+    /// A rating was asked of a ranking model, whose scores only order items.
+    case notARatingModel(String)
     /// A new reader's rating of `item` lies outside the training ratings' range.
     case ratingOutsideScale(item: Int64, rating: Float, scale: ClosedRange<Float>)
 
@@ -237,6 +251,7 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
         case .unknownItem(let id): return "unknown item \(id): not in the training data"
         case .noFoldIn(let model): return "\(model) has no fold-in for new readers"
         case .noItemEmbedding(let model): return "\(model) has no item embedding table"
+        case .notARatingModel(let model): return "\(model) ranks items: its scores are not ratings (use ranking metrics, or a rating model such as BiasedMF)"
         case let .ratingOutsideScale(item, rating, scale):
             return "the rating \(rating) of item \(item) is outside the training ratings' scale \(scale.lowerBound)...\(scale.upperBound)"
         }

@@ -28,9 +28,7 @@ public struct SimilarItems: Sendable {
             throw ModelError.invalidConfiguration(
                 "\(model.summary): the cosine of a ConcatMLP's item embeddings says nothing about which items are liked together; use a dot-product model, or pass acceptingNonDotProductModels: true")
         }
-        guard let table = model.parameters.first(where: { $0.rowIndex == .items && $0.role == .embedding }) else {
-            throw ModelError.invalidConfiguration("\(model.summary) has no item embedding table")
-        }
+        let table = try model.itemEmbeddingTable()
         try self.init(embeddings: table.toArray(), dimension: table.rowLength, itemIDs: itemIDs)
     }
 
@@ -58,8 +56,8 @@ public struct SimilarItems: Sendable {
     public struct Neighbour: Sendable, Hashable {
         /// The neighbour's dense item index.
         public let item: ItemIndex
-        /// Its raw item ID, when the index was built with an item ID map.
-        public let rawItemID: Int64?
+        /// Its raw item ID (the dense index when the index was built without an item ID map).
+        public let rawItemID: Int64
         /// Cosine similarity in [-1, 1].
         public let similarity: Float
     }
@@ -98,7 +96,7 @@ public struct SimilarItems: Sendable {
         }
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: itemCount, k: k) }
         return winners.map { winner in
-            Neighbour(item: ItemIndex(winner.item), rawItemID: itemIDs?.rawID(atChecked: winner.item),
+            Neighbour(item: ItemIndex(winner.item), rawItemID: itemIDs?.rawID(atChecked: winner.item) ?? Int64(winner.item),
                       similarity: winner.score)
         }
     }

@@ -4,10 +4,31 @@ import EmbedRecKernels
 public struct Recommendation: Sendable, Hashable {
     /// Dense item index.
     public let item: ItemIndex
-    /// Raw item ID (from the ID map the scorer was given), or nil without one.
-    public let rawItemID: Int64?
-    /// Predicted rating, in rating units.
-    public let predictedRating: Float
+    /// Raw item ID (from the training data's ID map; the dense index when a ``TopKScorer`` was
+    /// made without training data).
+    public let rawItemID: Int64
+    /// The model's score: larger is better. A rating model's score is its predicted rating.
+    public let score: Float
+    /// The predicted rating, in rating units: only from a rating model (``Model/predictsRatings``);
+    /// nil for a ranking model, whose scores are not ratings.
+    public let predictedRating: Float?
+
+    /// A recommendation of dense item `item`, its raw ID from `itemIDs` (the index without one).
+    init(item: Int32, itemIDs: ItemIDMap?, score: Float, predictsRatings: Bool) {
+        self.item = ItemIndex(item)
+        rawItemID = itemIDs?.rawID(atChecked: item) ?? Int64(item)
+        self.score = score
+        predictedRating = predictsRatings ? score : nil
+    }
+
+    private init(item: ItemIndex, rawItemID: Int64, score: Float, predictedRating: Float?) {
+        self.item = item; self.rawItemID = rawItemID; self.score = score; self.predictedRating = predictedRating
+    }
+
+    /// The same item with a predicted rating other than its score (the popularity fallback's).
+    func withPredictedRating(_ rating: Float) -> Recommendation {
+        Recommendation(item: item, rawItemID: rawItemID, score: score, predictedRating: rating)
+    }
 }
 
 /// Options for a top-K request.
@@ -45,6 +66,8 @@ public struct TopKScorer: Sendable {
     let scorer: any CatalogueScorer
     let seen: UserItemIndex?
     let itemIDs: ItemIDMap?
+    /// Whether the model's scores are predicted ratings.
+    let predictsRatings: Bool
     /// Users per scoring block.
     public let blockSize: Int
     /// Items per scoring tile: a block × tile of scores is produced and selected from while it
@@ -73,12 +96,12 @@ public struct TopKScorer: Sendable {
         parallelism: Parallelism = .automatic
     ) throws {
         if let training { try Self.requireSameSpace(model, training) }
-        self.init(scorer: catalogueScorer(for: model), userCount: model.userCount, seen: training?.itemsByUser(),
+        self.init(scorer: try catalogueScorer(for: model), userCount: model.userCount, predictsRatings: model.predictsRatings, seen: training?.itemsByUser(),
                   itemIDs: training?.itemIDs, blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
     }
 
     /// A scorer from parts already checked against the model (a ``Recommender``'s).
-    init(scorer: any CatalogueScorer, userCount: Int, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512,
+    init(scorer: any CatalogueScorer, userCount: Int, predictsRatings: Bool, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512,
          tileSize: Int = 1024, parallelism: Parallelism = .automatic) {
         self.tileSize = max(8, tileSize)
         self.scorer = scorer
@@ -87,6 +110,7 @@ public struct TopKScorer: Sendable {
         self.blockSize = max(1, blockSize)
         self.parallelism = parallelism
         self.userCount = userCount
+        self.predictsRatings = predictsRatings
     }
 
     /// Throws unless `data` indexes the model's items exactly and no user beyond the model's.
@@ -221,7 +245,7 @@ public struct TopKScorer: Sendable {
                 }
             }
         }
-        return TopKResult(k: k, users: requested, items: items, rankingScores: scores, scorer: scorer)
+        return TopKResult(k: k, users: requested, items: items, rankingScores: scores, scorer: scorer, predictsRatings: predictsRatings)
     }
 }
 
@@ -233,9 +257,11 @@ public struct TopKResult: Sendable {
     public let users: [UserIndex]
     /// Item indices, row r = users[r], best first; −1 pads rows with fewer than K items.
     public let items: [Int32]
-    /// The model's ranking scores aligned with ``items`` (monotone in the predicted rating).
+    /// The model's ranking scores aligned with ``items`` (non-decreasing in the model's score).
     public let rankingScores: [Float]
     let scorer: any CatalogueScorer
+    /// Whether the model's scores are predicted ratings.
+    let predictsRatings: Bool
 
     /// The items recommended to the user in row `row` (without padding).
     public func items(forRow row: Int) -> ArraySlice<Int32> {
@@ -244,16 +270,14 @@ public struct TopKResult: Sendable {
         return slice
     }
 
-    /// Predicted rating of entry `j` of row `row`.
-    public func predictedRating(row: Int, rank j: Int) -> Float {
-        scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: items[row * k + j])
+    /// The model's score of entry `j` of row `row` (its predicted rating for a rating model).
+    public func score(row: Int, rank j: Int) -> Float {
+        scorer.score(fromRankingScore: rankingScores[row * k + j], item: items[row * k + j])
     }
 
     func recommendations(forRow row: Int, itemIDs: ItemIDMap?) -> [Recommendation] {
         items(forRow: row).enumerated().map { j, item in
-            Recommendation(
-                item: ItemIndex(item), rawItemID: itemIDs.map { $0.rawID(atChecked: item) },
-                predictedRating: scorer.predictedRating(rankingScore: rankingScores[row * k + j], item: item))
+            Recommendation(item: item, itemIDs: itemIDs, score: score(row: row, rank: j), predictsRatings: predictsRatings)
         }
     }
 }

@@ -120,7 +120,7 @@ final class GradientSet: @unchecked Sendable {
     /// One gradient per parameter, in the model's parameter order.
     let parameters: [ParameterGradient]
 
-    init(model: any Model, maxBatch: Int) {
+    init(model: any TrainableModel, maxBatch: Int) {
         // Hashed slot maps once the sparse tables clearly outgrow the caches (8 MiB): then a
         // table-sized slot index misses too. Measured: BiasedMF d=50/d=100 train 6–10% faster
         // hashed, MF d=5 (1.3 MB of tables) ~3% slower, so small models keep the direct index.

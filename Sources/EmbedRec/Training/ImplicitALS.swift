@@ -15,7 +15,7 @@ import EmbedRecKernels
 ///
 /// The fitted model recommends, saves and finds similar items like any MatrixFactorization; its
 /// fold-in for a new reader is the same exact weighted solve (``MatrixFactorization/NewReaderSolve``).
-public struct ImplicitALS: Sendable {
+public struct ImplicitALS: ModelFitter {
     /// The fit's settings: factors, λ, iterations, the confidence α, which ratings are positives
     /// and how they are weighted, and the seed of the initial factors.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -81,7 +81,7 @@ public struct ImplicitALS: Sendable {
         let model = try MatrixFactorization(
             users: data.userCount, items: data.itemCount,
             configuration: .init(dimension: d, initializer: .uniform(0.005), seed: configuration.seed,
-                                 newReaders: configuration.newReaderSolve),
+                                 newReaders: configuration.newReaderSolve, predictsRatings: false),
             initialized: false)
         // implicit's initialisation: uniform in [0, 0.01).
         var rng = SeededGenerator(seed: configuration.seed)
@@ -181,5 +181,30 @@ enum ALSKernels {
         } else {
             embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch)
         }
+    }
+}
+
+extension ImplicitALS {
+    /// ``fit(_:)`` with the options' threads.
+    public func fit(_ data: RatingsDataset, options: FitOptions) throws -> FittedModel {
+        var fitter = self
+        if let parallelism = options.parallelism { fitter.parallelism = parallelism }
+        return FittedModel(model: try fitter.fit(data))
+    }
+
+    /// ALS ranks: its dot products are preferences, not ratings.
+    public var predictsRatings: Bool { false }
+
+    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic] }
+
+    /// Dimension: the factors; epochs: the iterations. The row solves give the same result on
+    /// any number of threads, so one thread only slows the fit (it is accepted for symmetry).
+    public func adjusted(_ changes: RecipeChanges) throws -> ImplicitALS {
+        var copy = self
+        if let d = changes.dimension { copy.configuration.factors = d }
+        if let epochs = changes.epochs { copy.configuration.iterations = epochs }
+        if let seed = changes.seed { copy.configuration.seed = seed }
+        if changes.deterministic { copy.parallelism = .sequential }
+        return copy
     }
 }

@@ -18,6 +18,9 @@ public protocol Loss: Sendable {
     var negativesPerPositive: Int { get }
     /// How those negatives are drawn.
     var negativeSampling: NegativeSampling { get }
+    /// True when the targets are ratings the model learns to predict (the default); false for
+    /// a ranking loss, whose model's scores only order items.
+    var targetsAreRatings: Bool { get }
 }
 
 /// Squared error `(prediction − target)²`, reduced over a batch by its mean (Keras' `mse`, the

@@ -119,7 +119,7 @@ public enum ModelAveraging {
             let (member, trainer) = try makeMember(m, model: model, training: fixedLength, for: train)
             try trainer.fit(member, on: train) { history in
                 do {
-                    let predictions = try member.predict(users: validation.users, items: validation.items)
+                    let predictions = try member.scores(users: validation.users, items: validation.items)
                     let e = history.epochs.count - 1
                     for i in predictions.indices { sums[e][i] += Double(predictions[i]) }
                     return .proceed

@@ -12,6 +12,8 @@ import RealModule
 extension Loss {
     public var negativesPerPositive: Int { 0 }
     public var negativeSampling: NegativeSampling { .uniform }
+    /// A loss with sampled negatives ranks; one without learns the targets.
+    public var targetsAreRatings: Bool { negativesPerPositive == 0 }
 }
 
 /// Bayesian personalised ranking (Rendle et al. 2009): `−log σ(s⁺ − s⁻)` for each positive and

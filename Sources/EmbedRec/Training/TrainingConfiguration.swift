@@ -72,8 +72,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 public struct EpochRecord: Sendable, Hashable, Codable {
     /// 1-based epoch number.
     public let epoch: Int
-    /// Mean squared error over the epoch's training batches (before each batch's update).
-    public let trainingMSE: Double
+    /// The loss (``TrainingHistory/lossName``) per training example over the epoch's batches,
+    /// each taken before its batch's update: the mean squared error for a rating model.
+    public let meanLoss: Double
     /// Metrics on the validation set after the epoch, when one was given.
     public let validation: RatingMetrics?
     /// Wall-clock seconds of the whole epoch: shuffle, batch gather, training steps and the
@@ -85,6 +86,41 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     public var ratingsPerSecond: Double { seconds > 0 ? Double(examples) / seconds : 0 }
     /// Training examples in the epoch.
     public let examples: Int
+
+    /// A record of one epoch.
+    public init(epoch: Int, meanLoss: Double, validation: RatingMetrics?, seconds: Double,
+                preparationSeconds: Double, examples: Int) {
+        self.epoch = epoch; self.meanLoss = meanLoss; self.validation = validation; self.seconds = seconds
+        self.preparationSeconds = preparationSeconds; self.examples = examples
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case epoch, meanLoss, validation, seconds, preparationSeconds, examples
+        /// What ``meanLoss`` was called in files written before format version 3.
+        case trainingMSE
+    }
+
+    /// Decodes a record; files from before format version 3 name the mean loss `trainingMSE`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        meanLoss = try c.decodeIfPresent(Double.self, forKey: .meanLoss) ?? c.decode(Double.self, forKey: .trainingMSE)
+        validation = try c.decodeIfPresent(RatingMetrics.self, forKey: .validation)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        preparationSeconds = try c.decode(Double.self, forKey: .preparationSeconds)
+        examples = try c.decode(Int.self, forKey: .examples)
+    }
+
+    /// Encodes the record under today's keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(meanLoss, forKey: .meanLoss)
+        try c.encodeIfPresent(validation, forKey: .validation)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(preparationSeconds, forKey: .preparationSeconds)
+        try c.encode(examples, forKey: .examples)
+    }
 }
 
 /// What happened during ``Trainer/fit(_:on:validation:progress:)``.
@@ -96,6 +132,12 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
     public internal(set) var bestEpoch: Int = 0
     /// True when early stopping or the progress callback ended training before `epochs`.
     public internal(set) var stoppedEarly = false
+    /// What ``EpochRecord/meanLoss`` measures: the training loss's ``Loss/summary`` (nil in
+    /// files written before format version 3, which trained on squared error).
+    public internal(set) var lossName: String?
+
+    /// An empty history of training on `lossName`.
+    init(lossName: String?) { self.lossName = lossName }
 
     /// The record of the epoch the model's weights come from.
     public var best: EpochRecord? { epochs.first { $0.epoch == bestEpoch } }
@@ -106,7 +148,7 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
     public var withoutTimings: TrainingHistory {
         var copy = self
         copy.epochs = epochs.map {
-            EpochRecord(epoch: $0.epoch, trainingMSE: $0.trainingMSE, validation: $0.validation, seconds: 0,
+            EpochRecord(epoch: $0.epoch, meanLoss: $0.meanLoss, validation: $0.validation, seconds: 0,
                         preparationSeconds: 0, examples: $0.examples)
         }
         return copy

@@ -1,3 +1,4 @@
+import EmbedRec
 import Foundation
 
 /// What the libFuzzer targets in `Fuzz/` do with one input, and what the regression test
@@ -8,16 +9,16 @@ import Foundation
 /// when a loaded result breaks an invariant (so the fuzzer reports silently wrong answers as
 /// findings too). The first byte of an input picks the file format; the rest is the file.
 /// Package access: for this package's tests, and for the fuzz package through `@testable`.
-package enum FuzzEntryPoints {
+public enum FuzzEntryPoints {
     /// The ratings formats, chosen by `input[0] % 4`.
-    package static let ratingsFormats: [(name: String, format: RatingsFileFormat)] = [
+    public static let ratingsFormats: [(name: String, format: RatingsFileFormat)] = [
         ("ratings.csv", .goodbooks), ("u.data", .movieLens100K), ("ratings.dat", .movieLens1M), ("ml.csv", .movieLensCSV),
     ]
 
     /// Parses `input.dropFirst()` as the ratings format `input[0]` picks and checks the dataset.
     /// - Returns: the error the loader threw, or nil when it loaded.
     @discardableResult
-    package static func ratings(_ input: [UInt8]) -> (any Error)? {
+    public static func ratings(_ input: [UInt8]) -> (any Error)? {
         guard let selector = input.first else { return nil }
         let (name, format) = ratingsFormats[Int(selector) % ratingsFormats.count]
         let data: RatingsDataset
@@ -54,12 +55,12 @@ package enum FuzzEntryPoints {
     }
 
     /// The catalogue formats, chosen by `input[0] % 3`.
-    package static let catalogFormats = ["books.csv", "movies.csv", "u.item"]
+    public static let catalogFormats = ["books.csv", "movies.csv", "u.item"]
 
     /// Parses `input.dropFirst()` as the catalogue format `input[0]` picks and checks it.
     /// - Returns: the error the loader threw, or nil when it loaded.
     @discardableResult
-    package static func catalog(_ input: [UInt8]) -> (any Error)? {
+    public static func catalog(_ input: [UInt8]) -> (any Error)? {
         guard let selector = input.first else { return nil }
         let name = catalogFormats[Int(selector) % catalogFormats.count]
         let bytes = Array(input.dropFirst())
@@ -86,7 +87,7 @@ package enum FuzzEntryPoints {
     /// files) and, when it opens, asks it for recommendations and similar items.
     /// - Returns: the error opening or serving threw, or nil when everything succeeded.
     @discardableResult
-    package static func model(_ input: [UInt8], scratchPath: String) -> (any Error)? {
+    public static func model(_ input: [UInt8], scratchPath: String) -> (any Error)? {
         guard FileManager.default.createFile(atPath: scratchPath, contents: Data(input)) else {
             fatalError("cannot write the scratch file \(scratchPath)")
         }
@@ -112,7 +113,7 @@ package enum FuzzEntryPoints {
             _ = try recommender.similarItems(to: item, k: k)
             _ = try recommender.recommend(newReaderItems: [item], k: k)
             // Finite weights may still multiply to ±∞; the loader checks each weight, not products.
-            _ = try recommender.predictedRating(user: user, item: item)
+            _ = try recommender.score(user: user, item: item)
             // What opened must save, and open again to the same answers.
             let resaved = scratchPath + ".resaved"
             defer { unlink(resaved) }
@@ -122,7 +123,7 @@ package enum FuzzEntryPoints {
             let again = try reopened.recommend(user: user, k: k)
             check(again.recommendations.map(\.item) == list.recommendations.map(\.item)
                   && zip(again.recommendations, list.recommendations).allSatisfy {
-                      $0.predictedRating == $1.predictedRating || ($0.predictedRating.isNaN && $1.predictedRating.isNaN) },
+                      $0.score == $1.score || ($0.score.isNaN && $1.score.isNaN) },
                   "a re-saved recommender answers differently")
         } catch {
             return error

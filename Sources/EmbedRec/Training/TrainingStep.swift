@@ -1,12 +1,12 @@
 import EmbedRecKernels
 
-/// A mini-batch of training examples: dense user and item indices and their target ratings.
+/// A mini-batch of training examples: dense user and item indices and their targets (ratings, or 1 and 0 for the positives and sampled negatives of a ranking loss).
 public struct ExampleBatch: Sendable {
     /// Dense user indices.
     public let users: [Int32]
     /// Dense item indices.
     public let items: [Int32]
-    /// Target ratings.
+    /// Targets: the ratings, or 1 and 0 for a ranking loss's positives and negatives.
     public let targets: [Float]
     /// Examples in the batch.
     public var count: Int { targets.count }
@@ -22,7 +22,7 @@ public struct ExampleBatch: Sendable {
 struct TrainingBatch {
     let users: UnsafePointer<Int32>
     let items: UnsafePointer<Int32>
-    let ratings: UnsafePointer<Float>
+    let targets: UnsafePointer<Float>
     let count: Int
 }
 

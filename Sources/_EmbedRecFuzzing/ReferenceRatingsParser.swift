@@ -1,3 +1,4 @@
+import EmbedRec
 /// A slow, plain re-statement of the ratings file rules, for the fuzzer to check the fast
 /// parser's answers against: lines split on LF, fields split on the separator's bytes, IDs and
 /// ratings through the standard library. A row the two read differently is a finding (the fast
