@@ -26,7 +26,7 @@ struct EvaluationSnippets {
         shape.exposure = 1
         let data = try SyntheticRatings.generate(shape)
         let split = try data.perUserHoldout(fraction: 0.2, selection: .random(seed: 1))
-        let model = try RankingPreset.als.fit(split.train)
+        let model = try Recipe.als.fit(split.train).model
         let top10 = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
         print(top10.precision, top10.recall, top10.ndcg, top10.map, top10.hitRate, top10.coverage)
         let everyRead = try RankingMetrics(

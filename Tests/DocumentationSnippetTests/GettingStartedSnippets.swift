@@ -12,19 +12,17 @@ struct GettingStartedSnippets {
         let split = try data.randomSplit(testFraction: 0.2, seed: 42)
         let inner = try split.train.randomSplit(testFraction: 0.1, seed: 1)
 
-        let preset = ModelPreset.tunedBiasedMF
-        let model = try preset.makeModel(for: split.train)
-        let history = try Trainer(configuration: preset.training)
-            .fit(model, on: inner.train, validation: inner.test)
-        print("best epoch", history.bestEpoch)
+        let fitted = try Recipe.tunedBiasedMF.fit(inner.train, options: .init(validation: inner.test))
+        let model = fitted.model
+        print("best epoch", fitted.history!.bestEpoch)
         print(try RatingMetrics(model: model, data: split.test))   // MSE, RMSE, MAE
 
         let scorer = try TopKScorer(model: model, training: split.train)
         for item in try scorer.recommend(user: 0, options: .init(k: 5)) {
-            print(item.rawItemID ?? -1, item.predictedRating)
+            print(item.rawItemID, item.predictedRating!)   // a rating model's score is a predicted rating
         }
 
-        #expect(history.bestEpoch >= 1)
+        #expect(fitted.history!.bestEpoch >= 1)
     }
 
     /// Loading the reader's own files: compiled, not run (the files are the reader's).

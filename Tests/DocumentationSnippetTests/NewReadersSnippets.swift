@@ -14,7 +14,7 @@ struct NewReadersSnippets {
 
         let foldIn = try FoldInRecommender(model: model, training: train)
         let result = try foldIn.recommend(readItems: [1, 2, 3, 999_999], ratings: [5, 4, 5, 3], k: 10)
-        print(result.recommendations.map { $0.rawItemID! })
+        print(result.recommendations.map { $0.rawItemID })
         print("not in the catalogue:", result.unknownItemIDs)          // [999999]
         print("popularity fallback:", result.isPopularityFallback)     // false
 

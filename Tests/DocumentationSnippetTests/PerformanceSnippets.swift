@@ -19,11 +19,8 @@ struct PerformanceSnippets {
 
     @Test func threads() throws {
         let data = try SyntheticRatings.generate(.init(users: 300, items: 200, ratings: 12_000), parallelism: .sequential)
-        var training = ModelPreset.tutorialV2.training
-        training.parallelism = Parallelism(threads: 2)      // Hogwild!: fast, run-to-run differences
-        training.deterministic = false
-        let model = try ModelPreset.tutorialV2.makeModel(for: data)
-        try Trainer(configuration: training).fit(model, on: data)
+        // Hogwild!: fast, run-to-run differences
+        let model = try Recipe.tutorialV2.fit(data, options: .init(parallelism: Parallelism(threads: 2))).model
 
         let scorer = try TopKScorer(model: model, training: data, blockSize: 256, tileSize: 2048,
                                     parallelism: .automatic)

@@ -18,7 +18,7 @@ struct RecommendingSnippets {
         let scorer = try TopKScorer(model: model, training: train)   // leaves out what each user rated
         let reader = train.userIDs.index(of: 42)!
         let top = try scorer.recommend(user: reader, options: .init(k: 10))
-        for r in top { print(r.rawItemID!, r.predictedRating) }
+        for r in top { print(r.rawItemID, r.score) }
 
         // Only some items (one shelf, what is in stock), and never a few others:
         let shelf = Array(train.itemIDs.indices.prefix(50))
@@ -45,7 +45,7 @@ struct RecommendingSnippets {
         let (model, train) = (try Self.trained(), Self.data)
         let similar = try SimilarItems(model: model, itemIDs: train.itemIDs)
         let first = train.itemIDs.index(of: 1)!, second = train.itemIDs.index(of: 2)!
-        for n in try similar.similar(to: [first], k: 5) { print(n.rawItemID!, n.similarity) }
+        for n in try similar.similar(to: [first], k: 5) { print(n.rawItemID, n.similarity) }
         let likeBoth = try similar.similar(to: [first, second], k: 5)   // the mean of the two
 
         #expect(likeBoth.count == 5)

@@ -22,17 +22,15 @@ struct SavingAndServingSnippets {
         let split = try Self.data.randomSplit(testFraction: 0.2, seed: 42)
         let books = try ItemCatalog(items: Self.data.itemIDs.rawIDs.map { ItemMetadata(rawID: $0, title: "Book \($0)") })
 
-        let preset = ModelPreset.tutorialV2
-        let model = try preset.makeModel(for: split.train)
-        let history = try Trainer(configuration: preset.training).fit(model, on: split.train)
-        try Recommender(model: model, training: split.train, configuration: preset.training,
-                        history: history, catalog: books)
+        let fitted = try Recipe.tutorialV2.fit(split.train)
+        try Recommender(model: fitted.model, training: split.train, configuration: fitted.training,
+                        history: fitted.history, catalog: books)
             .save(to: path)
 
         let served = try Recommender(contentsOf: path)
         let forReader = try served.recommend(user: 42, k: 5)                   // raw user ID
         for r in forReader.recommendations {
-            print(served.metadata(for: r.rawItemID!)?.title ?? "?", r.predictedRating)
+            print(served.metadata(for: r.rawItemID)?.title ?? "?", r.score)
         }
         let likeBook = try served.similarItems(to: 1, k: 10)                   // raw item ID
         let stars = try served.predictedRating(user: 42, item: 7)
@@ -80,7 +78,7 @@ struct SavingAndServingSnippets {
         let mine = served.userIDs.rawIDs.enumerated().filter { $0.offset % shards == shard }.map(\.element)
         for user in mine {
             let list = try served.recommend(user: user, k: 10)
-            _ = list.recommendations.map { $0.rawItemID! }                // write one line per user
+            _ = list.recommendations.map { $0.rawItemID }                // write one line per user
         }
 
         #expect(!mine.isEmpty)

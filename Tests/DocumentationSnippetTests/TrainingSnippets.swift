@@ -18,7 +18,7 @@ struct TrainingSnippets {
         let history = try Trainer(configuration: configuration)
             .fit(model, on: inner.train, validation: inner.test)
         for epoch in history.epochs {
-            print(epoch.epoch, epoch.trainingMSE, epoch.validation?.rmse ?? .nan, epoch.ratingsPerSecond)
+            print(epoch.epoch, epoch.meanLoss, epoch.validation?.rmse ?? .nan, epoch.ratingsPerSecond)
         }
         print("weights of epoch", history.bestEpoch, "stopped early:", history.stoppedEarly)
 
@@ -40,12 +40,9 @@ struct TrainingSnippets {
 
     @Test func deterministic() throws {
         let data = Self.data
-        var configuration = ModelPreset.tutorialV2.training
-        configuration.deterministic = true        // one worker: the same weights on every run
-        let first = try ModelPreset.tutorialV2.makeModel(for: data)
-        let second = try ModelPreset.tutorialV2.makeModel(for: data)
-        try Trainer(configuration: configuration).fit(first, on: data)
-        try Trainer(configuration: configuration).fit(second, on: data)
+        let recipe = try Recipe.tutorialV2.adjusted(.init(deterministic: true))   // one worker: the same weights on every run
+        let first = try recipe.fit(data).model
+        let second = try recipe.fit(data).model
 
         let (a, b) = (try RatingMetrics(model: first, data: data), try RatingMetrics(model: second, data: data))
         #expect(a == b)

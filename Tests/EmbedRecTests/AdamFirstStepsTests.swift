@@ -102,7 +102,7 @@ struct AdamFirstStepsTests {
         // With g constant, the corrected moments are m̂ = g and v̂ = g², so every step moves
         // w by lr·g/(|g| + ε/√(1 − β2ᵗ)) = lr·sign(g) up to 2e-5 relative (|g| ≥ 0.1).
         // Without the correction step 1 would move by lr·(1 − β1)/√(1 − β2) = 3.16·lr.
-        for model in [try AdamHarness.matrixFactorization() as any Model, try AdamHarness.mlp()] {
+        for model in [try AdamHarness.matrixFactorization() as any TrainableModel, try AdamHarness.mlp()] {
             let state = OptimizerState(optimizer: optimizer, parameters: model.parameters)
             let gradients = GradientSet(model: model, maxBatch: 8)
             let initial = model.parameters.map { $0.toArray() }
@@ -127,7 +127,7 @@ struct AdamFirstStepsTests {
 
     @Test("steps 1…6 with varying gradients match literal dense Adam after every step", arguments: optimizers)
     func firstStepsMatchLiteralDenseAdam(_ optimizer: Optimizer) throws {
-        for model in [try AdamHarness.matrixFactorization() as any Model, try AdamHarness.mlp()] {
+        for model in [try AdamHarness.matrixFactorization() as any TrainableModel, try AdamHarness.mlp()] {
             let state = OptimizerState(optimizer: optimizer, parameters: model.parameters)
             let gradients = GradientSet(model: model, maxBatch: 8)
             var reference = LiteralDenseAdam(model.parameters, lr: 0.01)
@@ -154,7 +154,7 @@ struct AdamFirstStepsTests {
     @Test("with L2 penalties, the first steps match literal dense Adam on g + 2λw", arguments: optimizers)
     func firstStepsWithL2MatchLiteralDenseAdam(_ optimizer: Optimizer) throws {
         let (embeddingL2, weightL2): (Float, Float) = (0.05, 0.02)
-        for model in [try AdamHarness.matrixFactorization() as any Model, try AdamHarness.mlp()] {
+        for model in [try AdamHarness.matrixFactorization() as any TrainableModel, try AdamHarness.mlp()] {
             let state = OptimizerState(optimizer: optimizer, parameters: model.parameters)
             let gradients = GradientSet(model: model, maxBatch: 8)
             var reference = LiteralDenseAdam(model.parameters, lr: 0.01)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EmbedRec
+import _EmbedRecFuzzing
 
 /// The bad-input cases of the reliability issue that Docs/Reliability.md's catalogue lists
 /// beside the probe's findings: huge lines, garbage, wrong encodings, repeated pairs, sizes
@@ -291,7 +292,7 @@ struct BadInputRequestTests {
             let list = try served.recommend(user: 2, k: k).recommendations
             #expect(list.count == data.itemCount - 2)
             #expect(Set(list.map(\.item)).count == list.count)
-            #expect(zip(list, list.dropFirst()).allSatisfy { $0.predictedRating >= $1.predictedRating })
+            #expect(zip(list, list.dropFirst()).allSatisfy { $0.score >= $1.score })
             #expect(try served.similarItems(to: 1, k: k).count == data.itemCount - 1)
             #expect(try served.recommend(newReaderItems: [1, 2], k: k).recommendations.count == data.itemCount - 2)
             #expect(try served.recommend(user: 999, k: k, unknownUser: .popularity).recommendations.count == data.itemCount)

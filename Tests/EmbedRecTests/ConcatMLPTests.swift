@@ -71,7 +71,7 @@ struct ConcatMLPTests {
         #expect(report.structural.isEmpty, "\(report.structural)")
         #expect(report.mismatches.isEmpty, "\(report.mismatches.prefix(8).map(\.description))")
         let users: [Int32] = [0, 3, 6], items: [Int32] = [5, 1, 2]
-        let predictions = try model.predict(users: users, items: items)
+        let predictions = try model.scores(users: users, items: items)
         let scorer = model.makeCatalogueScorer()
         var scores = [Float](repeating: 0, count: 3 * model.itemCount)
         users.withUnsafeBufferPointer { u in
@@ -80,7 +80,7 @@ struct ConcatMLPTests {
             }
         }
         for k in 0..<3 {
-            let viaScorer = scorer.predictedRating(rankingScore: scores[k * model.itemCount + Int(items[k])], item: items[k])
+            let viaScorer = scorer.score(fromRankingScore: scores[k * model.itemCount + Int(items[k])], item: items[k])
             #expect(abs(viaScorer - predictions[k]) <= 1e-4)
         }
     }
@@ -111,6 +111,6 @@ struct ConcatMLPTests {
         }
         #expect(zeroedByDropout > 0)
         // Prediction never drops anything.
-        #expect(try model.predict(users: u, items: i) == model.predict(users: u, items: i))
+        #expect(try model.scores(users: u, items: i) == model.scores(users: u, items: i))
     }
 }

@@ -33,11 +33,11 @@ struct DotProductModelTests {
         #expect(offset.parameter(named: "global_offset")?.toArray() == [3.5])
         #expect(offset.parameter(named: "global_offset")?.role == .bias)
         // Embeddings start small and biases at zero, so the first prediction is about μ.
-        let p = try offset.predict(users: [0, 3], items: [2, 1])
+        let p = try offset.scores(users: [0, 3], items: [2, 1])
         #expect(p.allSatisfy { abs($0 - 3.5) < 0.05 })
         let sigmoid = try BiasedMF(users: 4, items: 3, configuration: .init(dimension: 2, output: .sigmoidScaled(min: 1, max: 5)))
         #expect(sigmoid.outputRange == 1...5)
-        #expect(try sigmoid.predict(users: [1], items: [1]).allSatisfy { abs($0 - 3) < 0.05 })
+        #expect(try sigmoid.scores(users: [1], items: [1]).allSatisfy { abs($0 - 3) < 0.05 })
     }
 
     @Test("MatrixFactorization predicts the dot product of its rows")
@@ -45,7 +45,7 @@ struct DotProductModelTests {
         let model = try MatrixFactorization(users: 3, items: 2, configuration: .init(dimension: 5, initializer: .uniform(1)))
         let p = model.userEmbedding.row(2), q = model.itemEmbedding.row(1)
         let expected = zip(p, q).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let got = try model.predict(users: [2], items: [1])[0]
+        let got = try model.scores(users: [2], items: [1])[0]
         #expect(abs(got - expected) <= 1e-6)
         #expect(model.parameters.map(\.shape) == [[3, 5], [2, 5]])
         #expect(model.outputRange == nil)
@@ -70,7 +70,7 @@ struct DotProductModelTests {
         #expect(free.globalOffset!.toArray()[0] > 2)
         // The held offset still enters every prediction: zeroing the model leaves exactly μ.
         for t in held.parameters { try t.assign([Float](repeating: 0, count: t.count)) }
-        #expect(try held.predict(users: [0, 5], items: [3, 7]) == [1.0, 1.0])
+        #expect(try held.scores(users: [0, 5], items: [3, 7]) == [1.0, 1.0])
     }
 
     @Test("rating metrics clip predictions to a range when asked, and reject a non-finite one")

@@ -43,7 +43,7 @@ struct ExampleProgramTests {
         let reader = try ProgramRunner.run(Self.newReader!, [saved, "1:5", "2:4", "3", "999999", "--k", "4"])
         #expect(reader.status == 0, "\(reader.err)")
         let expected = try Recommender(contentsOf: saved).recommend(newReaderItems: [1, 2, 3, 999999], ratings: [5, 4, nil, nil], k: 4)
-        let titles = expected.recommendations.map { "Book \($0.rawItemID!) — " }
+        let titles = expected.recommendations.map { "Book \($0.rawItemID) — " }
         #expect(titles.allSatisfy { reader.out.contains($0) } && reader.out.contains("ignored: 999999"), "\(reader.out)")
         // A reading-list file gives the same list.
         let list = dir.appendingPathComponent("list.csv").path

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EmbedRec
+import _EmbedRecFuzzing
 
 /// Replays every input the fuzzers found (Tests/EmbedRecTests/Regressions/<target>/) through the
 /// entry point that found it: each must give the loader's own error or a checked result. A

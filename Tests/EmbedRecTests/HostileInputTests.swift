@@ -91,7 +91,7 @@ struct AbsurdConfigurationTests {
         let history = try Trainer(configuration: .init(epochs: 3, batchSize: Int(Int32.max), optimizer: .adam(learningRate: 0.05)))
             .fit(model, on: data)
         #expect(history.epochs.count == 3)
-        #expect(history.epochs.last!.trainingMSE < history.epochs.first!.trainingMSE)
+        #expect(history.epochs.last!.meanLoss < history.epochs.first!.meanLoss)
     }
 
     @Test("generated data with a NaN, infinite or negative scale is an error, not a trap")

@@ -7,7 +7,7 @@ struct ModelAveragingTests {
     static let items: [Int32] = (0..<200).map { Int32(($0 * 7) % 17) }
 
     static func predictions(_ model: any Model) throws -> [Float] {
-        try model.predict(users: users, items: items)
+        try model.scores(users: users, items: items)
     }
 
     @Test("the merged BiasedMF predicts the mean of its members' predictions")

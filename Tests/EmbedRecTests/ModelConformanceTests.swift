@@ -39,9 +39,9 @@ struct ModelCase: Sendable, CustomTestStringConvertible, CustomStringConvertible
     /// of `PlantedData.split()` with it, ending far below the bias-only baseline.
     let recipe: LearningRecipe
     /// Builds the model for `users` × `items`.
-    let build: @Sendable (_ users: Int, _ items: Int, _ options: ModelOptions) throws -> any Model
+    let build: @Sendable (_ users: Int, _ items: Int, _ options: ModelOptions) throws -> any TrainableModel
 
-    func make(users: Int, items: Int, _ options: ModelOptions = ModelOptions()) throws -> any Model {
+    func make(users: Int, items: Int, _ options: ModelOptions = ModelOptions()) throws -> any TrainableModel {
         try build(users, items, options)
     }
 
@@ -141,7 +141,7 @@ enum ModelTestKit {
     /// Runs one training step on the batch with a fresh gradient set; returns the step's sum of
     /// squared errors and the context holding the gradients.
     static func trainStep(
-        _ model: any Model, users: [Int32], items: [Int32], ratings: [Float],
+        _ model: any TrainableModel, users: [Int32], items: [Int32], ratings: [Float],
         errorScale: Float = 1, dropout: Bool = false, rngSeed: UInt64 = 1
     ) -> (sse: Double, context: TrainingContext) {
         let context = TrainingContext(
@@ -151,8 +151,8 @@ enum ModelTestKit {
         let sse = users.withUnsafeBufferPointer { u in
             items.withUnsafeBufferPointer { i in
                 ratings.withUnsafeBufferPointer { r in
-                    (model as! any KernelModel).trainStep(
-                        TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, ratings: r.baseAddress!, count: ratings.count),
+                    (model as! any KernelTrainableModel).trainStep(
+                        TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, targets: r.baseAddress!, count: ratings.count),
                         context)
                 }
             }
@@ -161,8 +161,8 @@ enum ModelTestKit {
     }
 
     /// Σ (prediction − rating)² through the public prediction path, in Double.
-    static func sumOfSquaredErrors(_ model: any Model, users: [Int32], items: [Int32], ratings: [Float]) throws -> Double {
-        let predictions = try model.predict(users: users, items: items)
+    static func sumOfSquaredErrors(_ model: any TrainableModel, users: [Int32], items: [Int32], ratings: [Float]) throws -> Double {
+        let predictions = try model.scores(users: users, items: items)
         var sum = 0.0
         for k in 0..<ratings.count {
             let e = Double(predictions[k]) - Double(ratings[k])
@@ -172,7 +172,7 @@ enum ModelTestKit {
     }
 
     /// Overwrites every parameter with uniform values in ±`limit`.
-    static func randomize(_ model: any Model, limit: Float, seed: UInt64) {
+    static func randomize(_ model: any TrainableModel, limit: Float, seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
         for t in model.parameters {
             for k in 0..<t.count { t[k] = (rng.nextUnitFloat() * 2 - 1) * limit }
@@ -180,9 +180,9 @@ enum ModelTestKit {
     }
 
     /// Every parameter value, in parameter order.
-    static func snapshot(_ model: any Model) -> [[Float]] { model.parameters.map { $0.toArray() } }
+    static func snapshot(_ model: any TrainableModel) -> [[Float]] { model.parameters.map { $0.toArray() } }
 
-    static func allFinite(_ model: any Model) -> Bool {
+    static func allFinite(_ model: any TrainableModel) -> Bool {
         model.parameters.allSatisfy { $0.toArray().allSatisfy(\.isFinite) }
     }
 
@@ -303,7 +303,7 @@ enum GradientChecker {
 
     /// Compares every entry of every parameter's gradient of `Σ e²/2` with
     /// `(S(θ+h) − S(θ−h)) / 2h / 2`, S computed through `predict`.
-    static func check(_ model: any Model, step h: Float = 1e-2) throws -> GradientCheckReport {
+    static func check(_ model: any TrainableModel, step h: Float = 1e-2) throws -> GradientCheckReport {
         var report = GradientCheckReport()
         let (sse, context) = ModelTestKit.trainStep(model, users: users, items: items, ratings: ratings)
         func loss() throws -> Double {
@@ -406,18 +406,19 @@ enum GradientChecker {
 
 /// Wraps a model and scales its gradients by a factor: a deliberately wrong model, to show the
 /// gradient check fails when it should.
-final class ScaledGradientModel: KernelModel, @unchecked Sendable {
-    let inner: any KernelModel
+final class ScaledGradientModel: KernelTrainableModel, @unchecked Sendable {
+    let inner: any KernelTrainableModel
     let factor: Float
     /// The parameter whose gradient is scaled; nil for all.
     let only: Int?
-    init(_ inner: any Model, factor: Float, only: Int? = nil) {
-        self.inner = inner as! any KernelModel; self.factor = factor; self.only = only
+    init(_ inner: any TrainableModel, factor: Float, only: Int? = nil) {
+        self.inner = inner as! any KernelTrainableModel; self.factor = factor; self.only = only
     }
     var userCount: Int { inner.userCount }
     var itemCount: Int { inner.itemCount }
     var parameters: [Tensor] { inner.parameters }
     var outputRange: ClosedRange<Float>? { inner.outputRange }
+    var predictsRatings: Bool { inner.predictsRatings }
     var summary: String { "Scaled(\(inner.summary))" }
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
         let sse = inner.trainStep(batch, context)
@@ -427,13 +428,13 @@ final class ScaledGradientModel: KernelModel, @unchecked Sendable {
         }
         return sse
     }
-    func predict(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
+    func score(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
                  into output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
-        inner.predict(users: users, items: items, count: count, into: output, arena: arena)
+        inner.score(users: users, items: items, count: count, into: output, arena: arena)
     }
     func makeCatalogueScorer() -> any CatalogueScorer { inner.makeCatalogueScorer() }
-    func predict(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
-        predictThroughKernel(users: users, items: items, into: &output)
+    func score(users: Span<Int32>, items: Span<Int32>, into output: inout MutableSpan<Float>) {
+        scoreThroughKernel(users: users, items: items, into: &output)
     }
     func trainStep(_ batch: ExampleBatch, _ context: TrainingContext) -> Double { trainStepThroughKernel(batch, context) }
 }
@@ -490,7 +491,7 @@ struct ModelConformanceTests {
             // The declared activation is the one the model applies.
             ModelTestKit.randomize(model, limit: 1, seed: 3)
             let users = (0..<36).map { Int32($0 / 6) }, items = (0..<36).map { Int32($0 % 6) }
-            let y = try model.predict(users: users, items: items)
+            let y = try model.scores(users: users, items: items)
             switch c.output {
             case .linear: #expect(y.contains { $0 < 0 } && y.contains { $0 > 0 }, "\(c.name): linear outputs take both signs")
             case .relu: #expect(y.allSatisfy { $0 >= 0 } && y.contains(0) && y.contains { $0 > 0 }, "\(c.name): relu outputs")
@@ -516,12 +517,12 @@ struct ModelConformanceTests {
         // Every (user, item) pair, predicted in one call and scored through the scorer.
         let users = (0..<9).flatMap { u in [Int32](repeating: Int32(u), count: 11) }
         let items = (0..<9).flatMap { _ in (0..<11).map(Int32.init) }
-        let predictions = try model.predict(users: users, items: items)
+        let predictions = try model.scores(users: users, items: items)
         if let range = model.outputRange {
             #expect(predictions.allSatisfy { range.contains($0) }, "predictions inside \(range)")
         }
         // Prediction of a pair does not depend on the rest of the batch (up to sgemm blocking).
-        let single = try model.predict(users: [4], items: [7])
+        let single = try model.scores(users: [4], items: [7])
         #expect(abs(single[0] - predictions[4 * 11 + 7]) <= 1e-5 * max(1, abs(single[0])))
         let scorer = (model as! any KernelModel).makeCatalogueScorer()
         #expect(scorer.itemCount == 11)
@@ -533,7 +534,7 @@ struct ModelConformanceTests {
             }
         }
         for k in 0..<scores.count {
-            let rating = scorer.predictedRating(rankingScore: scores[k], item: Int32(k % 11))
+            let rating = scorer.score(fromRankingScore: scores[k], item: Int32(k % 11))
             #expect(abs(rating - predictions[k]) <= 1e-4 * max(1, abs(predictions[k])),
                     "pair \(k / 11),\(k % 11): scorer \(rating), predict \(predictions[k])")
         }
@@ -572,11 +573,11 @@ struct ModelConformanceTests {
             #expect(e.examples == train.count)
             #expect(e.ratingsPerSecond > 0 && e.ratingsPerSecond.isFinite)
             #expect(e.seconds > 0)
-            #expect(e.trainingMSE.isFinite && e.trainingMSE > 0)
+            #expect(e.meanLoss.isFinite && e.meanLoss > 0)
             #expect(e.validation?.count == test.count)
         }
         #expect(history.best?.validation?.rmse == rmse, "the last epoch's validation RMSE is the model's")
-        let mse = history.epochs.map(\.trainingMSE)
+        let mse = history.epochs.map(\.meanLoss)
         #expect(mse[1] < mse[0] && mse[2] < mse[1], "\(c.name): training MSE should fall over the first epochs: \(mse)")
     }
 
@@ -624,16 +625,16 @@ struct ModelConformanceTests {
 
         let model = try c.make(users: 7, items: 6)
         #expect(throws: ModelError.indexOutOfRange(what: "user", index: 7, count: 7)) {
-            _ = try model.predict(users: [0, 7], items: [0, 0])
+            _ = try model.scores(users: [0, 7], items: [0, 0])
         }
         #expect(throws: ModelError.indexOutOfRange(what: "user", index: -1, count: 7)) {
-            _ = try model.predict(users: [-1], items: [0])
+            _ = try model.scores(users: [-1], items: [0])
         }
         #expect(throws: ModelError.indexOutOfRange(what: "item", index: 6, count: 6)) {
-            _ = try model.predict(users: [0], items: [6])
+            _ = try model.scores(users: [0], items: [6])
         }
-        #expect(throws: ModelError.self) { _ = try model.predict(users: [0, 1], items: [0]) }
-        let valid = try model.predict(users: [6], items: [5])
+        #expect(throws: ModelError.self) { _ = try model.scores(users: [0, 1], items: [0]) }
+        let valid = try model.scores(users: [6], items: [5])
         #expect(valid.count == 1 && valid[0].isFinite)
 
         // Data whose ID space is larger than the model.
@@ -677,7 +678,7 @@ struct ModelConformanceTests {
         } else if error != nil || model.outputRange == nil {
             Issue.record("\(c.name): expected nonFiniteLoss, got \(String(describing: error))")
         }
-        #expect(try model.predict(base).allSatisfy(\.isFinite))
+        #expect(try model.scores(base).allSatisfy(\.isFinite))
 
         // (b) Ratings whose squared error overflows Float: every model stops in the first batch.
         let fresh = try c.make(users: base.userCount, items: base.itemCount)

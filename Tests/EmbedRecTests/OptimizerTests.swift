@@ -29,12 +29,12 @@ struct OptimizerTests {
             // Mostly user 0–1 and item 0; users 2–4 and items 1–3 are touched now and then.
             let users: [Int32] = [Int32(rng.nextInt(below: 2)), s % 7 == 0 ? Int32(2 + rng.nextInt(below: 3)) : 0]
             let items: [Int32] = [0, s % 5 == 0 ? Int32(1 + rng.nextInt(below: 3)) : 0]
-            let ratings: [Float] = [4, 2]
+            let targets: [Float] = [4, 2]
             users.withUnsafeBufferPointer { u in
                 items.withUnsafeBufferPointer { i in
-                    ratings.withUnsafeBufferPointer { r in
+                    targets.withUnsafeBufferPointer { r in
                         _ = model.trainStep(TrainingBatch(users: u.baseAddress!, items: i.baseAddress!,
-                                                          ratings: r.baseAddress!, count: 2), context)
+                                                          targets: r.baseAddress!, count: 2), context)
                     }
                 }
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EmbedRec
+import _EmbedRecFuzzing
 
 /// Paths that are not plain files, for every reader and the one writer: a device, a FIFO, a
 /// socket or a directory is refused and left as it was, a symbolic link is followed, and a

@@ -54,7 +54,7 @@ struct PlotTests {
         #expect(try Self.texts(doc, in: "legend") == names)
         #expect(try Self.texts(doc, in: "x-axis").contains("epoch") && Self.texts(doc, in: "y-axis").contains("MSE"))
         let firstTip = try Self.nodes(doc, "//*[local-name()='circle']/*[local-name()='title']").first?.stringValue
-        #expect(firstTip == "d=4 training: 1, " + LinePlot.format(runs[0].history.epochs[0].trainingMSE))
+        #expect(firstTip == "d=4 training: 1, " + LinePlot.format(runs[0].history.epochs[0].meanLoss))
         // Epoch ticks 0…3 (or more) on the x axis.
         #expect(try Self.texts(doc, in: "x-axis") == ["1", "2", "3", "epoch"])
         #expect(throws: PlotError.self) { try LinePlot(title: "t", xLabel: "x", yLabel: "y", series: []).document() }

@@ -50,7 +50,7 @@ struct PythonInteropTests {
             let result = try Self.run(python, [script, path, pairs.path])
             #expect(result.status == 0, "\(name): \(result.error)")
             let theirs = result.output.split(separator: "\n").compactMap { Double($0) }
-            let ours = try model.predict(users: users, items: items)
+            let ours = try model.scores(users: users, items: items)
             #expect(theirs.count == 1000, "\(name): \(theirs.count) predictions")
             let worst = zip(ours, theirs).map { abs(Double($0) - $1) }.max() ?? .infinity
             #expect(worst <= 1e-5, "\(name): largest difference \(worst)")

@@ -66,7 +66,7 @@ struct RankingLossTests {
     @Test("the trainer's negatives are items the user did not rate, deterministic for a seed")
     func negativeBatches() throws {
         let data = try SyntheticRatings.generate(.init(users: 30, items: 20, ratings: 250, seed: 6))
-        let negatives = Trainer.NegativeBatches(loss: BPRLoss(negatives: 4), train: data, itemCount: data.itemCount)!
+        let negatives = EpochRunner.NegativeBatches(loss: BPRLoss(negatives: 4), train: data, itemCount: data.itemCount)!
         let rated = data.itemsByUser()
         var a = SeededGenerator(seed: 1), b = SeededGenerator(seed: 1)
         for u in 0..<Int32(data.userCount) {
@@ -74,7 +74,7 @@ struct RankingLossTests {
             #expect(x == y)
             #expect(x.allSatisfy { !rated.items(of: UserIndex(u)).contains($0) }, "user \(u)")
         }
-        #expect(Trainer.NegativeBatches(loss: SquaredError(), train: data, itemCount: data.itemCount) == nil)
+        #expect(EpochRunner.NegativeBatches(loss: SquaredError(), train: data, itemCount: data.itemCount) == nil)
     }
 
     @Test("BPR and sampled softmax train MatrixFactorization to recover planted taste, repeatably")

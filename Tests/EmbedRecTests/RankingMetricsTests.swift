@@ -194,13 +194,13 @@ struct RatingMetricsAndBaselineTests {
         let (train, _) = try RankingMetricsTests.tinySplit()
         let mean = try BaselineModel(.globalMean, fittedOn: train)
         let all = (0..<4).flatMap { u in (0..<5).map { (Int32(u), Int32($0)) } }
-        let p = try mean.predict(users: all.map(\.0), items: all.map(\.1))
+        let p = try mean.scores(users: all.map(\.0), items: all.map(\.1))
         #expect(p.allSatisfy { $0 == 3.375 })
-        #expect(mean.parameters.isEmpty && mean.outputRange == nil)
+        #expect(!(mean is any TrainableModel) && mean.outputRange == nil)
         // Item means: item 0 (4, 5, 3) → 4; item 1 (3, 4, 5) → 4; item 2 (2) → 2; item 3 (1) → 1;
         // item 4 has no rating → the global mean 3.375.
         let popularity = try BaselineModel(.popularity, fittedOn: train)
-        let pp = try popularity.predict(users: [3, 0, 1, 2, 0], items: [0, 1, 2, 3, 4])
+        let pp = try popularity.scores(users: [3, 0, 1, 2, 0], items: [0, 1, 2, 3, 4])
         for (got, want) in zip(pp, [4, 4, 2, 1, 3.375] as [Float]) { #expect(abs(got - want) < 1e-6, "\(pp)") }
         // Empty training data throws.
         #expect(throws: ModelError.self) { _ = try BaselineModel(.biases, fittedOn: train.subset(rows: [Int]())) }
@@ -219,7 +219,7 @@ struct RatingMetricsAndBaselineTests {
         var bi0 = 1.0 / 12, bi1 = -1.0 / 11, bu0 = 1.0 / 2244, bu1 = -1.0 / 192
         let one = try BaselineModel(.biases, fittedOn: data, rounds: 1)
         func expectPredictions(_ model: BaselineModel, _ label: String) throws {
-            let got = try model.predict(users: [0, 0, 1, 1], items: [0, 1, 0, 1])
+            let got = try model.scores(users: [0, 0, 1, 1], items: [0, 1, 0, 1])
             let want = [4 + bu0 + bi0, 4 + bu0 + bi1, 4 + bu1 + bi0, 4 + bu1 + bi1]
             for (g, w) in zip(got, want) { #expect(abs(Double(g) - w) < 1e-6, "\(label): \(got) vs \(want)") }
         }
@@ -270,7 +270,7 @@ struct RatingMetricsAndBaselineTests {
             : try BaselineModel(.biases, fittedOn: data, itemRegularization: lambdaItem,
                                 userRegularization: lambdaUser, rounds: rounds)
         let pairs = (0..<users).flatMap { v in (0..<items).map { (Int32(v), Int32($0)) } }
-        let got = try model.predict(users: pairs.map(\.0), items: pairs.map(\.1))
+        let got = try model.scores(users: pairs.map(\.0), items: pairs.map(\.1))
         var worst = 0.0
         for (k, pair) in pairs.enumerated() {
             worst = max(worst, abs(Double(got[k]) - (mu + bu[Int(pair.0)] + bi[Int(pair.1)])))

@@ -128,7 +128,7 @@ struct RankingModelTests {
         for (i, r) in zip(rated.items(of: user), rated.ratings[rated.offsets[7]..<rated.offsets[8]]) {
             for j in 0..<n { expected[j] += r * b[Int(i) * n + j] }
         }
-        let predicted = try model.predict(users: [Int32](repeating: 7, count: n), items: (0..<Int32(n)).map { $0 })
+        let predicted = try model.scores(users: [Int32](repeating: 7, count: n), items: (0..<Int32(n)).map { $0 })
         #expect(zip(predicted, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
         // The same reads as user 7, as a new reader, give user 7's list.
         let foldIn = try FoldInRecommender(model: model, training: data)
@@ -157,7 +157,7 @@ struct RankingModelTests {
         let old = #"{"regularization":250,"dropoutEmphasis":0.25,"weighting":{"binary":{}},"memoryLimit":4294967296}"#
         let decoded = try JSONDecoder().decode(EASE.Configuration.self, from: Data(old.utf8))
         #expect(decoded == EASE.Configuration(regularization: 250, dropoutEmphasis: 0.25))
-        guard case .ease(let preset) = RankingPreset.ease.recipe else { Issue.record("the ease preset is not EASE"); return }
+        guard let preset = Recipe.ease.fitter as? EASE.Configuration else { Issue.record("the ease recipe is not EASE"); return }
         #expect(try JSONDecoder().decode(EASE.Configuration.self, from: JSONEncoder().encode(preset)) == preset)
         let error = ModelTestKit.thrownError {
             _ = try EASE(users: 10, items: 1_000_000, configuration: .init(), history: UserItemIndex(uncheckedOffsets: [0], items: [], ratings: []))

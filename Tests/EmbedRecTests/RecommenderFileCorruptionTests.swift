@@ -108,7 +108,7 @@ struct RecommenderFileCorruptionTests {
         let headerEnd = 8 + Int(f.bytes[0]) + Int(f.bytes[1]) << 8 + Int(f.bytes[2]) << 16
         var rng = SeededGenerator(seed: 3)
         guard case .success(let original) = f.open(f.bytes) else { Issue.record("the fixture does not open"); return }
-        let tensors = original.model.parameters.map { $0.toArray() }
+        let tensors = (original.model as! any TrainableModel).parameters.map { $0.toArray() }
         var errors = 0, opened = 0
         for position in 8..<headerEnd {
             var damaged = f.bytes
@@ -121,7 +121,7 @@ struct RecommenderFileCorruptionTests {
                 // A file that still opens must hold the same tensors and ID maps: a flip may
                 // change a string of the metadata, never what the model computes.
                 opened += 1
-                #expect(served.model.parameters.map { $0.toArray() } == tensors, "flip at \(position) opened with other tensors")
+                #expect((served.model as! any TrainableModel).parameters.map { $0.toArray() } == tensors, "flip at \(position) opened with other tensors")
                 #expect(served.userIDs == original.userIDs && served.itemIDs == original.itemIDs, "flip at \(position): other ID maps")
                 #expect(try served.recommend(user: original.userIDs.rawIDs[0], k: 5).recommendations.map(\.item)
                         == original.recommend(user: original.userIDs.rawIDs[0], k: 5).recommendations.map(\.item))

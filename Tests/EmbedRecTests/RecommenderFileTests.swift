@@ -18,7 +18,7 @@ enum RecommenderFixture {
         let training = TrainingConfiguration(epochs: 2, batchSize: 32, embeddingL2: 1e-4, deterministic: true)
         var out: [(String, any Model, TrainingConfiguration, TrainingHistory)] = []
         let range = data.ratingRange!
-        let candidates: [(String, any Model)] = [
+        let candidates: [(String, any TrainableModel)] = [
             ("MF", try MatrixFactorization(for: data, configuration: .init(dimension: 6))),
             ("BiasedMF sigmoid", try BiasedMF(for: data, configuration: .init(
                 dimension: 5, output: .sigmoidScaled(min: range.lowerBound, max: range.upperBound)))),
@@ -40,9 +40,9 @@ enum RecommenderFixture {
             _ = try Trainer(configuration: training).fit(m, on: data)
             return m
         }
-        out.append(("averaged BiasedMF", try ModelAveraging.average(members), training, TrainingHistory()))
+        out.append(("averaged BiasedMF", try ModelAveraging.average(members), training, TrainingHistory(lossName: nil)))
         // Ranking models: weighted ALS (a MatrixFactorization with the implicit fold-in) and BPR.
-        out.append(("ALS", try ImplicitALS(configuration: .init(factors: 5, iterations: 3, alpha: 2)).fit(data), training, TrainingHistory()))
+        out.append(("ALS", try ImplicitALS(configuration: .init(factors: 5, iterations: 3, alpha: 2)).fit(data), training, TrainingHistory(lossName: nil)))
         let bpr = try MatrixFactorization(for: data, configuration: .init(dimension: 4))
         let bprHistory = try Trainer(configuration: training, loss: BPRLoss()).fit(bpr, on: data)
         out.append(("BPR", bpr, training, bprHistory))
@@ -74,8 +74,8 @@ struct RecommenderRoundTripTests {
             // Predictions for every pair.
             let users = (0..<Int32(data.userCount)).flatMap { u in [Int32](repeating: u, count: data.itemCount) }
             let items = (0..<Int32(data.userCount)).flatMap { _ in (0..<Int32(data.itemCount)).map { $0 } }
-            #expect(try model.predict(users: users, items: items).map(\.bitPattern)
-                    == loaded.model.predict(users: users, items: items).map(\.bitPattern), "\(name)")
+            #expect(try model.scores(users: users, items: items).map(\.bitPattern)
+                    == loaded.model.scores(users: users, items: items).map(\.bitPattern), "\(name)")
             // Top-K for every user, similar items, a new reader, a pair.
             for raw in data.userIDs.rawIDs {
                 let x = try original.recommend(user: raw, k: 7), y = try loaded.recommend(user: raw, k: 7)
@@ -174,7 +174,7 @@ struct RecommenderRoundTripTests {
         let list = try r.recommend(user: known, k: 5)
         #expect(list.recommendations.count == 5 && !list.isPopularityFallback)
         let rated = Set(data.itemsByUser().items(of: data.userIDs.index(of: known)!).map { data.itemIDs.rawIDs[Int($0)] })
-        #expect(list.recommendations.allSatisfy { !rated.contains($0.rawItemID!) })
+        #expect(list.recommendations.allSatisfy { !rated.contains($0.rawItemID) })
         #expect(throws: RecommenderError.unknownUser(-7)) { try r.recommend(user: -7, k: 5) }
         let fallback = try r.recommend(user: -7, k: 5, unknownUser: .popularity)
         #expect(fallback.isPopularityFallback && fallback.recommendations.count == 5)
@@ -182,10 +182,10 @@ struct RecommenderRoundTripTests {
         #expect(throws: RecommenderError.unknownItem(12345)) { try r.predictedRating(user: known, item: 12345) }
         #expect(throws: RecommenderError.unknownUser(-1)) { try r.predictedRating(user: -1, item: 1) }
         let p = try r.predictedRating(user: known, item: 1)
-        #expect(p == (try model.predict(users: [data.userIDs.index(of: known)!.position], items: [0]))[0])
+        #expect(p == (try model.scores(users: [data.userIDs.index(of: known)!.position], items: [0]))[0])
         let reader = try r.recommend(newReaderItems: [777_777], k: 4)
         #expect(reader.isPopularityFallback && reader.unknownItemIDs == [777_777])
-        #expect(try r.recommend(newReaderRatings: [1: 5, 2: 1], k: 3).recommendations.allSatisfy { ![1, 2].contains($0.rawItemID!) })
+        #expect(try r.recommend(newReaderRatings: [1: 5, 2: 1], k: 3).recommendations.allSatisfy { ![1, 2].contains($0.rawItemID) })
         // Parts of another dataset are refused.
         let other = try SyntheticRatings.generate(.init(users: 61, items: 40, ratings: 900, seed: 5))
         #expect(throws: ModelError.self) { try Recommender(model: model, training: other) }

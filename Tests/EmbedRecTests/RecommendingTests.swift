@@ -95,7 +95,7 @@ enum RecFixture {
     /// `model.predict` for `user` against every item.
     static func predictions(_ model: any Model, user: Int32) throws -> [Float] {
         let n = model.itemCount
-        return try model.predict(users: [Int32](repeating: user, count: n), items: (0..<Int32(n)).map { $0 })
+        return try model.scores(users: [Int32](repeating: user, count: n), items: (0..<Int32(n)).map { $0 })
     }
 
     /// Brute-force top K of `candidates` by `keys`, descending, ties by the lower index.
@@ -202,7 +202,7 @@ struct RecommendingTopKTests {
                         let candidates = (0..<Int32(RecFixture.items)).filter { !rated.contains($0) }
                         let expected = RecFixture.bruteForceTopK(keys: keys[Int(u)], candidates: candidates, k: k)
                         let got = lists[Int(u)]
-                        let ratings = got.map(\.predictedRating)
+                        let ratings = got.map(\.score)
                         problems += RecFixture.compare(
                             got: got.map(\.item.position), ratings: ratings, expected: expected, keys: keys[Int(u)],
                             predictions: predictions[Int(u)], candidates: Set(candidates), context: context)
@@ -222,8 +222,8 @@ struct RecommendingTopKTests {
                         if Array(flat.items(forRow: Int(u))) != got.map(\.item.position) {
                             problems.append("\(context): items(forRow:) \(flat.items(forRow: Int(u)))")
                         }
-                        for j in got.indices where !RecFixture.same(flat.predictedRating(row: Int(u), rank: j), got[j].predictedRating) {
-                            problems.append("\(context): flat rating \(flat.predictedRating(row: Int(u), rank: j)) vs \(got[j].predictedRating)")
+                        for j in got.indices where !RecFixture.same(flat.score(row: Int(u), rank: j), got[j].score) {
+                            problems.append("\(context): flat rating \(flat.score(row: Int(u), rank: j)) vs \(got[j].score)")
                         }
                     }
                     // Everything that remains, for K beyond the catalogue: user 0 rated nothing,
@@ -269,7 +269,7 @@ struct RecommendingTopKTests {
                             let candidates = candidatesOf(u)
                             let expected = RecFixture.bruteForceTopK(keys: predictions[Int(u)], candidates: candidates, k: k)
                             problems += RecFixture.compare(
-                                got: lists[Int(u)].map(\.item.position), ratings: lists[Int(u)].map(\.predictedRating),
+                                got: lists[Int(u)].map(\.item.position), ratings: lists[Int(u)].map(\.score),
                                 expected: expected, keys: predictions[Int(u)], predictions: predictions[Int(u)],
                                 candidates: Set(candidates), context: "\(kind) \(label) tile \(tileSize) k \(k) user \(u)")
                         }
@@ -307,7 +307,7 @@ struct RecommendingTopKTests {
             // edge rows with a different summation order (seen with OpenBLAS's Prescott kernels).
             let twice = try scorer.recommend(users: [5, 9, 5], options: .init(k: 7))
             #expect(twice[0].map(\.item.position) == twice[2].map(\.item.position))
-            #expect(zip(twice[0], twice[2]).allSatisfy { abs($0.predictedRating - $1.predictedRating) <= 1e-5 * abs($0.predictedRating) })
+            #expect(zip(twice[0], twice[2]).allSatisfy { abs($0.score - $1.score) <= 1e-5 * abs($0.score) })
             #expect(try scorer.recommendFlat(users: [], options: .init(k: 3)).items.isEmpty)
 
             // Validation.
@@ -418,7 +418,7 @@ struct RecommendingTopKTests {
             let top = try TopKScorer(model: baseline, training: train, tileSize: tileSize)
                 .recommend(user: 4, options: .init(k: 20))
             #expect(top.map(\.item.position) == Array((0..<Int32(items)).filter { ![4, 15, 26].contains($0) }.prefix(20)))
-            #expect(top.allSatisfy { $0.predictedRating == 3 })
+            #expect(top.allSatisfy { $0.score == 3 })
         }
         #expect(reference[100]?.count == items - 3)
     }
@@ -442,7 +442,7 @@ struct RecommendingTopKTests {
                 let got = try scorer.recommend(user: 1, options: .init(k: k))
                 let expected = RecFixture.bruteForceTopK(keys: p, candidates: candidates, k: k)
                 #expect(got.map(\.item.position) == expected, "tile \(tileSize) k \(k): got \(got.count) items: \(got.map(\.item.position))")
-                #expect(got.allSatisfy { !$0.predictedRating.isNaN })
+                #expect(got.allSatisfy { !$0.score.isNaN })
             }
         }
         // The same for similar items: a NaN row is never a neighbour and hides nothing.
@@ -627,7 +627,7 @@ struct SimilarItemsTests {
     func fromModel(_ kind: RecModelKind) throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(kind, train: train)
-        let table = model.parameter(named: "item_embedding")!
+        let table = try model.itemEmbeddingTable()
         let fromModel = try SimilarItems(model: model, itemIDs: train.itemIDs, acceptingNonDotProductModels: true)
         let fromTable = try SimilarItems(embeddings: table.toArray(), dimension: table.rowLength)
         for query: [Int32] in [[0], [11, 40]] {
@@ -699,7 +699,7 @@ struct FoldInTests {
             #expect(!folded.isPopularityFallback && folded.unknownItemIDs.isEmpty)
             #expect(folded.recommendations.count == 10)
             let readSet = Set(read)
-            #expect(!folded.recommendations.contains { readSet.contains($0.rawItemID!) })
+            #expect(!folded.recommendations.contains { readSet.contains($0.rawItemID) })
             #expect(folded.recommendations.allSatisfy { data.itemIDs.rawID(at: $0.item) == $0.rawItemID })
             let known = try scorer.recommend(user: UserIndex(Int32(u)), options: .init(k: 10))
             let common = Set(folded.recommendations.map(\.item.position)).intersection(known.map(\.item.position))
@@ -723,8 +723,8 @@ struct FoldInTests {
         let ratings: [Float] = [5, 1, 4, 3, 2, 5, 4]
         let result = try foldIn.recommend(readItems: reads.map(RecFixture.rawItem), ratings: ratings, k: 60)
         let d = 6
-        let q = model.parameter(named: "item_embedding")!.toArray()
-        let itemBias = model.parameter(named: "item_bias")?.toArray()
+        let q = (model as! any TrainableModel).parameter(named: "item_embedding")!.toArray()
+        let itemBias = (model as! any TrainableModel).parameter(named: "item_bias")?.toArray()
         let hasBias = itemBias != nil
         let unknowns = hasBias ? d + 1 : d
         var activation = OutputActivation.linear
@@ -763,7 +763,7 @@ struct FoldInTests {
         }
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
         let problems = RecFixture.compare(
-            got: result.recommendations.map(\.item.position), ratings: result.recommendations.map(\.predictedRating),
+            got: result.recommendations.map(\.item.position), ratings: result.recommendations.map(\.score),
             expected: RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 60), keys: keys,
             predictions: keys, candidates: Set(candidates), context: "\(kind)")
         #expect(problems.isEmpty, "\(problems.prefix(5))")
@@ -818,7 +818,7 @@ struct FoldInTests {
             for rec in r.recommendations {
                 let ratings = (0..<train.count).filter { train.items[$0] == rec.item.position }.map { Double(train.ratings[$0]) }
                 let mean = Float(ratings.reduce(0, +) / Double(ratings.count))
-                #expect(abs(rec.predictedRating - mean) <= 1e-5)
+                #expect(abs(rec.score - mean) <= 1e-5)
             }
         }
         #expect(try foldIn.recommend(readItems: [], k: 500).recommendations.count == RecFixture.items)
@@ -877,7 +877,7 @@ struct FoldInTests {
         let keys = outputs.map(\.y)
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
         let problems = RecFixture.compare(
-            got: a.recommendations.map(\.item.position), ratings: a.recommendations.map(\.predictedRating),
+            got: a.recommendations.map(\.item.position), ratings: a.recommendations.map(\.score),
             expected: RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 15), keys: keys,
             predictions: keys, candidates: Set(candidates), context: "\(kind)")
         #expect(problems.isEmpty, "\(problems.prefix(5))")
@@ -910,6 +910,6 @@ struct FoldInTests {
         let keys = model.itemBias.map { r.userRow[0] + $0 }   // the scorer's ranking score
         let candidates = (0..<Int32(RecFixture.items)).filter { !reads.contains($0) }
         #expect(r.recommendations.map(\.item.position) == RecFixture.bruteForceTopK(keys: keys, candidates: candidates, k: 5))
-        for rec in r.recommendations { #expect(abs(rec.predictedRating - (r.userRow[0] + model.itemBias[rec.item.offset])) < 1e-5) }
+        for rec in r.recommendations { #expect(abs(rec.score - (r.userRow[0] + model.itemBias[rec.item.offset])) < 1e-5) }
     }
 }

@@ -141,3 +141,13 @@ struct ScaledSquaredError: Loss {
 extension UserItemIndex {
     func items(of user: Int) -> ArraySlice<Int32> { items(of: UserIndex(Int32(user))) }
 }
+
+/// Test shorthands for a gradient recipe's parts (the library fits through `Recipe.fit`).
+extension Recipe {
+    /// The recipe's gradient training (a test error for another fitter).
+    var gradient: GradientTraining { fitter as! GradientTraining }
+    /// The recipe's training configuration.
+    var training: TrainingConfiguration { gradient.training }
+    /// The recipe's untrained model for `data`.
+    func makeModel(for data: RatingsDataset) throws -> any TrainableModel { try gradient.architecture.makeModel(for: data) }
+}

@@ -143,7 +143,7 @@ struct TrainerTests {
         #expect(history.epochs.count == 4)
         #expect(history.epochs.allSatisfy { $0.validation == nil && $0.ratingsPerSecond > 0 && $0.examples == data.count })
         #expect(history.bestEpoch == 4 && !history.stoppedEarly)
-        let mse = history.epochs.map(\.trainingMSE)
+        let mse = history.epochs.map(\.meanLoss)
         #expect(zip(mse, mse.dropFirst()).allSatisfy { $1 < $0 }, "training MSE should fall: \(mse)")
 
         // With patience but no validation set, the training loss decides; it keeps falling here.
@@ -197,7 +197,7 @@ struct TrainerOrderTests {
                                                   parallelism: .init(threads: threads), deterministic: deterministic)
         configuration.shuffle = shuffle
         let history = try Trainer(configuration: configuration, loss: SquaredError(reduction: .sum)).fit(model, on: data)
-        return (model, history.epochs.last!.trainingMSE)
+        return (model, history.epochs.last!.meanLoss)
     }
 
     @Test("without shuffling the seed does not matter; with shuffling it does")
@@ -233,14 +233,16 @@ struct TrainerOrderTests {
         let items = (0..<n).map { _ in Int32(rng.nextInt(below: 300)) }
         let ratings = (0..<n).map { Float($0 % 5 + 1) + Float($0) * 1e-6 }
         let data = try RatingsDataset(rawUsers: users.map(Int64.init), rawItems: items.map(Int64.init), ratings: ratings)
-        func gathered(workers: Int, seed: UInt64) -> ([Int32], [Int32], [Float]) {
-            var order = [Int32](repeating: 0, count: n)
-            var u = [Int32](repeating: 0, count: n), i = [Int32](repeating: 0, count: n), r = [Float](repeating: 0, count: n)
+        let model = try MatrixFactorization(for: data, configuration: .init(dimension: 2))
+        func gathered(workers: Int, seed: UInt64) throws -> ([Int32], [Int32], [Float]) {
+            let runner = EpochRunner(model: model, train: data, configuration: .init(batchSize: 64, parallelism: Parallelism(threads: workers)),
+                                     loss: SquaredError())
+            #expect(runner.workers == workers)
             var generator = SeededGenerator(seed: seed)
-            Trainer.shuffledGather(data, order: &order, rng: &generator, workers: workers, users: &u, items: &i, ratings: &r)
-            return (u, i, r)
+            runner.shuffleAndGather(&generator)
+            return (Array(runner.users), Array(runner.items), Array(runner.targets))
         }
-        let one = gathered(workers: 1, seed: 9), two = gathered(workers: 2, seed: 9)
+        let one = try gathered(workers: 1, seed: 9), two = try gathered(workers: 2, seed: 9)
         #expect(one.0 == two.0 && one.1 == two.1 && one.2 == two.2)
         // The permutation is the generator's Fisher–Yates of the identity (what
         // `SeededGenerator.shuffle` draws), and every row appears exactly once.

@@ -84,7 +84,7 @@ struct VisualCommandTests {
         #expect(saved.model is EASE)
         let similar = try OpenBLASRelaunchTests.run(["similar", path("ease.safetensors"), "--item", "3", "--k", "4"])
         #expect(similar.status == 0 && similar.out.hasPrefix("Readers of item 3 also read"), "\(similar.out) \(similar.err)")
-        let expected = try saved.readersAlsoRead(3, k: 4).recommendations.map { $0.rawItemID! }
+        let expected = try saved.readersAlsoRead(3, k: 4).recommendations.map { $0.rawItemID }
         let listed = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
         #expect(listed == expected, "\(similar.out)")
         let als = try OpenBLASRelaunchTests.run(["similar", path("als.safetensors"), "--item", "3", "--k", "4"])

@@ -109,6 +109,8 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     let newReaders: MatrixFactorization.NewReaderSolve
     /// QᵀQ (d × d) for the implicit-feedback fold-in; empty otherwise.
     let itemGram: [Float]
+    /// True for a ``FactorizedModel``'s tables (not a built-in model's).
+    var fromFactors = false
 
     /// - Parameter sharingUserTable: read user rows from the model's tables instead of copying
     ///   them; only for a model nothing will train again (a ``Recommender``'s private one).

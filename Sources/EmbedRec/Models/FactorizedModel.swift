@@ -35,6 +35,8 @@ extension FactorizedModel {
             throw ModelError.shapeMismatch(
                 "\(summary): userFactors \(users.shape) and itemFactors \(items.shape) must be \(userCount) × w and \(itemCount) × w")
         }
-        return DotProductScorer(model: self, d: users.rowLength, p: users, q: items, bias: nil, activation: factorOutput)
+        var scorer = DotProductScorer(model: self, d: users.rowLength, p: users, q: items, bias: nil, activation: factorOutput)
+        scorer.fromFactors = true
+        return scorer
     }
 }

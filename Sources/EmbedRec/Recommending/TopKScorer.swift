@@ -68,6 +68,25 @@ public struct TopKScorer: Sendable {
     let itemIDs: ItemIDMap?
     /// Whether the model's scores are predicted ratings.
     let predictsRatings: Bool
+
+    /// How a catalogue is scored for a block of users.
+    public enum ScoringPath: String, Sendable {
+        /// The model's own kernels (the built-in models).
+        case builtIn
+        /// One sgemm of the user rows by the item rows (a ``FactorizedModel``).
+        case factors
+        /// ``Model/score(users:items:into:)`` over every pair (any other model).
+        case pairwise
+    }
+
+    /// The path this scorer takes.
+    public var scoringPath: ScoringPath {
+        switch scorer {
+        case is PredictionScorer: return .pairwise
+        case let dot as DotProductScorer where dot.fromFactors: return .factors
+        default: return .builtIn
+        }
+    }
     /// Users per scoring block.
     public let blockSize: Int
     /// Items per scoring tile: a block × tile of scores is produced and selected from while it

@@ -138,7 +138,7 @@ final class EpochRunner {
 
     /// Writes the training set in a fresh random order (Fisher–Yates over `order`, then the
     /// gather split across the workers) into the epoch's columns.
-    private func shuffleAndGather(_ rng: inout SeededGenerator) {
+    func shuffleAndGather(_ rng: inout SeededGenerator) {
         let n = order.count
         for k in 0..<n { order[k] = Int32(truncatingIfNeeded: k) }
         rng.shuffle(order)

@@ -5,25 +5,25 @@ import Testing
 /// The top-N presets as a user reaches them: by name, fitted on planted taste (each must find
 /// the groups the popularity list cannot), adjusted by the command line's settings; and the ALS
 /// fit's λ, checked against a Double-precision solve of its normal equations.
-@Suite("Ranking presets and the ALS normal equations")
-struct RankingPresetTests {
+@Suite("Ranking recipes and the ALS normal equations")
+struct RankingRecipeTests {
     @Test("all and named: every preset once, found by its name, nothing else")
     func allAndNamed() {
-        let names = RankingPreset.all.map(\.name)
+        let names = Recipe.rankingRecipes.map(\.name)
         #expect(names == ["ease", "als", "bpr", "softmax", "softmax-wide"])
-        for preset in RankingPreset.all { #expect(RankingPreset.named(preset.name) == preset) }
-        #expect(RankingPreset.named("BPR") == nil && RankingPreset.named("") == nil && RankingPreset.named("biasedmf") == nil)
+        for preset in Recipe.rankingRecipes { #expect(Recipe.named(preset.name)?.summary == preset.summary && !preset.predictsRatings) }
+        #expect(Recipe.named("BPR") == nil && Recipe.named("") == nil && Recipe.named("biasedmf") == nil)
     }
 
-    @Test("each loss preset, fitted through RankingPreset.fit, recovers the planted taste groups",
+    @Test("each loss preset, fitted through Recipe.fit, recovers the planted taste groups",
           arguments: ["bpr", "softmax", "softmax-wide", "als", "ease"])
     func fitsPlantedTaste(name: String) throws {
         let data = try PlantedTaste.data()
         // The presets' own shape and loss on one thread; 60 epochs (ALS: 10 iterations), as the
         // planted data is small: about 14 batches an epoch.
-        let preset = try #require(RankingPreset.named(name))
-        let adjusted = name == "ease" ? preset : try preset.adjusted(epochs: name == "als" ? 10 : 60, deterministic: true)
-        let model = try adjusted.fit(data, parallelism: .sequential)
+        let preset = try #require(Recipe.named(name))
+        let adjusted = name == "ease" ? preset : try preset.adjusted(.init(epochs: name == "als" ? 10 : 60, deterministic: true))
+        let model = try adjusted.fit(data, options: .init(parallelism: .sequential)).model
         let share = try PlantedTaste.ownGroupShare(model, data)
         let popular = try PlantedTaste.ownGroupShare(try BaselineModel(.popularity, fittedOn: data), data)
         // Most popular finds about a tenth; EASE and ALS nearly all; BPR's hardest-negative
@@ -33,20 +33,23 @@ struct RankingPresetTests {
 
     @Test("adjusted: settings reach the recipe; EASE refuses them; the summary says what changed")
     func adjusted() throws {
-        let bpr = try RankingPreset.bpr.adjusted(dimension: 7, epochs: 3, seed: 9, deterministic: true)
-        guard case let .rankingLoss(model, training, _) = bpr.recipe else { Issue.record("not a loss recipe"); return }
+        let bpr = try Recipe.bpr.adjusted(.init(dimension: 7, epochs: 3, seed: 9, deterministic: true))
+        let gradient = try #require(bpr.fitter as? GradientTraining)
+        guard case .matrixFactorization(let model) = gradient.architecture as? BuiltInArchitecture else { Issue.record("not MF"); return }
+        let training = gradient.training
         #expect(model.dimension == 7 && model.seed == 9 && training.epochs == 3 && training.seed == 9 && training.deterministic)
         #expect(bpr.summary.hasSuffix("changed: dimension 7, 3 epochs, seed 9, one thread"))
-        let als = try RankingPreset.als.adjusted(dimension: 5, epochs: 2)
-        guard case .implicitALS(let c) = als.recipe else { Issue.record("not ALS"); return }
-        #expect(c.factors == 5 && c.iterations == 2 && als.summary.hasSuffix("changed: dimension 5, 2 iterations"))
-        for refused in [{ try RankingPreset.ease.adjusted(dimension: 3) }, { try RankingPreset.ease.adjusted(epochs: 3) },
-                        { try RankingPreset.ease.adjusted(seed: 1) },
-                        { try RankingPreset.bpr.adjusted(dimension: 0) }, { try RankingPreset.als.adjusted(epochs: 0) }] {
+        let als = try Recipe.als.adjusted(.init(dimension: 5, epochs: 2))
+        let c = try #require(als.fitter as? ImplicitALS).configuration
+        #expect(c.factors == 5 && c.iterations == 2 && als.summary.hasSuffix("changed: dimension 5, 2 epochs"))
+        for refused in [{ try Recipe.ease.adjusted(.init(dimension: 3)) }, { try Recipe.ease.adjusted(.init(epochs: 3)) },
+                        { try Recipe.ease.adjusted(.init(seed: 1)) }, { try Recipe.als.adjusted(.init(patience: 2)) },
+                        { try Recipe.bpr.adjusted(.init(dimension: 0)) }, { try Recipe.als.adjusted(.init(epochs: 0)) }] {
             #expect(throws: ModelError.self) { _ = try refused() }
         }
-        #expect(try RankingPreset.ease.adjusted() == RankingPreset.ease)
-        #expect(try RankingPreset.ease.adjusted(deterministic: true).summary.hasSuffix("changed: one thread"))
+        #expect(try Recipe.ease.adjusted(.init()).summary == Recipe.ease.summary)
+        let oneThread = try Recipe.ease.adjusted(.init(deterministic: true))
+        #expect(oneThread.summary.hasSuffix("changed: one thread") && (oneThread.fitter as? EASE.Configuration)?.deterministic == true)
     }
 
     /// Solves `a · x = b` (n × n, row-major) in Double by Gaussian elimination with pivoting.
