@@ -118,8 +118,9 @@ extension TrainingReport {
                                 header: ["model", "RMSE", "MAE", "P@\(k)", "R@\(k)", "NDCG@\(k)", "MAP@\(k)", "coverage"],
                                 rows: evaluation.rows.map { row in
                                     let m = row.ranking[at]
-                                    return [row.name] + [row.rating.rmse, row.rating.mae, m.precision, m.recall, m.ndcg, m.map, m.coverage]
-                                        .map { String(format: "%.4f", $0) }
+                                    // RMSE and MAE only for a model that predicts ratings.
+                                    return [row.name] + [row.rating?.rmse, row.rating?.mae, m.precision, m.recall, m.ndcg, m.map, m.coverage]
+                                        .map { $0.map { String(format: "%.4f", $0) } ?? "—" }
                                 },
                                 emphasised: Set(evaluation.rows.indices.filter { !evaluation.rows[$0].isBaseline })))
             figures.append(Figure(caption: "Recall@K on the test ratings, the model beside the baselines.",

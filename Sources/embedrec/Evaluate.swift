@@ -57,7 +57,8 @@ struct Evaluate: ParsableCommand {
         if json {
             var object: [String: Any] = ["test": test, "ratings": testCount, "unknownRows": unknown, "k": k]
             object["models"] = rows.map { name, r, m in
-                ["model": name, "rmse": r.rmse, "mae": r.mae, "precision": m.precision, "recall": m.recall,
+                // RMSE and MAE only for a model that predicts ratings.
+                ["model": name, "rmse": r.map { $0.rmse as Any } ?? NSNull(), "mae": r.map { $0.mae as Any } ?? NSNull(), "precision": m.precision, "recall": m.recall,
                  "ndcg": m.ndcg, "map": m.map, "hitRate": m.hitRate, "coverage": m.coverage, "users": m.usersEvaluated] as [String: Any]
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -67,7 +68,7 @@ struct Evaluate: ParsableCommand {
         print("\(test): \(testCount) ratings\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
         let header = ["model", "RMSE", "MAE", "P@\(k)", "R@\(k)", "NDCG@\(k)", "coverage"]
         let table = [header] + rows.map { name, r, m in
-            [name] + [r.rmse, r.mae, m.precision, m.recall, m.ndcg, m.coverage].map { String(format: "%.4f", $0) }
+            [name] + [r?.rmse, r?.mae, m.precision, m.recall, m.ndcg, m.coverage].map { $0.map { String(format: "%.4f", $0) } ?? "—" }
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max()! }
         for row in table {

@@ -59,7 +59,7 @@ struct EvaluationSnippets {
 
         let report = try RecommenderEvaluation(recommender: served, test: file, ks: [5, 10, 20])
         for row in report.rows {
-            print(row.name, row.rating.rmse, row.ranking.map(\.recall), row.isBaseline ? "(baseline)" : "")
+            print(row.name, row.rating?.rmse ?? .nan, row.ranking.map(\.recall), row.isBaseline ? "(baseline)" : "")
         }
     }
 }

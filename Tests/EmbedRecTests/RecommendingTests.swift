@@ -572,7 +572,7 @@ struct SimilarItemsTests {
                 if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item.position) }) { problems.append("raw IDs \(got)") }
                 if got.contains(where: { $0.similarity < -1.0001 || $0.similarity > 1.0001 }) { problems.append("range \(got)") }
                 let withoutIDs = try plain.similar(to: query.map(ItemIndex.init), k: k)
-                if withoutIDs.map(\.item.position) != got.map(\.item.position) || withoutIDs.contains(where: { $0.rawItemID != nil }) {
+                if withoutIDs.map(\.item.position) != got.map(\.item.position) || withoutIDs.contains(where: { $0.rawItemID != Int64($0.item.position) }) {
                     problems.append("without IDs \(withoutIDs)")
                 }
             }

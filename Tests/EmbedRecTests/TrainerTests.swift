@@ -252,7 +252,7 @@ struct TrainerOrderTests {
         #expect(one.2 == expected.map { data.ratings[$0] })
         #expect(one.0 == expected.map { data.users[$0] } && one.1 == expected.map { data.items[$0] })
         #expect(Set(one.2).count == n)
-        #expect(gathered(workers: 2, seed: 10).2 != one.2)
+        #expect(try gathered(workers: 2, seed: 10).2 != one.2)
     }
 
     @Test("each epoch's time covers the shuffle and gather, reported apart as its preparation")

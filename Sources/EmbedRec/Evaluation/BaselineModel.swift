@@ -6,7 +6,7 @@ import EmbedRecKernels
 /// - ``Kind/globalMean``: predicts the training mean for everything (ranking: all ties).
 /// - ``Kind/biases``: `μ + b_u + b_i` fitted by alternating regularised means (as
 ///   scikit-surprise's `BaselineOnly` with ALS: λ_item 10, λ_user 15, 10 rounds).
-/// - ``Kind/popularity``: ranks items by training rating count; predicts the item mean.
+/// - ``Kind/popularity``: ranks items by training rating count (its score; not a rating).
 ///
 /// Baselines are fitted in closed form at creation; they have nothing to train.
 public final class BaselineModel: KernelModel, @unchecked Sendable {
@@ -72,7 +72,8 @@ public final class BaselineModel: KernelModel, @unchecked Sendable {
         into output: UnsafeMutablePointer<Float>, arena: ScratchArena
     ) {
         for k in 0..<count {
-            output[k] = mean + userBias[Int(users[k])] + itemBias[Int(items[k])]
+            // Popularity ranks: its score is the item's rating count.
+            output[k] = kind == .popularity ? itemCounts[Int(items[k])] : mean + userBias[Int(users[k])] + itemBias[Int(items[k])]
         }
     }
 
@@ -110,8 +111,7 @@ struct BaselineScorer: CatalogueScorer {
     }
 
     func score(fromRankingScore rankingScore: Float, item: Int32) -> Float {
-        // Popularity ranks by rating count; its predicted rating is the item mean.
-        model.kind == .popularity ? model.mean + model.itemBias[Int(item)] : rankingScore
+        rankingScore
     }
 
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {

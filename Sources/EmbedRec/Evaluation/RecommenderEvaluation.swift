@@ -7,8 +7,9 @@ public struct RecommenderEvaluation: Sendable {
         public let name: String
         /// True for the baselines fitted beside the model.
         public let isBaseline: Bool
-        /// RMSE and MAE on the test ratings.
-        public let rating: RatingMetrics
+        /// RMSE and MAE on the test ratings: only for a model that predicts ratings (nil for a
+        /// ranking model, whose scores are not ratings).
+        public let rating: RatingMetrics?
         /// Ranking metrics at each of ``RecommenderEvaluation/ks``, in that order.
         public let ranking: [RankingMetrics]
     }
@@ -40,7 +41,7 @@ public struct RecommenderEvaluation: Sendable {
         let models: [(String, Bool, any Model)] = [(recommender.model.summary, false, recommender.model)]
             + (try baselines.map { ("baseline \($0.rawValue)", true, try BaselineModel($0, fittedOn: train)) })
         rows = try models.map { name, isBaseline, model in
-            Row(name: name, isBaseline: isBaseline, rating: try RatingMetrics(model: model, data: testData),
+            Row(name: name, isBaseline: isBaseline, rating: model.predictsRatings ? try RatingMetrics(model: model, data: testData) : nil,
                 ranking: try RankingMetrics.atEachK(ks, model: model, train: train, test: testData,
                                                     relevanceThreshold: relevanceThreshold, parallelism: parallelism))
         }

@@ -28,7 +28,7 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
 
         private enum CodingKeys: String, CodingKey { case dimension, initializer, seed, newReaders, predictsRatings }
 
-        /// Decodes a configuration. Files from before format version 3 have no `predictsRatings`:
+        /// Decodes a configuration. Files from before the recipe change have no `predictsRatings`:
         /// a model with ALS's fold-in ranks, any other was taken to predict ratings.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -185,7 +185,7 @@ extension Recommender {
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
             guard let text = meta[key] else { return nil }
             do { return try decoder.decode(T.self, from: Data(text.utf8)) }
-            catch { throw RecommenderFileError.invalidMetadata(key, "not valid JSON of the expected shape") }
+            catch { throw RecommenderFileError.invalidMetadata(key, "not valid JSON of the expected shape (\(error))") }
         }
         let scale = try decode(RecommenderFile.RatingScale.self, K.ratingScale)
         if let scale, !(scale.min.isFinite && scale.max.isFinite && scale.min <= scale.max) {

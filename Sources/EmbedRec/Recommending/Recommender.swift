@@ -135,6 +135,13 @@ public struct Recommender: Sendable {
         return RecommendationList(recommendations: list, isPopularityFallback: false, unknownItemIDs: [])
     }
 
+    /// The `k` most-rated items (what a user the model cannot place is offered), scored by
+    /// their rating counts; for a rating model, their mean rating is the predicted rating.
+    public func mostRated(k: Int) -> RecommendationList {
+        RecommendationList(recommendations: popularity.top(max(0, k), itemIDs: itemIDs, predictsRatings: model.predictsRatings),
+                           isPopularityFallback: true, unknownItemIDs: [])
+    }
+
     /// Recommendations for a reader the model was not trained on, from their ratings by raw item
     /// ID (fold-in: no retraining). Unknown item IDs are ignored and reported; a reader with no
     /// known item gets the popularity fallback.

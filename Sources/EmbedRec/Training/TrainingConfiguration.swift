@@ -96,11 +96,11 @@ public struct EpochRecord: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case epoch, meanLoss, validation, seconds, preparationSeconds, examples
-        /// What ``meanLoss`` was called in files written before format version 3.
+        /// What ``meanLoss`` was called in files written before the recipe change.
         case trainingMSE
     }
 
-    /// Decodes a record; files from before format version 3 name the mean loss `trainingMSE`.
+    /// Decodes a record; files from before the recipe change name the mean loss `trainingMSE`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epoch = try c.decode(Int.self, forKey: .epoch)
@@ -133,7 +133,7 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
     /// True when early stopping or the progress callback ended training before `epochs`.
     public internal(set) var stoppedEarly = false
     /// What ``EpochRecord/meanLoss`` measures: the training loss's ``Loss/summary`` (nil in
-    /// files written before format version 3, which trained on squared error).
+    /// files written before the recipe change, which trained on squared error).
     public internal(set) var lossName: String?
 
     /// An empty history of training on `lossName`.

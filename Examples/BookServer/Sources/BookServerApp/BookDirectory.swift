@@ -15,8 +15,9 @@ public struct BookDirectory: Sendable {
     }
 
     /// The book with this raw ID (a bare "Book ID" entry when the catalogue lacks it).
-    func book(_ id: Int64, predictedRating: Float? = nil, similarity: Float? = nil) -> BookJSON {
+    func book(_ id: Int64, score: Float? = nil, predictedRating: Float? = nil, similarity: Float? = nil) -> BookJSON {
         var book = books[id] ?? BookJSON(id: id, metadata: nil)
+        book.score = score
         book.predictedRating = predictedRating
         book.similarity = similarity.map { $0.isFinite ? $0 : 0 }
         return book

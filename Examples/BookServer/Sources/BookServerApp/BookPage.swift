@@ -21,10 +21,10 @@ enum BookPage {
 
     static func html(for recommender: Recommender, defaultK: Int, maxK: Int) -> String {
         // The most-rated books (the popularity list a reader with no history gets).
-        let popular = (try? recommender.recommend(newReaderItems: [], k: tickableBooks))?.recommendations ?? []
+        let popular = recommender.mostRated(k: tickableBooks).recommendations
         let bootstrap = Bootstrap(
             readers: Array(recommender.userIDs.rawIDs.prefix(sampleReaders)),
-            books: popular.compactMap { r in r.rawItemID.map { BookJSON(id: $0, metadata: recommender.metadata(for: $0)) } },
+            books: popular.map { r in BookJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID)) },
             defaultK: defaultK, maxK: maxK, model: recommender.model.summary,
             ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] })
         let json = (try? JSONEncoder().encode(bootstrap)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -172,7 +172,9 @@ enum BookPage {
       $(noteId).classList.add("error");
     }
 
-    const stars = (b) => b.predictedRating == null ? "" : `★ ${b.predictedRating.toFixed(2)} predicted`;
+    // Stars only for a rating model's predicted rating; a ranking model's score only orders the list.
+    const stars = (b) => b.predictedRating != null ? `★ ${b.predictedRating.toFixed(2)} predicted`
+      : (b.score != null ? `score ${b.score.toFixed(3)}` : "");
 
     async function recommendForReader() {
       const user = $("reader").value;

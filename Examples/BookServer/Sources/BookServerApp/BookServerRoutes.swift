@@ -66,7 +66,7 @@ struct BookServerRoutes: Sendable {
         }
         return jsonResponse(ListJSONWriter.bytes(SimilarJSON(
             item: snapshot.books.book(item), k: k,
-            similar: neighbours.map { snapshot.books.book($0.rawItemID ?? -1, similarity: $0.similarity) })))
+            similar: neighbours.map { snapshot.books.book($0.rawItemID, similarity: $0.similarity) })))
     }
 
     func item(_ idText: String) throws -> Response {
@@ -150,7 +150,7 @@ struct BookServerRoutes: Sendable {
     private func listJSON(_ list: Recommender.RecommendationList, user: Int64?, k: Int, _ books: BookDirectory) -> RecommendationsJSON {
         RecommendationsJSON(
             user: user, k: k, popularityFallback: list.isPopularityFallback, unknownItemIDs: list.unknownItemIDs,
-            recommendations: list.recommendations.map { books.book($0.rawItemID ?? -1, predictedRating: $0.predictedRating) })
+            recommendations: list.recommendations.map { books.book($0.rawItemID, score: $0.score, predictedRating: $0.predictedRating) })
     }
 
     private func json(_ value: some Encodable) throws -> Response {

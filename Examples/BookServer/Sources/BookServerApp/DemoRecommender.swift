@@ -31,13 +31,14 @@ public enum DemoRecommender {
         // Readers pick books partly by taste, so recommendations differ between readers.
         generation.exposure = 1
         let data = try SyntheticRatings.generate(generation)
-        let architecture = ModelArchitecture.biasedMF(
-            .init(dimension: configuration.dimension, initializer: .heNormal, seed: configuration.seed), sigmoidToRatingRange: true)
-        let model = try architecture.makeModel(for: data)
         var training = TrainingConfiguration(epochs: configuration.epochs, batchSize: 256, optimizer: .adam(learningRate: 0.005), embeddingL2: 1e-4)
         training.seed = configuration.seed
-        let history = try Trainer(configuration: training).fit(model, on: data)
-        return try Recommender(model: model, training: data, configuration: training, history: history,
+        let recipe = Recipe(name: "demo", summary: "BiasedMF, sigmoid to the rating range", fitter: GradientTraining(
+            architecture: BuiltInArchitecture.biasedMF(
+                .init(dimension: configuration.dimension, initializer: .heNormal, seed: configuration.seed), sigmoidToRatingRange: true),
+            training: training))
+        let fitted = try recipe.fit(data)
+        return try Recommender(model: fitted.model, training: data, configuration: fitted.training, history: fitted.history,
                                catalog: catalog ?? generatedCatalog(itemIDs: data.itemIDs.rawIDs))
     }
 

@@ -47,6 +47,7 @@ struct ListJSONWriter {
         raw("\"id\":"); integer(b.id)
         if let url = b.imageURL { raw(",\"imageURL\":"); string(url) }
         if let rating = b.predictedRating { raw(",\"predictedRating\":"); float(rating) }
+        if let score = b.score { raw(",\"score\":"); float(score) }
         if let similarity = b.similarity { raw(",\"similarity\":"); float(similarity) }
         raw(",\"title\":"); string(b.title)
         if let year = b.year { raw(",\"year\":"); integer(year) }

@@ -2,7 +2,8 @@ import EmbedRec
 import Foundation
 
 /// A book as the API shows it: the catalogue's title, authors, year and cover, plus the score
-/// of the list it is in (`predictedRating` for recommendations, `similarity` for neighbours).
+/// of the list it is in: `score` for recommendations (with `predictedRating` only when the
+/// model predicts ratings: a ranking model's scores are not stars), `similarity` for neighbours.
 public struct BookJSON: Codable, Sendable, Hashable {
     public let id: Int64
     /// The catalogue's title, or "Book ID" when the catalogue lacks the item.
@@ -10,6 +11,9 @@ public struct BookJSON: Codable, Sendable, Hashable {
     public let authors: String?
     public let year: Int?
     public let imageURL: String?
+    /// The model's score (larger is better); for a rating model, its predicted rating.
+    public var score: Float?
+    /// The predicted rating: only from a rating model.
     public var predictedRating: Float?
     public var similarity: Float?
 
@@ -31,7 +35,8 @@ public struct RecommendationsJSON: Codable, Sendable {
     public let user: Int64?
     public let k: Int
     /// True when the list is the most-rated books (an unknown user with `fallback=popularity`,
-    /// or a new reader with no known book); their `predictedRating` is then the mean rating.
+    /// or a new reader with no known book); their `score` is then the rating count and, for a rating
+    /// model, their `predictedRating` the mean rating.
     public let popularityFallback: Bool
     /// A new reader's book IDs that the model does not know (ignored).
     public let unknownItemIDs: [Int64]

@@ -151,7 +151,7 @@ struct DemoModel: ParsableCommand {
         let books = try catalog.map { try ItemCatalog.loadGoodbooks(path: $0) }
         let recommender = try DemoRecommender.make(configuration, catalog: books)
         try recommender.save(to: output)
-        let rmse = recommender.history?.epochs.last.map { String(format: ", training RMSE %.3f", $0.trainingMSE.squareRoot()) } ?? ""
+        let rmse = recommender.history?.epochs.last.map { String(format: ", training loss %.4f", $0.meanLoss) } ?? ""
         print("saved \(recommender.model.summary) for \(recommender.userIDs.count) readers × \(recommender.itemIDs.count) books to \(output)\(rmse)")
     }
 }

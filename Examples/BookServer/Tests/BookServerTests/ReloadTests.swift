@@ -14,8 +14,8 @@ import Testing
         let (folder, path, store) = try Fixtures.served(first)
         defer { try? FileManager.default.removeItem(at: folder) }
         let user = first.userIDs.rawIDs[5]
-        let before = try first.recommend(user: user, k: 5).recommendations.map { $0.rawItemID! }
-        let after = try second.recommend(user: user, k: 5).recommendations.map { $0.rawItemID! }
+        let before = try first.recommend(user: user, k: 5).recommendations.map { $0.rawItemID }
+        let after = try second.recommend(user: user, k: 5).recommendations.map { $0.rawItemID }
         try #require(before != after, "the two fixtures should recommend differently")
 
         try await Fixtures.app(store).test(.live) { client in
