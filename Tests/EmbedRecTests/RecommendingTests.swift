@@ -333,14 +333,14 @@ struct RecommendingTopKTests {
         }
     }
 
-    @Test("without training data nothing is excluded and raw IDs are nil; extra model users are unrestricted")
+    @Test("without training data nothing is excluded and raw IDs are the dense indices; extra model users are unrestricted")
     func scorerWithoutTrainingData() throws {
         let train = try RecFixture.training()
         let model = try RecFixture.model(.matrixFactorization, train: train)
         let scorer = try TopKScorer(model: model)
         let top = try scorer.recommend(user: 2, options: .init(k: 60))
         #expect(top.count == RecFixture.items)
-        #expect(top.allSatisfy { $0.rawItemID == nil })
+        #expect(top.allSatisfy { $0.rawItemID == Int64($0.item.position) })
         let p = try RecFixture.predictions(model, user: 2)
         #expect(top.map(\.item.position) == RecFixture.bruteForceTopK(keys: p, candidates: (0..<53).map { $0 }, k: 60))
 
@@ -814,11 +814,13 @@ struct FoldInTests {
             #expect(r.recommendations.allSatisfy { $0.rawItemID == RecFixture.rawItem($0.item.position) })
             let counted = r.recommendations.map { counts[$0.item.offset] }
             #expect(counted == counted.sorted(by: >))
-            // Fallback ratings are the items' mean training ratings.
+            // The fallback's score is the rating count; its predicted rating (a rating model's)
+            // the item's mean training rating.
             for rec in r.recommendations {
                 let ratings = (0..<train.count).filter { train.items[$0] == rec.item.position }.map { Double(train.ratings[$0]) }
                 let mean = Float(ratings.reduce(0, +) / Double(ratings.count))
-                #expect(abs(rec.score - mean) <= 1e-5)
+                #expect(rec.score == Float(ratings.count))
+                #expect(rec.predictedRating.map { abs($0 - mean) <= 1e-5 } ?? false)
             }
         }
         #expect(try foldIn.recommend(readItems: [], k: 500).recommendations.count == RecFixture.items)
