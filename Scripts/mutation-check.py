@@ -356,7 +356,7 @@ MUTATIONS: list[Mutation] = [
         file="Sources/EmbedRec/Training/ImplicitALS.swift",
         original="            for f in 0..<d { g[f * d + f] += configuration.regularization }",
         replacement="            for f in 0..<d { g[f * d + f] += 0 }",
-        filter="RankingPresetTests",
+        filter="RankingRecipeTests",
         description="ALS without λ on the diagonal of its normal equations",
     ),
     Mutation(
@@ -420,7 +420,7 @@ MUTATIONS: list[Mutation] = [
         file="Sources/EmbedRec/Data/RatingsParser.swift",
         original="        return c == sep0 && (sep.count == 1 || (q &+ sep.count <= end && matches(base + q, sep)))",
         replacement="        return c == sep0",
-        filter="RatingsLoaderTests|RatingsLoaderErrorTests",
+        filter="RatingsLoaderFormatTests|RatingsLoaderErrorTests",
         description="a multi-byte separator (::) matched by its first byte alone",
     ),
     Mutation(

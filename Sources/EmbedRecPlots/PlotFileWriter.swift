@@ -4,11 +4,7 @@ import EmbedRec
 /// rename), so a reader never sees half a file.
 enum PlotFileWriter {
     static func write(_ text: String, to path: String) throws {
-        do {
-            try AtomicFileWriter.write(path, bytes: text.utf8)
-        } catch SafeTensorsError.cannotWrite(_, let reason) {
-            throw PlotError.cannotWrite(path: path, reason: reason)
-        }
+        try AtomicFileWriter.write(path, bytes: text.utf8)
     }
 }
 
@@ -18,14 +14,12 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     case empty(String)
     /// A value is NaN or infinite, or series and labels disagree (the message says which).
     case invalidData(String)
-    case cannotWrite(path: String, reason: String)
 
     /// A one-line message for people.
     public var description: String {
         switch self {
         case .empty(let what): return "nothing to plot: \(what)"
         case .invalidData(let what): return "cannot plot: \(what)"
-        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         }
     }
 }

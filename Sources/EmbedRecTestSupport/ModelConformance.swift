@@ -20,7 +20,8 @@ import Testing
 /// - structure: a model at least the data's size; for a ``TrainableModel``, unique parameter
 ///   names and tables sized to and indexed by users or items;
 /// - scores: finite, repeatable, independent of the rest of the batch, inside
-///   ``Model/outputRange``, and bad indices or lengths rejected with ``ModelError``;
+///   ``Model/outputRange``, and bad indices rejected with ``RecommenderError/indexOutOfRange(what:index:count:)`` and
+///   unequal lengths with ``ConfigurationError/shapeMismatch(_:)``;
 /// - gradients (a ``TrainableModel``): one full-batch SGD step of learning rate 1 on the summed
 ///   squared error moves every parameter by minus its gradient, which must match central finite
 ///   differences of the loss through ``Model/scores(users:items:)``;
@@ -120,14 +121,20 @@ public enum ModelConformance {
             #expect(abs(single - all[k]) <= 1e-5 * max(1, abs(all[k])),
                     "\(model.summary): the score of one pair depends on the rest of the batch", sourceLocation: location)
         }
-        func expectModelError(_ what: String, _ body: () throws -> Void) {
+        func expectRejected<E: Error & Equatable>(_ what: String, with expected: E, _ body: () throws -> Void) {
             do { try body(); Issue.record("\(model.summary): \(what) was accepted", sourceLocation: location) }
-            catch is ModelError {}
-            catch { Issue.record("\(model.summary): \(what) threw \(error), not a ModelError", sourceLocation: location) }
+            catch let error as E where error == expected {}
+            catch { Issue.record("\(model.summary): \(what) threw \(error), not \(expected)", sourceLocation: location) }
         }
-        expectModelError("user index = userCount") { _ = try model.scores(users: [Int32(model.userCount)], items: [0]) }
-        expectModelError("item index −1") { _ = try model.scores(users: [0], items: [-1]) }
-        expectModelError("users and items of different lengths") { _ = try model.scores(users: [0, 0], items: [0]) }
+        expectRejected("user index = userCount", with: RecommenderError.indexOutOfRange(what: "user", index: model.userCount, count: model.userCount)) {
+            _ = try model.scores(users: [Int32(model.userCount)], items: [0])
+        }
+        expectRejected("item index −1", with: RecommenderError.indexOutOfRange(what: "item", index: -1, count: model.itemCount)) {
+            _ = try model.scores(users: [0], items: [-1])
+        }
+        expectRejected("users and items of different lengths", with: ConfigurationError.shapeMismatch("2 users but 1 items")) {
+            _ = try model.scores(users: [0, 0], items: [0])
+        }
     }
 
     static func checkGradients(_ model: any TrainableModel, _ data: RatingsDataset, _ tolerance: Double, _ location: SourceLocation) throws {

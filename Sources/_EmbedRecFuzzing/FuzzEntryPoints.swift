@@ -99,8 +99,10 @@ public enum FuzzEntryPoints {
             return error
         } catch let error as RecommenderFileError {
             return error
+        } catch let error as FileError {
+            return error
         } catch {
-            fatalError("the model loader threw an error that is neither SafeTensorsError nor RecommenderFileError: \(error)")
+            fatalError("the model loader threw an error that is neither FileError, SafeTensorsError nor RecommenderFileError: \(error)")
         }
         check(recommender.userIDs.count == recommender.model.userCount, "user ID map and model disagree")
         check(recommender.itemIDs.count == recommender.model.itemCount, "item ID map and model disagree")

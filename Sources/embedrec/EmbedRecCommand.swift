@@ -72,9 +72,9 @@ struct RecipeChoice: ExpressibleByArgument {
 func adjustedRecipe(_ recipe: Recipe, _ changes: RecipeChanges) throws -> Recipe {
     do {
         return try recipe.adjusted(changes)
-    } catch let error as ModelError {
-        let text = error.description.replacingOccurrences(of: "invalid configuration: ", with: "")
-        throw ValidationError("--" + text)
+    } catch ConfigurationError.invalidSetting(let why) {
+        // The recipe's messages start with the setting's name, which is the option's.
+        throw ValidationError("--" + why)
     }
 }
 

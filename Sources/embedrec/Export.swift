@@ -11,7 +11,7 @@ struct Export: ParsableCommand {
           embedrec export books.safetensors --projector projector/
           embedrec export books.safetensors --csv items.csv --npy items.npy --web books.json
 
-        --projector writes vecs.tsv, meta.tsv and projector_config.json (load them at projector.tensorflow.org, or in a standalone projector). --web writes the catalogue as JSON (id, title, authors, image_url) for a page's book list.
+        --projector writes vecs.tsv, meta.tsv and projector_config.json (load them at projector.tensorflow.org, or in a standalone projector). --web writes the catalogue as JSON (id, title, authors, year, imageURL: the shape BookServer answers with) for a page's item list.
         """)
 
     @Argument(help: "A saved recommender.")
@@ -56,7 +56,7 @@ struct Export: ParsableCommand {
         if let projector { written += try EmbeddingExport.writeProjectorFiles(recommender, to: projector) }
         if let csv { try EmbeddingExport.writeCSV(recommender, to: csv); written.append(csv) }
         if let npy { try EmbeddingExport.writeNPY(recommender, to: npy); written.append(npy) }
-        if let web { try EmbeddingExport.writeWebBookList(recommender, to: web); written.append(web) }
+        if let web { try EmbeddingExport.writeWebItemList(recommender, to: web); written.append(web) }
         for path in written { print("Wrote \(path)") }
     }
 }

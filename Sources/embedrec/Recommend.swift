@@ -59,8 +59,8 @@ struct Recommend: ParsableCommand {
             }
             if output != "-" { try checkOutputPath(output, option: "--output") }
             if let shard {
-                do { _ = try UserShard(parsing: shard) } catch let error as ModelError {
-                    throw ValidationError("--shard: \(error.description.replacingOccurrences(of: "invalid configuration: ", with: ""))")
+                do { _ = try UserShard(parsing: shard) } catch ConfigurationError.invalidSetting(let why) {
+                    throw ValidationError("--shard: \(why)")
                 }
             }
             return
@@ -126,7 +126,7 @@ struct Recommend: ParsableCommand {
                 }
                 try flush()
             }
-        } catch let error as SafeTensorsError {
+        } catch let error as FileError {
             throw CommandFailure(error.description)
         }
         guard path != "-" else { return }

@@ -53,7 +53,7 @@ struct RecommendingSnippets {
 
     @Test func concatMLPHasNoSimilarity() throws {
         let mlp = try ConcatMLP(for: Self.data, configuration: .init(userDimension: 8, itemDimension: 8, hiddenUnits: [16]))
-        #expect(throws: ModelError.self) { try SimilarItems(model: mlp) }
+        #expect(throws: RecommenderError.noItemSimilarity(mlp.summary)) { try SimilarItems(model: mlp) }
     }
 
     /// Joining titles: compiled, not run (the catalogue is the reader's file).

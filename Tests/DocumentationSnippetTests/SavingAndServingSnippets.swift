@@ -46,13 +46,15 @@ struct SavingAndServingSnippets {
         let path = folder + "/missing.safetensors"
         do {
             _ = try Recommender(contentsOf: path)
+        } catch let error as FileError {
+            print("cannot open the file: \(error)")
         } catch let error as SafeTensorsError {
             print("not a readable safetensors file: \(error)")
         } catch let error as RecommenderFileError {
             print("not a recommender EmbedRec can open: \(error)")
         }
         // (Not in the article: the snippet's open must fail, and with the reader's own error.)
-        #expect(throws: SafeTensorsError.cannotRead(path: path, reason: "No such file or directory")) {
+        #expect(throws: FileError.cannotRead(path: path, reason: "No such file or directory")) {
             _ = try Recommender(contentsOf: path)
         }
     }

@@ -18,14 +18,16 @@ struct PathChecksTests {
         let fifo = dir.appendingPathComponent("pipe").path
         #expect(mkfifo(fifo, 0o600) == 0)
         for refused in [dir.path, fifo, dir.appendingPathComponent("missing/model.safetensors").path] {
-            #expect(throws: FileRefusal.self, "\(refused)") { try PathChecks.checkWritable(refused) }
+            let error = #expect(throws: FileError.self, "\(refused)") { try PathChecks.checkWritable(refused) }
+            #expect(error.map { if case .cannotWrite(refused, _) = $0 { true } else { false } } ?? false, "\(String(describing: error))")
         }
         // Nothing was left behind by the probes.
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["model.safetensors", "pipe"])
 
         try PathChecks.checkReadable(file)
         for refused in [dir.path, fifo, dir.appendingPathComponent("absent.csv").path] {
-            #expect(throws: FileRefusal.self, "\(refused)") { try PathChecks.checkReadable(refused) }
+            let error = #expect(throws: FileError.self, "\(refused)") { try PathChecks.checkReadable(refused) }
+            #expect(error.map { if case .cannotRead(refused, _) = $0 { true } else { false } } ?? false, "\(String(describing: error))")
         }
         do { try PathChecks.checkReadable(fifo) } catch { #expect(error.reason.contains("FIFO"), "\(error.reason)") }
     }

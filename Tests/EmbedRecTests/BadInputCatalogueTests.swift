@@ -196,7 +196,7 @@ struct BadInputSizeTests {
             _ = try RatingsLoader.parse(bytes: bytes, name: "big.csv", format: .goodbooks, parallelism: .sequential,
                                         limits: .init(memoryBytes: 4096))
         }
-        guard case .cannotRead(let why)? = (error as? RatingsFileError)?.kind else {
+        guard case .cannotRead(_, let why)? = error as? FileError else {
             Issue.record("expected cannotRead, got \(String(describing: error))")
             return
         }
@@ -297,7 +297,7 @@ struct BadInputRequestTests {
             #expect(try served.recommend(newReaderItems: [1, 2], k: k).recommendations.count == data.itemCount - 2)
             #expect(try served.recommend(user: 999, k: k, unknownUser: .popularity).recommendations.count == data.itemCount)
         }
-        for k in [0, -1, Int.min] { #expect(throws: ModelError.self) { _ = try served.recommend(user: 2, k: k) } }
+        for k in [0, -1, Int.min] { #expect(throws: RecommenderError.invalidK(k)) { _ = try served.recommend(user: 2, k: k) } }
     }
 
     @Test("a reader who rated every item: an empty list, not an error or a seen item")

@@ -178,7 +178,7 @@ struct UserShardAndObserverTests {
         #expect(try UserShard(parsing: "2/5") == UserShard(index: 2, count: 5))
         #expect(UserShard.all.userRange(among: 9) == 0..<9 && UserShard.all.description == "0/1")
         for bad in ["5/5", "0/0", "-1/3", "1", "a/b", "1/2/3", "", "/"] {
-            #expect(throws: ModelError.self, "\(bad)") { try UserShard(parsing: bad) }
+            #expect(throws: ConfigurationError.self, "\(bad)") { try UserShard(parsing: bad) }
         }
     }
 

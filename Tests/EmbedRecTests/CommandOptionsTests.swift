@@ -83,13 +83,13 @@ struct CommandOptionsTests {
         let f = try Fixture()
         defer { try? FileManager.default.removeItem(at: f.dir) }
         let base = ["train", f.path("ratings.csv"), "--model", model]
-        let ranking = Recipe.named(model)
+        let ranking = Recipe.named(model)?.predictsRatings == false
         let isEASE = model == "ease"
         func run(_ extra: [String]) throws -> (status: Int32, out: String, err: String) { try ProgramRunner.embedrec(base + extra) }
 
         // Options that do not apply are refused before any work.
         var refused: [[String]] = []
-        if ranking != nil { refused += [["--patience", "1"], ["--validation-fraction", "0.2"]] }
+        if ranking { refused += [["--patience", "1"], ["--validation-fraction", "0.2"]] }
         if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"]] }
         for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
 
@@ -126,12 +126,12 @@ struct CommandOptionsTests {
         let saved = try Recommender(contentsOf: f.path("a.safetensors"))
         let itemTables = ((saved.model as? any TrainableModel)?.parameters ?? []).filter { $0.role == .embedding && $0.rows == saved.itemIDs.count }
         #expect(!itemTables.isEmpty && itemTables.allSatisfy { $0.rowLength == 3 }, "\(model): --dimension 3 gave \(itemTables.map(\.shape))")
-        if ranking == nil { #expect(saved.history?.epochs.count == 2, "\(model): --epochs 2 ran \(saved.history?.epochs.count ?? -1)") }
+        if !ranking { #expect(saved.history?.epochs.count == 2, "\(model): --epochs 2 ran \(saved.history?.epochs.count ?? -1)") }
         Self.expectClean(try run(["--dimension", "3", "--epochs", "1", "--deterministic", "--output", f.path("one.safetensors")]), base)
         #expect(try Data(contentsOf: f.dir.appendingPathComponent("one.safetensors")) != a, "\(model): --epochs made no difference")
 
         // Rating models: the validation split and early stopping.
-        if ranking == nil {
+        if !ranking {
             let validated = try run(["--validation-fraction", "0.3", "--patience", "1", "--epochs", "3"])
             Self.expectClean(validated, base)
             #expect(validated.out.contains("(early stopping, patience 1)"), "\(validated.out)")

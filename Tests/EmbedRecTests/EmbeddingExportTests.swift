@@ -74,21 +74,25 @@ struct EmbeddingExportTests {
         }
     }
 
-    @Test("the web book list: id, title, authors, image_url per model item, null where unknown")
+    @Test("the web item list: one ItemJSON per model item, in item order, the shape BookServer answers with")
     func webJSON() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let partial = try ItemCatalog(items: RecommenderFixture.catalog.items.prefix(10))
         let r = try Self.recommender(catalog: partial)
-        let path = dir.appendingPathComponent("books.json").path
-        try EmbeddingExport.writeWebBookList(r, to: path)
-        let books = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [[String: Any]]
-        #expect(books.count == r.itemIDs.count)
-        #expect(books[1]["id"] as? Int == 2 && books[1]["title"] as? String == "Book 2\t\"quoted\"\nline")
-        #expect(books[1]["authors"] as? String == "A. Author" && books[1]["image_url"] as? String == "https://example.com/2.jpg")
-        #expect(books[0]["authors"] is NSNull && books[20]["title"] is NSNull)
-        #expect(books.allSatisfy { Set($0.keys) == ["id", "title", "authors", "image_url"] })
-        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("https://example.com/2.jpg"), "slashes unescaped")
-        #expect(throws: DatasetError.self) { try EmbeddingExport.writeWebBookList(try Self.recommender(catalog: nil), to: path) }
+        let path = dir.appendingPathComponent("items.json").path
+        try EmbeddingExport.writeWebItemList(r, to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let items = try JSONDecoder().decode([ItemJSON].self, from: bytes)
+        #expect(items == r.itemIDs.rawIDs.map { ItemJSON(id: $0, metadata: partial[rawID: $0]) })
+        #expect(items[1].id == 2 && items[1].title == "Book 2\t\"quoted\"\nline")
+        #expect(items[1].authors == "A. Author" && items[1].imageURL == "https://example.com/2.jpg")
+        // An item the catalogue lacks: a made-up title, no other field.
+        #expect(items[20] == ItemJSON(id: r.itemIDs.rawIDs[20], metadata: nil) && items[20].title == "Item \(r.itemIDs.rawIDs[20])")
+        let objects = try JSONSerialization.jsonObject(with: bytes) as! [[String: Any]]
+        #expect(Set(objects[20].keys) == ["id", "title"], "absent values are left out, not null")
+        #expect(objects.allSatisfy { $0["score"] == nil && $0["predictedRating"] == nil })
+        #expect(String(decoding: bytes, as: UTF8.self).contains("https://example.com/2.jpg"), "slashes unescaped")
+        #expect(throws: RecommenderError.noCatalog) { try EmbeddingExport.writeWebItemList(try Self.recommender(catalog: nil), to: path) }
     }
 }

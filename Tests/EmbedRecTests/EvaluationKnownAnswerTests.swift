@@ -24,8 +24,7 @@ import EmbedRecPlots
 /// list's length, divides —, recall 1, NDCG ((1 + 1/2) / (1 + 1/log₂3) + 1)/2 = 0.959860, AP user
 /// 1 = (1 + 2/3)/2, user 3 = 1, MAP 0.916667, coverage 4/5. The global mean ties every item, so it ranks by ID: the
 /// same lists. Its errors μ − r: 1.625, −1.375, 0.625, −2.375, 0.625: MSE 10.953125/5, RMSE
-/// 1.480076, MAE 1.325. Popularity predicts the item mean: errors 2, 1, 1, 3, 0.5: RMSE
-/// √(15.25/5) = 1.746425, MAE 1.5.
+/// 1.480076, MAE 1.325. Popularity's scores are counts, not ratings: it has no RMSE or MAE.
 @Suite("Evaluation: a case worked out by hand")
 struct EvaluationKnownAnswerTests {
     static let train = "user_id,book_id,rating\n1,10,5\n1,20,3\n2,10,4\n2,30,2\n2,50,3\n3,20,5\n3,30,4\n3,40,1\n"
@@ -37,7 +36,6 @@ struct EvaluationKnownAnswerTests {
     static let atThree = Expected(precision: 0.5, recall: 1, ndcg: (1.5 / (1 + 1 / log2(3.0)) + 1) / 2, map: (5.0 / 6 + 1) / 2,
                                   hitRate: 1, coverage: 0.8)
     static let globalMean = (rmse: (10.953125 / 5.0).squareRoot(), mae: 1.325)
-    static let popularity = (rmse: (15.25 / 5.0).squareRoot(), mae: 1.5)
 
     static func expect(_ m: RankingMetrics, _ e: Expected, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, got, want) in [("precision", m.precision, e.precision), ("recall", m.recall, e.recall), ("NDCG", m.ndcg, e.ndcg),
@@ -89,8 +87,11 @@ struct EvaluationKnownAnswerTests {
                                         options: .init(ks: [1, 2], projection: nil))
         let table = try #require(report.tables.first)
         #expect(table.header == ["model", "RMSE", "MAE", "P@2", "R@2", "NDCG@2", "MAP@2", "coverage"])
+        // Popularity ranks (its scores are counts): no rating columns. The global mean predicts.
         let popular = try #require(table.rows.first { $0[0] == "baseline popularity" })
-        #expect(popular == ["baseline popularity", "1.7464", "1.5000", "0.5000", "0.7500", "0.8066", "0.7500", "0.8000"])
+        #expect(popular == ["baseline popularity", "—", "—", "0.5000", "0.7500", "0.8066", "0.7500", "0.8000"])
+        let mean = try #require(table.rows.first { $0[0] == "baseline globalMean" })
+        #expect(mean == ["baseline globalMean", "1.4801", "1.3250", "0.5000", "0.7500", "0.8066", "0.7500", "0.8000"])
         #expect(report.facts.contains { $0.value.contains("5 (2 with an unknown user or item left out)") })
     }
 
@@ -108,11 +109,15 @@ struct EvaluationKnownAnswerTests {
         #expect(object["ratings"] as? Int == 5 && object["unknownRows"] as? Int == 2 && object["k"] as? Int == 2)
         let rows = try #require(object["models"] as? [[String: Any]])
         let popular = try #require(rows.first { $0["model"] as? String == "baseline popularity" })
-        let expected: [String: Double] = ["rmse": Self.popularity.rmse, "mae": Self.popularity.mae, "precision": 0.5, "recall": 0.75,
-                                          "ndcg": Self.atTwo.ndcg, "map": 0.75, "hitRate": 1, "coverage": 0.8]
-        for (key, value) in expected {
-            #expect(abs((popular[key] as? Double ?? -1) - value) < 1e-6, "\(key): \(popular[key] ?? "missing"), by hand \(value)")
+        let mean = try #require(rows.first { $0["model"] as? String == "baseline globalMean" })
+        let ranking: [String: Double] = ["precision": 0.5, "recall": 0.75, "ndcg": Self.atTwo.ndcg, "map": 0.75, "hitRate": 1, "coverage": 0.8]
+        for (row, expected) in [(popular, ranking), (mean, ranking.merging(["rmse": Self.globalMean.rmse, "mae": Self.globalMean.mae]) { $1 })] {
+            for (key, value) in expected {
+                #expect(abs((row[key] as? Double ?? -1) - value) < 1e-6, "\(key): \(row[key] ?? "missing"), by hand \(value)")
+            }
+            #expect(row["users"] as? Int == 2)
         }
-        #expect(popular["users"] as? Int == 2)
+        // Popularity's scores are counts, not ratings: its rating columns are null, not absent.
+        #expect(popular["rmse"] is NSNull && popular["mae"] is NSNull)
     }
 }

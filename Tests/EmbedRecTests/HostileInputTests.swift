@@ -16,8 +16,8 @@ struct MismatchedSpaceTests {
 
     static func expectMismatch(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
         let error = ModelTestKit.thrownError(body)
-        guard case .mismatchedData? = error as? ModelError else {
-            Issue.record("expected ModelError.mismatchedData, got \(String(describing: error))", sourceLocation: sourceLocation)
+        guard case .mismatchedSpace? = error as? DatasetError else {
+            Issue.record("expected DatasetError.mismatchedSpace, got \(String(describing: error))", sourceLocation: sourceLocation)
             return
         }
     }
@@ -115,8 +115,8 @@ struct SilentlyWrongNumberTests {
         let error = ModelTestKit.thrownError {
             try Trainer(configuration: .init(epochs: 3, batchSize: 8, optimizer: .adam(learningRate: 1e6))).fit(model, on: data)
         }
-        guard case let .diverged(epoch, mse, lastGood)? = error as? ModelError else {
-            Issue.record("expected ModelError.diverged, got \(String(describing: error))")
+        guard case let .diverged(epoch, mse, lastGood)? = error as? TrainingError else {
+            Issue.record("expected TrainingError.diverged, got \(String(describing: error))")
             return
         }
         #expect(epoch == 1 && lastGood == 0)

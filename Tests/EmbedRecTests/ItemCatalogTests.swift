@@ -305,9 +305,7 @@ struct ItemCatalogTests {
         try Data(Self.uItemLine("3", [0x43, 0xE9], date: "", flags: [1])).write(to: items)
         #expect(try ItemCatalog.loadMovieLens100KItems(path: items.path).title(for: 3) == "Cé")
         let missing = dir.appendingPathComponent("none.csv").path
-        let error = captureFileError { _ = try ItemCatalog.loadGoodbooks(path: missing) }
-        #expect(error?.file == missing)
-        if case .cannotRead? = error?.kind {} else { Issue.record("expected cannotRead, got \(String(describing: error))") }
+        #expect(throws: FileError.cannotRead(path: missing, reason: "No such file or directory")) { _ = try ItemCatalog.loadGoodbooks(path: missing) }
         expectFileError(file: books.path, line: 2, kind: .notAnInteger(column: 0, text: "z")) {
             try Data("id,title\nz,A\n".utf8).write(to: books)
             _ = try ItemCatalog.loadGoodbooks(path: books.path)

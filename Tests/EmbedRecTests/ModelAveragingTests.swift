@@ -142,7 +142,7 @@ struct ModelAveragingEpochTests {
                                                   on: data, validation: data)
         }
         let empty = data.subset(rows: [Int]())
-        ModelTestKit.expectInvalidData(mentioning: "empty") {
+        ModelTestKit.expectDatasetError(mentioning: "empty") {
             _ = try ModelAveraging.bestEpochCount(members: 1, model: .init(dimension: 2), training: .init(), on: data, validation: empty)
         }
     }

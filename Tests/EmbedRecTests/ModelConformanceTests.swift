@@ -102,13 +102,13 @@ enum ModelTestKit {
         do { try body(); return nil } catch { return error }
     }
 
-    /// Expects `body` to throw `ModelError.invalidConfiguration` whose message mentions `keyword`.
+    /// Expects `body` to throw `ConfigurationError.invalidSetting` whose message mentions `keyword`.
     static func expectInvalidConfiguration(
         mentioning keyword: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
     ) {
         let error = thrownError(body)
-        guard case .invalidConfiguration(let message)? = error as? ModelError else {
-            Issue.record("expected ModelError.invalidConfiguration mentioning \"\(keyword)\", got \(String(describing: error))",
+        guard case .invalidSetting(let message)? = error as? ConfigurationError else {
+            Issue.record("expected ConfigurationError.invalidSetting mentioning \"\(keyword)\", got \(String(describing: error))",
                          sourceLocation: sourceLocation)
             return
         }
@@ -116,18 +116,18 @@ enum ModelTestKit {
                 "message \"\(message)\" should mention \"\(keyword)\"", sourceLocation: sourceLocation)
     }
 
-    /// Expects `body` to throw `ModelError.invalidData` whose message mentions `keyword`.
-    static func expectInvalidData(
+    /// Expects `body` to throw a ``DatasetError`` whose message mentions `keyword`.
+    static func expectDatasetError(
         mentioning keyword: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
     ) {
         let error = thrownError(body)
-        guard case .invalidData(let message)? = error as? ModelError else {
-            Issue.record("expected ModelError.invalidData mentioning \"\(keyword)\", got \(String(describing: error))",
+        guard let error = error as? DatasetError else {
+            Issue.record("expected a DatasetError mentioning \"\(keyword)\", got \(String(describing: error))",
                          sourceLocation: sourceLocation)
             return
         }
-        #expect(message.lowercased().contains(keyword.lowercased()),
-                "message \"\(message)\" should mention \"\(keyword)\"", sourceLocation: sourceLocation)
+        #expect(error.description.lowercased().contains(keyword.lowercased()),
+                "message \"\(error)\" should mention \"\(keyword)\"", sourceLocation: sourceLocation)
     }
 
     /// A dataset over dense users `0..<userCount` and items `0..<itemCount`.
@@ -624,29 +624,29 @@ struct ModelConformanceTests {
         ModelTestKit.expectInvalidConfiguration(mentioning: "item") { _ = try c.make(users: 5, items: 0) }
 
         let model = try c.make(users: 7, items: 6)
-        #expect(throws: ModelError.indexOutOfRange(what: "user", index: 7, count: 7)) {
+        #expect(throws: RecommenderError.indexOutOfRange(what: "user", index: 7, count: 7)) {
             _ = try model.scores(users: [0, 7], items: [0, 0])
         }
-        #expect(throws: ModelError.indexOutOfRange(what: "user", index: -1, count: 7)) {
+        #expect(throws: RecommenderError.indexOutOfRange(what: "user", index: -1, count: 7)) {
             _ = try model.scores(users: [-1], items: [0])
         }
-        #expect(throws: ModelError.indexOutOfRange(what: "item", index: 6, count: 6)) {
+        #expect(throws: RecommenderError.indexOutOfRange(what: "item", index: 6, count: 6)) {
             _ = try model.scores(users: [0], items: [6])
         }
-        #expect(throws: ModelError.self) { _ = try model.scores(users: [0, 1], items: [0]) }
+        #expect(throws: ConfigurationError.shapeMismatch("2 users but 1 items")) { _ = try model.scores(users: [0, 1], items: [0]) }
         let valid = try model.scores(users: [6], items: [5])
         #expect(valid.count == 1 && valid[0].isFinite)
 
         // Data whose ID space is larger than the model.
         let trainer = try Trainer(configuration: .init(epochs: 1, deterministic: true))
         let moreUsers = try ModelTestKit.dataset(users: [0, 7], items: [0, 1], ratings: [3, 4], userCount: 8, itemCount: 6)
-        ModelTestKit.expectInvalidData(mentioning: "users") { try trainer.fit(model, on: moreUsers) }
+        ModelTestKit.expectDatasetError(mentioning: "users") { try trainer.fit(model, on: moreUsers) }
         let moreItems = try ModelTestKit.dataset(users: [0, 1], items: [0, 6], ratings: [3, 4], userCount: 7, itemCount: 7)
-        ModelTestKit.expectInvalidData(mentioning: "items") { try trainer.fit(model, on: moreItems) }
+        ModelTestKit.expectDatasetError(mentioning: "items") { try trainer.fit(model, on: moreItems) }
         let fits = try ModelTestKit.dataset(users: [0, 6], items: [0, 5], ratings: [3, 4], userCount: 7, itemCount: 6)
-        ModelTestKit.expectInvalidData(mentioning: "validation") { try trainer.fit(model, on: fits, validation: moreUsers) }
+        ModelTestKit.expectDatasetError(mentioning: "validation") { try trainer.fit(model, on: fits, validation: moreUsers) }
         let empty = fits.subset(rows: [Int]())
-        ModelTestKit.expectInvalidData(mentioning: "empty") { try trainer.fit(model, on: empty) }
+        ModelTestKit.expectDatasetError(mentioning: "empty") { try trainer.fit(model, on: empty) }
         // The failed fits left the model untouched and usable.
         let before = ModelTestKit.snapshot(model)
         _ = ModelTestKit.thrownError { try trainer.fit(model, on: moreUsers) }
@@ -672,7 +672,7 @@ struct ModelConformanceTests {
             epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 1e6), deterministic: true), loss: SquaredError(reduction: .sum))
         let error = ModelTestKit.thrownError { try trainer.fit(model, on: scaledRatings(1e6)) }
         #expect(ModelTestKit.allFinite(model), "\(c.name): non-finite weights left behind")
-        if case let .nonFiniteLoss(epoch, lastGood)? = error as? ModelError {
+        if case let .nonFiniteLoss(epoch, lastGood)? = error as? TrainingError {
             #expect(lastGood == epoch - 1)
             if lastGood == 0 { #expect(ModelTestKit.snapshot(model) == initial, "\(c.name): initial weights restored") }
         } else if error != nil || model.outputRange == nil {
@@ -683,7 +683,7 @@ struct ModelConformanceTests {
         // (b) Ratings whose squared error overflows Float: every model stops in the first batch.
         let fresh = try c.make(users: base.userCount, items: base.itemCount)
         let freshInitial = ModelTestKit.snapshot(fresh)
-        #expect(throws: ModelError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0)) {
+        #expect(throws: TrainingError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0)) {
             try Trainer(configuration: .init(epochs: 2, optimizer: .adam(learningRate: 0.01), deterministic: true))
                 .fit(fresh, on: scaledRatings(1e20))
         }

@@ -56,10 +56,10 @@ struct PrincipalComponentsTests {
         let model = try MatrixFactorization(for: data, configuration: .init(dimension: 6))
         let pca = try PrincipalComponents(itemEmbeddingsOf: model)
         #expect(pca.count == 2 && pca.dimension == 6 && pca.transform(model.itemEmbedding.toArray(), rows: 30).count == 60)
-        #expect(throws: ModelError.self) { try PrincipalComponents(fitting: [1, 2, 3], rows: 2, dimension: 2, components: 1) }
-        #expect(throws: ModelError.self) { try PrincipalComponents(fitting: [1, 2], rows: 1, dimension: 2, components: 1) }
-        #expect(throws: ModelError.self) { try PrincipalComponents(fitting: [1, 2, 3, 4], rows: 2, dimension: 2, components: 3) }
-        #expect(throws: ModelError.self) { try PrincipalComponents(fitting: [1, .nan, 3, 4], rows: 2, dimension: 2, components: 1) }
+        #expect(throws: ConfigurationError.self) { try PrincipalComponents(fitting: [1, 2, 3], rows: 2, dimension: 2, components: 1) }
+        #expect(throws: ConfigurationError.self) { try PrincipalComponents(fitting: [1, 2], rows: 1, dimension: 2, components: 1) }
+        #expect(throws: ConfigurationError.self) { try PrincipalComponents(fitting: [1, 2, 3, 4], rows: 2, dimension: 2, components: 3) }
+        #expect(throws: ConfigurationError.self) { try PrincipalComponents(fitting: [1, .nan, 3, 4], rows: 2, dimension: 2, components: 1) }
         #expect(throws: RecommenderError.self) {
             try PrincipalComponents(itemEmbeddingsOf: try EASE(fitting: data, configuration: .init(regularization: 10)))
         }

@@ -169,10 +169,10 @@ struct RatingMetricsAndBaselineTests {
         let perfect = try RatingMetrics(predictions: [1, 2], targets: [1, 2])
         #expect(perfect.mse == 0 && perfect.mae == 0)
         #expect(throws: DatasetError.empty("evaluation set")) { _ = try RatingMetrics(predictions: [], targets: []) }
-        #expect(throws: ModelError.shapeMismatch("3 predictions for 2 ratings")) {
+        #expect(throws: ConfigurationError.shapeMismatch("3 predictions for 2 ratings")) {
             _ = try RatingMetrics(predictions: [1, 2, 3], targets: [1, 2])
         }
-        #expect(throws: ModelError.shapeMismatch("1 predictions for 2 ratings")) {
+        #expect(throws: ConfigurationError.shapeMismatch("1 predictions for 2 ratings")) {
             _ = try RatingMetrics(predictions: [1], targets: [1, 2])
         }
     }
@@ -189,7 +189,7 @@ struct RatingMetricsAndBaselineTests {
         #expect(approx(m.mae, errors.map(abs).reduce(0, +) / 6))
     }
 
-    @Test("global mean and popularity baselines predict the mean and item means")
+    @Test("the global mean predicts the mean; popularity scores by training count and predicts no rating")
     func meanAndPopularity() throws {
         let (train, _) = try RankingMetricsTests.tinySplit()
         let mean = try BaselineModel(.globalMean, fittedOn: train)
@@ -197,13 +197,16 @@ struct RatingMetricsAndBaselineTests {
         let p = try mean.scores(users: all.map(\.0), items: all.map(\.1))
         #expect(p.allSatisfy { $0 == 3.375 })
         #expect(!(mean is any TrainableModel) && mean.outputRange == nil)
-        // Item means: item 0 (4, 5, 3) → 4; item 1 (3, 4, 5) → 4; item 2 (2) → 2; item 3 (1) → 1;
-        // item 4 has no rating → the global mean 3.375.
+        #expect(mean.predictsRatings)
+        // Counts: item 0 (4, 5, 3) → 3; item 1 (3, 4, 5) → 3; item 2 (2) → 1; item 3 (1) → 1;
+        // item 4 has no rating → 0. The same for every user.
         let popularity = try BaselineModel(.popularity, fittedOn: train)
         let pp = try popularity.scores(users: [3, 0, 1, 2, 0], items: [0, 1, 2, 3, 4])
-        for (got, want) in zip(pp, [4, 4, 2, 1, 3.375] as [Float]) { #expect(abs(got - want) < 1e-6, "\(pp)") }
+        #expect(pp == [3, 3, 1, 1, 0], "\(pp)")
+        #expect(!popularity.predictsRatings)
+        #expect(throws: RecommenderError.self) { _ = try RatingMetrics(model: popularity, data: train) }
         // Empty training data throws.
-        #expect(throws: ModelError.self) { _ = try BaselineModel(.biases, fittedOn: train.subset(rows: [Int]())) }
+        #expect(throws: DatasetError.empty("training set")) { _ = try BaselineModel(.biases, fittedOn: train.subset(rows: [Int]())) }
     }
 
     @Test("biases baseline: one and two rounds of alternating regularised means by hand")

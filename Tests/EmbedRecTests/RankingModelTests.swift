@@ -136,7 +136,7 @@ struct RankingModelTests {
         let ratings = Array(rated.ratings[rated.offsets[7]..<rated.offsets[8]])
         let mine = try TopKScorer(model: model, training: data).recommend(user: user, options: .init(k: 5)).map(\.item)
         #expect(try foldIn.recommend(readItems: reads, ratings: ratings, k: 5).recommendations.map(\.item) == mine)
-        #expect(throws: ModelError.self) { try Recommender(model: model, training: data).similarItems(to: 1, k: 3) }
+        #expect(throws: RecommenderError.noItemEmbedding(model.summary)) { try Recommender(model: model, training: data).similarItems(to: 1, k: 3) }
     }
 
     @Test("EASE refuses catalogues beyond its memory limit before allocating, and bad settings")
@@ -294,7 +294,7 @@ struct RankingModelTests {
         for raw in data.userIDs.rawIDs { #expect(try original.recommend(user: raw, k: 6) == loaded.recommend(user: raw, k: 6)) }
         #expect(try original.recommend(newReaderRatings: [1: 5, 4: 2], k: 5) == loaded.recommend(newReaderRatings: [1: 5, 4: 2], k: 5))
         let other = try SyntheticRatings.generate(.init(users: 60, items: 30, ratings: 700, seed: 13))
-        #expect(throws: ModelError.self) { try Recommender(model: model, training: other) }
+        #expect(throws: DatasetError.self) { try Recommender(model: model, training: other) }
     }
 
     @Test("implicit feedback: thresholds, weights, merged duplicates, negatives never positive")

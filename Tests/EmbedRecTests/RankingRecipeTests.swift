@@ -45,7 +45,7 @@ struct RankingRecipeTests {
         for refused in [{ try Recipe.ease.adjusted(.init(dimension: 3)) }, { try Recipe.ease.adjusted(.init(epochs: 3)) },
                         { try Recipe.ease.adjusted(.init(seed: 1)) }, { try Recipe.als.adjusted(.init(patience: 2)) },
                         { try Recipe.bpr.adjusted(.init(dimension: 0)) }, { try Recipe.als.adjusted(.init(epochs: 0)) }] {
-            #expect(throws: ModelError.self) { _ = try refused() }
+            #expect(throws: ConfigurationError.self) { _ = try refused() }
         }
         #expect(try Recipe.ease.adjusted(.init()).summary == Recipe.ease.summary)
         let oneThread = try Recipe.ease.adjusted(.init(deterministic: true))

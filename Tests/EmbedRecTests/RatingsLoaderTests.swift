@@ -212,14 +212,13 @@ struct RatingsLoaderFormatTests {
         #expect(data.rawRows == [RawRow(user: 1, item: 2, rating: 3, timestamp: 4)])
 
         let missing = dir.appendingPathComponent("nope.csv").path
-        let error = captureFileError { _ = try RatingsLoader.load(path: missing, format: .goodbooks) }
-        #expect(error?.file == missing)
-        #expect(error?.line == 0)
-        if case .cannotRead? = error?.kind {} else { Issue.record("expected cannotRead, got \(String(describing: error))") }
-
+        #expect(throws: FileError.cannotRead(path: missing, reason: "No such file or directory")) {
+            _ = try RatingsLoader.load(path: missing, format: .goodbooks)
+        }
         // A directory opens with fopen on Linux; it must be rejected, not read.
-        let dirError = captureFileError { _ = try RatingsLoader.load(path: dir.path, format: .goodbooks) }
-        if case .cannotRead? = dirError?.kind {} else { Issue.record("expected cannotRead, got \(String(describing: dirError))") }
+        #expect(throws: FileError.cannotRead(path: dir.path, reason: "is a directory, not a regular file")) {
+            _ = try RatingsLoader.load(path: dir.path, format: .goodbooks)
+        }
     }
 }
 

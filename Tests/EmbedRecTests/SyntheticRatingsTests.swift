@@ -165,18 +165,16 @@ struct SyntheticRatingsTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = try RatingsDataset(rawUsers: [1, 2], rawItems: [3, 4], ratings: [5, 4])
         let missing = dir.appendingPathComponent("no/such/folder/r.csv").path
-        let error = captureFileError {
+        #expect(throws: FileError.cannotWrite(path: missing, reason: "folder \(dir.path)/no/such/folder: No such file or directory")) {
             try RatingsWriter.writeCSV(data, to: missing, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
         }
-        if case .cannotWrite? = error?.kind {} else { Issue.record("expected cannotWrite, got \(String(describing: error))") }
         // The target is a folder: the rename fails, the folder stays, the temporary file goes.
         let folder = dir.appendingPathComponent("taken")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: folder.appendingPathComponent("inside.txt"))
-        let renameError = captureFileError {
+        #expect(throws: FileError.cannotWrite(path: folder.path, reason: "is a directory; only a regular file is replaced")) {
             try RatingsWriter.writeCSV(data, to: folder.path, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
         }
-        if case .cannotWrite? = renameError?.kind {} else { Issue.record("expected cannotWrite, got \(String(describing: renameError))") }
         #expect(try String(contentsOf: folder.appendingPathComponent("inside.txt"), encoding: .utf8) == "keep")
         #expect(!FileManager.default.fileExists(atPath: folder.path + ".tmp"))
     }

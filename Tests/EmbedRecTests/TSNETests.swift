@@ -154,20 +154,20 @@ struct TSNETests {
     @Test("bad input and settings are errors that say what is wrong")
     func errors() throws {
         let (table, _) = Self.blobs(rows: 50, dimension: 3, clusters: 2, separation: 4, seed: 1)
-        #expect(throws: ModelError.self) { try TSNE(fitting: [1, 2, 3], rows: 2, dimension: 2) }
-        #expect(throws: ModelError.self) { try TSNE(fitting: [1, 2, 3, 4], rows: 2, dimension: 2) }
+        #expect(throws: ConfigurationError.self) { try TSNE(fitting: [1, 2, 3], rows: 2, dimension: 2) }
+        #expect(throws: ConfigurationError.self) { try TSNE(fitting: [1, 2, 3, 4], rows: 2, dimension: 2) }
         // Perplexity 30 needs more than 31 rows.
-        #expect(throws: ModelError.self) { try TSNE(fitting: Array(table.prefix(30)), rows: 10, dimension: 3) }
+        #expect(throws: ConfigurationError.self) { try TSNE(fitting: Array(table.prefix(30)), rows: 10, dimension: 3) }
         for bad in [TSNEConfiguration(perplexity: .nan), .init(earlyExaggeration: 0.5), .init(iterations: -1),
                     .init(learningRate: 0), .init(finalMomentum: 1), .init(maxStepNorm: .infinity),
                     .init(gradient: .barnesHut(theta: 0.9))] {
             var settings = bad; settings.perplexity = bad.perplexity.isNaN ? .nan : 5
-            #expect(throws: ModelError.self) { try TSNE(fitting: table, rows: 50, dimension: 3, configuration: settings) }
+            #expect(throws: ConfigurationError.self) { try TSNE(fitting: table, rows: 50, dimension: 3, configuration: settings) }
         }
         var withNaN = table; withNaN[7] = .nan
-        #expect(throws: ModelError.self) { try TSNE(fitting: withNaN, rows: 50, dimension: 3, configuration: .init(perplexity: 5)) }
-        #expect(throws: ModelError.self) { try ProjectionQuality.neighbourPreservation(original: table, dimension: 3, embedding: [0, 0], rows: 50) }
-        #expect(throws: ModelError.self) { try ProjectionQuality.neighbourPreservation(original: table, dimension: 3, embedding: table, embeddingDimension: 3, rows: 50, k: 50) }
+        #expect(throws: ConfigurationError.self) { try TSNE(fitting: withNaN, rows: 50, dimension: 3, configuration: .init(perplexity: 5)) }
+        #expect(throws: ConfigurationError.self) { try ProjectionQuality.neighbourPreservation(original: table, dimension: 3, embedding: [0, 0], rows: 50) }
+        #expect(throws: ConfigurationError.self) { try ProjectionQuality.neighbourPreservation(original: table, dimension: 3, embedding: table, embeddingDimension: 3, rows: 50, k: 50) }
         // One row repeated: no layout to keep; the map still comes back finite.
         let same = [Float](repeating: 1, count: 40 * 3)
         let map = try TSNE(fitting: same, rows: 40, dimension: 3, configuration: .init(perplexity: 5, earlyExaggerationIterations: 20, iterations: 20))

@@ -44,7 +44,7 @@ struct TrainerTests {
     func emptyTrainingSet() throws {
         let data = try PlantedData.small()
         let model = try Self.mf(data)
-        ModelTestKit.expectInvalidData(mentioning: "empty") {
+        ModelTestKit.expectDatasetError(mentioning: "empty") {
             try Trainer(configuration: .init(epochs: 1)).fit(model, on: data.subset(rows: [Int]()))
         }
     }
@@ -58,11 +58,11 @@ struct TrainerTests {
         let model = try Self.mf(big)
         let initial = ModelTestKit.snapshot(model)
         let trainer = try Trainer(configuration: .init(epochs: 5, optimizer: .sgd(learningRate: 1e6), deterministic: true))
-        #expect(throws: ModelError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0)) { try trainer.fit(model, on: big) }
+        #expect(throws: TrainingError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0)) { try trainer.fit(model, on: big) }
         #expect(ModelTestKit.allFinite(model))
         #expect(ModelTestKit.snapshot(model) == initial)
         // The message tells the user what to do.
-        #expect(ModelError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0).description.contains("learning rate"))
+        #expect(TrainingError.nonFiniteLoss(epoch: 1, lastGoodEpoch: 0).description.contains("learning rate"))
         // The restored model still trains normally.
         try Trainer(configuration: .init(epochs: 1, optimizer: .adam(learningRate: 0.01), deterministic: true))
             .fit(model, on: base)
@@ -81,7 +81,7 @@ struct TrainerTests {
                 epochs: 20, batchSize: 64, optimizer: .sgd(learningRate: lr), deterministic: true)
             let error = ModelTestKit.thrownError { try Trainer(configuration: config, loss: SquaredError(reduction: .sum)).fit(model, on: data) }
             let (epoch, lastGood): (Int, Int)
-            switch error as? ModelError {
+            switch error as? TrainingError {
             case let .nonFiniteLoss(e, g)?: (epoch, lastGood) = (e, g)
             case let .diverged(e, _, g)?: (epoch, lastGood) = (e, g)
             default: continue

@@ -215,7 +215,8 @@ extension RatingsDataset {
     }
 }
 
-/// Errors for datasets built in memory.
+/// Data that cannot be used: columns that do not fit together, values out of range, nothing to
+/// work on, or data of another user or item space than the model's.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// The columns passed together have different lengths.
     case columnLengthMismatch(users: Int, items: Int, ratings: Int)
@@ -227,6 +228,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case empty(String)
     /// An argument is out of its documented range (the message says which).
     case invalidArgument(String)
+    /// Data, ID maps or rated-item lists paired with a model of another user or item space.
+    case mismatchedSpace(String)
 
     /// A one-line message that says what went wrong.
     public var description: String {
@@ -241,6 +244,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(what) is empty"
         case let .invalidArgument(text):
             return text
+        case let .mismatchedSpace(why):
+            return "data does not belong to this model: \(why)"
         }
     }
 }

@@ -98,11 +98,6 @@ public struct RatingsFileFormat: Sendable, Hashable {
 public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
     /// What went wrong.
     public enum Kind: Equatable, Sendable {
-        /// The file could not be opened, read or written (the system's reason).
-        case cannotRead(String)
-        /// The file could not be created or written (the system's reason); the previous file,
-        /// if any, is left as it was.
-        case cannotWrite(String)
         /// The file has no content (or only blank lines).
         case emptyFile
         /// The file has a header line but no data rows.
@@ -144,8 +139,6 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         let place = line > 0 ? "\(file):\(line)" : file
         switch kind {
-        case .cannotRead(let why): return "\(place): cannot read file: \(why)"
-        case .cannotWrite(let why): return "\(place): cannot write file: \(why)"
         case .emptyFile: return "\(place): file is empty"
         case .headerOnly: return "\(place): file has a header but no data rows"
         case .unknownHeader(let why): return "\(place): unknown header: \(FileChecks.quoted(why, limit: 300))"

@@ -79,7 +79,7 @@ public enum RatingsLoader {
         do {
             return try FileChecks.readRegularFile(path)
         } catch {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotRead(error.reason))
+            throw FileError.cannotRead(path: path, reason: error.reason)
         }
     }
 
@@ -170,8 +170,8 @@ public enum RatingsLoader {
                 }
                 let needed = buffer.count + capacities.reduce(0, +) * bytesPerRow
                 guard needed <= limits.memoryBytes else {
-                    throw RatingsFileError(file: name, line: 0, kind: .cannotRead(
-                        "its \(lines) lines need \(needed >> 20) MiB with the file, more than the \(limits.memoryBytes >> 20) MiB of memory"))
+                    throw FileError.cannotRead(path: name, reason:
+                        "its \(lines) lines need \(needed >> 20) MiB with the file, more than the \(limits.memoryBytes >> 20) MiB of memory")
                 }
             }
             let offsets = capacities.indices.map { capacities[..<$0].reduce(0, +) }

@@ -45,10 +45,6 @@ public enum RatingsWriter {
             }
             out.append(10)
         }
-        do {
-            try AtomicFileWriter.write(path, bytes: out)
-        } catch SafeTensorsError.cannotWrite(_, let reason) {
-            throw RatingsFileError(file: path, line: 0, kind: .cannotWrite(reason))
-        }
+        try AtomicFileWriter.write(path, bytes: out)
     }
 }

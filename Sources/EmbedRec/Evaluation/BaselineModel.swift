@@ -32,10 +32,10 @@ public final class BaselineModel: KernelModel, @unchecked Sendable {
     public var summary: String { "Baseline(\(kind.rawValue))" }
 
     /// Fits the baseline on `train`.
-    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training set.
+    /// - Throws: ``DatasetError/empty(_:)`` for an empty training set.
     public init(_ kind: Kind, fittedOn train: RatingsDataset, itemRegularization: Float = 10,
                 userRegularization: Float = 15, rounds: Int = 10) throws {
-        guard let mu = train.meanRating else { throw ModelError.invalidData("training set is empty") }
+        guard let mu = train.meanRating else { throw DatasetError.empty("training set") }
         self.kind = kind
         userCount = train.userCount; itemCount = train.itemCount; mean = mu
         var bu = [Float](repeating: 0, count: userCount), bi = [Float](repeating: 0, count: itemCount)

@@ -12,11 +12,11 @@ public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertibl
     public let count: Int
 
     /// Computes the metrics of `predictions` against `targets`.
-    /// - Throws: ``ModelError/shapeMismatch(_:)`` when the lengths differ,
+    /// - Throws: ``ConfigurationError/shapeMismatch(_:)`` when the lengths differ,
     ///   ``DatasetError/empty(_:)`` for no ratings.
     public init(predictions: [Float], targets: [Float]) throws {
         guard predictions.count == targets.count else {
-            throw ModelError.shapeMismatch("\(predictions.count) predictions for \(targets.count) ratings")
+            throw ConfigurationError.shapeMismatch("\(predictions.count) predictions for \(targets.count) ratings")
         }
         guard !targets.isEmpty else { throw DatasetError.empty("evaluation set") }
         var se = 0.0, ae = 0.0
@@ -36,14 +36,14 @@ public struct RatingMetrics: Sendable, Hashable, Codable, CustomStringConvertibl
     ///   - range: when given, predictions are first clipped to it, as scikit-surprise
     ///     clips to its rating scale; nil evaluates the model's own predictions.
     /// - Throws: ``RecommenderError/notARatingModel(_:)`` for a ranking model (its scores are
-    ///   not ratings: judge it with ``RankingMetrics``); ``ModelError/invalidConfiguration(_:)``
+    ///   not ratings: judge it with ``RankingMetrics``); ``ConfigurationError/invalidSetting(_:)``
     ///   for a range with non-finite bounds.
     public init(model: any Model, data: RatingsDataset, clippedTo range: ClosedRange<Float>? = nil) throws {
         guard model.predictsRatings else { throw RecommenderError.notARatingModel(model.summary) }
         var predictions = try model.scores(data)
         if let range {
             guard range.lowerBound.isFinite, range.upperBound.isFinite else {
-                throw ModelError.invalidConfiguration("clipping range must be finite, got \(range)")
+                throw ConfigurationError.invalidSetting("clipping range must be finite, got \(range)")
             }
             for k in predictions.indices { predictions[k] = min(max(predictions[k], range.lowerBound), range.upperBound) }
         }

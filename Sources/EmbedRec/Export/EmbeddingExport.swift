@@ -115,28 +115,15 @@ public enum EmbeddingExport {
         return bytes
     }
 
-    /// Writes the catalogue as the web app's book list: a JSON array of
-    /// `{"id", "title", "authors", "image_url"}` objects in item-ID order, for the items the
-    /// model knows (missing fields are `null`).
-    /// - Throws: ``DatasetError/empty(_:)`` when the recommender has no catalogue.
-    public static func writeWebBookList(_ recommender: Recommender, to path: String) throws {
-        guard let catalog = recommender.catalog else { throw DatasetError.empty("the recommender's catalogue") }
-        struct Book: Encodable {
-            let id: Int64; let title: String?; let authors: String?; let image_url: String?
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(id, forKey: .id); try c.encode(title, forKey: .title)
-                try c.encode(authors, forKey: .authors); try c.encode(image_url, forKey: .image_url)
-            }
-            enum CodingKeys: String, CodingKey { case id, title, authors, image_url }
-        }
-        let books = recommender.itemIDs.rawIDs.map { raw in
-            let item = catalog[rawID: raw]
-            return Book(id: raw, title: item?.title, authors: item?.authors, image_url: item?.imageURL)
-        }
+    /// Writes the catalogue as a web page's item list: a JSON array of ``ItemJSON`` (the shape
+    /// BookServer answers with, without scores) in item-ID order, for the items the model knows.
+    /// - Throws: ``RecommenderError/noCatalog`` when the recommender has no catalogue.
+    public static func writeWebItemList(_ recommender: Recommender, to path: String) throws {
+        guard let catalog = recommender.catalog else { throw RecommenderError.noCatalog }
+        let items = recommender.itemIDs.rawIDs.map { ItemJSON(id: $0, metadata: catalog[rawID: $0]) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        try AtomicFileWriter.write(path, bytes: try encoder.encode(books))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try AtomicFileWriter.write(path, bytes: try encoder.encode(items))
     }
 
     static func writeText(_ text: String, to path: String) throws { try AtomicFileWriter.write(path, bytes: text.utf8) }

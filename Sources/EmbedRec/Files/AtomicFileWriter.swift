@@ -21,12 +21,12 @@ package enum AtomicFileWriter {
     /// Calls `body` with a function that appends bytes to the new file.
     ///
     /// - Parameter failingAfterBytes: simulate a full disk after this many bytes (for tests).
-    /// - Throws: ``SafeTensorsError/cannotWrite(path:reason:)`` with the reason.
+    /// - Throws: ``FileError/cannotWrite(path:reason:)`` with the reason.
     package static func write(
         _ path: String, failingAfterBytes: Int? = nil,
         _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
-        func failure(_ reason: String) -> SafeTensorsError { .cannotWrite(path: path, reason: reason) }
+        func failure(_ reason: String) -> FileError { .cannotWrite(path: path, reason: reason) }
         let target: Destination
         do { target = try destination(of: path) } catch { throw failure(error.reason) }
         removeStaleTemporaries(of: target)

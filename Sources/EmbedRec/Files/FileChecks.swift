@@ -5,16 +5,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a path could not be used as a file: one line a person can act on. The loaders and
-/// writers wrap it in their own error type (``RatingsFileError``, ``SafeTensorsError``, …);
-/// ``PathChecks`` throws it as it is.
-public struct FileRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What is wrong with the path, e.g. "is a FIFO, not a regular file".
-    public let reason: String
+/// Why a path could not be used as a file, e.g. "is a FIFO, not a regular file": the checks
+/// below know the reason, their callers know whether it was a read or a write and turn it into
+/// a ``FileError``.
+package struct FileRefusal: Error, Sendable, Equatable {
+    package let reason: String
     package init(_ reason: String) { self.reason = reason }
     package init(errno code: Int32) { self.reason = String(cString: strerror(code)) }
-    /// The reason, as one line.
-    public var description: String { reason }
 }
 
 /// The checks every path the library reads or writes goes through, so that a directory, a

@@ -11,13 +11,17 @@ public enum PathChecks {
     /// Throws unless `path` can be written as ``Recommender/save(to:)`` and the exports write:
     /// it is (or a symbolic link leads to) a regular file or nothing, in an existing folder
     /// where a file can be created now.
-    public static func checkWritable(_ path: String) throws(FileRefusal) {
-        try AtomicFileWriter.checkWritable(path)
+    /// - Throws: ``FileError/cannotWrite(path:reason:)``.
+    public static func checkWritable(_ path: String) throws(FileError) {
+        do { try AtomicFileWriter.checkWritable(path) } catch { throw .cannotWrite(path: path, reason: error.reason) }
     }
 
     /// Throws unless `path` is a regular file this process can open for reading.
-    public static func checkReadable(_ path: String) throws(FileRefusal) {
-        let (descriptor, _) = try FileChecks.openRegularFile(path)
-        close(descriptor)
+    /// - Throws: ``FileError/cannotRead(path:reason:)``.
+    public static func checkReadable(_ path: String) throws(FileError) {
+        do {
+            let (descriptor, _) = try FileChecks.openRegularFile(path)
+            close(descriptor)
+        } catch { throw .cannotRead(path: path, reason: error.reason) }
     }
 }

@@ -43,15 +43,15 @@ public struct Recipe: Sendable {
 
     /// This recipe with the given settings changed, its summary saying what changed.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming a setting that does not apply
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` naming a setting that does not apply
     ///   to this recipe's model (see ``adjustableSettings``), or a dimension, epoch count or
     ///   patience below 1.
     public func adjusted(_ changes: RecipeChanges) throws -> Recipe {
         for setting in RecipeSetting.allCases where changes.settings.contains(setting) && !adjustableSettings.contains(setting) {
-            throw ModelError.invalidConfiguration("\(setting.rawValue) does not apply to \(name) (\(summary))")
+            throw ConfigurationError.invalidSetting("\(setting.rawValue) does not apply to \(name) (\(summary))")
         }
         for (what, value) in [("dimension", changes.dimension), ("epochs", changes.epochs), ("patience", changes.patience)] {
-            if let value, value < 1 { throw ModelError.invalidConfiguration("\(what) must be at least 1, got \(value)") }
+            if let value, value < 1 { throw ConfigurationError.invalidSetting("\(what) must be at least 1, got \(value)") }
         }
         let described = [changes.dimension.map { "dimension \($0)" }, changes.epochs.map { "\($0) epochs" },
                          changes.seed.map { "seed \($0)" }, changes.deterministic ? "one thread" : nil,

@@ -59,7 +59,7 @@ public final class BiasedMF: KernelTrainableModel, @unchecked Sendable {
 
     /// A model with `users` × `items` tables, initialised as the configuration says.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0, no users/items, or a
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for d ≤ 0, no users/items, or a
     ///   rating range with min ≥ max.
     public convenience init(users: Int, items: Int, configuration: Configuration) throws {
         try self.init(users: users, items: items, configuration: configuration, initialized: true)
@@ -68,15 +68,15 @@ public final class BiasedMF: KernelTrainableModel, @unchecked Sendable {
     /// `initialized: false` leaves the tables zero for a loader that fills them next.
     init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws {
         guard configuration.dimension > 0 else {
-            throw ModelError.invalidConfiguration("dimension must be > 0, got \(configuration.dimension)")
+            throw ConfigurationError.invalidSetting("dimension must be > 0, got \(configuration.dimension)")
         }
         guard users > 0, items > 0 else {
-            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
         }
         try configuration.output.validate()
         try configuration.initializer.validate("embedding")
         if let o = configuration.globalOffset, !o.isFinite {
-            throw ModelError.invalidConfiguration("global offset must be finite")
+            throw ConfigurationError.invalidSetting("global offset must be finite")
         }
         try Tensor.requireAllocatable([
             ("user_embedding", [users, configuration.dimension]), ("item_embedding", [items, configuration.dimension]),

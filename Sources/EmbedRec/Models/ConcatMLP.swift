@@ -71,7 +71,7 @@ public final class ConcatMLP: KernelTrainableModel, @unchecked Sendable {
 
     /// A network with `users` × `items` embedding tables, initialised as the configuration says.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for non-positive dimensions or units,
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for non-positive dimensions or units,
     ///   dropout rates outside [0, 1), a dropout list of the wrong length, or a bad range.
     public convenience init(users: Int, items: Int, configuration c: Configuration) throws {
         try self.init(users: users, items: items, configuration: c, initialized: true)
@@ -80,25 +80,25 @@ public final class ConcatMLP: KernelTrainableModel, @unchecked Sendable {
     /// `initialized: false` leaves the tables zero for a loader that fills them next.
     init(users: Int, items: Int, configuration c: Configuration, initialized: Bool) throws {
         guard c.userDimension > 0, c.itemDimension > 0 else {
-            throw ModelError.invalidConfiguration("embedding dimensions must be > 0, got \(c.userDimension) and \(c.itemDimension)")
+            throw ConfigurationError.invalidSetting("embedding dimensions must be > 0, got \(c.userDimension) and \(c.itemDimension)")
         }
         guard users > 0, items > 0 else {
-            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
         }
         guard c.hiddenUnits.allSatisfy({ $0 > 0 }) else {
-            throw ModelError.invalidConfiguration("hidden units must be > 0, got \(c.hiddenUnits)")
+            throw ConfigurationError.invalidSetting("hidden units must be > 0, got \(c.hiddenUnits)")
         }
         guard c.hiddenDropout.isEmpty || c.hiddenDropout.count == c.hiddenUnits.count else {
-            throw ModelError.invalidConfiguration("hiddenDropout needs one rate per hidden layer (\(c.hiddenUnits.count)), got \(c.hiddenDropout.count)")
+            throw ConfigurationError.invalidSetting("hiddenDropout needs one rate per hidden layer (\(c.hiddenUnits.count)), got \(c.hiddenDropout.count)")
         }
         guard ([c.inputDropout] + c.hiddenDropout).allSatisfy({ $0 >= 0 && $0 < 1 }) else {
-            throw ModelError.invalidConfiguration("dropout rates must be in [0, 1)")
+            throw ConfigurationError.invalidSetting("dropout rates must be in [0, 1)")
         }
         try c.output.validate()
         try c.embeddingInitializer.validate("embedding")
         try c.kernelInitializer.validate("kernel")
         let (inputWidth, overflow) = c.userDimension.addingReportingOverflow(c.itemDimension)
-        guard !overflow else { throw ModelError.invalidConfiguration("embedding dimensions \(c.userDimension) + \(c.itemDimension) overflow") }
+        guard !overflow else { throw ConfigurationError.invalidSetting("embedding dimensions \(c.userDimension) + \(c.itemDimension) overflow") }
         let layerWidths = [inputWidth] + c.hiddenUnits + [1]
         try Tensor.requireAllocatable(
             [("user_embedding", [users, c.userDimension]), ("item_embedding", [items, c.itemDimension])]

@@ -44,7 +44,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
         /// saved: it changes how the model is fitted, not what it is).
         public var deterministic = false
 
-        /// Creates a configuration; the fit checks the values (``ModelError/invalidConfiguration(_:)``).
+        /// Creates a configuration; the fit checks the values (``ConfigurationError/invalidSetting(_:)``).
         public init(regularization: Float = 500, dropoutEmphasis: Float = 0, threshold: Float? = nil,
                     weighting: InteractionWeighting = .binary, memoryLimit: Int = 4 << 30,
                     historyNormalization: Float = 0, popularityDiscount: Float = 0) {
@@ -78,26 +78,26 @@ public final class EASE: KernelModel, @unchecked Sendable {
 
         func validate(items: Int) throws {
             guard regularization.isFinite, regularization > 0 else {
-                throw ModelError.invalidConfiguration("EASE regularization must be finite and > 0, got \(regularization)")
+                throw ConfigurationError.invalidSetting("EASE regularization must be finite and > 0, got \(regularization)")
             }
             guard dropoutEmphasis >= 0, dropoutEmphasis < 1 else {
-                throw ModelError.invalidConfiguration("EASE dropout emphasis must be in [0, 1), got \(dropoutEmphasis)")
+                throw ConfigurationError.invalidSetting("EASE dropout emphasis must be in [0, 1), got \(dropoutEmphasis)")
             }
             guard (0...1).contains(historyNormalization) else {
-                throw ModelError.invalidConfiguration("EASE history normalization must be in [0, 1], got \(historyNormalization)")
+                throw ConfigurationError.invalidSetting("EASE history normalization must be in [0, 1], got \(historyNormalization)")
             }
             guard popularityDiscount.isFinite, popularityDiscount >= 0 else {
-                throw ModelError.invalidConfiguration("EASE popularity discount must be finite and ≥ 0, got \(popularityDiscount)")
+                throw ConfigurationError.invalidSetting("EASE popularity discount must be finite and ≥ 0, got \(popularityDiscount)")
             }
             let limit = min(memoryLimit, Int(ProcessInfo.processInfo.physicalMemory / 2))
             let (squared, overflow) = items.multipliedReportingOverflow(by: items)
             guard !overflow, squared <= limit / 4 else {
-                throw ModelError.invalidConfiguration(String(
+                throw ConfigurationError.invalidSetting(String(
                     format: "EASE needs an items × items matrix: %d items take %.1f GB, more than the limit of %.1f GB (Configuration.memoryLimit, at most half the machine's memory)",
                     items, Double(items) * Double(items) * 4 / 1e9, Double(limit) / 1e9))
             }
             if let available = Tensor.savedBytesAvailable, squared > available / 4 {
-                throw ModelError.invalidConfiguration(
+                throw ConfigurationError.invalidSetting(
                     "EASE's \(items) × \(items) matrix needs \(squared * 4) bytes, but the file holds only \(available) bytes of tensor data")
             }
         }
@@ -123,7 +123,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
     /// (`ssyrk` on dense blocks of users, or a sparse accumulation when histories are short)
     /// and one Cholesky inverse (LAPACKE `spotrf` + `spotri`).
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a bad configuration or a catalogue
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for a bad configuration or a catalogue
     ///   beyond the memory limit; ``LinearAlgebraError`` if the solve fails.
     /// - Complexity: O(min(users · items², Σᵤ nᵤ²) + items³).
     public convenience init(fitting data: RatingsDataset, configuration: Configuration = Configuration(),
@@ -141,7 +141,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
     init(users: Int, items: Int, configuration: Configuration, history: UserItemIndex, itemWeights: Tensor? = nil) throws {
         try configuration.validate(items: items)
         guard users > 0, items > 0 else {
-            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
         }
         self.configuration = configuration
         userCount = users; itemCount = items

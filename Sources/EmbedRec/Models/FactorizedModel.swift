@@ -32,7 +32,7 @@ extension FactorizedModel {
         let users = userFactors, items = itemFactors
         guard users.shape.count == 2, items.shape.count == 2, users.rows == userCount, items.rows == itemCount,
               users.rowLength == items.rowLength, users.rowLength > 0 else {
-            throw ModelError.shapeMismatch(
+            throw ConfigurationError.shapeMismatch(
                 "\(summary): userFactors \(users.shape) and itemFactors \(items.shape) must be \(userCount) × w and \(itemCount) × w")
         }
         var scorer = DotProductScorer(model: self, d: users.rowLength, p: users, q: items, bias: nil, activation: factorOutput)

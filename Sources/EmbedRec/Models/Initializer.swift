@@ -43,7 +43,7 @@ public enum Initializer: Sendable, Hashable, Codable {
         case .uniform(let l) where !(l >= 0 && l.isFinite),
              .normal(let l) where !(l >= 0 && l.isFinite),
              .constant(let l) where !l.isFinite:
-            throw ModelError.invalidConfiguration("\(name): initializer parameter must be finite and non-negative")
+            throw ConfigurationError.invalidSetting("\(name): initializer parameter must be finite and non-negative")
         default: return
         }
     }

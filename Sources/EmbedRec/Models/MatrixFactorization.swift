@@ -70,7 +70,7 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
     public var summary: String { "MatrixFactorization(d=\(configuration.dimension))" }
 
     /// Creates a model for `users` users and `items` items.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for d ≤ 0 or no users/items.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for d ≤ 0 or no users/items.
     public convenience init(users: Int, items: Int, configuration: Configuration) throws {
         try self.init(users: users, items: items, configuration: configuration, initialized: true)
     }
@@ -78,10 +78,10 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
     /// `initialized: false` leaves the tables zero for a loader that fills them next.
     init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws {
         guard configuration.dimension > 0 else {
-            throw ModelError.invalidConfiguration("dimension must be > 0, got \(configuration.dimension)")
+            throw ConfigurationError.invalidSetting("dimension must be > 0, got \(configuration.dimension)")
         }
         guard users > 0, items > 0 else {
-            throw ModelError.invalidConfiguration("model needs at least one user and one item, got \(users) and \(items)")
+            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
         }
         try configuration.initializer.validate("embedding")
         try Tensor.requireAllocatable([("user_embedding", [users, configuration.dimension]),

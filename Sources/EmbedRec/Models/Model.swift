@@ -72,12 +72,12 @@ extension Model {
     /// The scores of (user, item) pairs given as dense indices: predicted ratings for a rating
     /// model.
     ///
-    /// - Throws: ``ModelError/indexOutOfRange(what:index:count:)`` for an index outside the
-    ///   model, ``ModelError/shapeMismatch(_:)`` when the arrays differ in length.
+    /// - Throws: ``RecommenderError/indexOutOfRange(what:index:count:)`` for an index outside the
+    ///   model, ``ConfigurationError/shapeMismatch(_:)`` when the arrays differ in length.
     /// - Complexity: O(pairs × cost of one prediction), batched.
     public func scores(users: [Int32], items: [Int32]) throws -> [Float] {
         guard users.count == items.count else {
-            throw ModelError.shapeMismatch("\(users.count) users but \(items.count) items")
+            throw ConfigurationError.shapeMismatch("\(users.count) users but \(items.count) items")
         }
         try validate(users: users, items: items)
         var out = [Float](repeating: 0, count: users.count)
@@ -113,10 +113,10 @@ extension Model {
     /// Throws unless every index is inside the model.
     func validate(users: [Int32], items: [Int32]) throws {
         for u in users where u < 0 || Int(u) >= userCount {
-            throw ModelError.indexOutOfRange(what: "user", index: Int(u), count: userCount)
+            throw RecommenderError.indexOutOfRange(what: "user", index: Int(u), count: userCount)
         }
         for i in items where i < 0 || Int(i) >= itemCount {
-            throw ModelError.indexOutOfRange(what: "item", index: Int(i), count: itemCount)
+            throw RecommenderError.indexOutOfRange(what: "item", index: Int(i), count: itemCount)
         }
     }
 

@@ -53,7 +53,7 @@ public enum OutputActivation: Sendable, Hashable, Codable {
     func validate() throws {
         if case let .sigmoidScaled(lo, hi) = self {
             guard lo.isFinite, hi.isFinite, lo < hi else {
-                throw ModelError.invalidConfiguration("rating range must have min < max, got \(lo)...\(hi)")
+                throw ConfigurationError.invalidSetting("rating range must have min < max, got \(lo)...\(hi)")
             }
         }
     }

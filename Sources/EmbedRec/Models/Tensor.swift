@@ -74,10 +74,10 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Overwrites all values.
-    /// - Throws: ``ModelError/shapeMismatch(_:)`` when `values.count != count`.
+    /// - Throws: ``ConfigurationError/shapeMismatch(_:)`` when `values.count != count`.
     public func assign(_ values: [Float]) throws {
         guard values.count == count else {
-            throw ModelError.shapeMismatch("\(name): expected \(count) values, got \(values.count)")
+            throw ConfigurationError.shapeMismatch("\(name): expected \(count) values, got \(values.count)")
         }
         values.withUnsafeBufferPointer { storage.update(from: $0.baseAddress!, count: count) }
     }
@@ -91,7 +91,7 @@ public final class Tensor: @unchecked Sendable {
     /// Checks that tensors of these shapes can be allocated together: no overflow in their
     /// element counts, and at most the machine's physical memory in total. Models call it before
     /// allocating, so an absurd configuration fails fast with a clear error instead of trapping.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming the largest tensor.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` naming the largest tensor.
     /// While a saved model is being opened: the bytes of tensor data its file holds. A
     /// configuration whose tensors need more cannot match the file, and is refused before
     /// anything is allocated (a few bytes of header must not buy gigabytes of memory).
@@ -101,29 +101,29 @@ public final class Tensor: @unchecked Sendable {
         var total = 0
         for (name, shape) in tensors {
             guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw ModelError.invalidConfiguration("\(name) has a negative dimension in \(shape)")
+                throw ConfigurationError.invalidSetting("\(name) has a negative dimension in \(shape)")
             }
             var count = 1
             for extent in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-                guard !overflow else { throw ModelError.invalidConfiguration("\(name) of shape \(shape) has more elements than Int can count") }
+                guard !overflow else { throw ConfigurationError.invalidSetting("\(name) of shape \(shape) has more elements than Int can count") }
                 count = product
             }
             let (sum, overflow) = total.addingReportingOverflow(count)
-            guard !overflow else { throw ModelError.invalidConfiguration("the model's tensors have more elements than Int can count") }
+            guard !overflow else { throw ConfigurationError.invalidSetting("the model's tensors have more elements than Int can count") }
             total = sum
         }
         let memory = Double(ProcessInfo.processInfo.physicalMemory)
         let bytes = Double(total) * Double(MemoryLayout<Float>.size)
         if let available = savedBytesAvailable, bytes > Double(available) {
-            throw ModelError.invalidConfiguration(
+            throw ConfigurationError.invalidSetting(
                 "the configuration's tensors need \(Int(bytes)) bytes, but the file holds only \(available) bytes of tensor data")
         }
         guard bytes <= memory else {
             let largest = tensors.max { a, b in
                 a.shape.reduce(1.0) { $0 * Double($1) } < b.shape.reduce(1.0) { $0 * Double($1) }
             }!
-            throw ModelError.invalidConfiguration(String(
+            throw ConfigurationError.invalidSetting(String(
                 format: "the model's tensors need %.1f GiB (largest: %@ %@), more than this machine's %.1f GiB of memory",
                 bytes / 1_073_741_824, largest.name, "\(largest.shape)", memory / 1_073_741_824))
         }
@@ -149,39 +149,5 @@ public final class Tensor: @unchecked Sendable {
         let t = Tensor(name: name, shape: shape, role: role, rowIndex: rowIndex)
         t.assign(from: self)
         return t
-    }
-}
-
-/// Errors from model construction, prediction and training.
-public enum ModelError: Error, Equatable, CustomStringConvertible {
-    /// A configuration value is invalid (the message says which and why).
-    case invalidConfiguration(String)
-    /// A user or item index is outside the model.
-    case indexOutOfRange(what: String, index: Int, count: Int)
-    /// Tensor or input shapes disagree.
-    case shapeMismatch(String)
-    /// The training data is unusable (empty, or its ID maps do not fit the model).
-    case invalidData(String)
-    /// The loss became NaN or infinite; the model keeps the weights of the last good epoch.
-    case nonFiniteLoss(epoch: Int, lastGoodEpoch: Int)
-    /// The training loss grew beyond any sensible size (still finite); the model keeps the
-    /// weights of the last good epoch.
-    case diverged(epoch: Int, meanLoss: Double, lastGoodEpoch: Int)
-    /// A model was paired with data, ID maps or rated-item lists of another user or item space.
-    case mismatchedData(String)
-
-    /// A one-line message that says what went wrong.
-    public var description: String {
-        switch self {
-        case .invalidConfiguration(let why): return "invalid configuration: \(why)"
-        case let .indexOutOfRange(what, index, count): return "\(what) index \(index) is outside 0..<\(count)"
-        case .shapeMismatch(let why): return "shape mismatch: \(why)"
-        case .invalidData(let why): return "invalid training data: \(why)"
-        case let .nonFiniteLoss(epoch, lastGood):
-            return "loss became NaN or infinite in epoch \(epoch); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
-        case let .diverged(epoch, loss, lastGood):
-            return "training diverged in epoch \(epoch) (mean training loss \(loss)); weights restored to the end of epoch \(lastGood) (0 = initial); lower the learning rate"
-        case .mismatchedData(let why): return "data does not belong to this model: \(why)"
-        }
     }
 }

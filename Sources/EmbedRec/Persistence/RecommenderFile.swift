@@ -46,7 +46,7 @@ extension Recommender {
     ///
     /// - Throws: ``RecommenderFileError/unsavableModel(_:)`` for a model that is not a
     ///   ``SavableModel``, ``RecommenderFileError/nameClash(_:)`` when a model tensor is named
-    ///   like one of the recommender's, ``SafeTensorsError/cannotWrite(path:reason:)``.
+    ///   like one of the recommender's, ``FileError/cannotWrite(path:reason:)``.
     public func save(to path: String) throws { try save(to: path, failingAfterBytes: nil) }
 
     func save(to path: String, failingAfterBytes: Int?) throws {
@@ -101,7 +101,7 @@ extension Recommender {
     /// kind and configuration, every tensor's dtype and shape against the configuration, the ID
     /// maps against the model's counts and the rated lists (``RecommenderFileError``). A file
     /// larger than the machine's memory is refused before any tensor is read
-    /// (``SafeTensorsError/cannotRead(path:reason:)`` naming both sizes).
+    /// (``FileError/cannotRead(path:reason:)`` naming both sizes).
     ///
     /// - Parameters:
     ///   - path: the file written by ``save(to:)``.
@@ -113,7 +113,7 @@ extension Recommender {
         // anything its header declares is allocated (not in malloc or by the OOM killer).
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         guard file.fileSize <= memory else {
-            throw SafeTensorsError.cannotRead(path: path, reason:
+            throw FileError.cannotRead(path: path, reason:
                 "the file is \(file.fileSize >> 20) MiB, more than this machine's \(memory >> 20) MiB of memory; a recommender is read into memory whole")
         }
         let meta = file.metadata
@@ -185,7 +185,7 @@ extension Recommender {
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
             guard let text = meta[key] else { return nil }
             do { return try decoder.decode(T.self, from: Data(text.utf8)) }
-            catch { throw RecommenderFileError.invalidMetadata(key, "not valid JSON of the expected shape (\(error))") }
+            catch { throw RecommenderFileError.invalidMetadata(key, "not valid JSON of the expected shape") }
         }
         let scale = try decode(RecommenderFile.RatingScale.self, K.ratingScale)
         if let scale, !(scale.min.isFinite && scale.max.isFinite && scale.min <= scale.max) {

@@ -81,7 +81,7 @@ enum SafeTensors {
     /// point (a full disk, a crash) leaves a previous file at `path` as it was.
     ///
     /// - Throws: ``SafeTensorsError/invalidTensor(_:_:)`` for a shape that does not match the
-    ///   bytes or a duplicate name; ``SafeTensorsError/cannotWrite(path:reason:)`` for I/O failures.
+    ///   bytes or a duplicate name; ``FileError/cannotWrite(path:reason:)`` for I/O failures.
     /// `failingAfterBytes` simulates a full disk after that many bytes (for tests).
     static func write(_ entries: [Entry], metadata: [String: String], to path: String,
                       failingAfterBytes: Int? = nil) throws {
@@ -148,7 +148,7 @@ final class SafeTensorsFile {
         // The type is checked before a blocking open: a FIFO at the path must not hang a server's reload.
         let fd: Int32, size: Int
         do { (fd, size) = try FileChecks.openRegularFile(path) } catch {
-            throw SafeTensorsError.cannotRead(path: path, reason: error.reason)
+            throw FileError.cannotRead(path: path, reason: error.reason)
         }
         var ok = false
         defer { if !ok { close(fd) } }
@@ -185,7 +185,7 @@ final class SafeTensorsFile {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw SafeTensorsError.cannotRead(path: path, reason: n < 0 ? String(cString: strerror(errno)) : "the file shrank while being read")
+                throw FileError.cannotRead(path: path, reason: n < 0 ? String(cString: strerror(errno)) : "the file shrank while being read")
             }
             done += n
         }
@@ -306,10 +306,6 @@ final class SafeTensorsFile {
 
 /// Why a safetensors file could not be written or read.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
-    /// The file could not be opened or read (the system's reason).
-    case cannotRead(path: String, reason: String)
-    /// The file could not be created or written (the system's reason).
-    case cannotWrite(path: String, reason: String)
     /// Shorter than the 8-byte length prefix.
     case truncated(fileSize: Int)
     /// The length prefix exceeds the reference bound (100 MB).
@@ -340,8 +336,6 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     /// A one-line message that says what went wrong.
     public var description: String {
         switch self {
-        case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"
-        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         case let .truncated(size): return "the file is \(size) bytes, shorter than the 8-byte header length"
         case let .headerTooLarge(declared, limit): return "the header length \(declared) exceeds the limit of \(limit) bytes"
         case let .headerBeyondFile(declared, size): return "the header length \(declared) points past the end of the \(size)-byte file"

@@ -52,7 +52,7 @@ extension SavableModel {
         }
         do {
             return try makeEmpty(users: users, items: items, configuration: configuration)
-        } catch let error as ModelError {
+        } catch let error as ConfigurationError {
             throw RecommenderFileError.invalidMetadata("model_configuration", error.description)
         }
     }

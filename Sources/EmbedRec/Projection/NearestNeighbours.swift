@@ -80,19 +80,19 @@ public enum ProjectionQuality {
     /// its `k` nearest in `embedding` (exact neighbours, Euclidean distance, both sides): 1 is a
     /// perfect map, `k / rows` is what a random map scores.
     ///
-    /// - Throws: ``ModelError/shapeMismatch(_:)`` when a table does not form `rows` rows,
-    ///   ``ModelError/invalidConfiguration(_:)`` for `k` outside `1..<rows` or non-finite values.
+    /// - Throws: ``ConfigurationError/shapeMismatch(_:)`` when a table does not form `rows` rows,
+    ///   ``ConfigurationError/invalidSetting(_:)`` for `k` outside `1..<rows` or non-finite values.
     public static func neighbourPreservation(original: [Float], dimension: Int,
                                              embedding: [Float], embeddingDimension: Int = 2,
                                              rows: Int, k: Int = 10,
                                              parallelism: Parallelism = .automatic) throws -> Double {
         guard dimension > 0, embeddingDimension > 0, original.count == rows * dimension,
               embedding.count == rows * embeddingDimension else {
-            throw ModelError.shapeMismatch("the tables do not both form \(rows) rows (\(original.count) values of dimension \(dimension), \(embedding.count) of dimension \(embeddingDimension))")
+            throw ConfigurationError.shapeMismatch("the tables do not both form \(rows) rows (\(original.count) values of dimension \(dimension), \(embedding.count) of dimension \(embeddingDimension))")
         }
-        guard k >= 1, k < rows else { throw ModelError.invalidConfiguration("k must be in 1..<\(rows), got \(k)") }
+        guard k >= 1, k < rows else { throw ConfigurationError.invalidSetting("k must be in 1..<\(rows), got \(k)") }
         guard original.allSatisfy(\.isFinite), embedding.allSatisfy(\.isFinite) else {
-            throw ModelError.invalidConfiguration("the tables hold NaN or infinite values")
+            throw ConfigurationError.invalidSetting("the tables hold NaN or infinite values")
         }
         let high = NearestNeighbours(table: original, rows: rows, dimension: dimension, k: k, threads: parallelism.threads)
         let low = NearestNeighbours(table: embedding, rows: rows, dimension: embeddingDimension, k: k, threads: parallelism.threads)

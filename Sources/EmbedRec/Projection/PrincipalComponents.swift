@@ -29,19 +29,19 @@ public struct PrincipalComponents: Sendable {
 
     /// Fits `components` principal components to a row-major `rows × dimension` table.
     ///
-    /// - Throws: ``ModelError/shapeMismatch(_:)`` when the values do not form the rows,
-    ///   ``ModelError/invalidConfiguration(_:)`` for fewer than 2 rows, a component count outside
+    /// - Throws: ``ConfigurationError/shapeMismatch(_:)`` when the values do not form the rows,
+    ///   ``ConfigurationError/invalidSetting(_:)`` for fewer than 2 rows, a component count outside
     ///   `1...dimension` or non-finite values; ``LinearAlgebraError`` if the eigen-solver fails.
     /// - Complexity: O(rows · dimension² + dimension³).
     public init(fitting table: [Float], rows: Int, dimension: Int, components: Int) throws {
         guard rows >= 0, dimension > 0, table.count == rows * dimension else {
-            throw ModelError.shapeMismatch("\(table.count) values do not form \(rows) rows of \(dimension)")
+            throw ConfigurationError.shapeMismatch("\(table.count) values do not form \(rows) rows of \(dimension)")
         }
-        guard rows >= 2 else { throw ModelError.invalidConfiguration("PCA needs at least 2 rows, got \(rows)") }
+        guard rows >= 2 else { throw ConfigurationError.invalidSetting("PCA needs at least 2 rows, got \(rows)") }
         guard (1...dimension).contains(components) else {
-            throw ModelError.invalidConfiguration("components must be in 1...\(dimension), got \(components)")
+            throw ConfigurationError.invalidSetting("components must be in 1...\(dimension), got \(components)")
         }
-        guard table.allSatisfy(\.isFinite) else { throw ModelError.invalidConfiguration("the table holds NaN or infinite values") }
+        guard table.allSatisfy(\.isFinite) else { throw ConfigurationError.invalidSetting("the table holds NaN or infinite values") }
         let d = dimension
         // Means in Double: a table of 10⁶ rows must not lose them to Float32 sums.
         var sums = [Double](repeating: 0, count: d)

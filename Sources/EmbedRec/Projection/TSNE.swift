@@ -63,7 +63,7 @@ public struct TSNEConfiguration: Sendable, Hashable, Codable {
     }
 
     func validate(rows: Int) throws {
-        func fail(_ message: String) -> ModelError { .invalidConfiguration(message) }
+        func fail(_ message: String) -> ConfigurationError { .invalidSetting(message) }
         guard perplexity.isFinite, perplexity >= 1 else { throw fail("perplexity must be at least 1, got \(perplexity)") }
         guard perplexity <= Double(rows - 1) else {
             // (Formatted as a Double: a huge perplexity would trap converting to Int.)
@@ -109,17 +109,17 @@ public struct TSNE: Sendable {
 
     /// Maps the rows of a row-major `rows × dimension` table.
     ///
-    /// - Throws: ``ModelError/shapeMismatch(_:)`` when the values do not form the rows,
-    ///   ``ModelError/invalidConfiguration(_:)`` for a bad setting (the message says which), fewer
+    /// - Throws: ``ConfigurationError/shapeMismatch(_:)`` when the values do not form the rows,
+    ///   ``ConfigurationError/invalidSetting(_:)`` for a bad setting (the message says which), fewer
     ///   than 3 rows, more than 2³¹ − 1 rows, or non-finite values.
     public init(fitting table: [Float], rows: Int, dimension: Int, configuration: TSNEConfiguration = .init()) throws {
         guard rows >= 0, dimension > 0, table.count == rows * dimension else {
-            throw ModelError.shapeMismatch("\(table.count) values do not form \(rows) rows of \(dimension)")
+            throw ConfigurationError.shapeMismatch("\(table.count) values do not form \(rows) rows of \(dimension)")
         }
-        guard rows >= 3 else { throw ModelError.invalidConfiguration("t-SNE needs at least 3 rows, got \(rows)") }
-        guard rows < Int(Int32.max) else { throw ModelError.invalidConfiguration("t-SNE takes fewer than 2³¹ − 1 rows, got \(rows)") }
+        guard rows >= 3 else { throw ConfigurationError.invalidSetting("t-SNE needs at least 3 rows, got \(rows)") }
+        guard rows < Int(Int32.max) else { throw ConfigurationError.invalidSetting("t-SNE takes fewer than 2³¹ − 1 rows, got \(rows)") }
         try configuration.validate(rows: rows)
-        guard table.allSatisfy(\.isFinite) else { throw ModelError.invalidConfiguration("the table holds NaN or infinite values") }
+        guard table.allSatisfy(\.isFinite) else { throw ConfigurationError.invalidSetting("the table holds NaN or infinite values") }
         self.rows = rows; self.configuration = configuration
         let affinities = TSNEAffinities(table: table, rows: rows, dimension: dimension, perplexity: configuration.perplexity,
                                         threads: configuration.parallelism.threads)

@@ -31,8 +31,8 @@ public struct FoldInRecommender: Sendable {
     ///     ranking for readers with nothing usable, and the assumed rating for unrated reads
     ///     (the training set's 75th-percentile rating).
     ///   - regularization: ridge λ on the reader's vector (and bias), finite and ≥ 0.
-    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
-    ///   than the model; ``ModelError/invalidConfiguration(_:)`` for a bad regularization;
+    /// - Throws: ``DatasetError/mismatchedSpace(_:)`` when `training` is of another item space
+    ///   than the model; ``ConfigurationError/invalidSetting(_:)`` for a bad regularization;
     ///   ``RecommenderError/noFoldIn(_:)`` for a model with neither.
     public init(model: any Model, training: RatingsDataset, regularization: Float = 0.5) throws {
         try TopKScorer.requireSameSpace(model, training)
@@ -65,7 +65,7 @@ public struct FoldInRecommender: Sendable {
 
     static func validate(regularization: Float) throws {
         guard regularization.isFinite, regularization >= 0 else {
-            throw ModelError.invalidConfiguration("fold-in regularization must be finite and ≥ 0, got \(regularization)")
+            throw ConfigurationError.invalidSetting("fold-in regularization must be finite and ≥ 0, got \(regularization)")
         }
     }
 
@@ -85,19 +85,19 @@ public struct FoldInRecommender: Sendable {
     /// Recommends `k` items for a new reader given raw item IDs they read and, optionally, their
     /// ratings (same length). Read items are excluded from the results.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0, ratings of the wrong
-    ///   length, a non-finite rating or a bad ``regularization``; ``RecommenderError/ratingOutsideScale(item:rating:scale:)``
-    ///   for a rating outside the training ratings' range; ``ModelError/invalidData(_:)`` when
-    ///   the reader's solved row is not finite;
+    /// - Throws: ``RecommenderError/invalidK(_:)`` for K ≤ 0; ``RecommenderError/invalidReader(_:)``
+    ///   for ratings of the wrong length, a non-finite rating or a solved row that is not finite;
+    ///   ``RecommenderError/ratingOutsideScale(item:rating:scale:)`` for a rating outside the
+    ///   training ratings' range; ``ConfigurationError/invalidSetting(_:)`` for a bad ``regularization``;
     ///   ``LinearAlgebraError`` if the solve fails.
     public func recommend(readItems rawIDs: [Int64], ratings: [Float]? = nil, k: Int) throws -> Result {
-        guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
+        guard k > 0 else { throw RecommenderError.invalidK(k) }
         try Self.validate(regularization: regularization)
         if let ratings, ratings.count != rawIDs.count {
-            throw ModelError.invalidConfiguration("\(rawIDs.count) items but \(ratings.count) ratings")
+            throw RecommenderError.invalidReader("\(rawIDs.count) items but \(ratings.count) ratings")
         }
         if let ratings, ratings.contains(where: { !$0.isFinite }) {
-            throw ModelError.invalidConfiguration("ratings must be finite")
+            throw RecommenderError.invalidReader("ratings must be finite")
         }
         // A rating far outside what the model was trained on gives a meaningless (or non-finite)
         // reader vector: refused, as BookServer refuses it.
@@ -116,7 +116,7 @@ public struct FoldInRecommender: Sendable {
         }
         let row = try scorer.foldIn(items: known, ratings: knownRatings, regularization: regularization)
         guard row.allSatisfy(\.isFinite) else {
-            throw ModelError.invalidData("the reader's solved row is not finite: ratings too large for Float32 (largest magnitude \(knownRatings.map(abs).max() ?? 0))")
+            throw RecommenderError.invalidReader("the reader's solved row is not finite: ratings too large for Float32 (largest magnitude \(knownRatings.map(abs).max() ?? 0))")
         }
         let n = scorer.itemCount
         var scores = [Float](repeating: 0, count: n)

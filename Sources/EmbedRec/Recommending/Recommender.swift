@@ -44,14 +44,14 @@ public struct Recommender: Sendable {
 
     /// Bundles a trained model with the data it was trained on.
     ///
-    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is not of the model's user
+    /// - Throws: ``DatasetError/mismatchedSpace(_:)`` when `training` is not of the model's user
     ///   and item spaces (the same counts).
     public init(
         model: any Model, training: RatingsDataset, configuration: TrainingConfiguration? = nil,
         history: TrainingHistory? = nil, catalog: ItemCatalog? = nil
     ) throws {
         guard training.userCount == model.userCount, training.itemCount == model.itemCount else {
-            throw ModelError.mismatchedData(
+            throw DatasetError.mismatchedSpace(
                 "the training data has \(training.userCount) users and \(training.itemCount) items, \(model.summary) has \(model.userCount) and \(model.itemCount)")
         }
         let rated = training.itemsByUser()
@@ -61,7 +61,7 @@ public struct Recommender: Sendable {
         if let backed = model as? any HistoryBackedModel {
             let history = try backed.history(from: rated)
             guard backed.hasHistory(history) else {
-                throw ModelError.mismatchedData("\(model.summary) was fitted on other ratings than `training`")
+                throw DatasetError.mismatchedSpace("\(model.summary) was fitted on other ratings than `training`")
             }
             owned = try backed.withHistory(history, copyingWeights: true)
         } else {
@@ -122,10 +122,10 @@ public struct Recommender: Sendable {
     /// The `k` best items for a known user, leaving out what they rated.
     ///
     /// - Throws: ``RecommenderError/unknownUser(_:)`` for an ID outside the training data (unless
-    ///   `unknownUser` is ``UnknownUserPolicy/popularity``), ``ModelError/invalidConfiguration(_:)``
-    ///   for K ≤ 0.
+    ///   `unknownUser` is ``UnknownUserPolicy/popularity``), ``RecommenderError/invalidK(_:)`` for
+    ///   K ≤ 0.
     public func recommend(user rawID: Int64, k: Int, unknownUser: UnknownUserPolicy = .fail) throws -> RecommendationList {
-        guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
+        guard k > 0 else { throw RecommenderError.invalidK(k) }
         guard let user = userIDs.index(of: rawID) else {
             guard unknownUser == .popularity else { throw RecommenderError.unknownUser(rawID) }
             return RecommendationList(recommendations: popularity.top(k, itemIDs: itemIDs, predictsRatings: model.predictsRatings),
@@ -161,10 +161,10 @@ public struct Recommender: Sendable {
 
     /// The same for a reading list where some books have a rating and some not (nil: the
     /// training data's 75th-percentile rating). `ratings` is aligned with `items`.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the lengths differ, and as above.
+    /// - Throws: ``RecommenderError/invalidReader(_:)`` when the lengths differ, and as above.
     public func recommend(newReaderItems items: [Int64], ratings: [Float?], k: Int) throws -> RecommendationList {
         guard items.count == ratings.count else {
-            throw ModelError.invalidConfiguration("\(items.count) items but \(ratings.count) ratings")
+            throw RecommenderError.invalidReader("\(items.count) items but \(ratings.count) ratings")
         }
         return try foldInList(items, ratings.map { $0 ?? foldInDefaultRating }, k)
     }
@@ -177,8 +177,9 @@ public struct Recommender: Sendable {
     }
 
     /// The `k` items nearest to an item by cosine similarity of the item embeddings.
-    /// - Throws: ``RecommenderError/unknownItem(_:)``; ``ModelError/invalidConfiguration(_:)``
-    ///   for a model without a meaningful item embedding (EASE, ConcatMLP: see ``SimilarItems``).
+    /// - Throws: ``RecommenderError/unknownItem(_:)``; ``RecommenderError/noItemEmbedding(_:)``
+    ///   (EASE) or ``RecommenderError/noItemSimilarity(_:)`` (ConcatMLP) for a model without a
+    ///   meaningful item embedding (see ``SimilarItems``); ``RecommenderError/invalidK(_:)``.
     public func similarItems(to rawID: Int64, k: Int) throws -> [SimilarItems.Neighbour] {
         guard let item = itemIDs.index(of: rawID) else { throw RecommenderError.unknownItem(rawID) }
         return try similar.get().similar(to: [item], k: k)
@@ -234,33 +235,4 @@ public struct Recommender: Sendable {
 
     /// The catalogue entry of a raw item ID, when a catalogue is attached and has it.
     public func metadata(for rawID: Int64) -> ItemMetadata? { catalog?[rawID: rawID] }
-}
-
-/// Requests a ``Recommender`` cannot answer.
-public enum RecommenderError: Error, Equatable, CustomStringConvertible {
-    /// The user ID is not in the training data.
-    case unknownUser(Int64)
-    /// The item ID is not in the training data.
-    case unknownItem(Int64)
-    /// The model has no fold-in for new readers (a model written outside EmbedRec).
-    case noFoldIn(String)
-    /// The model has no item embedding table to compare items by.
-    case noItemEmbedding(String)
-    /// A rating was asked of a ranking model, whose scores only order items.
-    case notARatingModel(String)
-    /// A new reader's rating of `item` lies outside the training ratings' range.
-    case ratingOutsideScale(item: Int64, rating: Float, scale: ClosedRange<Float>)
-
-    /// A one-line message that says what went wrong.
-    public var description: String {
-        switch self {
-        case .unknownUser(let id): return "unknown user \(id): not in the training data"
-        case .unknownItem(let id): return "unknown item \(id): not in the training data"
-        case .noFoldIn(let model): return "\(model) has no fold-in for new readers"
-        case .noItemEmbedding(let model): return "\(model) has no item embedding table"
-        case .notARatingModel(let model): return "\(model) ranks items: its scores are not ratings (use ranking metrics, or a rating model such as BiasedMF)"
-        case let .ratingOutsideScale(item, rating, scale):
-            return "the rating \(rating) of item \(item) is outside the training ratings' scale \(scale.lowerBound)...\(scale.upperBound)"
-        }
-    }
 }

@@ -20,13 +20,13 @@ public struct SimilarItems: Sendable {
     /// exactly when their rows point the same way, so cosine similarity is "liked by the same
     /// readers". A ``ConcatMLP``'s item rows only feed a non-linear network and their cosine has
     /// no such meaning, so it is refused unless `acceptingNonDotProductModels` is true.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` when the model has no item embedding or
-    ///   is a ConcatMLP (without the flag), ``ModelError/mismatchedData(_:)`` when `itemIDs` does
+    /// - Throws: ``RecommenderError/noItemEmbedding(_:)`` when the model has no item embedding,
+    ///   ``RecommenderError/noItemSimilarity(_:)`` for a ConcatMLP (without the flag),
+    ///   ``DatasetError/mismatchedSpace(_:)`` when `itemIDs` does
     ///   not have one ID per model item.
     public init(model: any Model, itemIDs: ItemIDMap? = nil, acceptingNonDotProductModels: Bool = false) throws {
         if model is ConcatMLP && !acceptingNonDotProductModels {
-            throw ModelError.invalidConfiguration(
-                "\(model.summary): the cosine of a ConcatMLP's item embeddings says nothing about which items are liked together; use a dot-product model, or pass acceptingNonDotProductModels: true")
+            throw RecommenderError.noItemSimilarity(model.summary)
         }
         let table = try model.itemEmbeddingTable()
         try self.init(embeddings: table.toArray(), dimension: table.rowLength, itemIDs: itemIDs)
@@ -35,7 +35,7 @@ public struct SimilarItems: Sendable {
     /// Creates the index from a row-major `items × dimension` embedding matrix.
     public init(embeddings: [Float], dimension: Int, itemIDs: ItemIDMap? = nil) throws {
         guard dimension > 0, embeddings.count % dimension == 0, !embeddings.isEmpty else {
-            throw ModelError.shapeMismatch("\(embeddings.count) values do not form rows of \(dimension)")
+            throw ConfigurationError.shapeMismatch("\(embeddings.count) values do not form rows of \(dimension)")
         }
         var rows = embeddings
         let n = embeddings.count / dimension
@@ -47,7 +47,7 @@ public struct SimilarItems: Sendable {
             }
         }
         if let itemIDs, itemIDs.count != n {
-            throw ModelError.mismatchedData("\(itemIDs.count) item IDs for \(n) embedding rows")
+            throw DatasetError.mismatchedSpace("\(itemIDs.count) item IDs for \(n) embedding rows")
         }
         normalized = rows; self.dimension = dimension; itemCount = n; self.itemIDs = itemIDs
     }
@@ -63,14 +63,14 @@ public struct SimilarItems: Sendable {
     }
 
     /// The `k` items most similar to `items` (their normalised mean), excluding the query items.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0 or an empty query,
-    ///   ``ModelError/indexOutOfRange(what:index:count:)`` for an unknown item.
+    /// - Throws: ``RecommenderError/invalidK(_:)`` for K ≤ 0, ``RecommenderError/emptyQuery``,
+    ///   ``RecommenderError/indexOutOfRange(what:index:count:)`` for an unknown item.
     /// - Complexity: O(items × d) plus O(items · log K) selection.
     public func similar(to query: [ItemIndex], k: Int) throws -> [Neighbour] {
-        guard k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(k)") }
-        guard !query.isEmpty else { throw ModelError.invalidConfiguration("query has no items") }
+        guard k > 0 else { throw RecommenderError.invalidK(k) }
+        guard !query.isEmpty else { throw RecommenderError.emptyQuery }
         for i in query where i.position < 0 || i.offset >= itemCount {
-            throw ModelError.indexOutOfRange(what: "item", index: i.offset, count: itemCount)
+            throw RecommenderError.indexOutOfRange(what: "item", index: i.offset, count: itemCount)
         }
         let items = query.map(\.position)
         var query = [Float](repeating: 0, count: dimension)

@@ -108,7 +108,7 @@ public struct TopKScorer: Sendable {
     ///   - blockSize: users scored together (one sgemm per block and item tile).
     ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
     ///   - parallelism: workers, each taking whole blocks of users.
-    /// - Throws: ``ModelError/mismatchedData(_:)`` when `training` is of another item space
+    /// - Throws: ``DatasetError/mismatchedSpace(_:)`` when `training` is of another item space
     ///   than the model (a different item count) or has users the model does not.
     public init(
         model: any Model, training: RatingsDataset? = nil, blockSize: Int = 512, tileSize: Int = 1024,
@@ -135,18 +135,18 @@ public struct TopKScorer: Sendable {
     /// Throws unless `data` indexes the model's items exactly and no user beyond the model's.
     static func requireSameSpace(_ model: any Model, _ data: RatingsDataset) throws {
         guard data.itemCount == model.itemCount else {
-            throw ModelError.mismatchedData(
+            throw DatasetError.mismatchedSpace(
                 "the training data has \(data.itemCount) items, \(model.summary) has \(model.itemCount)")
         }
         guard data.userCount <= model.userCount else {
-            throw ModelError.mismatchedData(
+            throw DatasetError.mismatchedSpace(
                 "the training data has \(data.userCount) users, \(model.summary) only \(model.userCount)")
         }
     }
 
     /// The top K items for one user.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0,
-    ///   ``ModelError/indexOutOfRange(what:index:count:)`` for an unknown user or item.
+    /// - Throws: ``RecommenderError/invalidK(_:)`` for K ≤ 0,
+    ///   ``RecommenderError/indexOutOfRange(what:index:count:)`` for an unknown user or item.
     public func recommend(user: UserIndex, options: RecommendationOptions) throws -> [Recommendation] {
         try recommend(users: [user], options: options)[0]
     }
@@ -166,13 +166,13 @@ public struct TopKScorer: Sendable {
     /// The top K for `users` as flat arrays. Each worker holds at most `blockSize` users by
     /// `tileSize` items of scores, however many users are asked for: never users × items.
     public func recommendFlat(users requested: [UserIndex], options: RecommendationOptions) throws -> TopKResult {
-        guard options.k > 0 else { throw ModelError.invalidConfiguration("k must be > 0, got \(options.k)") }
+        guard options.k > 0 else { throw RecommenderError.invalidK(options.k) }
         for u in requested where u.position < 0 || u.offset >= userCount {
-            throw ModelError.indexOutOfRange(what: "user", index: u.offset, count: userCount)
+            throw RecommenderError.indexOutOfRange(what: "user", index: u.offset, count: userCount)
         }
         let n = itemCount
         for i in options.excludedItems + (options.allowedItems ?? []) where i.position < 0 || i.offset >= n {
-            throw ModelError.indexOutOfRange(what: "item", index: i.offset, count: n)
+            throw RecommenderError.indexOutOfRange(what: "item", index: i.offset, count: n)
         }
         let users = requested.map(\.position)
         let k = min(options.k, n)

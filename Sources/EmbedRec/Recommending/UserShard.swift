@@ -24,25 +24,25 @@ public struct UserShard: Sendable, Hashable, CustomStringConvertible {
     public static let all = UserShard(checkedIndex: 0, count: 1)
 
     /// Shard `index` of `count` (0-based).
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` unless `count ≥ 1` and `0 ≤ index < count`.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` unless `count ≥ 1` and `0 ≤ index < count`.
     public init(index: Int, count: Int) throws {
         guard count >= 1 else {
-            throw ModelError.invalidConfiguration("shard \(index)/\(count): the shard count must be at least 1")
+            throw ConfigurationError.invalidSetting("shard \(index)/\(count): the shard count must be at least 1")
         }
         guard (0..<count).contains(index) else {
-            throw ModelError.invalidConfiguration(
+            throw ConfigurationError.invalidSetting(
                 "shard \(index)/\(count): the index must be in 0...\(count - 1) (shards count from 0)")
         }
         self.init(checkedIndex: index, count: count)
     }
 
     /// Reads `i/n`, as `embedrec recommend --all --shard` takes it.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for text that is not two integers
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for text that is not two integers
     ///   around a slash, or an index or count out of range.
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
-            throw ModelError.invalidConfiguration("shard \"\(text)\" is not INDEX/COUNT (for example 0/4)")
+            throw ConfigurationError.invalidSetting("shard \"\(text)\" is not INDEX/COUNT (for example 0/4)")
         }
         try self.init(index: index, count: count)
     }
@@ -90,7 +90,7 @@ extension Recommender {
     /// each rated, through the batched all-users scorer. Row `r` of the result is user
     /// `result.users[r]`; ``userIDs`` and ``itemIDs`` give the raw IDs.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for K ≤ 0.
+    /// - Throws: ``RecommenderError/invalidK(_:)`` for K ≤ 0.
     public func recommendAll(k: Int, shard: UserShard = .all) throws -> TopKResult {
         try topK.recommendAll(shard: shard, options: .init(k: k))
     }

@@ -46,13 +46,13 @@ public struct ImplicitALS: ModelFitter {
         }
 
         func validate() throws {
-            guard factors > 0 else { throw ModelError.invalidConfiguration("ALS factors must be > 0, got \(factors)") }
+            guard factors > 0 else { throw ConfigurationError.invalidSetting("ALS factors must be > 0, got \(factors)") }
             guard regularization.isFinite, regularization >= 0 else {
-                throw ModelError.invalidConfiguration("ALS regularization must be finite and ≥ 0, got \(regularization)")
+                throw ConfigurationError.invalidSetting("ALS regularization must be finite and ≥ 0, got \(regularization)")
             }
-            guard alpha.isFinite, alpha >= 0 else { throw ModelError.invalidConfiguration("ALS alpha must be finite and ≥ 0, got \(alpha)") }
+            guard alpha.isFinite, alpha >= 0 else { throw ConfigurationError.invalidSetting("ALS alpha must be finite and ≥ 0, got \(alpha)") }
             guard iterations >= 0, conjugateGradientSteps >= 1 else {
-                throw ModelError.invalidConfiguration("ALS needs iterations ≥ 0 and at least one conjugate-gradient step")
+                throw ConfigurationError.invalidSetting("ALS needs iterations ≥ 0 and at least one conjugate-gradient step")
             }
         }
 
@@ -73,7 +73,7 @@ public struct ImplicitALS: ModelFitter {
     }
 
     /// Fits user and item factors to `data`'s ratings taken as implicit feedback.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)``, ``DatasetError``.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)``, ``DatasetError``.
     public func fit(_ data: RatingsDataset) throws -> MatrixFactorization {
         try configuration.validate()
         let feedback = try ImplicitFeedback(ratings: data, threshold: configuration.threshold, weighting: configuration.weighting)

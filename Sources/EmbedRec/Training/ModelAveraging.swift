@@ -15,17 +15,17 @@
 public enum ModelAveraging {
     /// The model whose predictions are the mean of the members' predictions.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for no members, members of different
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for no members, members of different
     ///   shapes, a non-linear output, or some members with a global offset and some without.
     /// - Complexity: O((users + items) × M × d).
     public static func average(_ members: [BiasedMF]) throws -> BiasedMF {
         guard let first = members.first else {
-            throw ModelError.invalidConfiguration("averaging needs at least one model")
+            throw ConfigurationError.invalidSetting("averaging needs at least one model")
         }
         for m in members {
             try requireLinear(m.configuration.output)
             guard (m.globalOffset == nil) == (first.globalOffset == nil) else {
-                throw ModelError.invalidConfiguration("either every member has a global offset or none has")
+                throw ConfigurationError.invalidSetting("either every member has a global offset or none has")
             }
         }
         try checkShapes(members.map { ($0.userCount, $0.itemCount, $0.configuration.dimension) })
@@ -42,11 +42,11 @@ public enum ModelAveraging {
 
     /// The MatrixFactorization whose predictions are the mean of the members' predictions.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for no members or members of different shapes.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for no members or members of different shapes.
     /// - Complexity: O((users + items) × M × d).
     public static func average(_ members: [MatrixFactorization]) throws -> MatrixFactorization {
         guard let first = members.first else {
-            throw ModelError.invalidConfiguration("averaging needs at least one model")
+            throw ConfigurationError.invalidSetting("averaging needs at least one model")
         }
         try checkShapes(members.map { ($0.userCount, $0.itemCount, $0.configuration.dimension) })
         var configuration = first.configuration
@@ -70,14 +70,14 @@ public enum ModelAveraging {
     ///   - validation: evaluated after each member's epochs, when given.
     ///   - progress: called after each member with its index and history.
     /// - Throws: what ``Trainer/fit(_:on:validation:progress:)`` and ``average(_:)-([BiasedMF])``
-    ///   throw, and ``ModelError/invalidConfiguration(_:)`` for `count < 1`.
+    ///   throw, and ``ConfigurationError/invalidSetting(_:)`` for `count < 1`.
     /// - Complexity: `count` trainings, then one merge.
     public static func trainBiasedMF(
         members count: Int, model: BiasedMF.Configuration, training: TrainingConfiguration,
         on train: RatingsDataset, validation: RatingsDataset? = nil,
         progress: ((Int, TrainingHistory) -> Void)? = nil
     ) throws -> (model: BiasedMF, histories: [TrainingHistory]) {
-        guard count >= 1 else { throw ModelError.invalidConfiguration("members must be ≥ 1, got \(count)") }
+        guard count >= 1 else { throw ConfigurationError.invalidSetting("members must be ≥ 1, got \(count)") }
         try requireLinear(model.output)
         var members: [BiasedMF] = []
         var histories: [TrainingHistory] = []
@@ -101,15 +101,15 @@ public enum ModelAveraging {
     /// ``trainBiasedMF(members:model:training:on:validation:progress:)`` on all of it with the
     /// returned epochs. Members use the same seeds as in `trainBiasedMF`.
     /// - Throws: as ``trainBiasedMF(members:model:training:on:validation:progress:)``, and
-    ///   ``ModelError/invalidData(_:)`` for an empty validation set.
+    ///   ``DatasetError/empty(_:)`` for an empty validation set.
     /// - Complexity: `count` trainings plus one prediction pass over `validation` per epoch.
     public static func bestEpochCount(
         members count: Int, model: BiasedMF.Configuration, training: TrainingConfiguration,
         on train: RatingsDataset, validation: RatingsDataset
     ) throws -> (epochs: Int, validationRMSE: [Double]) {
-        guard count >= 1 else { throw ModelError.invalidConfiguration("members must be ≥ 1, got \(count)") }
+        guard count >= 1 else { throw ConfigurationError.invalidSetting("members must be ≥ 1, got \(count)") }
         try requireLinear(model.output)
-        guard !validation.isEmpty else { throw ModelError.invalidData("validation set is empty") }
+        guard !validation.isEmpty else { throw DatasetError.empty("validation set") }
         try training.validate()
         var sums = [[Double]](repeating: [Double](repeating: 0, count: validation.count), count: training.epochs)
         var predictionError: (any Error)? = nil
@@ -167,7 +167,7 @@ public enum ModelAveraging {
     /// Only a linear output commutes with the mean of the members' predictions.
     private static func requireLinear(_ output: OutputActivation) throws {
         guard output == .linear else {
-            throw ModelError.invalidConfiguration(
+            throw ConfigurationError.invalidSetting(
                 "averaging needs a linear output: the mean of sigmoid or ReLU outputs is not one model's output")
         }
     }
@@ -175,7 +175,7 @@ public enum ModelAveraging {
     private static func checkShapes(_ shapes: [(users: Int, items: Int, d: Int)]) throws {
         let first = shapes[0]
         for s in shapes where s.users != first.users || s.items != first.items {
-            throw ModelError.invalidConfiguration(
+            throw ConfigurationError.invalidSetting(
                 "members must cover the same users and items: \(first.users)×\(first.items) vs \(s.users)×\(s.items)")
         }
     }

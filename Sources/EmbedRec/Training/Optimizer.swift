@@ -28,13 +28,13 @@ public enum Optimizer: Sendable, Hashable, Codable {
     func validate() throws {
         switch self {
         case let .adam(lr, b1, b2, eps), let .lazyAdam(lr, b1, b2, eps):
-            guard lr > 0, lr.isFinite else { throw ModelError.invalidConfiguration("learning rate must be > 0, got \(lr)") }
+            guard lr > 0, lr.isFinite else { throw ConfigurationError.invalidSetting("learning rate must be > 0, got \(lr)") }
             guard b1 >= 0, b1 < 1, b2 >= 0, b2 < 1 else {
-                throw ModelError.invalidConfiguration("Adam betas must be in [0, 1), got \(b1), \(b2)")
+                throw ConfigurationError.invalidSetting("Adam betas must be in [0, 1), got \(b1), \(b2)")
             }
-            guard eps > 0, eps.isFinite else { throw ModelError.invalidConfiguration("Adam epsilon must be > 0 and finite, got \(eps)") }
+            guard eps > 0, eps.isFinite else { throw ConfigurationError.invalidSetting("Adam epsilon must be > 0 and finite, got \(eps)") }
         case .sgd(let lr):
-            guard lr > 0, lr.isFinite else { throw ModelError.invalidConfiguration("learning rate must be > 0, got \(lr)") }
+            guard lr > 0, lr.isFinite else { throw ConfigurationError.invalidSetting("learning rate must be > 0, got \(lr)") }
         }
     }
 }

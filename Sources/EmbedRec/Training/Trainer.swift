@@ -15,7 +15,7 @@ import Dispatch
 ///
 /// Each epoch shuffles the training set with the configured seed, gathers it into contiguous
 /// columns, and hands batches to the workers. A worker runs the model's
-/// ``Model/trainStep(_:_:)`` and applies the optimizer to the rows the batch touched.
+/// ``TrainableModel/trainStep(_:_:)`` and applies the optimizer to the rows the batch touched.
 public struct Trainer: Sendable {
     /// The configuration, validated at creation.
     public let configuration: TrainingConfiguration
@@ -24,7 +24,7 @@ public struct Trainer: Sendable {
 
     /// A trainer for `configuration` (validated here) and `loss`.
     ///
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for an invalid configuration.
+    /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for an invalid configuration.
     public init(configuration: TrainingConfiguration = TrainingConfiguration(), loss: any Loss = SquaredError()) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -40,9 +40,10 @@ public struct Trainer: Sendable {
     ///     carve them from the training data, never from the test set.
     ///   - progress: called after every epoch with the history so far; return
     ///     ``TrainingControl/stop`` to end training early.
-    /// - Throws: ``ModelError/invalidData(_:)`` for an empty training or validation set, or ID
-    ///   maps larger than the model; ``ModelError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN
-    ///   or infinite, ``ModelError/diverged(epoch:trainingMSE:lastGoodEpoch:)`` when it grows a
+    /// - Throws: ``DatasetError/empty(_:)`` for an empty training or validation set,
+    ///   ``DatasetError/mismatchedSpace(_:)`` for ID maps larger than the model;
+    ///   ``TrainingError/nonFiniteLoss(epoch:lastGoodEpoch:)`` when the loss becomes NaN or
+    ///   infinite, ``TrainingError/diverged(epoch:meanLoss:lastGoodEpoch:)`` when it grows a
     ///   million times past the mean square of the ratings (the model then holds the weights of
     ///   the last good epoch).
     /// - Complexity: O(epochs × ratings × cost of one example).
@@ -85,11 +86,11 @@ public struct Trainer: Sendable {
             // weights of the last good epoch.
             if !result.finished || !result.meanLoss.isFinite || !model.parameters.allSatisfy(\.allFinite) {
                 lastGood.restore(into: model)
-                throw ModelError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
+                throw TrainingError.nonFiniteLoss(epoch: epoch, lastGoodEpoch: epoch - 1)
             }
             if result.meanLoss > 1e6 * max(1, divergenceScale) {
                 lastGood.restore(into: model)
-                throw ModelError.diverged(epoch: epoch, meanLoss: result.meanLoss, lastGoodEpoch: epoch - 1)
+                throw TrainingError.diverged(epoch: epoch, meanLoss: result.meanLoss, lastGoodEpoch: epoch - 1)
             }
             lastGood.save(from: model)
             duringEpoch?(TrainingProgress(
@@ -127,19 +128,19 @@ public struct Trainer: Sendable {
 
     /// Throws unless `train` (and `validation`) can train `model`.
     private func checkInputs(_ model: any TrainableModel, train: RatingsDataset, validation: RatingsDataset?) throws {
-        guard !train.isEmpty else { throw ModelError.invalidData("training set is empty") }
+        guard !train.isEmpty else { throw DatasetError.empty("training set") }
         guard train.count <= Int(Int32.max) else {
-            throw ModelError.invalidData("\(train.count) training ratings; at most \(Int32.max) fit in one training set")
+            throw DatasetError.invalidArgument("\(train.count) training ratings; at most \(Int32.max) fit in one training set")
         }
         guard train.userCount <= model.userCount, train.itemCount <= model.itemCount else {
-            throw ModelError.invalidData(
+            throw DatasetError.mismatchedSpace(
                 "data has \(train.userCount) users and \(train.itemCount) items; the model has \(model.userCount) and \(model.itemCount)")
         }
         if let v = validation, v.userCount > model.userCount || v.itemCount > model.itemCount {
-            throw ModelError.invalidData("validation data has more users or items than the model")
+            throw DatasetError.mismatchedSpace("validation data has more users or items than the model")
         }
         if let v = validation, v.isEmpty {
-            throw ModelError.invalidData("validation set is empty; pass nil to train without one")
+            throw DatasetError.empty("validation set (pass nil to train without one)")
         }
         try model.validate(users: train.users, items: train.items)
     }

@@ -47,19 +47,19 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
         self.parallelism = parallelism; self.deterministic = deterministic
     }
 
-    /// Throws ``ModelError/invalidConfiguration(_:)`` describing the first invalid value.
+    /// Throws ``ConfigurationError/invalidSetting(_:)`` describing the first invalid value.
     public func validate() throws {
-        guard epochs > 0 else { throw ModelError.invalidConfiguration("epochs must be > 0, got \(epochs)") }
-        guard batchSize > 0 else { throw ModelError.invalidConfiguration("batch size must be > 0, got \(batchSize)") }
+        guard epochs > 0 else { throw ConfigurationError.invalidSetting("epochs must be > 0, got \(epochs)") }
+        guard batchSize > 0 else { throw ConfigurationError.invalidSetting("batch size must be > 0, got \(batchSize)") }
         // Batches index rows with Int32; larger batches than the data train on all of it at once.
         guard batchSize <= Int(Int32.max) else {
-            throw ModelError.invalidConfiguration("batch size must be at most \(Int32.max), got \(batchSize)")
+            throw ConfigurationError.invalidSetting("batch size must be at most \(Int32.max), got \(batchSize)")
         }
         guard embeddingL2 >= 0, embeddingL2.isFinite, weightL2 >= 0, weightL2.isFinite, biasL2 >= 0, biasL2.isFinite else {
-            throw ModelError.invalidConfiguration("L2 penalties must be finite and ≥ 0")
+            throw ConfigurationError.invalidSetting("L2 penalties must be finite and ≥ 0")
         }
         if let p = earlyStoppingPatience, p < 1 {
-            throw ModelError.invalidConfiguration("early-stopping patience must be ≥ 1, got \(p)")
+            throw ConfigurationError.invalidSetting("early-stopping patience must be ≥ 1, got \(p)")
         }
         try optimizer.validate()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import EmbedRec
 import Hummingbird
 
 /// A request the server cannot answer, sent as a JSON body
@@ -61,5 +62,21 @@ extension APIError {
 
     static func malformedJSON(_ reason: String) -> APIError {
         APIError(.badRequest, code: "malformed_json", reason)
+    }
+
+    /// The library's answer to a request it cannot serve, as an HTTP error: one status and code
+    /// per case (no default, so a new case needs a decision here).
+    init(_ error: RecommenderError) {
+        switch error {
+        case .unknownUser(let id): self = .unknownUser(id)
+        case .unknownItem(let id): self = .unknownItem(id)
+        case .indexOutOfRange, .invalidK, .emptyQuery: self.init(.badRequest, code: "invalid_parameter", error.description)
+        case .invalidReader: self.init(.badRequest, code: "invalid_reader", error.description)
+        case .ratingOutsideScale: self.init(.badRequest, code: "invalid_rating", error.description)
+        case .noFoldIn: self.init(.notImplemented, code: "no_fold_in", error.description)
+        case .noItemEmbedding, .noItemSimilarity: self.init(.notImplemented, code: "no_similar_items", error.description)
+        case .notARatingModel: self.init(.notImplemented, code: "not_a_rating_model", error.description)
+        case .noCatalog: self.init(.notImplemented, code: "no_catalog", error.description)
+        }
     }
 }

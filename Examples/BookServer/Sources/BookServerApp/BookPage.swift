@@ -12,7 +12,7 @@ enum BookPage {
 
     struct Bootstrap: Encodable {
         let readers: [Int64]
-        let books: [BookJSON]
+        let books: [ItemJSON]
         let defaultK: Int
         let maxK: Int
         let model: String
@@ -24,7 +24,7 @@ enum BookPage {
         let popular = recommender.mostRated(k: tickableBooks).recommendations
         let bootstrap = Bootstrap(
             readers: Array(recommender.userIDs.rawIDs.prefix(sampleReaders)),
-            books: popular.map { r in BookJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID)) },
+            books: popular.map { r in ItemJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID), untitled: "Book") },
             defaultK: defaultK, maxK: maxK, model: recommender.model.summary,
             ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] })
         let json = (try? JSONEncoder().encode(bootstrap)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -1,3 +1,4 @@
+import EmbedRec
 import Logging
 
 /// How a BookServer listens and what it accepts: a plain value, checked once by ``validated()``.
@@ -35,7 +36,7 @@ public struct BookServerConfiguration: Sendable, Hashable {
     /// Self, or an error naming the first value out of range.
     public func validated() throws -> BookServerConfiguration {
         func check(_ ok: Bool, _ message: String) throws {
-            if !ok { throw ConfigurationError(message: message) }
+            if !ok { throw ConfigurationError.invalidSetting(message) }
         }
         try check((0...65_535).contains(port), "port must be in 0...65535, got \(port)")
         try check((1...256).contains(threads), "threads must be in 1...256, got \(threads)")
@@ -50,10 +51,4 @@ public struct BookServerConfiguration: Sendable, Hashable {
         try check((1...1_000_000).contains(maxConnections), "the connection limit must be in 1...1000000, got \(maxConnections)")
         return self
     }
-}
-
-/// A configuration value out of range.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
 }

@@ -46,8 +46,8 @@ struct BookServerRoutes: Sendable {
         let list: Recommender.RecommendationList
         do {
             list = try snapshot.recommender.recommend(user: user, k: k, unknownUser: policy)
-        } catch RecommenderError.unknownUser(let id) {
-            throw APIError.unknownUser(id)
+        } catch let error as RecommenderError {
+            throw APIError(error)
         }
         return jsonResponse(ListJSONWriter.bytes(listJSON(list, user: user, k: k, snapshot.books)))
     }
@@ -59,10 +59,8 @@ struct BookServerRoutes: Sendable {
         let neighbours: [SimilarItems.Neighbour]
         do {
             neighbours = try snapshot.recommender.similarItems(to: item, k: k)
-        } catch RecommenderError.unknownItem(let id) {
-            throw APIError.unknownItem(id)
-        } catch let error as ModelError {
-            throw APIError(.notImplemented, code: "no_similar_items", "this model cannot compare books: \(error)")
+        } catch let error as RecommenderError {
+            throw APIError(error)
         }
         return jsonResponse(ListJSONWriter.bytes(SimilarJSON(
             item: snapshot.books.book(item), k: k,
@@ -87,19 +85,11 @@ struct BookServerRoutes: Sendable {
         let body = try await Self.collect(request.body, upTo: limit, within: configuration.bodyTimeoutSeconds)
         let reader = try NewReaderRequest.decode(Data(buffer: body), maxItems: configuration.maxReaderItems)
         let snapshot = store.current
-        let recommender = snapshot.recommender
-        if let scale = recommender.ratingScale,
-           let bad = reader.items.first(where: { $0.rating.map { !scale.contains($0) } ?? false }) {
-            throw APIError(.badRequest, code: "invalid_rating",
-                           "the rating \(bad.rating!) of item \(bad.id) is outside the rating scale \(scale.lowerBound)...\(scale.upperBound)")
-        }
         let list: Recommender.RecommendationList
         do {
-            list = try recommender.recommend(newReaderItems: reader.items.map(\.id), ratings: reader.items.map(\.rating), k: k)
-        } catch let error as ModelError {
-            throw APIError(.badRequest, code: "invalid_reader", "cannot recommend for this reading list: \(error)")
-        } catch RecommenderError.noFoldIn(let model) {
-            throw APIError(.notImplemented, code: "no_fold_in", "\(model) cannot recommend for new readers")
+            list = try snapshot.recommender.recommend(newReaderItems: reader.items.map(\.id), ratings: reader.items.map(\.rating), k: k)
+        } catch let error as RecommenderError {
+            throw APIError(error)
         }
         return jsonResponse(ListJSONWriter.bytes(listJSON(list, user: nil, k: k, snapshot.books)))
     }

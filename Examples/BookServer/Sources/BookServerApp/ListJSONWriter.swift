@@ -1,3 +1,4 @@
+import EmbedRec
 import NIOCore
 
 /// Writes the book lists (`/recommend`, `/similar`, `/reader`, `/items`) straight into a
@@ -34,14 +35,14 @@ struct ListJSONWriter {
         return w.buffer
     }
 
-    static func bytes(_ value: BookJSON) -> ByteBuffer {
+    static func bytes(_ value: ItemJSON) -> ByteBuffer {
         var w = ListJSONWriter(capacity: 512)
         w.book(value)
         return w.buffer
     }
 
     // Keys in sorted order, absent optionals left out, as the Codable types encode.
-    mutating func book(_ b: BookJSON) {
+    mutating func book(_ b: ItemJSON) {
         raw("{")
         if let authors = b.authors { raw("\"authors\":"); string(authors); raw(",") }
         raw("\"id\":"); integer(b.id)
@@ -54,7 +55,7 @@ struct ListJSONWriter {
         raw("}")
     }
 
-    mutating func books(_ list: [BookJSON]) {
+    mutating func books(_ list: [ItemJSON]) {
         raw("[")
         for (i, b) in list.enumerated() {
             if i > 0 { raw(",") }

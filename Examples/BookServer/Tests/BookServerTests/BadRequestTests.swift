@@ -49,7 +49,7 @@ import Testing
         Case(method: .post, uri: "/reader", body: "{\"items\": [\"one\"]}", status: .badRequest, code: "malformed_json", mentions: ["items[0]"]),
         Case(method: .post, uri: "/reader", body: "{\"items\": [{\"id\": 1, \"rating\": \"high\"}]}", status: .badRequest, code: "malformed_json", mentions: ["rating"]),
         Case(method: .post, uri: "/reader", body: "{\"items\": [{\"id\": 1, \"rating\": 1e300}]}", status: .badRequest, code: "malformed_json", mentions: ["rating"]),
-        Case(method: .post, uri: "/reader", body: "{\"items\": [{\"id\": 1, \"rating\": 50}]}", status: .badRequest, code: "invalid_rating", mentions: ["50", "rating scale"]),
+        Case(method: .post, uri: "/reader", body: "{\"items\": [{\"id\": 1, \"rating\": 50}]}", status: .badRequest, code: "invalid_rating", mentions: ["50", "scale"]),
         Case(method: .post, uri: "/reader?k=0", body: "{\"items\": [1]}", status: .badRequest, code: "k_out_of_range", mentions: ["0"]),
         Case(method: .post, uri: "/reader", body: String(repeating: " ", count: 5_000), status: .contentTooLarge, code: "body_too_large", mentions: ["4096"]),
         Case(method: .get, uri: "/reader", status: .notFound, code: "not_found", mentions: ["GET /reader", "POST /reader"]),

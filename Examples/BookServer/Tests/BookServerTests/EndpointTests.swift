@@ -86,11 +86,11 @@ import Testing
     @Test func itemShowsTheCatalogueEntry() async throws {
         let withCover: Int64 = 11, withoutCover: Int64 = 10   // the generated catalogue leaves every fifth without
         try await Fixtures.app(ModelStore(recommender: recommender)).test(.live) { client in
-            let book = try await client.execute(uri: "/items/\(withCover)", method: .get).decoded(BookJSON.self)
+            let book = try await client.execute(uri: "/items/\(withCover)", method: .get).decoded(ItemJSON.self)
             #expect(book.id == withCover)
             #expect(book.title == "Book 11")
             #expect(book.imageURL?.hasSuffix("/11.jpg") == true)
-            let bare = try await client.execute(uri: "/items/\(withoutCover)", method: .get).decoded(BookJSON.self)
+            let bare = try await client.execute(uri: "/items/\(withoutCover)", method: .get).decoded(ItemJSON.self)
             #expect(bare.imageURL == nil)
         }
     }
@@ -144,7 +144,7 @@ import Testing
             let html = try await client.execute(uri: "/", method: .get).text
             #expect(html.components(separatedBy: "</script>").count == 2, "only the page's own script ends")
             let id = withHostileTitles.itemIDs.rawIDs[0]
-            let book = try await client.execute(uri: "/items/\(id)", method: .get).decoded(BookJSON.self)
+            let book = try await client.execute(uri: "/items/\(id)", method: .get).decoded(ItemJSON.self)
             #expect(book.title == "\(hostile) \(id)")
             #expect(book.authors == "<b>Author</b>")
         }

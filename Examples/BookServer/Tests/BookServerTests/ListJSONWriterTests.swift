@@ -17,9 +17,9 @@ import Testing
         return encoder
     }
 
-    func books() -> [BookJSON] {
+    func books() -> [ItemJSON] {
         Self.awkwardTitles.enumerated().map { i, title in
-            var book = BookJSON(id: Int64(i) * 1_000_003 - 5,
+            var book = ItemJSON(id: Int64(i) * 1_000_003 - 5,
                                 metadata: ItemMetadata(rawID: Int64(i), title: title, authors: i.isMultiple(of: 2) ? "A. \(title)" : nil,
                                                        year: i == 3 ? nil : -200 + i * 300,
                                                        imageURL: i == 1 ? nil : "https://covers.example/\(i).jpg"))
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func similarMatchesJSONEncoder() throws {
-        let neighbours = books().map { b -> BookJSON in
+        let neighbours = books().map { b -> ItemJSON in
             var b = b
             b.predictedRating = nil
             b.similarity = -0.12345679
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func nonFiniteScoresAreNull() {
-        var book = BookJSON(id: 1, metadata: nil)
+        var book = ItemJSON(id: 1, metadata: nil, untitled: "Book")
         book.predictedRating = .nan
         #expect(String(buffer: ListJSONWriter.bytes(book)) == #"{"id":1,"predictedRating":null,"title":"Book 1"}"#)
     }
