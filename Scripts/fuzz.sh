@@ -29,8 +29,8 @@ esac
 # -sanitize=fuzzer instruments the Swift code for coverage and links libFuzzer; SwiftPM names
 # the entry point itself, so each target's main calls LLVMFuzzerRunDriver. gold fails to link
 # the instrumented objects (an internal error in its DWARF reader), hence lld. -enable-testing
-# lets the targets reach the library's package-level FuzzEntryPoints (and BookServerApp's
-# internal RequestFuzzing) through @testable.
+# lets the server targets reach _BookServerFuzzing's internal RequestFuzzing and ReloadFuzzing
+# through @testable (the library's targets use _EmbedRecFuzzing's public entry points).
 flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
        -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld)
 

@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "bookserver", targets: ["bookserver"]),
         .library(name: "BookServerApp", targets: ["BookServerApp"]),
+        // For Fuzz/ and the tests only: the server never links it.
+        .library(name: "_BookServerFuzzing", targets: ["_BookServerFuzzing"]),
     ],
     dependencies: [
         // Named, so the product resolves whatever the checkout folder is called.
@@ -32,6 +34,20 @@ let package = Package(
             ],
             path: "Sources/BookServerApp"
         ),
+        // The fuzzers' entry points (RequestFuzzing, ReloadFuzzing), replayed by the tests;
+        // through BookServerApp's `package` declarations, never linked by the server.
+        .target(
+            name: "_BookServerFuzzing",
+            dependencies: [
+                "BookServerApp",
+                .product(name: "EmbedRec", package: "EmbedRec"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/_BookServerFuzzing"
+        ),
         // The command line: parse options, open the model, run the app.
         .executableTarget(
             name: "bookserver",
@@ -48,6 +64,7 @@ let package = Package(
             name: "BookServerTests",
             dependencies: [
                 "BookServerApp",
+                "_BookServerFuzzing",
                 .product(name: "EmbedRec", package: "EmbedRec"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -11,11 +11,11 @@ let package = Package(
     targets: [
         // libFuzzer's driver, for a main() of our own (as in Fuzz/).
         .target(name: "CFuzzerDriver"),
-        // Calls BookServerApp's internal RequestFuzzing (through `@testable import`, so the
-        // build passes -enable-testing), which RequestFuzzingTests replays on the corpus.
-        .executableTarget(name: "FuzzServer", dependencies: ["CFuzzerDriver", .product(name: "BookServerApp", package: "BookServer")]),
+        // Calls RequestFuzzing in _BookServerFuzzing (through `@testable import`, so the build
+        // passes -enable-testing), which RequestFuzzingTests replays on the corpus.
+        .executableTarget(name: "FuzzServer", dependencies: ["CFuzzerDriver", .product(name: "_BookServerFuzzing", package: "BookServer")]),
         // The reload path's file checks (ReloadFuzzing), replayed by ReloadFuzzingTests.
-        .executableTarget(name: "FuzzReload", dependencies: ["CFuzzerDriver", .product(name: "BookServerApp", package: "BookServer")]),
+        .executableTarget(name: "FuzzReload", dependencies: ["CFuzzerDriver", .product(name: "_BookServerFuzzing", package: "BookServer")]),
     ],
     swiftLanguageModes: [.v6]
 )

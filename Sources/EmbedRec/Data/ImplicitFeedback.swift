@@ -41,9 +41,7 @@ public struct ImplicitFeedback: Sendable {
     /// Positives from rated lists (a ``Recommender``'s, or a dataset's ``RatingsDataset/itemsByUser()``).
     init(rated: UserItemIndex, userIDs: UserIDMap, itemIDs: ItemIDMap, threshold: Float?, weighting: InteractionWeighting) throws {
         interactions = try Self.positives(of: rated, userCount: userIDs.count, threshold: threshold, weighting: weighting)
-        var counts = [Int](repeating: 0, count: itemIDs.count)
-        for i in interactions.items { counts[Int(i)] += 1 }
-        itemCounts = counts
+        itemCounts = RatingsDataset.occurrences(of: interactions.items, among: itemIDs.count)
         self.userIDs = userIDs; self.itemIDs = itemIDs
     }
 

@@ -103,16 +103,17 @@ public struct RatingsDataset: Sendable {
     }
 
     /// Number of ratings per user (indexed by dense user index). O(n).
-    public func ratingsPerUser() -> [Int] {
-        var counts = [Int](repeating: 0, count: userCount)
-        for u in users { counts[Int(u)] += 1 }
-        return counts
-    }
+    public func ratingsPerUser() -> [Int] { Self.occurrences(of: users, among: userCount) }
 
     /// Number of ratings per item (indexed by dense item index). O(n).
-    public func ratingsPerItem() -> [Int] {
-        var counts = [Int](repeating: 0, count: itemCount)
-        for i in items { counts[Int(i)] += 1 }
+    public func ratingsPerItem() -> [Int] { Self.occurrences(of: items, among: itemCount) }
+
+    /// How often each index in `0..<count` occurs in `indices` (all of which are in range): the
+    /// one count behind ratings per user or item, the negative sampler's popularity and the
+    /// implicit positives' item counts.
+    static func occurrences(of indices: [Int32], among count: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: count)
+        for i in indices { counts[Int(i)] += 1 }
         return counts
     }
 

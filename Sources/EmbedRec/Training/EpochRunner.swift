@@ -195,9 +195,8 @@ final class EpochRunner {
             guard loss.negativesPerPositive > 0 else { return nil }
             perPositive = loss.negativesPerPositive
             rated = train.itemsByUser()
-            var counts = [Int](repeating: 0, count: itemCount)
-            for i in train.items { counts[Int(i)] += 1 }
-            sampler = NegativeSampler(itemCounts: counts, sampling: loss.negativeSampling)
+            sampler = NegativeSampler(itemCounts: RatingsDataset.occurrences(of: train.items, among: itemCount),
+                                      sampling: loss.negativeSampling)
         }
 
         /// An item `user` did not rate (any item after 64 tries, for a user who rated nearly all).

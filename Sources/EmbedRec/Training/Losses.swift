@@ -23,6 +23,19 @@ public protocol Loss: Sendable {
     var targetsAreRatings: Bool { get }
 }
 
+/// For a loss with ``Loss/negativesPerPositive`` m > 0, the trainer turns a batch of b
+/// positives into b·(1 + m) examples: the b positives first (target 1), then each positive's m
+/// negatives in order (target 0), items the user has no rating for, drawn with the batch's
+/// seeded generator (``Loss/negativeSampling``). The model scores them all in one forward pass
+/// (its gathers batched into sgemm as for ratings) and back-propagates the loss's gradient.
+/// The epoch's reported mean loss is then the mean loss per positive.
+extension Loss {
+    public var negativesPerPositive: Int { 0 }
+    public var negativeSampling: NegativeSampling { .uniform }
+    /// A loss with sampled negatives ranks; one without learns the targets.
+    public var targetsAreRatings: Bool { negativesPerPositive == 0 }
+}
+
 /// Squared error `(prediction − target)²`, reduced over a batch by its mean (Keras' `mse`, the
 /// default) or its sum (per-example SGD, as scikit-surprise: the step per example does not
 /// depend on the batch size).

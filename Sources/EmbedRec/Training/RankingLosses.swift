@@ -1,20 +1,7 @@
 import RealModule
 
-/// The ranking losses: trained on positives (every training rating, or ``ImplicitFeedback``'s
-/// positives as a dataset) with negatives the trainer samples per positive.
-///
-/// For a loss with ``Loss/negativesPerPositive`` m > 0, the trainer turns a batch of b
-/// positives into b·(1 + m) examples: the b positives first (target 1), then each positive's m
-/// negatives in order (target 0), items the user has no rating for, drawn with the batch's
-/// seeded generator (``Loss/negativeSampling``). The model scores them all in one forward pass
-/// (its gathers batched into sgemm as for ratings) and back-propagates the loss's gradient.
-/// The epoch's reported "training MSE" is then the mean loss per positive.
-extension Loss {
-    public var negativesPerPositive: Int { 0 }
-    public var negativeSampling: NegativeSampling { .uniform }
-    /// A loss with sampled negatives ranks; one without learns the targets.
-    public var targetsAreRatings: Bool { negativesPerPositive == 0 }
-}
+// The ranking losses: trained on positives (every training rating, or ImplicitFeedback's
+// positives as a dataset) with negatives the trainer samples per positive (see Loss).
 
 /// Bayesian personalised ranking (Rendle et al. 2009): `−log σ(s⁺ − s⁻)` for each positive and
 /// each of its negatives, averaged over the batch's pairs; or, with ``Pairing/hardestNegative``,

@@ -14,7 +14,7 @@ public struct BookServerRequestContext: RequestContext, RemoteAddressRequestCont
     }
 
     /// A context without a channel, for requests sent straight to the router (``RequestFuzzing``).
-    init(logger: Logger, remoteAddress: SocketAddress?) {
+    package init(logger: Logger, remoteAddress: SocketAddress?) {
         coreContext = .init(source: LoggerSource(logger: logger))
         self.remoteAddress = remoteAddress
     }

@@ -7,14 +7,14 @@ import Foundation
 /// {"items": [{"id": 1, "rating": 5}, {"id": 2}, 3]}
 /// ```
 /// A book without a rating counts as the training data's 75th-percentile rating.
-struct NewReaderRequest: Decodable, Sendable {
-    struct ReadItem: Decodable, Sendable {
-        let id: Int64
-        let rating: Float?
+package struct NewReaderRequest: Decodable, Sendable {
+    package struct ReadItem: Decodable, Sendable {
+        package let id: Int64
+        package let rating: Float?
 
         private enum CodingKeys: String, CodingKey { case id, rating }
 
-        init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             if let id = try? decoder.singleValueContainer().decode(Int64.self) {
                 self.id = id; rating = nil
                 return
@@ -25,10 +25,10 @@ struct NewReaderRequest: Decodable, Sendable {
         }
     }
 
-    let items: [ReadItem]
+    package let items: [ReadItem]
 
     /// Decodes and checks a body, with errors a client can act on.
-    static func decode(_ data: Data, maxItems: Int) throws(APIError) -> NewReaderRequest {
+    package static func decode(_ data: Data, maxItems: Int) throws(APIError) -> NewReaderRequest {
         guard !data.isEmpty else {
             throw .malformedJSON(#"the body is empty; send {"items": [1, 2, 3]} or {"items": [{"id": 1, "rating": 5}]}"#)
         }

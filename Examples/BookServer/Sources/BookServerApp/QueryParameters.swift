@@ -2,19 +2,19 @@ import Hummingbird
 import HummingbirdCore
 
 /// The query parameters the endpoints read, each checked with an error that names it.
-struct QueryParameters {
+package struct QueryParameters {
     let values: FlatDictionary<Substring, Substring>
 
-    init(_ uri: URI) { values = uri.queryParameters }
+    package init(_ uri: URI) { values = uri.queryParameters }
 
     /// A required raw ID (`user`, `item`).
-    func requiredID(_ name: String, example: String) throws(APIError) -> Int64 {
+    package func requiredID(_ name: String, example: String) throws(APIError) -> Int64 {
         guard let text = values[Substring(name)], !text.isEmpty else { throw .missingParameter(name, example: example) }
         return try Self.integer(name, text)
     }
 
     /// K: `default` when absent, else an integer in 1...max.
-    func k(default defaultK: Int, max: Int) throws(APIError) -> Int {
+    package func k(default defaultK: Int, max: Int) throws(APIError) -> Int {
         guard let text = values["k"] else { return defaultK }
         let k = try Self.integer("k", text)
         guard (1...Int64(max)).contains(k) else { throw .kOutOfRange(Int(clamping: k), max: max) }
@@ -22,7 +22,7 @@ struct QueryParameters {
     }
 
     /// An optional word from a fixed set.
-    func choice(_ name: String, of allowed: [String]) throws(APIError) -> String? {
+    package func choice(_ name: String, of allowed: [String]) throws(APIError) -> String? {
         guard let text = values[Substring(name)] else { return nil }
         guard allowed.contains(String(text)) else {
             throw APIError(.badRequest, code: "invalid_parameter",
@@ -31,7 +31,7 @@ struct QueryParameters {
         return String(text)
     }
 
-    static func integer(_ name: String, _ text: Substring) throws(APIError) -> Int64 {
+    package static func integer(_ name: String, _ text: Substring) throws(APIError) -> Int64 {
         guard let value = Int64(text) else { throw .notAnInteger(name, text) }
         return value
     }

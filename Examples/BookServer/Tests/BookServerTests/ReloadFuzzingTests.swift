@@ -1,6 +1,7 @@
 @testable import BookServerApp
 import Foundation
 import Testing
+@testable import _BookServerFuzzing
 
 /// Replays the reload fuzzer's seeds (Fuzz/corpus/reload/: one per kind of thing at the model
 /// path) and every input it found (Regressions/reload/, when there are any) through its own

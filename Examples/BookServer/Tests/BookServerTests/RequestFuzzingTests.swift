@@ -2,6 +2,7 @@
 import Foundation
 import Hummingbird
 import Testing
+@testable import _BookServerFuzzing
 
 /// Replays the request fuzzer's seed corpus (Fuzz/corpus/server/) and every input it found
 /// (Tests/BookServerTests/Regressions/server/, when there are any) through the fuzzer's own

@@ -2,7 +2,7 @@
 // a mutated model, a FIFO, a folder, a socket, links) → ModelStore.reload() → the outcome
 // checked (ends within 5 s, only a regular file swaps in, the store stays usable).
 // Built by Scripts/fuzz.sh reload with -sanitize=fuzzer,address.
-@testable import BookServerApp
+@testable import _BookServerFuzzing
 import CFuzzerDriver
 import Foundation
 

@@ -2,7 +2,7 @@
 // body) → the query checks, the body decoder and the real router → the answer checked.
 // Built by Scripts/fuzz.sh server with -sanitize=fuzzer,address; this main hands libFuzzer the
 // callback.
-@testable import BookServerApp
+@testable import _BookServerFuzzing
 import CFuzzerDriver
 import Foundation
 

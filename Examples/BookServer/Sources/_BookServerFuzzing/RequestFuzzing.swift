@@ -1,3 +1,4 @@
+import BookServerApp
 import EmbedRec
 import Foundation
 import Hummingbird
