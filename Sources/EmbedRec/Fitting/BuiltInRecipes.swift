@@ -95,22 +95,24 @@ extension Recipe {
 
     /// Sampled softmax with 16 negatives on a 64-factor MatrixFactorization, Adam 0.002, L2
     /// 1e-4, 10 epochs (what the MovieLens validation holdouts prefer).
-    public static let sampledSoftmax = Recipe(
-        name: "softmax", summary: "sampled softmax (16 negatives), MatrixFactorization 64, Adam 0.002, batch 256, L2 1e-4, 10 epochs",
-        fitter: GradientTraining(
-            architecture: BuiltInArchitecture.matrixFactorization(.init(dimension: 64, initializer: .normal(std: 0.1), predictsRatings: false)),
-            training: .init(epochs: 10, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-4),
-            loss: SampledSoftmaxLoss(negatives: 16)))
+    public static let sampledSoftmax = softmaxRecipe(name: "softmax", dimension: 64, l2: "1e-4")
 
     /// Sampled softmax on a 128-factor MatrixFactorization with L2 1e-5, 10 epochs: a wider,
     /// lighter-regularised alternative to ``sampledSoftmax``, for short reading histories over a
     /// large catalogue. The ranking suite validates both on each dataset and keeps the better.
-    public static let sampledSoftmaxWide = Recipe(
-        name: "softmax-wide", summary: "sampled softmax (16 negatives), MatrixFactorization 128, Adam 0.002, batch 256, L2 1e-5, 10 epochs",
-        fitter: GradientTraining(
-            architecture: BuiltInArchitecture.matrixFactorization(.init(dimension: 128, initializer: .normal(std: 0.1), predictsRatings: false)),
-            training: .init(epochs: 10, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: 1e-5),
-            loss: SampledSoftmaxLoss(negatives: 16)))
+    public static let sampledSoftmaxWide = softmaxRecipe(name: "softmax-wide", dimension: 128, l2: "1e-5")
+
+    /// Sampled softmax with 16 negatives on a MatrixFactorization, Adam 0.002, batch 256, 10
+    /// epochs; `l2` is written as the summary shows it.
+    private static func softmaxRecipe(name: String, dimension: Int, l2: String) -> Recipe {
+        Recipe(
+            name: name,
+            summary: "sampled softmax (16 negatives), MatrixFactorization \(dimension), Adam 0.002, batch 256, L2 \(l2), 10 epochs",
+            fitter: GradientTraining(
+                architecture: BuiltInArchitecture.matrixFactorization(.init(dimension: dimension, initializer: .normal(std: 0.1), predictsRatings: false)),
+                training: .init(epochs: 10, batchSize: 256, optimizer: .adam(learningRate: 0.002), embeddingL2: Float(l2)!),
+                loss: SampledSoftmaxLoss(negatives: 16)))
+    }
 
     /// The top-N recipes, best on MovieLens first.
     public static let rankingRecipes: [Recipe] = [ease, als, bpr, sampledSoftmax, sampledSoftmaxWide]

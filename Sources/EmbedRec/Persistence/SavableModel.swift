@@ -73,29 +73,31 @@ enum ModelFileJSON {
     }
 }
 
-extension MatrixFactorization: SavableModel {
-    public static var kind: String { "MatrixFactorization" }
-    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> MatrixFactorization {
-        try MatrixFactorization(users: users, items: items, configuration: configuration, initialized: false)
+/// A built-in gradient-trained model, which can be made with its tensors left uninitialised.
+protocol UninitializedConstructible: SavableModel {
+    init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws
+}
+
+extension UninitializedConstructible {
+    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> Self {
+        try Self(users: users, items: items, configuration: configuration, initialized: false)
     }
 }
 
-extension BiasedMF: SavableModel {
+extension MatrixFactorization: SavableModel, UninitializedConstructible {
+    public static var kind: String { "MatrixFactorization" }
+}
+
+extension BiasedMF: SavableModel, UninitializedConstructible {
     public static var kind: String { "BiasedMF" }
     /// The parameters plus a held (untrained) global offset.
     public var savedTensors: [Tensor] {
         [userEmbedding, itemEmbedding, userBias, itemBias] + (globalOffset.map { [$0] } ?? [])
     }
-    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> BiasedMF {
-        try BiasedMF(users: users, items: items, configuration: configuration, initialized: false)
-    }
 }
 
-extension ConcatMLP: SavableModel {
+extension ConcatMLP: SavableModel, UninitializedConstructible {
     public static var kind: String { "ConcatMLP" }
-    public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> ConcatMLP {
-        try ConcatMLP(users: users, items: items, configuration: configuration, initialized: false)
-    }
 }
 
 extension EASE: SavableModel {

@@ -19,21 +19,17 @@ public enum ModelAveraging {
     ///   shapes, a non-linear output, or some members with a global offset and some without.
     /// - Complexity: O((users + items) × M × d).
     public static func average(_ members: [BiasedMF]) throws -> BiasedMF {
-        guard let first = members.first else {
-            throw ConfigurationError.invalidSetting("averaging needs at least one model")
-        }
         for m in members {
             try requireLinear(m.configuration.output)
-            guard (m.globalOffset == nil) == (first.globalOffset == nil) else {
+            guard (m.globalOffset == nil) == (members[0].globalOffset == nil) else {
                 throw ConfigurationError.invalidSetting("either every member has a global offset or none has")
             }
         }
-        try checkShapes(members.map { ($0.userCount, $0.itemCount, $0.configuration.dimension) })
-        var configuration = first.configuration
-        configuration.dimension = members.reduce(0) { $0 + $1.configuration.dimension }
-        let merged = try BiasedMF(users: first.userCount, items: first.itemCount, configuration: configuration)
-        concatenateScaled(users: members.map(\.userEmbedding), items: members.map(\.itemEmbedding),
-                          into: merged.userEmbedding, merged.itemEmbedding)
+        let merged = try sideBySide(members, dimension: \.configuration.dimension, users: \.userEmbedding, items: \.itemEmbedding) {
+            var configuration = $0.configuration
+            configuration.dimension = $1
+            return try BiasedMF(users: $0.userCount, items: $0.itemCount, configuration: configuration)
+        }
         mean(members.map(\.userBias), into: merged.userBias)
         mean(members.map(\.itemBias), into: merged.itemBias)
         if let offset = merged.globalOffset { mean(members.map { $0.globalOffset! }, into: offset) }
@@ -45,15 +41,26 @@ public enum ModelAveraging {
     /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for no members or members of different shapes.
     /// - Complexity: O((users + items) × M × d).
     public static func average(_ members: [MatrixFactorization]) throws -> MatrixFactorization {
+        try sideBySide(members, dimension: \.configuration.dimension, users: \.userEmbedding, items: \.itemEmbedding) {
+            var configuration = $0.configuration
+            configuration.dimension = $1
+            return try MatrixFactorization(users: $0.userCount, items: $0.itemCount, configuration: configuration)
+        }
+    }
+
+    /// The members' embeddings side by side, scaled by 1/√M, in a model `make(first member,
+    /// summed dimension)` builds; throws for no members or members of different shapes.
+    private static func sideBySide<M: Model>(
+        _ members: [M], dimension: KeyPath<M, Int>, users: KeyPath<M, Tensor>, items: KeyPath<M, Tensor>,
+        make: (M, Int) throws -> M
+    ) throws -> M {
         guard let first = members.first else {
             throw ConfigurationError.invalidSetting("averaging needs at least one model")
         }
-        try checkShapes(members.map { ($0.userCount, $0.itemCount, $0.configuration.dimension) })
-        var configuration = first.configuration
-        configuration.dimension = members.reduce(0) { $0 + $1.configuration.dimension }
-        let merged = try MatrixFactorization(users: first.userCount, items: first.itemCount, configuration: configuration)
-        concatenateScaled(users: members.map(\.userEmbedding), items: members.map(\.itemEmbedding),
-                          into: merged.userEmbedding, merged.itemEmbedding)
+        try checkShapes(members.map { ($0.userCount, $0.itemCount, $0[keyPath: dimension]) })
+        let merged = try make(first, members.reduce(0) { $0 + $1[keyPath: dimension] })
+        concatenateScaled(users: members.map { $0[keyPath: users] }, items: members.map { $0[keyPath: items] },
+                          into: merged[keyPath: users], merged[keyPath: items])
         return merged
     }
 
