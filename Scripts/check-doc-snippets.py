@@ -3,12 +3,13 @@
 
     python3 Scripts/check-doc-snippets.py
 
-Every ```swift block in Sources/EmbedRec/EmbedRec.docc/*.md and Docs/Datasets.md must appear as consecutive lines of
+Every ```swift block in Sources/EmbedRec/EmbedRec.docc/*.md, Docs/Datasets.md and README.md must appear as consecutive lines of
 a file in Tests/DocumentationSnippetTests (at any one indentation), where `swift test` compiles
 it against the public API and, unless it reads the reader's own files, runs it. So an article's
 code cannot drift from the library: a renamed method breaks the snippet test's build, and an
 edit to the article alone fails this check. A block whose first line is `// Package.swift`
-is a package-manifest excerpt, not library code, and is skipped. Python 3 stdlib only.
+is a package-manifest excerpt, not library code, and is skipped; a block's leading `import`
+lines are matched by the test file's own imports. Python 3 stdlib only.
 """
 import glob
 import os
@@ -19,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CATALOG = os.path.join(ROOT, "Sources", "EmbedRec", "EmbedRec.docc")
 SNIPPETS = os.path.join(ROOT, "Tests", "DocumentationSnippetTests")
 # Documents outside the catalog whose code is checked the same way.
-EXTRA = [os.path.join(ROOT, "Docs", "Datasets.md")]
+EXTRA = [os.path.join(ROOT, "Docs", "Datasets.md"), os.path.join(ROOT, "README.md")]
 FENCE = re.compile(r"^(\s*)```+\s*swift\b")
 
 
@@ -73,6 +74,9 @@ def main():
                 skipped += 1
                 continue
             checked += 1
+            # A block's leading imports stand at the top of the snippet test file instead.
+            while block and (block[0].startswith("import ") or (block[0].strip() == "" and len(block) > 1)):
+                block = block[1:]
             if not any(contains(lines, block) for lines in sources.values()):
                 missing.append((os.path.relpath(article, ROOT), line, block))
     for article, line, block in missing:
