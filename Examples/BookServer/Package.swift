@@ -2,6 +2,16 @@
 import PackageDescription
 
 // Its own package, so that users of the EmbedRec library never download a web framework.
+
+/// What the app and its fuzzing entry points both build on.
+let serving: [Target.Dependency] = [
+    .product(name: "EmbedRec", package: "EmbedRec"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdCore", package: "hummingbird"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+]
+
 let package = Package(
     name: "BookServer",
     platforms: [.macOS(.v14)],
@@ -24,28 +34,14 @@ let package = Package(
         // Routes, handlers, the JSON shapes, the page and the swappable recommender holder.
         .target(
             name: "BookServerApp",
-            dependencies: [
-                .product(name: "EmbedRec", package: "EmbedRec"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: serving + [.product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/BookServerApp"
         ),
         // The fuzzers' entry points (RequestFuzzing, ReloadFuzzing), replayed by the tests;
         // through BookServerApp's `package` declarations, never linked by the server.
         .target(
             name: "_BookServerFuzzing",
-            dependencies: [
-                "BookServerApp",
-                .product(name: "EmbedRec", package: "EmbedRec"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["BookServerApp"] + serving,
             path: "Sources/_BookServerFuzzing"
         ),
         // The command line: parse options, open the model, run the app.
