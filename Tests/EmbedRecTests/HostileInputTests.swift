@@ -55,7 +55,9 @@ struct MismatchedSpaceTests {
         Self.expectMismatch { _ = try SimilarItems(model: model, itemIDs: large.itemIDs) }
         Self.expectMismatch { _ = try SimilarItems(embeddings: [1, 0, 0, 1], dimension: 2, itemIDs: small.itemIDs) }
         let similar = try SimilarItems(model: model, itemIDs: small.itemIDs)
-        #expect(try similar.similar(to: [0], k: 2).allSatisfy { $0.rawItemID != nil })
+        // The neighbours carry the raw IDs of the map that was given, not their dense indices.
+        let neighbours = try similar.similar(to: [0], k: 2)
+        #expect(neighbours.count == 2 && neighbours.allSatisfy { $0.rawItemID == small.itemIDs.rawIDs[Int($0.item.position)] })
     }
 }
 
