@@ -15,15 +15,31 @@ public enum FuzzEntryPoints {
         ("ratings.csv", .goodbooks), ("u.data", .movieLens100K), ("ratings.dat", .movieLens1M), ("ml.csv", .movieLensCSV),
     ]
 
-    /// Parses `input.dropFirst()` as the ratings format `input[0]` picks and checks the dataset.
-    /// - Returns: the error the loader threw, or nil when it loaded.
+    /// Parses `input.dropFirst()` as the ratings format `input[0]` picks and checks the dataset;
+    /// then detects the file's format from its first line (``RatingsFileFormat/detect(firstBytes:name:)``)
+    /// and, when that finds one, checks the file loaded with it the same way.
+    /// - Returns: the error the loader threw for the picked format, or nil when it loaded.
     @discardableResult
     public static func ratings(_ input: [UInt8]) -> (any Error)? {
         guard let selector = input.first else { return nil }
         let (name, format) = ratingsFormats[Int(selector) % ratingsFormats.count]
+        let file = Array(input.dropFirst())
+        do {
+            let detected = try RatingsFileFormat.detect(firstBytes: file, name: "detected")
+            _ = ratings(file, name: "detected (\(detected.summary))", format: detected.format)
+        } catch is RatingsFileError {
+        } catch {
+            fatalError("format detection threw an error that is not a RatingsFileError: \(error)")
+        }
+        return ratings(file, name: name, format: format)
+    }
+
+    /// Loads `file` as `format` and checks the dataset against the reference reading.
+    static func ratings(_ file: [UInt8], name: String, format: RatingsFileFormat) -> (any Error)? {
+        let input = [0] + file   // the reference reads `input.dropFirst()`, as the entry point does
         let data: RatingsDataset
         do {
-            data = try RatingsLoader.load(bytes: Array(input.dropFirst()), name: name, format: format, parallelism: .sequential)
+            data = try RatingsLoader.load(bytes: file, name: name, format: format, parallelism: .sequential)
         } catch let error as RatingsFileError {
             return error
         } catch {

@@ -23,14 +23,16 @@ package enum ReferenceRatingsParser {
         switch format.columns {
         case .byHeaderNames:
             let names = split(lines.removeFirst(), on: separator).map {
-                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: [" ", "\"", "\u{FEFF}"], trailing: [" ", "\""]).lowercased()
+                RatingsFileFormat.normalizedColumnName(
+                    String(decoding: $0, as: UTF8.self).trimmingCharacters(in: [" ", "\"", "\u{FEFF}"], trailing: [" ", "\""]))
             }
             func column(_ accepted: Set<String>) -> Int? {
                 let hits = names.indices.filter { accepted.contains(names[$0]) }
                 return hits.count == 1 ? hits[0] : nil
             }
             guard let u = column(RatingsFileFormat.userColumnNames), let i = column(RatingsFileFormat.itemColumnNames),
-                  let r = column(RatingsFileFormat.ratingColumnNames) else { return nil }
+                  let r = column(format.values == .counts ? RatingsFileFormat.countColumnNames : RatingsFileFormat.ratingColumnNames)
+            else { return nil }
             user = u; item = i; rating = r
             time = column(RatingsFileFormat.timestampColumnNames)
             columnCount = names.count

@@ -52,7 +52,11 @@ struct Demo: ParsableCommand {
     mutating func run() throws {
         let data: RatingsDataset
         if let ratings {
-            data = try RatingsLoader.load(path: ratings, format: .goodbooks)
+            let format = try ratingsFormat(ratings, nil).format
+            guard format.values == .ratings else {
+                throw CommandFailure("\(ratings) holds counts (implicit feedback), not ratings: the demo trains a rating model; `embedrec train \(ratings)` fits a top-N model on it")
+            }
+            data = try RatingsLoader.load(path: ratings, format: format)
             print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
         } else {
             // Generated readers are numbered 1…53,424 (each rates at least two books): check the

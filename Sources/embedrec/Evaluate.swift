@@ -47,7 +47,7 @@ struct Evaluate: ParsableCommand {
         }
         let evaluation: RecommenderEvaluation
         do {
-            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: RatingScaleArgument.applying(ratingScale, to: (try format ?? Train.Format.detect(test)).fileFormat)),
+            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: try ratingsFormat(test, format, scale: ratingScale).format),
                                                    ks: [k], relevanceThreshold: relevant)
         } catch DatasetError.invalidArgument(let why) {
             throw CommandFailure("\(test): \(why)")

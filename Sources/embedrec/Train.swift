@@ -22,20 +22,6 @@ struct Train: ParsableCommand {
         /// MovieLens's half stars, 0.5–5 (ml-latest, 20M, 25M `ratings.csv`).
         case csv, movielens, udata, dat
 
-        /// From the first line: `::` separators are ratings.dat, tabs u.data, a CSV header
-        /// naming `movieId` MovieLens's ratings.csv (half stars), anything else CSV (whose header
-        /// the loader then checks). A path that is not a regular file (a directory, a FIFO, a
-        /// device) is refused here, before anything reads it.
-        static func detect(_ path: String) throws -> Format {
-            let prefix: [UInt8]
-            do { prefix = try FileChecks.readPrefix(path, count: 512) } catch {
-                throw CommandFailure("\(path): cannot read file: \(error.reason)")
-            }
-            let head = String(decoding: prefix, as: UTF8.self).split(separator: "\n").first ?? ""
-            if head.contains("::") { return .dat }
-            if head.contains("\t") { return .udata }
-            return head.lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n\"")) == "movieid" } ? .movielens : .csv
-        }
         var fileFormat: RatingsFileFormat {
             switch self {
             case .csv: return .goodbooks
@@ -52,14 +38,14 @@ struct Train: ParsableCommand {
     @Option(help: "A training file, with --test, instead of the ratings argument.")
     var train: String?
 
-    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
+    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: read off the file's first line (separator, header names such as userId, User-ID, artistID, ISBN; ratings, or counts in weight/plays/count), and said.")
     var format: Format?
 
     @Option(help: "The ratings' scale as LO...HI (0.5...5, 0...10); ratings outside it are refused. Default: the format's (csv 1...5, movielens 0.5...5, udata 1...5, dat 0.5...5).")
     var ratingScale: RatingScaleArgument?
 
-    @Option(help: "Recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N).")
-    var model: RecipeChoice = RecipeChoice(argument: "biasedmf")!
+    @Option(help: "Recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N). Default: biasedmf for ratings, als for counts (plays, clicks: only top-N models learn from them).")
+    var model: RecipeChoice?
 
     @Option(help: "Embedding dimension (default: the recipe's); ALS's factors. Not for ease.")
     var dimension: Int?
@@ -112,6 +98,13 @@ struct Train: ParsableCommand {
         guard patience == nil || (validationFraction ?? 0.1) > 0 else {
             throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
         }
+        // The default recipe follows the data: counts (implicit feedback) take a top-N model.
+        let counts = format == nil && (try? RatingsFileFormat.detect(path: ratings ?? train!))?.format.values == .counts
+        let model = self.model ?? RecipeChoice(argument: counts ? "als" : "biasedmf")!
+        self.model = model
+        if counts && model.recipe.predictsRatings {
+            throw ValidationError("\(ratings ?? train!) holds counts (implicit feedback), not ratings: \(model.recipe.name) predicts ratings; take a top-N model (\(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")))")
+        }
         if !model.recipe.predictsRatings {
             // A top-N recipe is judged by ranking metrics: no validation RMSE, no early stopping on it.
             for (option, given) in [("--patience", patience != nil), ("--validation-fraction", validationFraction != nil)] where given {
@@ -126,7 +119,7 @@ struct Train: ParsableCommand {
 
     /// The recipe with this command's settings; a setting it cannot take is a usage error.
     func recipe() throws -> Recipe {
-        let recipe = model.recipe
+        let recipe = (model ?? RecipeChoice(argument: "biasedmf")!).recipe
         // --seed always applies (it seeds the split); the recipe takes it where it has
         // randomness. Rating models train 10 epochs unless told.
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
@@ -144,21 +137,23 @@ struct Train: ParsableCommand {
     mutating func run() throws {
         let split: TrainTestSplit
         let trainPath = ratings ?? train!
-        let format = try self.format ?? Format.detect(trainPath)
+        let (format, formatSummary) = try ratingsFormat(trainPath, self.format, scale: ratingScale)
         // The catalogue is read before training: a bad one fails now, not after the fit.
         let titles = try catalog.map { try Demo.loadCatalog($0).items }
         if let test {
-            let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: RatingScaleArgument.applying(ratingScale, to: format.fileFormat))
+            let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format)
             split = TrainTestSplit(train: pair.train, test: pair.test)
-            print("\(trainPath): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
+            print("\(trainPath) (\(formatSummary)): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
-            let data = try RatingsLoader.load(path: trainPath, format: RatingScaleArgument.applying(ratingScale, to: format.fileFormat))
-            print("\(trainPath): \(data.count) ratings, \(data.userCount) users, \(data.itemCount) items")
+            let data = try RatingsLoader.load(path: trainPath, format: format)
+            print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values == .counts ? "rows" : "ratings"), \(data.userCount) users, \(data.itemCount) items")
             split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
         }
         let recipe = try self.recipe()
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
-        guard recipe.predictsRatings else { return try fitRanking(recipe, split, parallelism: parallelism, titles: titles) }
+        guard recipe.predictsRatings else {
+            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, rows: format.values == .counts ? "rows" : "ratings")
+        }
         // Validation (and early stopping) on ratings carved from the training part only: the
         // test ratings are read once, after training.
         let fitted: RatingsDataset, validation: RatingsDataset?
@@ -192,8 +187,8 @@ struct Train: ParsableCommand {
 
     /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its
     /// scores are not ratings).
-    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?) throws {
-        print("Fitting \(recipe.summary) on \(split.train.count) ratings:")
+    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, rows: String) throws {
+        print("Fitting \(recipe.summary) on \(split.train.count) \(rows):")
         let start = DispatchTime.now().uptimeNanoseconds
         let fitted = try fitWithProgress(recipe, train: split.train, validation: nil, parallelism: parallelism)
         print(String(format: "Fitted in %.2f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))

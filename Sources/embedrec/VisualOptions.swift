@@ -84,6 +84,6 @@ struct TestFileOptions: ParsableArguments {
     }
 
     func load() throws -> RatingsDataset? {
-        try test.map { try RatingsLoader.load(path: $0, format: (try format ?? Train.Format.detect($0)).fileFormat) }
+        try test.map { try RatingsLoader.load(path: $0, format: try ratingsFormat($0, format).format) }
     }
 }

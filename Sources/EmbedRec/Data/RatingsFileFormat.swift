@@ -45,24 +45,51 @@ public struct RatingsFileFormat: Sendable, Hashable {
     /// unless set).
     public var duplicatePairs: DuplicatePairs
 
+    /// What the value column holds.
+    public enum Values: Sendable, Hashable {
+        /// Ratings a person gave (stars, scores): what a rating model learns to predict.
+        case ratings
+        /// How often something happened (plays, purchases, clicks): implicit feedback, which
+        /// only a top-N model learns from; with ``Columns/byHeaderNames`` the column is found
+        /// by ``countColumnNames``.
+        case counts
+    }
+
+    /// What the value column holds (``Values/ratings`` unless set).
+    public var values: Values
+
     /// Creates a format. `separator` must not be empty.
     public init(
-        separator: String, columns: Columns, ratingScale: ClosedRange<Float>? = nil, duplicatePairs: DuplicatePairs = .keepLast
+        separator: String, columns: Columns, ratingScale: ClosedRange<Float>? = nil, duplicatePairs: DuplicatePairs = .keepLast,
+        values: Values = .ratings
     ) {
         self.separator = separator
         self.columns = columns
         self.ratingScale = ratingScale
         self.duplicatePairs = duplicatePairs
+        self.values = values
     }
 
-    /// Header names (lower-cased) accepted for the user column.
-    public static let userColumnNames: Set<String> = ["user_id", "userid", "user"]
-    /// Header names (lower-cased) accepted for the item column.
-    public static let itemColumnNames: Set<String> = ["book_id", "bookid", "movie_id", "movieid", "item_id", "itemid", "item"]
-    /// Header names (lower-cased) accepted for the rating column.
-    public static let ratingColumnNames: Set<String> = ["rating", "score", "stars"]
-    /// Header names (lower-cased) accepted for the timestamp column.
-    public static let timestampColumnNames: Set<String> = ["timestamp", "time", "ts"]
+    /// A header name as the loader compares it: lower-cased, without quotes, spaces, `-` and
+    /// `_`, so `User-ID`, `user_id` and `userId` are one name.
+    public static func normalizedColumnName(_ name: some StringProtocol) -> String {
+        String(name.lowercased().filter { !"\"' -_\r".contains($0) })
+    }
+
+    /// Header names (normalized: ``normalizedColumnName(_:)``) accepted for the user column.
+    public static let userColumnNames: Set<String> = ["userid", "user", "uid", "username", "readerid", "reader", "listenerid", "listener",
+                                                      "customerid", "customer", "viewerid", "memberid"]
+    /// Header names (normalized) accepted for the item column.
+    public static let itemColumnNames: Set<String> = ["itemid", "item", "bookid", "book", "movieid", "movie", "filmid", "film",
+                                                      "artistid", "artist", "trackid", "track", "songid", "song", "productid", "product",
+                                                      "isbn", "asin"]
+    /// Header names (normalized) accepted for the rating column.
+    public static let ratingColumnNames: Set<String> = ["rating", "score", "stars", "bookrating", "movierating"]
+    /// Header names (normalized) of a column of counts (``Values/counts``).
+    public static let countColumnNames: Set<String> = ["weight", "count", "counts", "plays", "playcount", "listens", "listencount",
+                                                       "clicks", "views", "purchases", "quantity"]
+    /// Header names (normalized) accepted for the timestamp column.
+    public static let timestampColumnNames: Set<String> = ["timestamp", "time", "ts", "datetime", "date"]
 
     /// goodbooks-10k `ratings.csv`: either `book_id,user_id,rating` (original release) or
     /// `user_id,book_id,rating` (later release), chosen by the header.

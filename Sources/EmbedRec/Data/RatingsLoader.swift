@@ -125,7 +125,7 @@ public enum RatingsLoader {
             case .byHeaderNames:
                 let headerEnd = lineEnd(buffer, from: start)
                 try checkFirstLineLength(start..<headerEnd, name: name)
-                layout = try headerLayout(buffer, start..<headerEnd, separator: separator, name: name,
+                layout = try headerLayout(buffer, start..<headerEnd, separator: separator, values: format.values, name: name,
                                           line: lineNumber(buffer, offset: start))
                 start = min(headerEnd + 1, buffer.count)
             case let .byPosition(user, item, rating, timestamp, hasHeader):
@@ -284,9 +284,10 @@ public enum RatingsLoader {
     }
 
     static func headerLayout(
-        _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8], name: String, line: Int
+        _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, separator: [UInt8], values: RatingsFileFormat.Values = .ratings,
+        name: String, line: Int
     ) throws -> RatingsParser.Layout {
-        let names = fields(buffer, range, separator: separator).map { $0.lowercased() }
+        let names = fields(buffer, range, separator: separator).map(RatingsFileFormat.normalizedColumnName)
         func find(_ accepted: Set<String>, _ role: String, required: Bool) throws -> Int? {
             let hits = names.indices.filter { accepted.contains(names[$0]) }
             if hits.count > 1 {
@@ -301,7 +302,8 @@ public enum RatingsLoader {
         }
         let user = try find(RatingsFileFormat.userColumnNames, "user", required: true)!
         let item = try find(RatingsFileFormat.itemColumnNames, "item", required: true)!
-        let rating = try find(RatingsFileFormat.ratingColumnNames, "rating", required: true)!
+        let rating = values == .counts ? try find(RatingsFileFormat.countColumnNames, "count", required: true)!
+                                       : try find(RatingsFileFormat.ratingColumnNames, "rating", required: true)!
         let time = try find(RatingsFileFormat.timestampColumnNames, "timestamp", required: false)
         return .init(separator: separator, user: user, item: item, rating: rating, timestamp: time,
                      columnCount: names.count)
