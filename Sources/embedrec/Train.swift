@@ -15,6 +15,7 @@ struct Train: ParsableCommand {
           embedrec train ml-100k/u.data --output m.safetensors
           embedrec train --train ml-100k/u1.base --test ml-100k/u1.test --format udata
           embedrec train ratings.csv --epochs 30 --patience 3 --threads 2
+          embedrec train ratings.csv --model ease --split per-user --holdout latest --test-fraction 0.2
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -53,8 +54,22 @@ struct Train: ParsableCommand {
     @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the recipe's for bpr and softmax); ALS's iterations. Not for ease.")
     var epochs: Int?
 
-    @Option(help: "Test fraction of the random split (default 0.1); not with --test, whose file is the test set.")
+    @Option(help: "Test fraction of the split (default 0.1): of all ratings, or of each user's with --split per-user; not with --test, whose file is the test set.")
     var testFraction: Double?
+
+    /// How the ratings file is split into training and test ratings.
+    enum Split: String, ExpressibleByArgument, CaseIterable {
+        /// Ratings drawn at random (rating prediction's protocol).
+        case random
+        /// Part of each user's ratings held out (the top-N protocol: every user is in both parts).
+        case perUser = "per-user"
+    }
+
+    @Option(help: "random (default: ratings drawn at random) or per-user (--test-fraction of each user's ratings held out, the top-N protocol; users with one rating stay in training). Not with --test.")
+    var split: Split?
+
+    @Option(help: "Which of each user's ratings --split per-user holds out: random (default) or latest (by timestamp; file order without timestamps).")
+    var holdout: HoldoutChoice?
 
     @Option(help: "Fraction of the training ratings held out to validate each epoch (0: none; default 0.1). Rating models only.")
     var validationFraction: Double?
@@ -87,6 +102,8 @@ struct Train: ParsableCommand {
             throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction!)")
         }
         guard test == nil || testFraction == nil else { throw ValidationError("--test-fraction splits a ratings file; with --test FILE that file is the test set") }
+        guard test == nil || split == nil else { throw ValidationError("--split splits a ratings file; with --test FILE that file is the test set") }
+        guard holdout == nil || split == .perUser else { throw ValidationError("--holdout chooses what --split per-user holds out; give --split per-user") }
         guard (threads ?? 1) <= 1024 else { throw ValidationError("--threads must be at most 1024, got \(threads!)") }
         guard !deterministic || threads == nil else { throw ValidationError("--deterministic trains on one thread; leave out --threads") }
         guard (0..<1).contains(validationFraction ?? 0) else {
@@ -147,7 +164,14 @@ struct Train: ParsableCommand {
         } else {
             let data = try RatingsLoader.load(path: trainPath, format: format)
             print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values == .counts ? "rows" : "ratings"), \(data.userCount) users, \(data.itemCount) items")
-            split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
+            switch self.split ?? .random {
+            case .random:
+                split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
+            case .perUser:
+                let selection: HoldoutSelection = holdout == .latest ? .latest : .random(seed: seed)
+                split = try data.perUserHoldout(fraction: testFraction ?? 0.1, selection: selection)
+                print("Per-user holdout: \(split.test.count) test ratings (\(holdout == .latest ? "each user's latest" : "drawn from each user's"))")
+            }
         }
         let recipe = try self.recipe()
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
@@ -203,4 +227,9 @@ struct Train: ParsableCommand {
             print("Saved the recommender to \(output)")
         }
     }
+}
+
+/// `--holdout`: which of each user's ratings a per-user split holds out.
+enum HoldoutChoice: String, ExpressibleByArgument, CaseIterable {
+    case random, latest
 }

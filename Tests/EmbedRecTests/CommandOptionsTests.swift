@@ -30,7 +30,7 @@ struct CommandOptionsTests {
     /// kind; the others: on saved files of four kinds).
     static let checked: [String: Set<String>] = [
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
-                  "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output"],
+                  "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": ["--format", "--rating-scale", "--k", "--relevant", "--json"],
@@ -140,6 +140,27 @@ struct CommandOptionsTests {
             let (fitted, held) = (Double(match?.1 ?? "0") ?? 0, Double(match?.2 ?? "0") ?? 0)
             #expect(fitted > 0 && abs(held / (fitted + held) - 0.3) < 0.02, "\(line)")
         }
+    }
+
+    @Test("train --split per-user and --holdout: each user's ratings split, the latest or at random; refused where they mean nothing")
+    func trainSplits() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let base = ["train", f.path("ratings.csv"), "--model", "ease"]
+        for (extra, option) in [(["--holdout", "latest"], "--holdout"), (["--split", "per-user", "--test", f.path("test.csv")], "--split")] {
+            Self.expectRefused(try ProgramRunner.embedrec(base + extra), naming: option, base + extra)
+        }
+        // Every user with two or more ratings gives a quarter of them (rounded, at least one),
+        // so the test part is far from a random quarter's size per user; the run says which it held out.
+        let perUser = f.data.ratingsPerUser().filter { $0 >= 2 }.map { min($0 - 1, max(1, Int((Double($0) * 0.25).rounded()))) }.reduce(0, +)
+        for (holdout, words) in [("random", "drawn from each user's"), ("latest", "each user's latest")] {
+            let run = try ProgramRunner.embedrec(base + ["--split", "per-user", "--holdout", holdout, "--test-fraction", "0.25"])
+            Self.expectClean(run, base)
+            #expect(run.out.contains("Per-user holdout: \(perUser) test ratings (\(words))"), "\(run.out)")
+        }
+        let random = try ProgramRunner.embedrec(base + ["--split", "random", "--test-fraction", "0.25"])
+        Self.expectClean(random, base)
+        #expect(!random.out.contains("Per-user"))
     }
 
     @Test("demo, generate: every option is checked before any work")
