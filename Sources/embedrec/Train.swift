@@ -54,6 +54,15 @@ struct Train: ParsableCommand {
     @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the recipe's for bpr and softmax); ALS's iterations. Not for ease.")
     var epochs: Int?
 
+    @Option(help: "The ridge penalty λ: EASE's (default 400), ALS's (default 10). Not for the other models.")
+    var regularization: Float?
+
+    @Option(help: "ALS's confidence scale α: a positive weighs 1 + α (default 1). ALS only.")
+    var alpha: Float?
+
+    @Option(help: "Negatives sampled per positive: bpr's (default 8, the hardest of them paired), softmax's (default 16). Those only.")
+    var negatives: Int?
+
     @Option(help: "Test fraction of the split (default 0.1): of all ratings, or of each user's with --split per-user; not with --test, whose file is the test set.")
     var testFraction: Double?
 
@@ -141,7 +150,8 @@ struct Train: ParsableCommand {
         // randomness. Rating models train 10 epochs unless told.
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
             dimension: dimension, epochs: recipe.predictsRatings ? (epochs ?? 10) : epochs,
-            seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience))
+            seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
+            regularization: regularization, alpha: alpha, negatives: negatives))
         // Early stopping only with --patience: a tuned recipe's own patience would otherwise
         // stop on the training loss.
         if patience == nil, var gradient = adjusted.fitter as? GradientTraining, gradient.training.earlyStoppingPatience != nil {

@@ -30,7 +30,8 @@ struct CommandOptionsTests {
     /// kind; the others: on saved files of four kinds).
     static let checked: [String: Set<String>] = [
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
-                  "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout"],
+                  "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
+                  "--regularization", "--alpha", "--negatives"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": ["--format", "--rating-scale", "--k", "--relevant", "--json"],
@@ -86,6 +87,22 @@ struct CommandOptionsTests {
         let ranking = Recipe.named(model)?.predictsRatings == false
         let isEASE = model == "ease"
         func run(_ extra: [String]) throws -> (status: Int32, out: String, err: String) { try ProgramRunner.embedrec(base + extra) }
+
+        // The models' own settings: applied by the models that have them (the run's summary
+        // says so), refused by the others before any work.
+        for (option, value, said, takers) in [("--regularization", "5", "λ=5.0", ["ease", "als"]), ("--alpha", "2", "α=2.0", ["als"]),
+                                             ("--negatives", "3", "3 negatives", ["bpr", "softmax", "softmax-wide"])] {
+            if takers.contains(model) {
+                let applied = try run([option, value] + (isEASE ? [] : ["--epochs", "1"]))
+                Self.expectClean(applied, base + [option, value])
+                #expect(applied.out.contains("changed: ") && applied.out.contains(said), "\(model) \(option): \(applied.out)")
+            } else {
+                Self.expectRefused(try run([option, value]), naming: option, base + [option, value])
+            }
+        }
+        for bad in ["0", "-1", "nan"] where model == "als" {
+            Self.expectRefused(try run(["--alpha", bad]), naming: "--alpha", base + ["--alpha", bad])
+        }
 
         // Options that do not apply are refused before any work.
         var refused: [[String]] = []

@@ -52,6 +52,29 @@ struct RankingRecipeTests {
         #expect(oneThread.summary.hasSuffix("changed: one thread") && (oneThread.fitter as? EASE.Configuration)?.deterministic == true)
     }
 
+    @Test("adjusted: λ, α and negatives reach the models that have them; the others refuse them")
+    func modelSettings() throws {
+        let ease = try Recipe.ease.adjusted(.init(regularization: 50))
+        #expect((ease.fitter as? EASE.Configuration)?.regularization == 50 && ease.summary.hasSuffix("changed: λ=50.0"))
+        let als = try #require(try Recipe.als.adjusted(.init(regularization: 3, alpha: 2)).fitter as? ImplicitALS).configuration
+        #expect(als.regularization == 3 && als.alpha == 2)
+        for recipe in [Recipe.bpr, .sampledSoftmax, .sampledSoftmaxWide] {
+            let loss = try #require(try recipe.adjusted(.init(negatives: 3)).fitter as? GradientTraining).loss
+            #expect(loss.negativesPerPositive == 3 && type(of: loss) == type(of: (recipe.fitter as! GradientTraining).loss), "\(recipe.name)")
+        }
+        // A BPR recipe keeps its pairing with the hardest negative.
+        let bpr = try #require(try Recipe.bpr.adjusted(.init(negatives: 3)).fitter as? GradientTraining).loss as? BPRLoss
+        #expect(bpr?.pairing == .hardestNegative)
+        let refusals: [(Recipe, RecipeChanges)] = [
+            (.tunedBiasedMF, .init(regularization: 1)), (.tunedBiasedMF, .init(negatives: 2)), (.ease, .init(alpha: 1)),
+            (.ease, .init(negatives: 2)), (.als, .init(negatives: 2)), (.bpr, .init(regularization: 1)), (.bpr, .init(alpha: 1)),
+            (.ease, .init(regularization: 0)), (.als, .init(alpha: -1)), (.als, .init(alpha: .nan)), (.bpr, .init(negatives: 0)),
+        ]
+        for (recipe, changes) in refusals {
+            #expect(throws: ConfigurationError.self, "\(recipe.name) \(changes)") { _ = try recipe.adjusted(changes) }
+        }
+    }
+
     /// Solves `a · x = b` (n × n, row-major) in Double by Gaussian elimination with pivoting.
     static func solve(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
         var m = a, v = b

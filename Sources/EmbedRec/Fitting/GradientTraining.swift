@@ -33,6 +33,7 @@ public struct GradientTraining: ModelFitter {
     public var adjustableSettings: Set<RecipeSetting> {
         var settings: Set<RecipeSetting> = [.epochs, .seed, .deterministic, .patience]
         if architecture.withDimension(1) != nil { settings.insert(.dimension) }
+        if loss.withNegatives(1) != nil { settings.insert(.negatives) }
         return settings
     }
 
@@ -43,6 +44,7 @@ public struct GradientTraining: ModelFitter {
         if let epochs = changes.epochs { copy.training.epochs = epochs }
         if changes.deterministic { copy.training.deterministic = true }
         if let patience = changes.patience { copy.training.earlyStoppingPatience = patience }
+        if let m = changes.negatives, let changed = loss.withNegatives(m) { copy.loss = changed }
         return copy
     }
 }

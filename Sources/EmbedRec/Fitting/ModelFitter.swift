@@ -68,6 +68,12 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     case deterministic
     /// Early stopping after this many epochs without a better validation RMSE.
     case patience
+    /// The ridge penalty λ of a closed-form or alternating fit: EASE's λ, ALS's λ.
+    case regularization
+    /// ALS's confidence scale α (a positive weighs 1 + α·w).
+    case alpha
+    /// Negatives sampled per positive by a ranking loss (``BPRLoss``, ``SampledSoftmaxLoss``).
+    case negatives
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).
@@ -82,11 +88,18 @@ public struct RecipeChanges: Sendable, Hashable {
     public var deterministic: Bool
     /// ``RecipeSetting/patience``.
     public var patience: Int?
+    /// ``RecipeSetting/regularization``.
+    public var regularization: Float?
+    /// ``RecipeSetting/alpha``.
+    public var alpha: Float?
+    /// ``RecipeSetting/negatives``.
+    public var negatives: Int?
 
     /// Changes; each defaults to "unchanged".
-    public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil) {
+    public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil,
+                regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil) {
         self.dimension = dimension; self.epochs = epochs; self.seed = seed; self.deterministic = deterministic
-        self.patience = patience
+        self.patience = patience; self.regularization = regularization; self.alpha = alpha; self.negatives = negatives
     }
 
     /// The settings these changes touch.
@@ -97,6 +110,9 @@ public struct RecipeChanges: Sendable, Hashable {
         if seed != nil { s.insert(.seed) }
         if deterministic { s.insert(.deterministic) }
         if patience != nil { s.insert(.patience) }
+        if regularization != nil { s.insert(.regularization) }
+        if alpha != nil { s.insert(.alpha) }
+        if negatives != nil { s.insert(.negatives) }
         return s
     }
 }

@@ -50,12 +50,17 @@ public struct Recipe: Sendable {
         for setting in RecipeSetting.allCases where changes.settings.contains(setting) && !adjustableSettings.contains(setting) {
             throw ConfigurationError.invalidSetting("\(setting.rawValue) does not apply to \(name) (\(summary))")
         }
-        for (what, value) in [("dimension", changes.dimension), ("epochs", changes.epochs), ("patience", changes.patience)] {
+        for (what, value) in [("dimension", changes.dimension), ("epochs", changes.epochs), ("patience", changes.patience),
+                              ("negatives", changes.negatives)] {
             if let value, value < 1 { throw ConfigurationError.invalidSetting("\(what) must be at least 1, got \(value)") }
+        }
+        for (what, value) in [("regularization", changes.regularization), ("alpha", changes.alpha)] {
+            if let value, !(value.isFinite && value > 0) { throw ConfigurationError.invalidSetting("\(what) must be finite and > 0, got \(value)") }
         }
         let described = [changes.dimension.map { "dimension \($0)" }, changes.epochs.map { "\($0) epochs" },
                          changes.seed.map { "seed \($0)" }, changes.deterministic ? "one thread" : nil,
-                         changes.patience.map { "patience \($0)" }].compactMap { $0 }
+                         changes.patience.map { "patience \($0)" }, changes.regularization.map { "λ=\($0)" },
+                         changes.alpha.map { "α=\($0)" }, changes.negatives.map { "\($0) negatives" }].compactMap { $0 }
         var copy = self
         copy.fitter = try fitter.adjusted(changes)
         if !described.isEmpty { copy.summary += "; changed: " + described.joined(separator: ", ") }

@@ -53,10 +53,11 @@ public final class EASE: KernelModel, @unchecked Sendable {
             self.historyNormalization = historyNormalization; self.popularityDiscount = popularityDiscount
         }
 
-        /// This configuration solving on one thread.
+        /// This configuration with λ changed, or solving on one thread.
         public func adjusted(_ changes: RecipeChanges) throws -> EASE.Configuration {
             var copy = self
             if changes.deterministic { copy.deterministic = true }
+            if let lambda = changes.regularization { copy.regularization = lambda }
             return copy
         }
 
@@ -310,5 +311,5 @@ extension EASE.Configuration: ModelFitter {
 
     /// Only one thread: EASE has no embedding, no passes and no randomness, and its solve's sums
     /// are ordered by the BLAS threads, so one thread gives the same bytes whatever the cores.
-    public var adjustableSettings: Set<RecipeSetting> { [.deterministic] }
+    public var adjustableSettings: Set<RecipeSetting> { [.deterministic, .regularization] }
 }

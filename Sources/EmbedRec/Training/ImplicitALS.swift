@@ -195,7 +195,7 @@ extension ImplicitALS {
     /// ALS ranks: its dot products are preferences, not ratings.
     public var predictsRatings: Bool { false }
 
-    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic] }
+    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic, .regularization, .alpha] }
 
     /// Dimension: the factors; epochs: the iterations. The row solves give the same result on
     /// any number of threads, so one thread only slows the fit (it is accepted for symmetry).
@@ -205,6 +205,8 @@ extension ImplicitALS {
         if let epochs = changes.epochs { copy.configuration.iterations = epochs }
         if let seed = changes.seed { copy.configuration.seed = seed }
         if changes.deterministic { copy.parallelism = .sequential }
+        if let lambda = changes.regularization { copy.configuration.regularization = lambda }
+        if let alpha = changes.alpha { copy.configuration.alpha = alpha }
         return copy
     }
 }

@@ -21,6 +21,8 @@ public protocol Loss: Sendable {
     /// True when the targets are ratings the model learns to predict (the default); false for
     /// a ranking loss, whose model's scores only order items.
     var targetsAreRatings: Bool { get }
+    /// The same loss sampling `negatives` negatives per positive, or nil when it samples none.
+    func withNegatives(_ negatives: Int) -> Self?
 }
 
 /// For a loss with ``Loss/negativesPerPositive`` m > 0, the trainer turns a batch of b
@@ -34,6 +36,8 @@ extension Loss {
     public var negativeSampling: NegativeSampling { .uniform }
     /// A loss with sampled negatives ranks; one without learns the targets.
     public var targetsAreRatings: Bool { negativesPerPositive == 0 }
+    /// nil: a loss samples no negatives unless it says how.
+    public func withNegatives(_ negatives: Int) -> Self? { nil }
 }
 
 /// Squared error `(prediction − target)²`, reduced over a batch by its mean (Keras' `mse`, the

@@ -35,6 +35,12 @@ public struct BPRLoss: Loss, Hashable {
         return "BPR (\(negatives) negative\(negatives == 1 ? "" : "s") per positive, \(sampling)\(pairs))"
     }
     public var negativesPerPositive: Int { negatives }
+    /// The same loss with `negatives` per positive.
+    public func withNegatives(_ negatives: Int) -> Self? {
+        var copy = self
+        copy.negatives = negatives
+        return copy
+    }
     public var negativeSampling: NegativeSampling { sampling }
 
     public func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double {
@@ -89,6 +95,12 @@ public struct SampledSoftmaxLoss: Loss, Hashable {
 
     public var summary: String { "sampled softmax (\(negatives) negatives per positive, \(sampling))" }
     public var negativesPerPositive: Int { negatives }
+    /// The same loss with `negatives` per positive.
+    public func withNegatives(_ negatives: Int) -> Self? {
+        var copy = self
+        copy.negatives = negatives
+        return copy
+    }
     public var negativeSampling: NegativeSampling { sampling }
 
     public func evaluate(predictions: Span<Float>, targets: Span<Float>, gradient: inout MutableSpan<Float>) -> Double {
