@@ -67,7 +67,18 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
     public var parameters: [Tensor] { [userEmbedding, itemEmbedding] }
     public var predictsRatings: Bool { configuration.predictsRatings }
     public var outputRange: ClosedRange<Float>? { nil }
-    public var summary: String { "MatrixFactorization(d=\(configuration.dimension))" }
+    /// `MatrixFactorization(d=64)`, with how it was fitted where that is not squared error:
+    /// `weighted ALS (λ=10, α=1)` or `ranking scores` (a ranking loss: BPR, sampled softmax).
+    public var summary: String {
+        let name = "MatrixFactorization(d=\(configuration.dimension))"
+        if case let .implicitFeedback(alpha, lambda, _, _) = configuration.newReaders {
+            return "\(name), weighted ALS (λ=\(Self.compact(lambda)), α=\(Self.compact(alpha)))"
+        }
+        return configuration.predictsRatings ? name : "\(name), ranking scores"
+    }
+
+    /// `10` rather than `10.0`.
+    private static func compact(_ value: Float) -> String { value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(value) }
 
     /// Creates a model for `users` users and `items` items.
     /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for d ≤ 0 or no users/items.
