@@ -15,7 +15,7 @@ struct Plot: ParsableCommand {
           embedrec plot map books.safetensors --output map.svg --projection pca
           embedrec plot metrics ml100k.safetensors --test ml-100k/u1.test --format udata --output recall.svg
 
-        Kinds: loss (training and validation MSE per epoch; several files overlay their runs), map (item embeddings by t-SNE or PCA, coloured by genre or decade from the catalogue, the most-rated items named), histogram (training ratings by value), metrics (recall@K of the model and the baselines; needs --test).
+        Kinds: loss (training and validation loss per epoch; several files overlay their runs, each named by its file), map (item embeddings by t-SNE or PCA, coloured by genre or decade from the catalogue, the most-rated items named), histogram (training ratings by value), metrics (recall@K of the model and the baselines; needs --test).
         """)
 
     @Argument(help: "What to draw: loss, map, histogram, metrics.")
@@ -55,6 +55,16 @@ struct Plot: ParsableCommand {
         return (parts[0], parts[1])
     }
 
+    /// The files' names without folder and `.safetensors`, or their whole paths where two
+    /// names would be the same.
+    static func runNames(_ files: [String]) -> [String] {
+        let stems = files.map { file -> String in
+            let name = file.split(separator: "/").last.map(String.init) ?? file
+            return name.hasSuffix(".safetensors") ? String(name.dropLast(".safetensors".count)) : name
+        }
+        return Set(stems).count == stems.count ? stems : files
+    }
+
     func run() throws {
         let recommenders = try files.map(openRecommender)
         let recommender = recommenders[0]
@@ -65,9 +75,12 @@ struct Plot: ParsableCommand {
             if recommenders.count == 1 {
                 document = try RecommenderFigures.lossCurves(recommender).document(width: width, height: height)
             } else {
-                let runs = try zip(files, recommenders).map { file, r -> (name: String, history: TrainingHistory) in
+                // Each run is named by its file: two runs of one recipe share the model's summary.
+                let names = Self.runNames(files)
+                let runs = try zip(files, recommenders).enumerated().map { k, pair -> (name: String, history: TrainingHistory) in
+                    let (file, r) = pair
                     guard let history = r.history, !history.epochs.isEmpty else { throw CommandFailure("\(file): no per-epoch training history") }
-                    return (r.model.summary, history)
+                    return (names[k], history)
                 }
                 document = try LinePlot.lossCurves(runs).document(width: width, height: height)
             }

@@ -37,6 +37,19 @@ struct VisualCommandTests {
             let svg = try String(contentsOfFile: path("\(kind).svg"), encoding: .utf8)
             #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.hasSuffix("</svg>\n"))
         }
+        // Two runs of one recipe: the legend names each by its file, not by the shared summary.
+        let again = try OpenBLASRelaunchTests.run(["train", path("ratings.csv"), "--epochs", "2", "--output", path("again.safetensors")])
+        #expect(again.status == 0, "\(again.err)")
+        let runs = try OpenBLASRelaunchTests.run(["plot", "loss", model, path("again.safetensors"), "--output", path("runs.svg")])
+        #expect(runs.status == 0, "\(runs.err)")
+        let legend = try String(contentsOfFile: path("runs.svg"), encoding: .utf8)
+        #expect(legend.contains(">model training</text>") && legend.contains(">again validation</text>"), "legend names the runs by file")
+        // Files of one name in two folders: named by their paths.
+        try FileManager.default.createDirectory(atPath: path("sub"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: path("again.safetensors"), toPath: path("sub/model.safetensors"))
+        let same = try OpenBLASRelaunchTests.run(["plot", "loss", model, path("sub/model.safetensors"), "--output", path("same.svg")])
+        #expect(same.status == 0, "\(same.err)")
+        #expect(try String(contentsOfFile: path("same.svg"), encoding: .utf8).contains("sub/model.safetensors training"))
         let map = try String(contentsOfFile: path("map.svg"), encoding: .utf8)
         #expect(map.contains("by decade") && map.contains("<title>Book "))
         let metrics = try OpenBLASRelaunchTests.run(["plot", "metrics", model, "--test", path("test.csv"), "--output", path("metrics.svg")])
