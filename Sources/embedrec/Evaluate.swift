@@ -46,14 +46,17 @@ struct Evaluate: ParsableCommand {
             throw CommandFailure("--k \(k) is more than the \(recommender.itemIDs.count) items of \(file)")
         }
         let evaluation: RecommenderEvaluation
+        let testFormat = try ratingsFormat(test, format, scale: ratingScale).format
         do {
-            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: try ratingsFormat(test, format, scale: ratingScale).format),
+            evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: testFormat),
                                                    ks: [k], relevanceThreshold: relevant)
         } catch DatasetError.invalidArgument(let why) {
             throw CommandFailure("\(test): \(why)")
         }
         let testCount = evaluation.testRatings, unknown = evaluation.unknownRows
-        let rows = evaluation.rows.map { ($0.name, $0.rating, $0.ranking[0]) }
+        // Counts (plays, clicks) are not ratings: no model's error on them means anything.
+        let counts = testFormat.values == .counts
+        let rows = evaluation.rows.map { ($0.name, counts ? nil : $0.rating, $0.ranking[0]) }
         if json {
             var object: [String: Any] = ["test": test, "ratings": testCount, "unknownRows": unknown, "k": k]
             object["models"] = rows.map { name, r, m in
@@ -65,7 +68,7 @@ struct Evaluate: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("\(test): \(testCount) ratings\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
+        print("\(test): \(testCount) \(counts ? "rows of counts (no RMSE or MAE: they are not ratings)" : "ratings")\(unknown > 0 ? " (\(unknown) with an unknown user or item left out)" : "")")
         let header = ["model", "RMSE", "MAE", "P@\(k)", "R@\(k)", "NDCG@\(k)", "coverage"]
         let table = [header] + rows.map { name, r, m in
             [name] + [r?.rmse, r?.mae, m.precision, m.recall, m.ndcg, m.coverage].map { $0.map { String(format: "%.4f", $0) } ?? "—" }

@@ -90,10 +90,17 @@ struct RatingsFileDetectionTests {
         let path = dir.appendingPathComponent("user_artists.dat").path
         let rows = (0..<data.count).map { "\(data.userIDs.rawIDs[Int(data.users[$0])])\t\(data.itemIDs.rawIDs[Int(data.items[$0])])\t\(Int(data.ratings[$0]) * 37)" }
         try ("userID\tartistID\tweight\r\n" + rows.joined(separator: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let fitted = try ProgramRunner.embedrec(["train", path, "--deterministic"])
+        let model = dir.appendingPathComponent("m.safetensors").path
+        let fitted = try ProgramRunner.embedrec(["train", path, "--deterministic", "--output", model])
         #expect(fitted.status == 0, "\(fitted.err)")
         #expect(fitted.out.contains("counts in 'weight' (implicit feedback") && fitted.out.contains("\(data.count) rows"), "\(fitted.out)")
         #expect(fitted.out.contains("Fitting weighted ALS") && !fitted.out.contains("RMSE"), "\(fitted.out)")
+        // evaluate on counts: ranking metrics only, no model's RMSE of play counts.
+        let evaluated = try ProgramRunner.embedrec(["evaluate", model, path, "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.err)")
+        let object = try JSONSerialization.jsonObject(with: Data(evaluated.out.utf8)) as? [String: Any]
+        let evaluatedRows = object?["models"] as? [[String: Any]] ?? []
+        #expect(evaluatedRows.count == 4 && evaluatedRows.allSatisfy { $0["rmse"] is NSNull && $0["mae"] is NSNull && $0["recall"] is Double }, "\(evaluated.out)")
         let refused = try ProgramRunner.embedrec(["train", path, "--model", "biasedmf"])
         #expect(refused.status == 64 && refused.err.contains("holds counts (implicit feedback), not ratings"), "\(refused.err)")
         #expect(!refused.out.contains("Fitting"))
