@@ -28,15 +28,15 @@ struct Evaluate: ParsableCommand {
     @Option(help: "K of the ranking metrics.")
     var k: Int = 10
 
-    @Option(help: "Test ratings at or above this are relevant for the ranking metrics.")
-    var relevant: Float = 4
+    @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default: the top quarter of the rating scale, 4 on 1–5 stars; every row of a file of counts).")
+    var relevant: Float?
 
     @Flag(help: "One JSON object instead of a table.")
     var json = false
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
-        guard relevant.isFinite else { throw ValidationError("--relevant must be a finite number") }
+        guard relevant?.isFinite ?? true else { throw ValidationError("--relevant must be a finite number") }
     }
 
     func run() throws {
@@ -47,9 +47,11 @@ struct Evaluate: ParsableCommand {
         }
         let evaluation: RecommenderEvaluation
         let testFormat = try ratingsFormat(test, format, scale: ratingScale).format
+        let relevance = relevant ?? RankingMetrics.defaultRelevanceThreshold(
+            ratingScale: testFormat.ratingScale ?? recommender.ratingScale, values: testFormat.values)
         do {
             evaluation = try RecommenderEvaluation(recommender: recommender, test: try RatingsLoader.load(path: test, format: testFormat),
-                                                   ks: [k], relevanceThreshold: relevant)
+                                                   ks: [k], relevanceThreshold: relevance)
         } catch DatasetError.invalidArgument(let why) {
             throw CommandFailure("\(test): \(why)")
         }

@@ -90,7 +90,7 @@ struct Plot: ParsableCommand {
         case .histogram: document = try RecommenderFigures.ratingHistogram(recommender).document(width: width, height: height)
         case .metrics:
             let evaluation = try RecommenderEvaluation(recommender: recommender, test: try testFile.load()!, ks: [1, 5, 10, 20, 50],
-                                                       relevanceThreshold: testFile.relevanceThreshold)
+                                                       relevanceThreshold: try testFile.relevanceThreshold(for: recommender))
             document = try RecommenderFigures.metricsByK(evaluation).document(width: width, height: height)
         }
         try document.write(to: output)

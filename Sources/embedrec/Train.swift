@@ -186,7 +186,7 @@ struct Train: ParsableCommand {
         let recipe = try self.recipe()
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
         guard recipe.predictsRatings else {
-            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, rows: format.values == .counts ? "rows" : "ratings")
+            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, format: format)
         }
         // Validation (and early stopping) on ratings carved from the training part only: the
         // test ratings are read once, after training.
@@ -209,7 +209,8 @@ struct Train: ParsableCommand {
         let kept = history.stoppedEarly || history.bestEpoch != history.epochs.last?.epoch
             ? "best epoch \(history.bestEpoch) of \(history.epochs.count) by validation RMSE" : "epoch \(history.bestEpoch)"
         print("Model from \(kept): test \(try RatingMetrics(model: model, data: split.test))")
-        let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10)
+        let relevance = RankingMetrics.defaultRelevanceThreshold(ratingScale: format.ratingScale ?? split.train.ratingRange, values: format.values)
+        let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10, relevanceThreshold: relevance)
         print("Ranking: \(ranking)")
         if let output {
             try Recommender(model: model, training: split.train, configuration: result.training,
@@ -221,13 +222,17 @@ struct Train: ParsableCommand {
 
     /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its
     /// scores are not ratings).
-    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, rows: String) throws {
+    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, format: RatingsFileFormat) throws {
+        let rows = format.values == .counts ? "rows" : "ratings"
+        // Relevant: the scale's top quarter (4 and up on 1–5 stars), or every interaction for counts.
+        let relevance = RankingMetrics.defaultRelevanceThreshold(ratingScale: format.ratingScale ?? split.train.ratingRange, values: format.values)
         print("Fitting \(recipe.summary) on \(split.train.count) \(rows):")
         let start = DispatchTime.now().uptimeNanoseconds
         let fitted = try fitWithProgress(recipe, train: split.train, validation: nil, parallelism: parallelism)
         print(String(format: "Fitted in %.2f s", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
-        let ranking = try RankingMetrics(model: fitted.model, train: split.train, test: split.test, k: 10)
-        let popular = try RankingMetrics(model: try BaselineModel(.popularity, fittedOn: split.train), train: split.train, test: split.test, k: 10)
+        let ranking = try RankingMetrics(model: fitted.model, train: split.train, test: split.test, k: 10, relevanceThreshold: relevance)
+        let popular = try RankingMetrics(model: try BaselineModel(.popularity, fittedOn: split.train), train: split.train, test: split.test, k: 10,
+                                         relevanceThreshold: relevance)
         print("Ranking: \(ranking)")
         print(String(format: "Most popular: R@10 %.4f NDCG@10 %.4f", popular.recall, popular.ndcg))
         if let output {

@@ -62,7 +62,7 @@ struct TestFileOptions: ParsableArguments {
     @Option(help: "Format of the test file: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata, dat; default: from the file's first line.")
     var format: Train.Format?
 
-    @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default 4).")
+    @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default: the top quarter of the rating scale, 4 on 1–5 stars; every row of a file of counts).")
     var relevant: Float?
 
     func validate() throws {
@@ -76,7 +76,14 @@ struct TestFileOptions: ParsableArguments {
         }
     }
 
-    var relevanceThreshold: Float { relevant ?? 4 }
+    /// `--relevant`, else the top quarter of the rating scale (4 on 1–5 stars) or, for a file
+    /// of counts, every row.
+    func relevanceThreshold(for recommender: Recommender) throws -> Float {
+        if let relevant { return relevant }
+        let format = try test.map { try ratingsFormat($0, self.format).format }
+        return RankingMetrics.defaultRelevanceThreshold(ratingScale: format?.ratingScale ?? recommender.ratingScale,
+                                                        values: format?.values ?? .ratings)
+    }
 
     /// The options given on the command line.
     var given: [String] {

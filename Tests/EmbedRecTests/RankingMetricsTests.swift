@@ -189,6 +189,17 @@ struct RatingMetricsAndBaselineTests {
         #expect(approx(m.mae, errors.map(abs).reduce(0, +) / 6))
     }
 
+    @Test("default relevance: the scale's top quarter, every interaction for counts")
+    func defaultRelevance() {
+        #expect(RankingMetrics.defaultRelevanceThreshold(ratingScale: 1...5) == 4)
+        #expect(RankingMetrics.defaultRelevanceThreshold(ratingScale: 0.5...5) == 3.875)
+        #expect(RankingMetrics.defaultRelevanceThreshold(ratingScale: 0...10) == 7.5)
+        #expect(RankingMetrics.defaultRelevanceThreshold(ratingScale: nil) == 4)
+        #expect(RankingMetrics.defaultRelevanceThreshold(ratingScale: 3...3) == 4)
+        let counts = RankingMetrics.defaultRelevanceThreshold(ratingScale: 1...352_698, values: .counts)
+        #expect(counts > 0 && counts < 1, "a count of one play is relevant")
+    }
+
     @Test("the global mean predicts the mean; popularity scores by training count and predicts no rating")
     func meanAndPopularity() throws {
         let (train, _) = try RankingMetricsTests.tinySplit()

@@ -71,6 +71,16 @@ public struct RankingMetrics: Sendable, Hashable, CustomStringConvertible {
         usersEvaluated = users
     }
 
+    /// The relevance threshold for ratings on `scale`: its top quarter (4 and up on 1–5 stars,
+    /// 3.875 on 0.5–5, 7.5 on 0–10); 4 without a scale. For counts (``RatingsFileFormat/Values/counts``)
+    /// every interaction is relevant: the smallest positive value.
+    public static func defaultRelevanceThreshold(ratingScale scale: ClosedRange<Float>?,
+                                                 values: RatingsFileFormat.Values = .ratings) -> Float {
+        guard values == .ratings else { return .leastNonzeroMagnitude }
+        guard let scale, scale.upperBound > scale.lowerBound else { return 4 }
+        return scale.lowerBound + 0.75 * (scale.upperBound - scale.lowerBound)
+    }
+
     /// Evaluates `model` by top-K over the whole catalogue with the user's `train` items
     /// excluded, against the `test` ratings ≥ `relevanceThreshold`.
     /// - Throws: as ``init(recommended:relevant:k:catalogueSize:)`` and ``TopKScorer``.
