@@ -137,21 +137,24 @@ struct Train: ParsableCommand {
                 throw ValidationError("\(option) applies to rating models only; \(model.recipe.name) is fitted on the whole training part")
             }
         }
-        _ = try recipe()
+        _ = try recipe(counts: counts)
         // Everything the run will write or read besides the ratings is checked now, not after training.
         if let output { try checkOutputPath(output, option: "--output") }
         if let catalog { try checkInputPath(catalog, option: "--catalog") }
     }
 
     /// The recipe with this command's settings; a setting it cannot take is a usage error.
-    func recipe() throws -> Recipe {
+    /// With `counts`, a recipe that weighs interactions weighs each by log(1 + count)
+    /// (Docs/Datasets.md: lastfm-2k measured both ways).
+    func recipe(counts: Bool) throws -> Recipe {
         let recipe = (model ?? RecipeChoice(argument: "biasedmf")!).recipe
         // --seed always applies (it seeds the split); the recipe takes it where it has
         // randomness. Rating models train 10 epochs unless told.
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
             dimension: dimension, epochs: recipe.predictsRatings ? (epochs ?? 10) : epochs,
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
-            regularization: regularization, alpha: alpha, negatives: negatives))
+            regularization: regularization, alpha: alpha, negatives: negatives,
+            weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil))
         // Early stopping only with --patience: a tuned recipe's own patience would otherwise
         // stop on the training loss.
         if patience == nil, var gradient = adjusted.fitter as? GradientTraining, gradient.training.earlyStoppingPatience != nil {
@@ -183,7 +186,7 @@ struct Train: ParsableCommand {
                 print("Per-user holdout: \(split.test.count) test ratings (\(holdout == .latest ? "each user's latest" : "drawn from each user's"))")
             }
         }
-        let recipe = try self.recipe()
+        let recipe = try self.recipe(counts: format.values == .counts)
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
         guard recipe.predictsRatings else {
             return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, format: format)

@@ -312,7 +312,7 @@ struct RankingModelTests {
             let negatives = f.sampleNegatives(for: 0, count: 50, sampling: sampling, generator: &rng)
             #expect(negatives.count == 50 && negatives.allSatisfy { $0 == 3 }, "user 0's only non-positive is item 3")
         }
-        #expect(throws: DatasetError.self) { try ImplicitFeedback(ratings: data, weighting: .levels([1, -1])) }
+        #expect(throws: ConfigurationError.self) { try ImplicitFeedback(ratings: data, weighting: .levels([1, -1])) }
         let signed = try RatingsDataset(rawUsers: [1, 2], rawItems: [10, 20], ratings: [-3, 4])
         #expect(throws: DatasetError.self) { try ImplicitFeedback(ratings: signed, weighting: .rating) }
         #expect(try ImplicitFeedback(ratings: signed, threshold: 0, weighting: .rating).count == 1)

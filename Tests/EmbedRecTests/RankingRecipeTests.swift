@@ -65,7 +65,13 @@ struct RankingRecipeTests {
         // A BPR recipe keeps its pairing with the hardest negative.
         let bpr = try #require(try Recipe.bpr.adjusted(.init(negatives: 3)).fitter as? GradientTraining).loss as? BPRLoss
         #expect(bpr?.pairing == .hardestNegative)
+        // Interaction weighting: EASE and ALS; log(1 + count) for counts.
+        #expect((try Recipe.ease.adjusted(.init(weighting: .logarithm)).fitter as? EASE.Configuration)?.weighting == .logarithm)
+        let logALS = try Recipe.als.adjusted(.init(weighting: .logarithm))
+        #expect((logALS.fitter as? ImplicitALS)?.configuration.weighting == .logarithm && logALS.summary.hasSuffix("weighting log(1 + value)"))
+        #expect(InteractionWeighting.logarithm.weight(forRating: Float(M_E) - 1) == 1 && InteractionWeighting.logarithm.weight(forRating: 0) == 0)
         let refusals: [(Recipe, RecipeChanges)] = [
+            (.bpr, .init(weighting: .logarithm)), (.tunedBiasedMF, .init(weighting: .binary)), (.ease, .init(weighting: .levels([]))),
             (.tunedBiasedMF, .init(regularization: 1)), (.tunedBiasedMF, .init(negatives: 2)), (.ease, .init(alpha: 1)),
             (.ease, .init(negatives: 2)), (.als, .init(negatives: 2)), (.bpr, .init(regularization: 1)), (.bpr, .init(alpha: 1)),
             (.ease, .init(regularization: 0)), (.als, .init(alpha: -1)), (.als, .init(alpha: .nan)), (.bpr, .init(negatives: 0)),

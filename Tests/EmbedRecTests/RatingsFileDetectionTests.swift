@@ -95,6 +95,7 @@ struct RatingsFileDetectionTests {
         #expect(fitted.status == 0, "\(fitted.err)")
         #expect(fitted.out.contains("counts in 'weight' (implicit feedback") && fitted.out.contains("\(data.count) rows"), "\(fitted.out)")
         #expect(fitted.out.contains("Fitting weighted ALS") && !fitted.out.contains("RMSE"), "\(fitted.out)")
+        #expect(fitted.out.contains("weighting log(1 + value)"), "counts weigh log(1 + count): \(fitted.out)")
         // evaluate on counts: ranking metrics only, no model's RMSE of play counts.
         let evaluated = try ProgramRunner.embedrec(["evaluate", model, path, "--json"])
         #expect(evaluated.status == 0, "\(evaluated.err)")

@@ -30,8 +30,8 @@ public struct ImplicitFeedback: Sendable {
     ///   - data: the ratings; every kept one is a positive.
     ///   - threshold: keep only ratings ≥ this (nil keeps all).
     ///   - weighting: the weight of each positive.
-    /// - Throws: ``DatasetError/invalidArgument(_:)`` for a non-finite threshold or weights that
-    ///   are negative or not finite.
+    /// - Throws: ``DatasetError/invalidArgument(_:)`` for a non-finite threshold,
+    ///   ``ConfigurationError/invalidSetting(_:)`` for level weights that are negative or not finite.
     /// - Complexity: O(n log n) for the per-user sort.
     public init(ratings data: RatingsDataset, threshold: Float? = nil, weighting: InteractionWeighting = .binary) throws {
         try self.init(rated: data.itemsByUser(), userIDs: data.userIDs, itemIDs: data.itemIDs,
@@ -127,21 +127,36 @@ public enum InteractionWeighting: Sendable, Hashable, Codable {
     case levels([Float])
     /// The number of times the (user, item) pair occurs (each occurrence weighs 1).
     case count
+    /// `log(1 + value)`, for a value that is a count (plays, clicks: ``RatingsFileFormat/Values/counts``):
+    /// a thousand plays weigh about three times ten, not a hundred times.
+    case logarithm
 
     func weight(forRating r: Float) -> Float {
         switch self {
         case .binary, .count: return 1
         case .rating: return r
+        case .logarithm: return Float.log(onePlus: max(0, r))
         case .levels(let w):
             let k = Int(max(0, min(Float(w.count - 1), (r - 1).rounded(.down))))
             return w[k]
         }
     }
 
+    /// A few words for a summary: `binary`, `log(1 + value)`, …
+    public var summary: String {
+        switch self {
+        case .binary: return "binary"
+        case .rating: return "by rating"
+        case .levels(let w): return "levels \(w.map { "\($0)" }.joined(separator: "/"))"
+        case .count: return "by count"
+        case .logarithm: return "log(1 + value)"
+        }
+    }
+
     func validate() throws {
         if case .levels(let w) = self {
             guard !w.isEmpty, w.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                throw DatasetError.invalidArgument("level weights must be finite and ≥ 0, got \(w)")
+                throw ConfigurationError.invalidSetting("level weights must be finite and ≥ 0, got \(w)")
             }
         }
     }

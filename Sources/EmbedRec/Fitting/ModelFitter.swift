@@ -74,6 +74,8 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     case alpha
     /// Negatives sampled per positive by a ranking loss (``BPRLoss``, ``SampledSoftmaxLoss``).
     case negatives
+    /// How each interaction weighs in EASE's and ALS's objective (``InteractionWeighting``).
+    case weighting
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).
@@ -94,12 +96,15 @@ public struct RecipeChanges: Sendable, Hashable {
     public var alpha: Float?
     /// ``RecipeSetting/negatives``.
     public var negatives: Int?
+    /// ``RecipeSetting/weighting``.
+    public var weighting: InteractionWeighting?
 
     /// Changes; each defaults to "unchanged".
     public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil,
-                regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil) {
+                regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil, weighting: InteractionWeighting? = nil) {
         self.dimension = dimension; self.epochs = epochs; self.seed = seed; self.deterministic = deterministic
         self.patience = patience; self.regularization = regularization; self.alpha = alpha; self.negatives = negatives
+        self.weighting = weighting
     }
 
     /// The settings these changes touch.
@@ -113,6 +118,7 @@ public struct RecipeChanges: Sendable, Hashable {
         if regularization != nil { s.insert(.regularization) }
         if alpha != nil { s.insert(.alpha) }
         if negatives != nil { s.insert(.negatives) }
+        if weighting != nil { s.insert(.weighting) }
         return s
     }
 }

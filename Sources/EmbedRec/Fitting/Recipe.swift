@@ -60,7 +60,8 @@ public struct Recipe: Sendable {
         let described = [changes.dimension.map { "dimension \($0)" }, changes.epochs.map { "\($0) epochs" },
                          changes.seed.map { "seed \($0)" }, changes.deterministic ? "one thread" : nil,
                          changes.patience.map { "patience \($0)" }, changes.regularization.map { "λ=\($0)" },
-                         changes.alpha.map { "α=\($0)" }, changes.negatives.map { "\($0) negatives" }].compactMap { $0 }
+                         changes.alpha.map { "α=\($0)" }, changes.negatives.map { "\($0) negatives" },
+                         changes.weighting.map { "weighting \($0.summary)" }].compactMap { $0 }
         var copy = self
         copy.fitter = try fitter.adjusted(changes)
         if !described.isEmpty { copy.summary += "; changed: " + described.joined(separator: ", ") }

@@ -58,6 +58,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
             var copy = self
             if changes.deterministic { copy.deterministic = true }
             if let lambda = changes.regularization { copy.regularization = lambda }
+            if let weighting = changes.weighting { try weighting.validate(); copy.weighting = weighting }
             return copy
         }
 
@@ -311,5 +312,5 @@ extension EASE.Configuration: ModelFitter {
 
     /// Only one thread: EASE has no embedding, no passes and no randomness, and its solve's sums
     /// are ordered by the BLAS threads, so one thread gives the same bytes whatever the cores.
-    public var adjustableSettings: Set<RecipeSetting> { [.deterministic, .regularization] }
+    public var adjustableSettings: Set<RecipeSetting> { [.deterministic, .regularization, .weighting] }
 }

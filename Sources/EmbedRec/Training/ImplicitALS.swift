@@ -195,7 +195,7 @@ extension ImplicitALS {
     /// ALS ranks: its dot products are preferences, not ratings.
     public var predictsRatings: Bool { false }
 
-    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic, .regularization, .alpha] }
+    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic, .regularization, .alpha, .weighting] }
 
     /// Dimension: the factors; epochs: the iterations. The row solves give the same result on
     /// any number of threads, so one thread only slows the fit (it is accepted for symmetry).
@@ -207,6 +207,7 @@ extension ImplicitALS {
         if changes.deterministic { copy.parallelism = .sequential }
         if let lambda = changes.regularization { copy.configuration.regularization = lambda }
         if let alpha = changes.alpha { copy.configuration.alpha = alpha }
+        if let weighting = changes.weighting { try weighting.validate(); copy.configuration.weighting = weighting }
         return copy
     }
 }
