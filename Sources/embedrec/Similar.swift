@@ -58,7 +58,11 @@ struct Similar: ParsableCommand {
             heading = "Readers of \(name) also read (\(recommender.model.summary) scores):"
         } else {
             neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
-            heading = "Most similar to \(name):"
+            // A rating model's embeddings are fitted to predict stars, not to place items liked
+            // by the same people together: say so, and which models do.
+            heading = recommender.model.predictsRatings
+                ? "Most similar to \(name) (cosine of a rating model's item embeddings; for items liked by the same people, train a top-N model: als, bpr):"
+                : "Most similar to \(name):"
         }
         if listing.json {
             struct Line: Encodable { let item: Int64; let similarity: Float; let title: String? }

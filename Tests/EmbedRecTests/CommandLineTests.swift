@@ -32,6 +32,9 @@ struct CommandLineTests {
         let neighbours = try saved.similarItems(to: 2, k: 3).map { $0.rawItemID }
         let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
         #expect(shown == neighbours, "\(similar.out)")
+        // The default model predicts ratings: the list says what its neighbours are and which models to train instead.
+        #expect(similar.out.hasPrefix("Most similar to item 2 (cosine of a rating model's item embeddings; for items liked by the same people, train a top-N model: als, bpr):"),
+                "\(similar.out)")
         // --deterministic: the same seed gives the same saved model; --test takes a fixed test file.
         let testFile = dir.appendingPathComponent("test.csv").path
         try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: testFile, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
