@@ -1,3 +1,4 @@
+import EmbedRec
 import Foundation
 
 /// One SVG (XML) element: a name, attributes in order, children or text. Rendering escapes
@@ -105,7 +106,7 @@ public struct SVGDocument: Sendable, Hashable {
 
     /// Writes the document to `path` (UTF-8).
     public func write(to path: String) throws {
-        try PlotFileWriter.write(render(), to: path)
+        try AtomicFileWriter.write(path, bytes: render().utf8)
     }
 }
 

@@ -1,3 +1,4 @@
+import EmbedRec
 import Foundation
 
 /// A one-page HTML report of a training run: facts, metric tables and figures (SVG inline), no
@@ -107,5 +108,5 @@ public struct TrainingReport: Sendable {
     }
 
     /// Writes the report to `path` (UTF-8).
-    public func write(to path: String) throws { try PlotFileWriter.write(html(), to: path) }
+    public func write(to path: String) throws { try AtomicFileWriter.write(path, bytes: html().utf8) }
 }

@@ -172,9 +172,9 @@ struct RatingScaleArgument: ExpressibleByArgument {
 /// The format of the ratings file at `path`: `--format` when given, else what the library reads
 /// off its first line (`summary` says what it decided); `--rating-scale` over either.
 func ratingsFormat(_ path: String, _ choice: Train.Format?, scale: RatingScaleArgument? = nil) throws -> (format: RatingsFileFormat, summary: String) {
-    let (format, summary) = try choice.map { ($0.fileFormat, "--format \($0.rawValue)") }
-        ?? { let d = try RatingsFileFormat.detect(path: path); return (d.format, d.summary) }()
-    return (RatingScaleArgument.applying(scale, to: format), summary)
+    if let choice { return (RatingScaleArgument.applying(scale, to: choice.fileFormat), "--format \(choice.rawValue)") }
+    let detected = try RatingsFileFormat.detect(path: path)
+    return (RatingScaleArgument.applying(scale, to: detected.format), detected.summary)
 }
 
 /// A failure found while running (not a usage mistake): printed as one "Error: …" line,

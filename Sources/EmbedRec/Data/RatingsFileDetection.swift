@@ -89,11 +89,11 @@ extension RatingsFileFormat {
     }
 
     private static func scaleWords(_ scale: ClosedRange<Float>?) -> String {
-        scale.map { "rating scale \($0.lowerBound.formatted)...\($0.upperBound.formatted)" } ?? "rating scale from the data"
+        scale.map { "rating scale \($0.lowerBound.compactDescription)...\($0.upperBound.compactDescription)" } ?? "rating scale from the data"
     }
 }
 
-private extension Float {
-    /// `0.5`, `5` (no trailing `.0`).
-    var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
+extension Float {
+    /// `0.5`, `5`, `10` in a message: no trailing `.0` on a whole number.
+    var compactDescription: String { self == rounded() && abs(self) < 1e9 ? String(Int(self)) : String(self) }
 }

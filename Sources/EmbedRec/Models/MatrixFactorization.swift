@@ -72,13 +72,11 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
     public var summary: String {
         let name = "MatrixFactorization(d=\(configuration.dimension))"
         if case let .implicitFeedback(alpha, lambda, _, _) = configuration.newReaders {
-            return "\(name), weighted ALS (λ=\(Self.compact(lambda)), α=\(Self.compact(alpha)))"
+            return "\(name), weighted ALS (λ=\(lambda.compactDescription), α=\(alpha.compactDescription))"
         }
         return configuration.predictsRatings ? name : "\(name), ranking scores"
     }
 
-    /// `10` rather than `10.0`.
-    private static func compact(_ value: Float) -> String { value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(value) }
 
     /// Creates a model for `users` users and `items` items.
     /// - Throws: ``ConfigurationError/invalidSetting(_:)`` for d ≤ 0 or no users/items.

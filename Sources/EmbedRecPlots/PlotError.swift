@@ -1,14 +1,6 @@
 import EmbedRec
 
-/// Writes a plot or report through the library's atomic writer (temporary file, fsync,
-/// rename), so a reader never sees half a file.
-enum PlotFileWriter {
-    static func write(_ text: String, to path: String) throws {
-        try AtomicFileWriter.write(path, bytes: text.utf8)
-    }
-}
-
-/// Why a plot could not be drawn or written.
+/// Why a plot could not be drawn (a file that cannot be written throws ``FileError``).
 public enum PlotError: Error, Equatable, CustomStringConvertible {
     /// Nothing to draw (no series, no points, no bins); the message says what was empty.
     case empty(String)
