@@ -40,7 +40,7 @@ struct BookRecommender: ParsableCommand {
     var epochs: Int = 10
 
     @Option(help: "The reader to recommend for.")
-    var user: Int64 = 314
+    var user: String = "314"
 
     @Option(help: "The title to find similar books for (case-insensitive prefix).")
     var similarTo: String = "The Hunger Games"
@@ -83,13 +83,13 @@ struct BookRecommender: ParsableCommand {
 
         let recommender = try Recommender(model: fitted.model, training: split.train, configuration: fitted.training,
                                           history: fitted.history, catalog: catalog)
-        func describe(_ id: Int64?) -> String {
-            guard let id, let book = recommender.metadata(for: id) else { return "book \(id.map(String.init) ?? "?")" }
+        func describe(_ id: RawID?) -> String {
+            guard let id, let book = recommender.metadata(for: id) else { return "book \(id.map(\.description) ?? "?")" }
             return "\(book.title) — \(book.authors ?? "unknown author")"
         }
-        if recommender.userIDs.index(of: user) != nil {
+        if recommender.userIDs.index(of: RawID(user)) != nil {
             print("\nFive books for reader \(user) (books they rated left out):")
-            for r in try recommender.recommend(user: user, k: 5).recommendations {
+            for r in try recommender.recommend(user: RawID(user), k: 5).recommendations {
                 print(String(format: "  %.2f  ", r.predictedRating!) + describe(r.rawItemID))
             }
         } else {

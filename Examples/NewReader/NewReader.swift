@@ -45,18 +45,19 @@ struct NewReader: ParsableCommand {
     }
 
     func run() throws {
-        var read: [(id: Int64, rating: Float?)] = try books.map { try Self.entry($0, separator: ":", where: "argument") }
+        var read: [(id: RawID, rating: Float?)] = try books.map { try Self.entry($0, separator: ":", where: "argument") }
         if let list {
             let lines = try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
             for (number, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                if number == 0 && Int64(line.split(separator: ",")[0].trimmingCharacters(in: .whitespaces)) == nil { continue }  // a header
+                let first = RatingsFileFormat.normalizedColumnName(line.split(separator: ",", omittingEmptySubsequences: false)[0])
+                if number == 0 && RatingsFileFormat.itemColumnNames.contains(first) { continue }  // a header
                 read.append(try Self.entry(String(line), separator: ",", where: "\(list):\(number + 1)"))
             }
         }
         let served: Recommender
         do { served = try Recommender(contentsOf: recommender) } catch { throw Failure("\(recommender): \(error)") }
         let result = try served.recommend(newReaderItems: read.map(\.id), ratings: read.map(\.rating), k: k)
-        func describe(_ id: Int64?) -> String {
+        func describe(_ id: RawID?) -> String {
             guard let id else { return "?" }
             guard let book = served.metadata(for: id) else { return "book \(id)" }
             return "\(book.title)\(book.authors.map { " — \($0)" } ?? "")"
@@ -73,11 +74,12 @@ struct NewReader: ParsableCommand {
     }
 
     /// `12` or `12:4.5` (`12,4.5` in a file).
-    static func entry(_ text: String, separator: Character, where place: String) throws -> (id: Int64, rating: Float?) {
+    static func entry(_ text: String, separator: Character, where place: String) throws -> (id: RawID, rating: Float?) {
         let fields = text.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard (1...2).contains(fields.count), let id = Int64(fields[0]) else {
+        guard (1...2).contains(fields.count), !fields[0].isEmpty else {
             throw ValidationError("\(place): \"\(text)\" is not BOOK_ID or BOOK_ID\(separator)RATING")
         }
+        let id = RawID(fields[0])
         guard fields.count == 2 else { return (id, nil) }
         guard let rating = Float(fields[1]), rating.isFinite else {
             throw ValidationError("\(place): the rating in \"\(text)\" is not a finite number")

@@ -149,7 +149,7 @@ public enum FuzzEntryPoints {
         return nil
     }
 
-    private static func isStrictlyAscending(_ values: [Int64]) -> Bool {
+    private static func isStrictlyAscending(_ values: RawIDs) -> Bool {
         zip(values, values.dropFirst()).allSatisfy { $0 < $1 }
     }
 

@@ -38,7 +38,7 @@ struct Demo: ParsableCommand {
     var scale: Double?
 
     @Option(help: "The reader (raw user ID) to recommend for.")
-    var user: Int64 = 1
+    var user: RawID = 1
 
     func validate() throws {
         guard (scale ?? 1).isFinite, scale ?? 1 > 0 else { throw ValidationError("--scale must be a positive number, got \(scale!)") }
@@ -62,7 +62,7 @@ struct Demo: ParsableCommand {
             // Generated readers are numbered 1…53,424 (each rates at least two books): check the
             // reader before the generation's seconds are spent.
             let readers = SyntheticRatings.Configuration.goodbooks(scale: scale ?? 1).users
-            guard (1...Int64(readers)).contains(user) else {
+            guard let number = user.integerValue, (1...Int64(readers)).contains(number) else {
                 throw CommandFailure("--user: reader \(user) is not in the data (user IDs run from 1 to \(readers))")
             }
             // Reading follows taste (β = 4), and with a catalogue books of one series or author
@@ -93,7 +93,7 @@ struct Demo: ParsableCommand {
         let model = fitted.model
         print("Test: \(try RatingMetrics(model: model, data: split.test)) (best epoch \(fitted.history!.bestEpoch))")
 
-        func title(_ raw: Int64?) -> String {
+        func title(_ raw: RawID?) -> String {
             guard let raw else { return "?" }
             if let item = catalog?.items[rawID: raw] { return "\(item.title)\(item.authors.map { " — \($0)" } ?? "")" }
             return "item \(raw)"
@@ -128,7 +128,7 @@ struct Demo: ParsableCommand {
         }
         // Up to three known books and one ID the catalogue does not have (999,999 unless taken).
         let known = Array(data.itemIDs.rawIDs.prefix(3))
-        let unknownID = (data.itemIDs.rawIDs.max() ?? 0) < 999_999 ? 999_999 : (data.itemIDs.rawIDs.max()! + 1)
+        let unknownID: RawID = data.itemIDs.index(of: 999_999) == nil ? 999_999 : "not-in-the-catalogue"
         let read = known + [unknownID]
         let result = try foldIn.recommend(readItems: read, k: 5)
         print("\nA new reader who read books \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")

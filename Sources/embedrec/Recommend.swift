@@ -20,7 +20,7 @@ struct Recommend: ParsableCommand {
     var file: String
 
     @Option(help: "A raw user ID (repeat for several users).")
-    var user: [Int64] = []
+    var user: [RawID] = []
 
     @Option(help: "A new reader's items: raw item IDs, each optionally with a rating (1:5,2:4,3).")
     var read: String?
@@ -135,10 +135,11 @@ struct Recommend: ParsableCommand {
     }
 
     /// `1:5,2:4,3` → [(1, 5), (2, 4), (3, nil)].
-    static func parseReads(_ text: String) throws -> [(Int64, Float?)] {
+    static func parseReads(_ text: String) throws -> [(RawID, Float?)] {
         try text.split(separator: ",").map { part in
             let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            guard (1...2).contains(fields.count), let id = Int64(fields[0].trimmingCharacters(in: .whitespaces)) else {
+            let id = RawID(fields[0].trimmingCharacters(in: .whitespaces))
+            guard (1...2).contains(fields.count), !id.description.isEmpty else {
                 throw ValidationError("--read: \"\(part)\" is not ITEM or ITEM:RATING")
             }
             guard fields.count == 2 else { return (id, nil) }
@@ -164,17 +165,17 @@ struct Recommend: ParsableCommand {
         for (who, list) in requests { print(listing.json ? Self.jsonLine(who, list, recommender) : Self.table(who, list, recommender)) }
     }
 
-    static func title(_ id: Int64?, _ r: Recommender) -> (String, String) {
+    static func title(_ id: RawID?, _ r: Recommender) -> (String, String) {
         guard let id, let item = r.metadata(for: id) else { return ("", "") }
         return (item.title, item.authors ?? "")
     }
 
     static func table(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
         var lines = ["\(who)\(list.isPopularityFallback ? " (not in the file: most-rated items)" : "")"
-                     + (list.unknownItemIDs.isEmpty ? "" : " — unknown items ignored: \(list.unknownItemIDs.map(String.init).joined(separator: ", "))")]
+                     + (list.unknownItemIDs.isEmpty ? "" : " — unknown items ignored: \(list.unknownItemIDs.map(\.description).joined(separator: ", "))")]
         let cells = list.recommendations.enumerated().map { k, rec -> [String] in
             let (t, a) = title(rec.rawItemID, r)
-            return [String(k + 1), String(rec.rawItemID), String(format: "%.3f", rec.score), t, a]
+            return [String(k + 1), rec.rawItemID.description, String(format: "%.3f", rec.score), t, a]
         }
         let hasAuthors = cells.contains { !$0[4].isEmpty }
         let columns = r.catalog == nil ? 3 : (hasAuthors ? 5 : 4)
@@ -196,8 +197,8 @@ struct Recommend: ParsableCommand {
     }
 
     static func jsonLine(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
-        struct Item: Encodable { let item: Int64; let score: Float; let predictedRating: Float?; let title: String?; let authors: String? }
-        struct Line: Encodable { let request: String; let popularityFallback: Bool; let unknownItems: [Int64]; let recommendations: [Item] }
+        struct Item: Encodable { let item: RawID; let score: Float; let predictedRating: Float?; let title: String?; let authors: String? }
+        struct Line: Encodable { let request: String; let popularityFallback: Bool; let unknownItems: [RawID]; let recommendations: [Item] }
         let line = Line(request: who, popularityFallback: list.isPopularityFallback, unknownItems: list.unknownItemIDs,
                         recommendations: list.recommendations.map { rec in
                             let meta = r.metadata(for: rec.rawItemID)

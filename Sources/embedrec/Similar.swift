@@ -18,7 +18,7 @@ struct Similar: ParsableCommand {
     var file: String
 
     @Option(help: "A raw item ID.")
-    var item: Int64?
+    var item: RawID?
 
     @Option(help: "A title, or part of one (needs a catalogue in the file).")
     var title: String?
@@ -31,7 +31,7 @@ struct Similar: ParsableCommand {
 
     func run() throws {
         let recommender = try openRecommender(file)
-        let anchor: Int64
+        let anchor: RawID
         if let item {
             anchor = item
         } else {
@@ -51,7 +51,7 @@ struct Similar: ParsableCommand {
         let name = recommender.metadata(for: anchor)?.title ?? "item \(anchor)"
         // Cosine of item embeddings where they mean something; otherwise (EASE, ConcatMLP) what
         // the model recommends to a reader of this one item, said as such.
-        let neighbours: [(item: Int64, score: Float)], heading: String
+        let neighbours: [(item: RawID, score: Float)], heading: String
         if recommender.model is EASE || recommender.model is ConcatMLP {
             guard recommender.itemIDs.index(of: anchor) != nil else { throw RecommenderError.unknownItem(anchor) }
             neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID, $0.score) }
@@ -65,7 +65,7 @@ struct Similar: ParsableCommand {
                 : "Most similar to \(name):"
         }
         if listing.json {
-            struct Line: Encodable { let item: Int64; let similarity: Float; let title: String? }
+            struct Line: Encodable { let item: RawID; let similarity: Float; let title: String? }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for n in neighbours {
@@ -76,7 +76,7 @@ struct Similar: ParsableCommand {
             print(heading)
             for n in neighbours {
                 let t = recommender.metadata(for: n.item)?.title ?? ""
-                print(String(format: "  %6.3f  %8lld  ", n.score, n.item) + t)
+                print(String(format: "  %6.3f  ", n.score) + String(repeating: " ", count: max(0, 8 - n.item.description.count)) + "\(n.item)  " + t)
             }
         }
     }

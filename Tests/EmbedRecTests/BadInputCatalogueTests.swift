@@ -13,7 +13,7 @@ struct BadInputFileTests {
     @Test("10 MB lines: a clean error with the field clipped, or the line parsed, in one pass")
     func tenMegabyteLines() throws {
         let digits = String(repeating: "7", count: Self.tenMegabytes)
-        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 0, text: String(repeating: "7", count: 40))) {
+        expectFileError(file: "r.csv", line: 2, kind: .invalidFormat("column 1: an ID longer than 32767 bytes")) {
             _ = try RatingsLoader.load(text: "user_id,book_id,rating\n\(digits),1,5\n", name: "r.csv", format: .goodbooks)
         }
         // A 10 MB rating of zeros after the point is still 5; a 10 MB ignored column is skipped.
@@ -66,8 +66,8 @@ struct BadInputFileTests {
         // u.item is Latin-1 by definition: 0xE9 is é.
         let uItem: [UInt8] = Array("1|Caf".utf8) + [0xE9] + Array(" (1995)|01-Jan-1995||url".utf8) + Array(String(repeating: "|0", count: 19).utf8)
         #expect(try ItemCatalog.loadMovieLens100KItems(bytes: uItem)[rawID: 1]?.title == "Café (1995)")
-        // Ratings: a non-ASCII byte in an ID or rating is not a number; in the header, no column.
-        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 0, text: "1\u{FFFD}")) {
+        // Ratings: an ID that is not UTF-8 names the encoding; a non-ASCII byte in a rating is not a number; in the header, no column.
+        expectFileError(file: "r.csv", line: 2, kind: .invalidText(column: 0, encoding: .utf8)) {
             _ = try RatingsLoader.load(bytes: Array("user_id,book_id,rating\n1".utf8) + [0xFF] + Array(",2,5\n".utf8), name: "r.csv", format: .goodbooks)
         }
         #expect(throws: RatingsFileError.self) {
@@ -279,7 +279,7 @@ struct BadInputRequestTests {
         var users: [Int64] = [], items: [Int64] = [], ratings: [Float] = []
         for i in 1...12 { users.append(1); items.append(Int64(i)); ratings.append(Float(i % 5 + 1)) }
         for u in 2...20 { for i in [u % 12 + 1, (u * 5) % 12 + 1] { users.append(Int64(u)); items.append(Int64(i)); ratings.append(Float(u % 5 + 1)) } }
-        let data = try RatingsDataset(rawUsers: users, rawItems: items, ratings: ratings)
+        let data = try RatingsDataset(rawUsers: (users).map(RawID.integer), rawItems: (items).map(RawID.integer), ratings: ratings)
         let model = try BiasedMF(for: data, configuration: .init(dimension: 3, initializer: .normal(std: 0.1), globalOffset: 3))
         try Trainer(configuration: .init(epochs: 3, batchSize: 8, deterministic: true)).fit(model, on: data)
         return (try Recommender(model: model, training: data), data)
@@ -304,7 +304,7 @@ struct BadInputRequestTests {
     func readerWhoReadEverything() throws {
         let (served, data) = try Self.recommender()
         #expect(try served.recommend(user: 1, k: 5).recommendations.isEmpty)
-        #expect(try served.recommend(newReaderItems: data.itemIDs.rawIDs, k: 5).recommendations.isEmpty)
+        #expect(try served.recommend(newReaderItems: Array(data.itemIDs.rawIDs), k: 5).recommendations.isEmpty)
         let scorer = try TopKScorer(model: served.model, training: data)
         #expect(try scorer.recommend(user: UserIndex(0), options: .init(k: 5)).isEmpty)
         // Without the exclusion the reader gets the top items as usual.

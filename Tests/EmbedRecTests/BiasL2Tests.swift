@@ -58,7 +58,7 @@ struct BiasL2Tests {
         let model = try Self.model()
         let data = try RatingsDataset(
             users: [0, 0], items: [0, 1], ratings: [4, 2],
-            userIDs: IDMap(rawIDs: [1, 2] as [Int64]), itemIDs: IDMap(rawIDs: [1, 2, 3] as [Int64]))
+            userIDs: IDMap(integerIDs: [1, 2]), itemIDs: IDMap(integerIDs: [1, 2, 3]))
         var config = TrainingConfiguration(epochs: 1, batchSize: 2, optimizer: .sgd(learningRate: 0.05),
                                            deterministic: true)
         config.shuffle = false

@@ -97,7 +97,7 @@ struct CommandLineProgressShardTests {
         let lines = try String(contentsOfFile: file("all.csv"), encoding: .utf8).split(separator: "\n")
         #expect(lines.first == "user,rank,item,score" && lines.count == 1 + saved.userIDs.count * 5)
         let first = try saved.recommend(user: saved.userIDs.rawIDs[0], k: 5).recommendations.map { $0.rawItemID }
-        let listed = lines.dropFirst().prefix(5).map { Int64($0.split(separator: ",")[2])! }
+        let listed = lines.dropFirst().prefix(5).map { RawID($0.split(separator: ",")[2]) }
         #expect(listed == first)
         let json = try String(contentsOfFile: file("s2.jsonl"), encoding: .utf8).split(separator: "\n")
         // 700 users are two blocks of 512 rows: shard 2/3 holds the second.

@@ -149,10 +149,10 @@ struct CommandLineReliabilityTests {
                                 containing: "is more than the 40 items", "evaluate --k Int.max")
         Self.expectOneLineError(try ProgramRunner.embedrec(["plot", "map", f.model, "--output", f.path("m.svg"), "--perplexity", "1e30"]),
                                 containing: "lower the perplexity", "plot map --perplexity 1e30")
-        let everything = try ProgramRunner.embedrec(["recommend", f.model, "--user", String(f.data.userIDs.rawIDs[0]), "--k", "9223372036854775807"])
+        let everything = try ProgramRunner.embedrec(["recommend", f.model, "--user", String(f.data.userIDs.integerRawIDs![0]), "--k", "9223372036854775807"])
         #expect(everything.status == 0 && everything.out.split(separator: "\n").count <= 2 + f.data.itemCount, "\(everything.err)")
         // A new reader's rating outside the training scale: refused by name, like BookServer does.
-        let item = f.data.itemIDs.rawIDs[0]
+        let item = f.data.itemIDs.integerRawIDs![0]
         for rating in ["100", "3e38", "-1e30", "0"] {
             Self.expectOneLineError(try ProgramRunner.embedrec(["recommend", f.model, "--read", "\(item):\(rating)"]),
                                     containing: "is outside the training ratings' scale", rating)

@@ -22,7 +22,7 @@ struct CommandLineTests {
         let top = try OpenBLASRelaunchTests.run(["recommend", model, "--user", "3", "--k", "4"])
         #expect(top.status == 0, "\(top.err)")
         let expected = try saved.recommend(user: 3, k: 4).recommendations.map { $0.rawItemID }
-        let listed = top.out.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int64($0) } }
+        let listed = top.out.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map { RawID($0) } }
         #expect(listed == expected, "\(top.out)")
         let reader = try OpenBLASRelaunchTests.run(["recommend", model, "--read", "1:5,2:4,3", "--k", "3", "--json"])
         #expect(reader.status == 0 && reader.out.contains("\"request\":\"new reader\""), "\(reader.out) \(reader.err)")
@@ -30,7 +30,7 @@ struct CommandLineTests {
         let similar = try OpenBLASRelaunchTests.run(["similar", model, "--item", "2", "--k", "3"])
         #expect(similar.status == 0, "\(similar.err)")
         let neighbours = try saved.similarItems(to: 2, k: 3).map { $0.rawItemID }
-        let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
+        let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.map { RawID($0) } }
         #expect(shown == neighbours, "\(similar.out)")
         // The default model predicts ratings: the list says what its neighbours are and which models to train instead.
         #expect(similar.out.hasPrefix("Most similar to item 2 (cosine of a rating model's item embeddings; for items liked by the same people, train a top-N model: als, bpr):"),
@@ -97,7 +97,7 @@ struct CommandLineTests {
             guard let start = lines.firstIndex(where: { $0.hasPrefix(heading) }) else { return [] }
             return lines[(start + 1)...].prefix { $0.hasPrefix("  item ") }.compactMap { Int64($0.dropFirst(7).prefix { $0 != " " }) }
         }
-        let known = Set(data.itemIDs.rawIDs)
+        let known = Set(data.itemIDs.integerRawIDs!)
         let reader = list(after: "Top 5 for reader 3"), alsoRead = list(after: "Readers of item 1 also read"),
             newcomer = list(after: "A new reader who read books 1, 2, 3")
         for (name, items, excluded) in [("reader 3", reader, Set<Int64>()), ("readers of item 1", alsoRead, [1]), ("new reader", newcomer, [1, 2, 3])] {

@@ -62,7 +62,7 @@ struct CommandOptionsTests {
             try RatingsWriter.writeCSV(data.subset(rows: 0..<200), to: files.path("test.csv"), header: ["user_id", "book_id", "rating"],
                                        columns: [.user, .item, .rating])
             let books = "book_id,title,authors,original_publication_year\n"
-                + data.itemIDs.rawIDs.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
+                + data.itemIDs.integerRawIDs!.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
             try books.write(toFile: files.path("books.csv"), atomically: true, encoding: .utf8)
         }
     }
@@ -225,7 +225,7 @@ struct CommandOptionsTests {
         let file = f.path("m.safetensors")
         Self.expectClean(try ProgramRunner.embedrec(["train", f.path("ratings.csv"), "--model", model, "--catalog", f.path("books.csv"),
                                                      "--output", file] + (model == "ease" || model == "als" ? [] : ["--epochs", "2"])), [model])
-        let user = String(f.data.userIDs.rawIDs[3]), item = String(f.data.itemIDs.rawIDs[2])
+        let user = String(f.data.userIDs.integerRawIDs![3]), item = String(f.data.itemIDs.integerRawIDs![2])
         let hasEmbedding = model != "ease"
         // (arguments, expected: nil = success, else a text the one-line error contains)
         var cases: [([String], String?)] = [

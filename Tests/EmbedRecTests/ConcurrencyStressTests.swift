@@ -22,7 +22,7 @@ struct ConcurrencyStressTests {
         }
         @Sendable func answer(_ request: Int) throws -> Answer {
             let user = Int32(request % data.userCount)
-            let reads = (0..<3).map { data.itemIDs.rawIDs[(request * 7 + $0 * 13) % data.itemCount] }
+            let reads = (0..<3).map { data.itemIDs.rawID(at: ItemIndex(Int32((request * 7 + $0 * 13) % data.itemCount)))! }
             return Answer(
                 recommended: try scorer.recommend(user: UserIndex(user), options: .init(k: 10)).map(\.item.position),
                 newReader: try foldIn.recommend(readItems: reads, ratings: [5, 4, 3], k: 10).recommendations.map(\.item.position),

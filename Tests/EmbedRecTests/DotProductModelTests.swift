@@ -76,7 +76,7 @@ struct DotProductModelTests {
     @Test("rating metrics clip predictions to a range when asked, and reject a non-finite one")
     func clippedMetrics() throws {
         let model = try BiasedMF(users: 2, items: 2, configuration: .init(dimension: 1, initializer: .normal(std: 0), globalOffset: 7))
-        let data = try RatingsDataset(rawUsers: [0, 1], rawItems: [0, 1], ratings: [5, 4])
+        let data = try RatingsDataset(rawUsers: ([0, 1]).map(RawID.integer), rawItems: ([0, 1]).map(RawID.integer), ratings: [5, 4])
         // Unclipped: errors 2 and 3; clipped to 1...5: errors 0 and 1.
         #expect(abs(try RatingMetrics(model: model, data: data).mse - 6.5) < 1e-9)
         #expect(abs(try RatingMetrics(model: model, data: data, clippedTo: 1...5).mse - 0.5) < 1e-9)

@@ -52,7 +52,7 @@ struct EmbeddingExportTests {
         let lines = try Self.read(dir.appendingPathComponent("e.csv").path).split(separator: "\n")
         #expect(lines[0] == "item_id,e0,e1,e2" && lines.count == rows + 1)
         #expect(lines.dropFirst().flatMap { $0.split(separator: ",").dropFirst().map { Float($0)! } } == values)
-        #expect(lines.dropFirst().map { Int64($0.split(separator: ",")[0])! } == r.itemIDs.rawIDs)
+        #expect(lines.dropFirst().map { Int64($0.split(separator: ",")[0])! } == r.itemIDs.integerRawIDs!)
         let npyPath = dir.appendingPathComponent("e.npy").path
         try EmbeddingExport.writeNPY(r, to: npyPath)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: npyPath)))

@@ -51,9 +51,9 @@ struct ExampleProgramTests {
         let fromFile = try ProgramRunner.run(Self.newReader!, [saved, "--list", list, "--k", "4"])
         #expect(fromFile.status == 0 && fromFile.out == reader.out, "\(fromFile.out)\n\(reader.out)\n\(fromFile.err)")
         // Bad input: one line, non-zero exit, no crash.
-        try "book_id,rating\n1,5\nx,4\n".write(toFile: list, atomically: true, encoding: .utf8)
+        try "book_id,rating\n1,5\n,4\n".write(toFile: list, atomically: true, encoding: .utf8)
         for (program, arguments, message) in [
-            (Self.newReader!, [saved, "--list", list], "list.csv:3: \"x,4\" is not BOOK_ID"),
+            (Self.newReader!, [saved, "--list", list], "list.csv:3: \",4\" is not BOOK_ID"),
             (Self.newReader!, [saved, "1:high"], "is not a finite number"),
             (Self.newReader!, [ratings, "1"], ratings),
             (Self.newReader!, [saved], "give the books read"),
@@ -90,7 +90,7 @@ struct ExampleProgramTests {
         let data = try SyntheticRatings.generate(.init(users: 200, items: 80, ratings: 5000, seed: 6))
         let udata = dir.appendingPathComponent("u.data").path
         let rows = (0..<data.count).map { r in
-            "\(data.userIDs.rawIDs[Int(data.users[r])])\t\(data.itemIDs.rawIDs[Int(data.items[r])])\t\(Int(data.ratings[r]))\t0\n"
+            "\(data.userIDs.integerRawIDs![Int(data.users[r])])\t\(data.itemIDs.integerRawIDs![Int(data.items[r])])\t\(Int(data.ratings[r]))\t0\n"
         }
         try rows.joined().write(toFile: udata, atomically: true, encoding: .utf8)
         let run = try ProgramRunner.run(Self.modelComparison!, [udata, "--epochs", "2"])

@@ -26,14 +26,19 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("catalogue regressions (crafted bad catalogues: the fuzzer has found none) fail with RatingsFileError")
+    @Test("catalogue regressions (crafted bad catalogues: the fuzzer has found none) fail with RatingsFileError or load checked")
     func catalog() throws {
         let inputs = try Self.inputs("catalog")
         #expect(inputs.count >= 5, "the replay must have inputs to check")
+        var refused = 0
         for (name, bytes) in inputs {
+            // Since item IDs may be text, some crafted IDs are valid: the entry point checks
+            // the catalogue it loads; anything else must be a RatingsFileError.
             let error = FuzzEntryPoints.catalog(bytes)
-            #expect(error is RatingsFileError, "\(name): \(String(describing: error))")
+            #expect(error == nil || error is RatingsFileError, "\(name): \(String(describing: error))")
+            if error != nil { refused += 1 }
         }
+        #expect(refused >= 4, "most crafted catalogues are still refused")
     }
 
     @Test("model regressions (crafted damaged files: the fuzzer has found none) fail with the loader's errors")

@@ -13,19 +13,19 @@ struct HoldoutClampTests {
         // Timestamps run against file order for users 2–5, so `.latest` differs from file order.
         let times: [Int64] = [100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 5, 1]
         return try RatingsDataset(
-            rawUsers: users, rawItems: items, ratings: [Float](repeating: 3, count: users.count),
+            rawUsers: (users).map(RawID.integer), rawItems: (items).map(RawID.integer), ratings: [Float](repeating: 3, count: users.count),
             timestamps: timestamps ? times : nil)
     }
 
     /// Held-out items per raw user.
-    static func testItems(_ split: TrainTestSplit) -> [Int64: Set<Int64>] {
-        var result: [Int64: Set<Int64>] = [:]
+    static func testItems(_ split: TrainTestSplit) -> [RawID: Set<RawID>] {
+        var result: [RawID: Set<RawID>] = [:]
         for row in split.test.rawRows { result[row.user, default: []].insert(row.item) }
         return result
     }
 
-    static func trainItems(_ split: TrainTestSplit) -> [Int64: Set<Int64>] {
-        var result: [Int64: Set<Int64>] = [:]
+    static func trainItems(_ split: TrainTestSplit) -> [RawID: Set<RawID>] {
+        var result: [RawID: Set<RawID>] = [:]
         for row in split.train.rawRows { result[row.user, default: []].insert(row.item) }
         return result
     }
@@ -54,7 +54,7 @@ struct HoldoutClampTests {
         let split = try data.perUserHoldout(fraction: 0.75, selection: .latest)
         // n = 2: round(1.5) = 2 → clamped to 1. n = 3: round(2.25) = 2. n = 4: round(3) = 3.
         let perUser = split.test.ratingsPerUser()
-        let index = { (raw: Int64) in data.userIDs.index(of: raw)!.offset }
+        let index = { (raw: Int64) in data.userIDs.index(of: .integer(raw))!.offset }
         #expect(perUser[index(1)] == 0 && perUser[index(2)] == 1 && perUser[index(3)] == 2
                 && perUser[index(4)] == 3 && perUser[index(5)] == 1, "\(perUser)")
         #expect(split.train.ratingsPerUser().allSatisfy { $0 >= 1 })
@@ -68,7 +68,7 @@ struct HoldoutClampTests {
             let n = 1 + rng.nextInt(below: 4)   // 1…4 ratings
             for i in 0..<n { users.append(Int64(u)); items.append(Int64(u * 10 + i)) }
         }
-        let data = try RatingsDataset(rawUsers: users, rawItems: items, ratings: [Float](repeating: 4, count: users.count))
+        let data = try RatingsDataset(rawUsers: (users).map(RawID.integer), rawItems: (items).map(RawID.integer), ratings: [Float](repeating: 4, count: users.count))
         let split = try data.perUserHoldout(fraction: 0.9, selection: .random(seed: seed), minimumRatings: 1)
         let all = data.ratingsPerUser(), train = split.train.ratingsPerUser(), test = split.test.ratingsPerUser()
         #expect(all.contains(1) && all.contains(2))

@@ -8,7 +8,7 @@ import Testing
 struct MismatchedSpaceTests {
     /// Two datasets with different item spaces: 6 and 9 items.
     static func spaces() throws -> (small: RatingsDataset, large: RatingsDataset) {
-        let small = try RatingsDataset(rawUsers: [1, 1, 2, 3, 3, 4], rawItems: [1, 2, 3, 4, 5, 6], ratings: [5, 4, 3, 2, 1, 5])
+        let small = try RatingsDataset(rawUsers: ([1, 1, 2, 3, 3, 4]).map(RawID.integer), rawItems: ([1, 2, 3, 4, 5, 6]).map(RawID.integer), ratings: [5, 4, 3, 2, 1, 5])
         let large = try RatingsDataset(rawUsers: [1, 2, 3, 4, 5, 6, 7, 8, 9], rawItems: [1, 2, 3, 4, 5, 6, 7, 8, 9],
                                        ratings: [5, 4, 3, 2, 1, 5, 4, 3, 2])
         return (small, large)

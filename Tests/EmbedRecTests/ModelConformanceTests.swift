@@ -134,8 +134,8 @@ enum ModelTestKit {
     static func dataset(users: [Int32], items: [Int32], ratings: [Float], userCount: Int, itemCount: Int) throws -> RatingsDataset {
         try RatingsDataset(
             users: users, items: items, ratings: ratings,
-            userIDs: IDMap(rawIDs: (1...Int64(userCount)).map { $0 }),
-            itemIDs: IDMap(rawIDs: (1...Int64(itemCount)).map { $0 }))
+            userIDs: IDMap(integerIDs: (1...Int64(userCount)).map { $0 }),
+            itemIDs: IDMap(integerIDs: (1...Int64(itemCount)).map { $0 }))
     }
 
     /// Runs one training step on the batch with a fresh gradient set; returns the step's sum of
@@ -709,8 +709,14 @@ struct ModelConformanceTests {
         #expect(history.bestEpoch == bestIndex + 1, "\(c.name): best epoch \(history.bestEpoch), curve \(curve)")
         #expect(curve.count == history.bestEpoch + patience, "stops `patience` epochs after the best")
         #expect(curve.last! > curve[bestIndex], "\(c.name): the model overfits after the best epoch")
+        // The best epoch's weights, not the last ones: the same RMSE up to the rounding of a
+        // different batch shape (OpenBLAS's AVX-512 small-matrix kernels sum in another order
+        // than its blocked ones), far closer than any other epoch.
         let now = try RatingMetrics(model: model, data: split.test).rmse
-        #expect(now == curve[bestIndex], "\(c.name): validation RMSE now \(now), best epoch had \(curve[bestIndex])")
-        #expect(history.best?.validation?.rmse == now)
+        let best = curve[bestIndex]
+        #expect(abs(now - best) <= 1e-6 * best, "\(c.name): validation RMSE now \(now), best epoch had \(best)")
+        #expect(curve.enumerated().allSatisfy { $0.offset == bestIndex || abs($0.element - best) > abs(now - best) },
+                "\(c.name): RMSE now \(now) is as near another epoch's as the best's (\(curve))")
+        #expect(history.best?.validation?.rmse == best)
     }
 }

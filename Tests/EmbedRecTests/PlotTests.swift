@@ -89,7 +89,7 @@ struct PlotTests {
 
     @Test("an item map from a catalogue: genres for films, decades for books, most frequent first")
     func itemMap() throws {
-        let ids = ItemIDMap(rawIDs: [10, 20, 30, 40])
+        let ids = ItemIDMap(integerIDs: [10, 20, 30, 40])
         let films = try ItemCatalog(items: [
             ItemMetadata(rawID: 10, title: "A", genres: ["Drama"]), ItemMetadata(rawID: 20, title: "B", genres: ["Comedy", "Drama"]),
             ItemMetadata(rawID: 30, title: "C", genres: ["Drama"]),
@@ -106,7 +106,7 @@ struct PlotTests {
 
     @Test("rating histogram: a bar per rating value with its count")
     func histogram() throws {
-        let data = try RatingsDataset(rawUsers: [1, 1, 2, 2, 3], rawItems: [1, 2, 1, 3, 2], ratings: [4, 5, 4, 1, 4])
+        let data = try RatingsDataset(rawUsers: ([1, 1, 2, 2, 3]).map(RawID.integer), rawItems: ([1, 2, 1, 3, 2]).map(RawID.integer), ratings: [4, 5, 4, 1, 4])
         let chart = BarChart.ratingHistogram(data)
         #expect(chart.bars.map(\.label) == ["1", "4", "5"] && chart.bars.map(\.value) == [1, 3, 1])
         let doc = try Self.parse(try chart.document().render())
@@ -121,7 +121,7 @@ struct PlotTests {
         let split = try data.randomSplit(testFraction: 0.2, seed: 2)
         let model = try BiasedMF(for: data, configuration: .init(dimension: 6))
         let history = try Trainer(configuration: .init(epochs: 3)).fit(model, on: split.train, validation: split.test)
-        let catalog = try ItemCatalog(items: data.itemIDs.rawIDs.map { ItemMetadata(rawID: $0, title: "Book \($0) <&>", year: 1950 + Int($0 % 60)) })
+        let catalog = try ItemCatalog(items: data.itemIDs.rawIDs.map { ItemMetadata(rawID: $0, title: "Book \($0) <&>", year: 1950 + Int($0.integerValue! % 60)) })
         let recommender = try Recommender(model: model, training: split.train, history: history, catalog: catalog)
         let rawTest = try RatingsDataset(rawUsers: split.test.users.map { recommender.userIDs.rawID(at: UserIndex($0))! },
                                          rawItems: split.test.items.map { recommender.itemIDs.rawID(at: ItemIndex($0))! },

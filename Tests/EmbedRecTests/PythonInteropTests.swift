@@ -41,7 +41,7 @@ struct PythonInteropTests {
         let users = (0..<1000).map { _ in Int32(rng.nextInt(below: data.userCount)) }
         let items = (0..<1000).map { _ in Int32(rng.nextInt(below: data.itemCount)) }
         let pairs = dir.appendingPathComponent("pairs.csv")
-        try zip(users, items).map { "\(data.userIDs.rawIDs[Int($0)]),\(data.itemIDs.rawIDs[Int($1)])" }
+        try zip(users, items).map { "\(data.userIDs.integerRawIDs![Int($0)]),\(data.itemIDs.integerRawIDs![Int($1)])" }
             .joined(separator: "\n").write(to: pairs, atomically: true, encoding: .utf8)
         let script = TestSupport.packageRoot.appendingPathComponent("Tests/EmbedRecTests/Python/predict_from_safetensors.py").path
         for (name, model, training, history) in try RecommenderFixture.models(data) {

@@ -106,7 +106,7 @@ struct RankingMetricsTests {
     /// 0, 1, 2, 3, 4 (ties by the lower index).
     /// Test: u0 item 2 → 5, item 4 → 3; u1 item 1 → 4, item 3 → 2; u2 item 4 → 5; u3 item 3 → 3.
     static func tinySplit() throws -> (train: RatingsDataset, test: RatingsDataset) {
-        let users = UserIDMap(rawIDs: [1, 2, 3, 4] as [Int64]), items = ItemIDMap(rawIDs: [10, 20, 30, 40, 50] as [Int64])
+        let users = UserIDMap(integerIDs: [1, 2, 3, 4]), items = ItemIDMap(integerIDs: [10, 20, 30, 40, 50])
         let train = try RatingsDataset(
             users: [0, 0, 1, 1, 2, 2, 2, 3], items: [0, 1, 0, 2, 0, 1, 3, 1],
             ratings: [4, 3, 5, 2, 3, 4, 1, 5], userIDs: users, itemIDs: items)
@@ -225,7 +225,7 @@ struct RatingMetricsAndBaselineTests {
         // Users 0, 1; items 0, 1. Ratings (u0, i0) 5, (u0, i1) 3, (u1, i0) 4; μ = 4; λ_item 10, λ_user 15.
         let data = try RatingsDataset(
             users: [0, 0, 1], items: [0, 1, 0], ratings: [5, 3, 4],
-            userIDs: IDMap(rawIDs: [1, 2] as [Int64]), itemIDs: IDMap(rawIDs: [1, 2] as [Int64]))
+            userIDs: IDMap(integerIDs: [1, 2]), itemIDs: IDMap(integerIDs: [1, 2]))
         // Round 1 (b_u = 0 at the start):
         //   b_i0 = ((5−4) + (4−4)) / (10 + 2) = 1/12;  b_i1 = (3−4) / (10 + 1) = −1/11
         //   b_u0 = ((5−4−1/12) + (3−4+1/11)) / (15 + 2) = (1/132) / 17 = 1/2244
@@ -266,7 +266,7 @@ struct RatingMetricsAndBaselineTests {
         }
         let data = try RatingsDataset(
             users: u, items: it, ratings: r,
-            userIDs: IDMap(rawIDs: (0..<Int64(users))), itemIDs: IDMap(rawIDs: (0..<Int64(items))))
+            userIDs: IDMap(integerIDs: (0..<Int64(users))), itemIDs: IDMap(integerIDs: (0..<Int64(items))))
         let mu = r.map(Double.init).reduce(0, +) / Double(r.count)
         var bu = [Double](repeating: 0, count: users), bi = [Double](repeating: 0, count: items)
         for _ in 0..<rounds {

@@ -74,7 +74,7 @@ enum PlantedTaste {
                 users.append(user); items.append(Int64(rng.nextInt(below: groups * itemsPerGroup))); ratings.append(2)
             }
         }
-        return try RatingsDataset(rawUsers: users, rawItems: items, ratings: ratings)
+        return try RatingsDataset(rawUsers: (users).map(RawID.integer), rawItems: (items).map(RawID.integer), ratings: ratings)
     }
 
     /// Of the own-group items a user has not read (at most 5), the fraction that their top-5
@@ -84,8 +84,8 @@ enum PlantedTaste {
         let rated = data.itemsByUser()
         var own = 0, possible = 0
         for u in data.userIDs.indices {
-            let group = Int(data.userIDs.rawID(at: u)!) / usersPerGroup
-            func inGroup(_ item: Int32) -> Bool { Int(data.itemIDs.rawIDs[Int(item)]) / itemsPerGroup == group }
+            let group = Int(data.userIDs.rawID(at: u)!.integerValue!) / usersPerGroup
+            func inGroup(_ item: Int32) -> Bool { Int(data.itemIDs.integerRawIDs![Int(item)]) / itemsPerGroup == group }
             let readOwn = Set(rated.items(of: u).filter(inGroup)).count
             possible += min(5, itemsPerGroup - readOwn)
             own += try scorer.recommend(user: u, options: .init(k: 5)).filter { inGroup($0.item.position) }.count
@@ -132,7 +132,7 @@ struct RankingModelTests {
         #expect(zip(predicted, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
         // The same reads as user 7, as a new reader, give user 7's list.
         let foldIn = try FoldInRecommender(model: model, training: data)
-        let reads = rated.items(of: user).map { data.itemIDs.rawIDs[Int($0)] }
+        let reads = rated.items(of: user).map { data.itemIDs.rawID(at: ItemIndex($0))! }
         let ratings = Array(rated.ratings[rated.offsets[7]..<rated.offsets[8]])
         let mine = try TopKScorer(model: model, training: data).recommend(user: user, options: .init(k: 5)).map(\.item)
         #expect(try foldIn.recommend(readItems: reads, ratings: ratings, k: 5).recommendations.map(\.item) == mine)
@@ -212,7 +212,7 @@ struct RankingModelTests {
         // The fold-in of a known user's reads is the exact solve against the fitted item table.
         let rated = data.itemsByUser()
         let foldIn = try FoldInRecommender(model: one, training: data)
-        let reads = rated.items(of: UserIndex(5)).map { data.itemIDs.rawIDs[Int($0)] }
+        let reads = rated.items(of: UserIndex(5)).map { data.itemIDs.rawID(at: ItemIndex($0))! }
         let result = try foldIn.recommend(readItems: reads, ratings: [Float](repeating: 4, count: reads.count), k: 5)
         let d = 16, q = one.itemEmbedding.toArray()
         var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
@@ -299,7 +299,7 @@ struct RankingModelTests {
 
     @Test("implicit feedback: thresholds, weights, merged duplicates, negatives never positive")
     func implicitFeedback() throws {
-        let data = try RatingsDataset(rawUsers: [1, 1, 1, 2, 2, 1], rawItems: [10, 20, 30, 10, 40, 20], ratings: [5, 2, 4, 3, 1, 4])
+        let data = try RatingsDataset(rawUsers: ([1, 1, 1, 2, 2, 1]).map(RawID.integer), rawItems: ([10, 20, 30, 10, 40, 20]).map(RawID.integer), ratings: [5, 2, 4, 3, 1, 4])
         let f = try ImplicitFeedback(ratings: data, threshold: 3, weighting: .rating)
         #expect(f.count == 4)
         #expect(Array(f.interactions.items(of: 0)) == [0, 1, 2] && Array(f.interactions.ratings[0..<3]) == [5, 4, 4])
@@ -313,7 +313,7 @@ struct RankingModelTests {
             #expect(negatives.count == 50 && negatives.allSatisfy { $0 == 3 }, "user 0's only non-positive is item 3")
         }
         #expect(throws: ConfigurationError.self) { try ImplicitFeedback(ratings: data, weighting: .levels([1, -1])) }
-        let signed = try RatingsDataset(rawUsers: [1, 2], rawItems: [10, 20], ratings: [-3, 4])
+        let signed = try RatingsDataset(rawUsers: ([1, 2]).map(RawID.integer), rawItems: ([10, 20]).map(RawID.integer), ratings: [-3, 4])
         #expect(throws: DatasetError.self) { try ImplicitFeedback(ratings: signed, weighting: .rating) }
         #expect(try ImplicitFeedback(ratings: signed, threshold: 0, weighting: .rating).count == 1)
     }

@@ -58,7 +58,7 @@ struct RatingRecipeTests {
 
     @Test("with every rating equal, a sigmoid preset falls back to a linear output around the mean")
     func degenerateRange() throws {
-        let flat = try RatingsDataset(rawUsers: [1, 2, 3, 1], rawItems: [1, 1, 2, 2], ratings: [4, 4, 4, 4])
+        let flat = try RatingsDataset(rawUsers: ([1, 2, 3, 1]).map(RawID.integer), rawItems: ([1, 1, 2, 2]).map(RawID.integer), ratings: [4, 4, 4, 4])
         let v2 = try #require(try Recipe.tutorialV2.makeModel(for: flat) as? BiasedMF)
         #expect(v2.configuration.output == .linear && v2.globalOffset?.toArray() == [4])
         let history = try Trainer(configuration: .init(epochs: 3, batchSize: 2, deterministic: true)).fit(v2, on: flat)

@@ -64,7 +64,7 @@ struct RatingsFileDetectionTests {
         try "userID\tartistID\tweight\r\n2\t51\t13883\r\n2\t52\t11690\r\n3\t51\t7\r\n".write(toFile: path, atomically: true, encoding: .utf8)
         let detection = try RatingsFileFormat.detect(path: path)
         let data = try RatingsLoader.load(path: path, format: detection.format)
-        #expect(data.count == 3 && data.userIDs.rawIDs == [2, 3] && data.itemIDs.rawIDs == [51, 52])
+        #expect(data.count == 3 && data.userIDs.integerRawIDs! == [2, 3] && data.itemIDs.integerRawIDs! == [51, 52])
         #expect(data.ratings == [13883, 11690, 7])
         // The same header read as ratings has no rating column.
         #expect(throws: RatingsFileError.self) { _ = try RatingsLoader.load(path: path, format: .init(separator: "\t", columns: .byHeaderNames)) }
@@ -88,7 +88,7 @@ struct RatingsFileDetectionTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = try SyntheticRatings.generate(.init(users: 120, items: 60, ratings: 2_400, seed: 3))
         let path = dir.appendingPathComponent("user_artists.dat").path
-        let rows = (0..<data.count).map { "\(data.userIDs.rawIDs[Int(data.users[$0])])\t\(data.itemIDs.rawIDs[Int(data.items[$0])])\t\(Int(data.ratings[$0]) * 37)" }
+        let rows = (0..<data.count).map { "\(data.userIDs.integerRawIDs![Int(data.users[$0])])\t\(data.itemIDs.integerRawIDs![Int(data.items[$0])])\t\(Int(data.ratings[$0]) * 37)" }
         try ("userID\tartistID\tweight\r\n" + rows.joined(separator: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
         let model = dir.appendingPathComponent("m.safetensors").path
         let fitted = try ProgramRunner.embedrec(["train", path, "--deterministic", "--output", model])

@@ -9,8 +9,8 @@ struct RatingsLoaderFormatTests {
         let data = try RatingsLoader.load(
             text: "book_id,user_id,rating\n1,10,5\n2,10,3\n1,20,4\n7,30,1\n", format: .goodbooks)
         #expect(data.count == 4)
-        #expect(data.userIDs.rawIDs == [10, 20, 30])
-        #expect(data.itemIDs.rawIDs == [1, 2, 7])
+        #expect(data.userIDs.integerRawIDs! == [10, 20, 30])
+        #expect(data.itemIDs.integerRawIDs! == [1, 2, 7])
         #expect(data.rawRows.map(\.user) == [10, 10, 20, 30])
         #expect(data.rawRows.map(\.item) == [1, 2, 1, 7])
         #expect(data.ratings == [5, 3, 4, 1])
@@ -29,8 +29,8 @@ struct RatingsLoaderFormatTests {
         // The same bytes read with the other header really swap users and items.
         let swapped = try RatingsLoader.load(
             text: "book_id,user_id,rating\n10,1,5\n10,2,3\n20,1,4\n30,7,1\n", format: .goodbooks)
-        #expect(swapped.userIDs.rawIDs == [1, 2, 7])
-        #expect(swapped.itemIDs.rawIDs == [10, 20, 30])
+        #expect(swapped.userIDs.integerRawIDs! == [1, 2, 7])
+        #expect(swapped.itemIDs.integerRawIDs! == [10, 20, 30])
         #expect(swapped.rawRows.map(\.user) == [1, 2, 1, 7])
     }
 
@@ -47,7 +47,7 @@ struct RatingsLoaderFormatTests {
         #expect(data.count == 4)
         #expect(data.ratings == [4.0, 3.5, 0.5, 5.0])
         #expect(data.timestamps == [964_982_703, 964_981_247, 1_537_109_082, 1_147_868_053])
-        #expect(data.itemIDs.rawIDs == [1, 3, 50, 193_609])
+        #expect(data.itemIDs.integerRawIDs! == [1, 3, 50, 193_609])
         #expect(data.itemCount == 4)
         #expect(data.rawRows.map(\.item) == [1, 3, 193_609, 50])
         #expect(data.rawRows.map(\.user) == [1, 1, 2, 3])
@@ -62,7 +62,7 @@ struct RatingsLoaderFormatTests {
             RawRow(user: 186, item: 302, rating: 3, timestamp: 891_717_742),
             RawRow(user: 22, item: 377, rating: 1, timestamp: 878_887_116),
         ])
-        #expect(data.userIDs.rawIDs == [22, 186, 196])
+        #expect(data.userIDs.integerRawIDs! == [22, 186, 196])
     }
 
     @Test("MovieLens 1M ratings.dat (:: separated)")
@@ -100,7 +100,7 @@ struct RatingsLoaderFormatTests {
         let data = try RatingsLoader.load(text: "1 2 3\n4 5 1.5\r\n", format: space)
         #expect(data.rawRows == [RawRow(user: 1, item: 2, rating: 3), RawRow(user: 4, item: 5, rating: 1.5)])
         // With a space separator, a double space is an empty field.
-        expectFileError(file: "s", line: 1, kind: .notAnInteger(column: 1, text: "")) {
+        expectFileError(file: "s", line: 1, kind: .invalidFormat("column 2: an empty ID")) {
             _ = try RatingsLoader.load(text: "1  2 3\n", name: "s", format: space)
         }
         let padded = RatingsFileFormat.delimited(
@@ -116,7 +116,7 @@ struct RatingsLoaderFormatTests {
         let data = try RatingsLoader.load(
             text: "user,item,rating\n1,2,-1.5\n-3,4,2e0\n5,6, 3.75 \n", format: anyScale)
         #expect(data.ratings == [-1.5, 2, 3.75])
-        #expect(data.userIDs.rawIDs == [-3, 1, 5])
+        #expect(data.userIDs.integerRawIDs! == [-3, 1, 5])
     }
 
     @Test("CRLF, UTF-8 BOM, blank lines and a missing final newline")
@@ -143,7 +143,7 @@ struct RatingsLoaderFormatTests {
         var text = ""
         var expected: [RawRow] = []
         while text.utf8.count < 3 << 20 {
-            let row = RawRow(user: Int64(rng.nextInt(below: 5000)), item: Int64(rng.nextInt(below: 200_000)),
+            let row = RawRow(user: .integer(Int64(rng.nextInt(below: 5000))), item: .integer(Int64(rng.nextInt(below: 200_000))),
                              rating: Float(1 + rng.nextInt(below: 10)) / 2,
                              timestamp: 900_000_000 + Int64(rng.nextInt(below: 100_000_000)))
             expected.append(row)
@@ -198,7 +198,7 @@ struct RatingsLoaderFormatTests {
         format.duplicatePairs = .keepAll
         let data = try RatingsLoader.load(text: text, format: format)
         #expect(data.count == 5001)
-        #expect(data.rawRows.last == RawRow(user: 9, item: 4999 % 7, rating: Float(4999 % 5 + 1)))
+        #expect(data.rawRows.last == RawRow(user: 9, item: .integer(4999 % 7), rating: Float(4999 % 5 + 1)))
         #expect(data.ratings.reduce(0, +) == 1 + (0..<5000).reduce(Float(0)) { $0 + Float($1 % 5 + 1) })
     }
 
@@ -255,12 +255,12 @@ struct RatingsLoaderErrorTests {
             _ = try RatingsLoader.load(text: "userId,movieId,rating,x\n2,1,4.\r,0\n", name: "r.csv", format: .movieLensCSV)
         }
         // " - " read as item 0: the padding after the sign was counted as its digits.
-        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 1, text: " - ")) {
-            _ = try RatingsLoader.load(text: "userId, movieId, rating\n 1 , - , 4.5 \n", name: "r.csv", format: .movieLensCSV)
-        }
+        // (Since text IDs: "-" is the text ID "-", padding trimmed.)
+        #expect(try RatingsLoader.load(text: "userId, movieId, rating\n 1 , - , 4.5 \n", name: "r.csv", format: .movieLensCSV)
+            .itemIDs.rawIDs.first == .text("-"))
         // 18 digits and two spaces of padding are an ID (they counted as 20 digits).
         let data = try RatingsLoader.load(text: "userId,movieId,rating\n123456789012345678  ,1,4\n", format: .movieLensCSV)
-        #expect(data.userIDs.rawIDs == [123_456_789_012_345_678])
+        #expect(data.userIDs.integerRawIDs! == [123_456_789_012_345_678])
         // A header comma followed by a combining mark still separates (the header was split
         // as a String, by graphemes, so it had a column fewer than its rows had fields).
         expectFileError(file: "r.csv", line: 2, kind: .wrongColumnCount(expected: 4, found: 3)) {
@@ -271,21 +271,20 @@ struct RatingsLoaderErrorTests {
         #expect(try RatingsLoader.load(text: "userId,movieId,rating\r\n1,2,4.5\r\n", format: .movieLensCSV).ratings == [4.5])
     }
 
-    @Test("IDs that are not integers")
-    func nonIntegerID() {
-        expectFileError(file: "u.data", line: 2, kind: .notAnInteger(column: 0, text: "1.5")) {
-            _ = try RatingsLoader.load(text: "1\t2\t3\t4\n1.5\t2\t3\t4\n", name: "u.data", format: .movieLens100K)
-        }
-        expectFileError(file: "r.csv", line: 2, kind: .notAnInteger(column: 1, text: "b7")) {
-            _ = try RatingsLoader.load(text: "user_id,book_id,rating\n1,b7,3\n", name: "r.csv", format: .goodbooks)
-        }
+    @Test("IDs that are not integers are text IDs; a timestamp must be an integer")
+    func nonIntegerID() throws {
+        let decimal = try RatingsLoader.load(text: "1\t2\t3\t4\n1.5\t2\t3\t4\n", name: "u.data", format: .movieLens100K)
+        #expect(Array(decimal.userIDs.rawIDs) == [.text("1"), .text("1.5")] && decimal.itemIDs.integerRawIDs == [2])
+        let isbn = try RatingsLoader.load(text: "user_id,book_id,rating\n1,b7,3\n2,034545104X,4\n3,10,5\n", name: "r.csv", format: .goodbooks)
+        #expect(Array(isbn.itemIDs.rawIDs) == [.text("034545104X"), .text("10"), .text("b7")])
+        // An integer typed by a person finds its spelling in a text column.
+        #expect(isbn.itemIDs.index(of: 10) == isbn.itemIDs.index(of: "10") && isbn.itemIDs.index(of: 10) != nil)
         expectFileError(file: "t", line: 1, kind: .notAnInteger(column: 3, text: "12:30")) {
             _ = try RatingsLoader.load(text: "1::2::3::12:30\n", name: "t", format: .movieLens1M)
         }
-        // Too many digits for Int64.
-        expectFileError(file: "t", line: 1, kind: .notAnInteger(column: 0, text: "99999999999999999999")) {
-            _ = try RatingsLoader.load(text: "99999999999999999999\t1\t1\t1\n", name: "t", format: .movieLens100K)
-        }
+        // Too many digits for Int64: text, as written.
+        let long = try RatingsLoader.load(text: "99999999999999999999\t1\t1\t1\n", name: "t", format: .movieLens100K)
+        #expect(Array(long.userIDs.rawIDs) == [.text("99999999999999999999")])
     }
 
     @Test("NaN and infinite ratings", arguments: ["nan", "NaN", "inf", "-inf", "infinity", "1e39"])
@@ -353,7 +352,7 @@ struct RatingsLoaderErrorTests {
     @Test("descriptions name file:line")
     func descriptions() {
         let error = captureFileError {
-            _ = try RatingsLoader.load(text: "1\t2\t3\t4\n1\tx\t3\t4\n", name: "data/u.data", format: .movieLens100K)
+            _ = try RatingsLoader.load(text: "1\t2\t3\t4\n1\t2\tx\t4\n", name: "data/u.data", format: .movieLens100K)
         }
         #expect(error?.description.hasPrefix("data/u.data:2:") == true)
         #expect(error?.description.contains("'x'") == true)

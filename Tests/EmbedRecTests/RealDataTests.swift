@@ -14,8 +14,8 @@ struct RealDataTests {
         #expect(data.count == 100_000)
         #expect(data.userCount == 943)
         #expect(data.itemCount == 1682)
-        #expect(data.userIDs.rawIDs == Array(1...943))
-        #expect(data.itemIDs.rawIDs == Array(1...1682))
+        #expect(data.userIDs.integerRawIDs! == Array(1...943))
+        #expect(data.itemIDs.integerRawIDs! == Array(1...1682))
         #expect(data.ratingRange == 1...5)
         #expect(data.ratings.reduce(0.0) { $0 + Double($1) } == 352_986)
         #expect(data.timestamps?.count == 100_000)
@@ -53,7 +53,7 @@ struct RealDataTests {
     func ml100kItems() throws {
         let catalog = try ItemCatalog.loadMovieLens100KItems(path: TestSupport.dataPath("ml-100k/u.item"))
         #expect(catalog.count == 1682)
-        #expect(catalog.items.map(\.rawID) == Array(1...1682))
+        #expect(catalog.items.map(\.rawID) == (1...1682).map { RawID.integer($0) })
         #expect(catalog[rawID: 1] == ItemMetadata(rawID: 1, title: "Toy Story (1995)", year: 1995,
                                                    genres: ["Animation", "Children's", "Comedy"]))
         #expect(catalog.title(for: 543) == "Misérables, Les (1995)")
@@ -88,7 +88,7 @@ struct RealDataTests {
     func goodbooksBooks() throws {
         let catalog = try ItemCatalog.loadGoodbooks(path: TestSupport.dataPath("goodbooks-10k/books.csv"))
         #expect(catalog.count == 10_000)
-        #expect(catalog.items.map(\.rawID) == Array(1...10_000))
+        #expect(catalog.items.map(\.rawID) == (1...10_000).map { RawID.integer($0) })
         #expect(catalog[rawID: 1] == ItemMetadata(
             rawID: 1, title: "The Hunger Games (The Hunger Games, #1)", authors: "Suzanne Collins", year: 2008,
             genres: [], imageURL: "https://images.gr-assets.com/books/1447303603m/2767052.jpg"))

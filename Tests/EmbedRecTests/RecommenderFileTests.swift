@@ -9,7 +9,7 @@ enum RecommenderFixture {
     }
 
     static let catalog: ItemCatalog = try! ItemCatalog(items: (1...40).map {
-        ItemMetadata(rawID: Int64($0), title: "Book \($0)\t\"quoted\"\nline", authors: $0 % 2 == 0 ? "A. Author" : nil,
+        ItemMetadata(rawID: .integer(Int64($0)), title: "Book \($0)\t\"quoted\"\nline", authors: $0 % 2 == 0 ? "A. Author" : nil,
                      year: 1990 + $0, genres: ["Fantasy", "Young Adult"], imageURL: "https://example.com/\($0).jpg")
     })
 

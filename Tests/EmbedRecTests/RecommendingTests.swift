@@ -24,9 +24,10 @@ enum RecFixture {
     static let items = 53
 
     /// Raw item ID of a dense index (ascending, so the map gives the index back).
-    static func rawItem(_ i: Int32) -> Int64 { 1000 + 7 * Int64(i) }
-    static let userIDs = UserIDMap(rawIDs: (0..<users).map { Int64($0) + 1 })
-    static let itemIDs = ItemIDMap(rawIDs: (0..<Int32(items)).map(rawItem))
+    static func rawItemNumber(_ i: Int32) -> Int64 { 1000 + 7 * Int64(i) }
+    static func rawItem(_ i: Int32) -> RawID { .integer(rawItemNumber(i)) }
+    static let userIDs = UserIDMap(integerIDs: (0..<users).map { Int64($0) + 1 })
+    static let itemIDs = ItemIDMap(integerIDs: (0..<Int32(items)).map(rawItemNumber))
 
     /// Training ratings: user 0 rated nothing, user 1 everything but items 3, 20 and 37,
     /// user 2 every item, the others 0–15 random items with ratings 1…5.
@@ -331,7 +332,7 @@ struct RecommendingTopKTests {
         let scorer = try TopKScorer(model: model)
         let top = try scorer.recommend(user: 2, options: .init(k: 60))
         #expect(top.count == RecFixture.items)
-        #expect(top.allSatisfy { $0.rawItemID == Int64($0.item.position) })
+        #expect(top.allSatisfy { $0.rawItemID == .integer(Int64($0.item.position)) })
         let p = try RecFixture.predictions(model, user: 2)
         #expect(top.map(\.item.position) == RecFixture.bruteForceTopK(keys: p, candidates: (0..<53).map { $0 }, k: 60))
 
@@ -373,7 +374,7 @@ struct RecommendingTopKTests {
         for u in 0..<users { for i in [u, u + 11, u + 22] { tu.append(Int32(u)); ti.append(Int32(i)) } }
         let train = try RatingsDataset(
             users: tu, items: ti, ratings: [Float](repeating: 3, count: tu.count),
-            userIDs: IDMap(rawIDs: (0..<Int64(users))), itemIDs: IDMap(rawIDs: (0..<Int64(items))))
+            userIDs: IDMap(integerIDs: (0..<Int64(users))), itemIDs: IDMap(integerIDs: (0..<Int64(items))))
         var reference: [Int: [Int32]] = [:]
         for k in [1, 5, 17, 100] {
             var expected: [[Int32]] = []
@@ -494,7 +495,7 @@ struct RecommendingConcurrencyTests {
         let similar = try SimilarItems(model: model)
         let foldIn = try FoldInRecommender(model: model, training: train)
         let query: @Sendable (Int) -> [Int32] = { i in [Int32(i % 53), Int32((i * 7) % 53)] }
-        let reads: @Sendable (Int) -> [Int64] = { i in [RecFixture.rawItem(Int32(i)), RecFixture.rawItem(Int32(i + 20))] }
+        let reads: @Sendable (Int) -> [RawID] = { i in [RecFixture.rawItem(Int32(i)), RecFixture.rawItem(Int32(i + 20))] }
         let expectedSimilar = try (0..<16).map { try similar.similar(to: query($0).map(ItemIndex.init), k: 8) }
         let expectedFold = try (0..<16).map { try foldIn.recommend(readItems: reads($0), ratings: [5, 2], k: 8).recommendations }
         let s = RecLockedResults<[SimilarItems.Neighbour]>()
@@ -546,7 +547,7 @@ struct SimilarItemsTests {
         var rng = SeededGenerator(seed: 21)
         var table = randomFloats(n * d, &rng)
         for zero in [5, 20] { for f in 0..<d { table[zero * d + f] = 0 } }
-        let ids = ItemIDMap(rawIDs: (0..<Int32(n)).map(RecFixture.rawItem))
+        let ids = ItemIDMap(integerIDs: (0..<Int32(n)).map(RecFixture.rawItemNumber))
         let index = try SimilarItems(embeddings: table, dimension: d, itemIDs: ids)
         let plain = try SimilarItems(embeddings: table, dimension: d)
         #expect(index.itemCount == n)
@@ -563,7 +564,7 @@ struct SimilarItemsTests {
                 if got.contains(where: { $0.rawItemID != RecFixture.rawItem($0.item.position) }) { problems.append("raw IDs \(got)") }
                 if got.contains(where: { $0.similarity < -1.0001 || $0.similarity > 1.0001 }) { problems.append("range \(got)") }
                 let withoutIDs = try plain.similar(to: query.map(ItemIndex.init), k: k)
-                if withoutIDs.map(\.item.position) != got.map(\.item.position) || withoutIDs.contains(where: { $0.rawItemID != Int64($0.item.position) }) {
+                if withoutIDs.map(\.item.position) != got.map(\.item.position) || withoutIDs.contains(where: { $0.rawItemID != .integer(Int64($0.item.position)) }) {
                     problems.append("without IDs \(withoutIDs)")
                 }
             }
@@ -683,7 +684,7 @@ struct FoldInTests {
         var overlaps: [Double] = []
         for u in users {
             let range = seen.offsets[u]..<seen.offsets[u + 1]
-            let read = seen.items[range].map { data.itemIDs.rawIDs[Int($0)] }
+            let read = seen.items[range].map { data.itemIDs.rawID(at: ItemIndex($0))! }
             let ratings = Array(seen.ratings[range])
             let folded = try foldIn.recommend(readItems: read, ratings: ratings, k: 10)
             #expect(!folded.isPopularityFallback && folded.unknownItemIDs.isEmpty)
@@ -795,7 +796,7 @@ struct FoldInTests {
             return ca != cb ? ca > cb : a < b
         }
         #expect(counts[Int(byPopularity[0])] > counts[Int(byPopularity[20])])
-        for reads: [Int64] in [[], [12345, -1]] {
+        for reads: [RawID] in [[], [12345, -1]] {
             let r = try foldIn.recommend(readItems: reads, k: 10)
             #expect(r.isPopularityFallback)
             #expect(r.unknownItemIDs == reads)

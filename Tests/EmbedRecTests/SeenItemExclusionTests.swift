@@ -17,7 +17,7 @@ struct SeenItemExclusionTests {
     static func dataset(_ pairs: [(Int32, Int32)], ratings: [Float]? = nil, users: Int, items: Int) throws -> RatingsDataset {
         try RatingsDataset(
             users: pairs.map(\.0), items: pairs.map(\.1), ratings: ratings ?? pairs.map { _ in 3 },
-            userIDs: IDMap(rawIDs: (1...Int64(users)).map { $0 }), itemIDs: IDMap(rawIDs: (1...Int64(items)).map { $0 }))
+            userIDs: IDMap(integerIDs: (1...Int64(users)).map { $0 }), itemIDs: IDMap(integerIDs: (1...Int64(items)).map { $0 }))
     }
 
     @Test("top K skips each user's training items, across tile boundaries", arguments: [8, 1024])

@@ -28,7 +28,7 @@ struct SplitCountTests {
     static func dataset(rows: Int) throws -> RatingsDataset {
         // Distinct (user, item) pairs: 13 items per user.
         let users = (0..<rows).map { Int64($0 / 13) }, items = (0..<rows).map { Int64($0 % 13) }
-        return try RatingsDataset(rawUsers: users, rawItems: items, ratings: (0..<rows).map { Float($0 % 5 + 1) })
+        return try RatingsDataset(rawUsers: (users).map(RawID.integer), rawItems: (items).map(RawID.integer), ratings: (0..<rows).map { Float($0 % 5 + 1) })
     }
 
     @Test("test and train row counts", arguments: cases)

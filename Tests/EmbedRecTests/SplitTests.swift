@@ -21,7 +21,7 @@ struct SplitTests {
         var order = Array(users.indices)
         rng.shuffle(&order)
         return try RatingsDataset(
-            rawUsers: order.map { users[$0] }, rawItems: order.map { items[$0] },
+            rawUsers: order.map { .integer(users[$0]) }, rawItems: order.map { .integer(items[$0]) },
             ratings: order.map { ratings[$0] }, timestamps: order.map { timestamps[$0] })
     }
 
@@ -90,7 +90,7 @@ struct SplitTests {
         let data = try Self.timedDataset()
         let split = try data.perUserHoldout(fraction: 0.2, selection: .latest)
         checkPartition(split, of: data)
-        var newestTrain = [Int64: Int64](), oldestTest = [Int64: Int64]()
+        var newestTrain = [RawID: Int64](), oldestTest = [RawID: Int64]()
         for row in split.train.rawRows { newestTrain[row.user] = max(newestTrain[row.user] ?? .min, row.timestamp!) }
         for row in split.test.rawRows { oldestTest[row.user] = min(oldestTest[row.user] ?? .max, row.timestamp!) }
         #expect(!oldestTest.isEmpty)
@@ -105,7 +105,7 @@ struct SplitTests {
     @Test("perUserHoldout(.latest) without timestamps takes the last rows in file order")
     func holdoutLatestFileOrder() throws {
         let data = try RatingsDataset(
-            rawUsers: [1, 1, 2, 1, 2, 2, 1], rawItems: [10, 11, 10, 12, 13, 14, 15], ratings: [1, 2, 3, 4, 5, 1, 2])
+            rawUsers: ([1, 1, 2, 1, 2, 2, 1]).map(RawID.integer), rawItems: ([10, 11, 10, 12, 13, 14, 15]).map(RawID.integer), ratings: [1, 2, 3, 4, 5, 1, 2])
         let split = try data.perUserHoldout(fraction: 0.5, selection: .latest)
         // User 1 has 4 ratings → 2 held out (items 12, 15); user 2 has 3 → 2 (items 13, 14).
         #expect(Set(split.test.rawRows.map { [$0.user, $0.item] }) == [[1, 12], [1, 15], [2, 13], [2, 14]])
@@ -132,7 +132,7 @@ struct SplitTests {
 
     @Test("kFold rejects k outside 2...count")
     func kFoldInvalid() throws {
-        let data = try RatingsDataset(rawUsers: [1, 2, 3], rawItems: [1, 1, 2], ratings: [1, 2, 3])
+        let data = try RatingsDataset(rawUsers: ([1, 2, 3]).map(RawID.integer), rawItems: ([1, 1, 2]).map(RawID.integer), ratings: [1, 2, 3])
         for k in [-1, 0, 1, 4] {
             #expect(throws: DatasetError.self) { try data.kFold(k, seed: 1) }
         }
@@ -150,8 +150,8 @@ struct SplitTests {
         let (train, test) = try RatingsLoader.loadPair(trainPath: trainPath, testPath: testPath, format: .movieLens100K)
         #expect(train.count == 3 && test.count == 2)
         #expect(train.userIDs == test.userIDs && train.itemIDs == test.itemIDs)
-        #expect(train.userIDs.rawIDs == [1, 2, 3])  // user 3 only in the test file
-        #expect(train.itemIDs.rawIDs == [10, 20, 30, 99])  // item 99 only in the test file
+        #expect(train.userIDs.integerRawIDs! == [1, 2, 3])  // user 3 only in the test file
+        #expect(train.itemIDs.integerRawIDs! == [10, 20, 30, 99])  // item 99 only in the test file
         #expect(train.rawRows == [RawRow(user: 1, item: 10, rating: 5, timestamp: 100),
                                   RawRow(user: 2, item: 20, rating: 3, timestamp: 101),
                                   RawRow(user: 1, item: 30, rating: 4, timestamp: 102)])

@@ -12,8 +12,8 @@ struct SyntheticRatingsTests {
         #expect(data.count == 24_000)
         #expect(data.userCount == 400)
         #expect(data.itemCount == 250)
-        #expect(data.userIDs.rawIDs == Array(1...400))
-        #expect(data.itemIDs.rawIDs == Array(1...250))
+        #expect(data.userIDs.integerRawIDs! == Array(1...400))
+        #expect(data.itemIDs.integerRawIDs! == Array(1...250))
         #expect(data.ratings.allSatisfy { $0 >= 1 && $0 <= 5 && $0 == $0.rounded() })
         #expect(Set(data.ratings) == [1, 2, 3, 4, 5])
         #expect(data.timestamps == nil)
@@ -150,7 +150,7 @@ struct SyntheticRatingsTests {
 
         // Half stars, negative and sparse IDs, another column order and separator.
         let halves = try RatingsDataset(
-            rawUsers: [-4, 193_609, 7], rawItems: [1, 2, 1 << 40], ratings: [0.5, 4.25, 3])
+            rawUsers: ([-4, 193_609, 7]).map(RawID.integer), rawItems: ([1, 2, 1 << 40]).map(RawID.integer), ratings: [0.5, 4.25, 3])
         let tsv = dir.appendingPathComponent("halves.tsv").path
         try RatingsWriter.writeCSV(halves, to: tsv, header: ["movieId", "rating", "userId"],
                                    columns: [.item, .rating, .user], separator: "\t")
@@ -163,7 +163,7 @@ struct SyntheticRatingsTests {
     func writerFailures() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let data = try RatingsDataset(rawUsers: [1, 2], rawItems: [3, 4], ratings: [5, 4])
+        let data = try RatingsDataset(rawUsers: ([1, 2]).map(RawID.integer), rawItems: ([3, 4]).map(RawID.integer), ratings: [5, 4])
         let missing = dir.appendingPathComponent("no/such/folder/r.csv").path
         #expect(throws: FileError.cannotWrite(path: missing, reason: "folder \(dir.path)/no/such/folder: No such file or directory")) {
             try RatingsWriter.writeCSV(data, to: missing, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
@@ -191,8 +191,8 @@ struct SyntheticRatingsTests {
             var same = 0, pairs = 0
             for row in 1..<data.count where data.users[row] == data.users[row - 1] {
                 pairs += 1
-                let a = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row]))!) - 1
-                let b = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row - 1]))!) - 1
+                let a = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row]))!.integerValue!) - 1
+                let b = Int(data.itemIDs.rawID(at: ItemIndex(data.items[row - 1]))!.integerValue!) - 1
                 if groups[a] == groups[b] { same += 1 }
             }
             return Double(same) / Double(pairs)
@@ -204,7 +204,7 @@ struct SyntheticRatingsTests {
         c.popularityFollowsIDs = true
         let data = try SyntheticRatings.generate(c)
         var counts = [Int64: Int]()
-        for item in data.items { counts[data.itemIDs.rawID(at: ItemIndex(item))!, default: 0] += 1 }
+        for item in data.items { counts[data.itemIDs.rawID(at: ItemIndex(item))!.integerValue!, default: 0] += 1 }
         #expect(counts[1]! > counts[250]! && counts[2]! > counts[400]!, "item 1 and 2 are the most popular")
         c.groupContinuation = 1.5
         #expect(throws: DatasetError.self) { try SyntheticRatings.generate(c) }

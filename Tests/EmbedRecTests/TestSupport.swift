@@ -59,8 +59,8 @@ extension RatingsFileFixtureOwner {
 
 /// One rating with raw IDs, for comparing datasets as multisets of rows.
 struct RawRow: Hashable, Comparable {
-    var user: Int64
-    var item: Int64
+    var user: RawID
+    var item: RawID
     var rating: Float
     var timestamp: Int64?
 

@@ -232,7 +232,7 @@ struct TrainerOrderTests {
         let users = (0..<n).map { _ in Int32(rng.nextInt(below: 500)) }
         let items = (0..<n).map { _ in Int32(rng.nextInt(below: 300)) }
         let ratings = (0..<n).map { Float($0 % 5 + 1) + Float($0) * 1e-6 }
-        let data = try RatingsDataset(rawUsers: users.map(Int64.init), rawItems: items.map(Int64.init), ratings: ratings)
+        let data = try RatingsDataset(rawUsers: (users.map(Int64.init)).map(RawID.integer), rawItems: (items.map(Int64.init)).map(RawID.integer), ratings: ratings)
         let model = try MatrixFactorization(for: data, configuration: .init(dimension: 2))
         func gathered(workers: Int, seed: UInt64) throws -> ([Int32], [Int32], [Float]) {
             let runner = EpochRunner(model: model, train: data, configuration: .init(batchSize: 64, parallelism: Parallelism(threads: workers)),

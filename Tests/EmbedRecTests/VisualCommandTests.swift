@@ -15,7 +15,7 @@ struct VisualCommandTests {
         let data = try SyntheticRatings.generate(.init(users: 120, items: 50, ratings: 2400, seed: 4))
         try RatingsWriter.writeCSV(data, to: path("ratings.csv"), header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
         try RatingsWriter.writeCSV(data.subset(rows: 0..<300), to: path("test.csv"), header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
-        let books = "book_id,title,authors,original_publication_year\n" + data.itemIDs.rawIDs.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
+        let books = "book_id,title,authors,original_publication_year\n" + data.itemIDs.integerRawIDs!.map { "\($0),Book \($0),Author \($0 % 7),\(1960 + $0 % 50)" }.joined(separator: "\n") + "\n"
         try books.write(toFile: path("books.csv"), atomically: true, encoding: .utf8)
         let model = path("model.safetensors")
         let train = try OpenBLASRelaunchTests.run(["train", path("ratings.csv"), "--epochs", "3", "--catalog", path("books.csv"), "--output", model])
@@ -98,7 +98,7 @@ struct VisualCommandTests {
         let similar = try OpenBLASRelaunchTests.run(["similar", path("ease.safetensors"), "--item", "3", "--k", "4"])
         #expect(similar.status == 0 && similar.out.hasPrefix("Readers of item 3 also read"), "\(similar.out) \(similar.err)")
         let expected = try saved.readersAlsoRead(3, k: 4).recommendations.map { $0.rawItemID }
-        let listed = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Int64($0) } }
+        let listed = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.map { RawID($0) } }
         #expect(listed == expected, "\(similar.out)")
         let als = try OpenBLASRelaunchTests.run(["similar", path("als.safetensors"), "--item", "3", "--k", "4"])
         #expect(als.status == 0 && als.out.hasPrefix("Most similar to item 3"), "\(als.out)")

@@ -2,18 +2,18 @@
 struct CatalogBuilder {
     let name: String
     var items: [ItemMetadata] = []
-    var lineOfID: [Int64: Int] = [:]
+    var lineOfID: [String: Int] = [:]
     /// Records seen, including a header.
     var records = 0
 
     init(name: String) { self.name = name }
 
     mutating func add(_ item: ItemMetadata, line: Int) throws {
-        if let first = lineOfID[item.rawID] {
+        if let first = lineOfID[item.rawID.description] {
             throw RatingsFileError(file: name, line: line, kind: .invalidFormat(
                 "duplicate item id \(item.rawID) (first on line \(first))"))
         }
-        lineOfID[item.rawID] = line
+        lineOfID[item.rawID.description] = line
         items.append(item)
         records += 1
     }

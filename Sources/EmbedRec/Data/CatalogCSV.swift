@@ -32,7 +32,7 @@ enum CatalogCSV {
             for (role, c) in columns {
                 let field = fields[c]
                 switch role {
-                case .id: item.rawID = try CatalogFields.integerID(field, column: c, file: name, line: line)
+                case .id: item.rawID = try CatalogFields.rawID(field, column: c, file: name, line: line)
                 case .title: item.title = CatalogFields.trimmed(field)
                 case .fallbackTitle: fallbackTitle = CatalogFields.trimmed(field)
                 case .titleWithYear:
@@ -101,13 +101,13 @@ enum CatalogFields {
         text.count > 40 ? String(text.prefix(40)) + "…" : text
     }
 
-    /// A whole-number ID in Int64 range (an optional sign, then digits).
-    static func integerID(_ field: String, column: Int, file: String, line: Int) throws -> Int64 {
+    /// An item ID: a whole number or any other non-empty text (``RawID/init(_:)``).
+    static func rawID(_ field: String, column: Int, file: String, line: Int) throws -> RawID {
         let text = trimmed(field)
-        guard let value = Int64(text) else {
-            throw RatingsFileError(file: file, line: line, kind: .notAnInteger(column: column, text: clipped(text)))
+        guard !text.isEmpty else {
+            throw RatingsFileError(file: file, line: line, kind: .invalidFormat("column \(column + 1): an empty item ID"))
         }
-        return value
+        return RawID(text)
     }
 
     /// A year written as a decimal number (`2008.0`, `-720.0`, `1997`); empty gives nil.

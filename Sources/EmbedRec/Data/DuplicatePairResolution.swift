@@ -41,7 +41,7 @@ extension RatingsDataset {
                 switch policy {
                 case .reject:
                     throw RatingsFileError(file: file, line: lineOfRow(Int(r)), kind: .duplicatePair(
-                        user: userIDs.rawIDs[u], item: itemIDs.rawIDs[i], firstLine: lineOfRow(Int(first))))
+                        user: userIDs.rawID(atChecked: Int32(u)), item: itemIDs.rawID(atChecked: Int32(i)), firstLine: lineOfRow(Int(first))))
                 case .keepLast:
                     dropped[Int(first)] = true
                     keptRow[i] = r

@@ -3,9 +3,9 @@
 ///
 /// Catalogues are for showing recommendations to people; no model reads them.
 public struct ItemMetadata: Sendable, Hashable, Codable {
-    /// The item's raw ID, the same number as the item column of the ratings file
-    /// (goodbooks `book_id`, MovieLens `movieId` / `item id`).
-    public var rawID: Int64
+    /// The item's raw ID, the same ID as the item column of the ratings file
+    /// (goodbooks `book_id`, MovieLens `movieId` / `item id`, an ISBN).
+    public var rawID: RawID
     /// The display title, trimmed of surrounding spaces. MovieLens titles keep their
     /// `"(1995)"` suffix, exactly as in the source file.
     public var title: String
@@ -22,7 +22,7 @@ public struct ItemMetadata: Sendable, Hashable, Codable {
 
     /// Creates item metadata. No validation is done; every value is stored as given.
     public init(
-        rawID: Int64, title: String, authors: String? = nil, year: Int? = nil,
+        rawID: RawID, title: String, authors: String? = nil, year: Int? = nil,
         genres: [String] = [], imageURL: String? = nil
     ) {
         self.rawID = rawID; self.title = title; self.authors = authors
@@ -47,8 +47,9 @@ public struct ItemMetadata: Sendable, Hashable, Codable {
 public struct ItemCatalog: Sendable {
     /// Every item, sorted by ascending ``ItemMetadata/rawID``.
     public let items: [ItemMetadata]
-    /// Raw ID → position in ``items``.
-    private let positions: [Int64: Int]
+    /// Raw ID as written → position in ``items``: keyed by the spelling, so the integer 42 of a
+    /// catalogue finds the text ID "42" of a ratings file whose item column is text.
+    private let positions: [String: Int]
 
     /// Creates a catalogue from items in any order.
     ///
@@ -65,8 +66,8 @@ public struct ItemCatalog: Sendable {
     /// Creates a catalogue from items already sorted by ascending, distinct raw ID.
     init(sortedUniqueItems: [ItemMetadata]) {
         items = sortedUniqueItems
-        var positions = [Int64: Int](minimumCapacity: sortedUniqueItems.count)
-        for (k, item) in sortedUniqueItems.enumerated() { positions[item.rawID] = k }
+        var positions = [String: Int](minimumCapacity: sortedUniqueItems.count)
+        for (k, item) in sortedUniqueItems.enumerated() { positions[item.rawID.description] = k }
         self.positions = positions
     }
 
@@ -79,14 +80,14 @@ public struct ItemCatalog: Sendable {
     /// The metadata of the item with this raw ID, or nil when the catalogue lacks it.
     ///
     /// - Complexity: O(1) on average.
-    public subscript(rawID rawID: Int64) -> ItemMetadata? {
-        positions[rawID].map { items[$0] }
+    public subscript(rawID rawID: RawID) -> ItemMetadata? {
+        positions[rawID.description].map { items[$0] }
     }
 
     /// The title of the item with this raw ID, or nil when the catalogue lacks it.
     ///
     /// - Complexity: O(1) on average.
-    public func title(for rawID: Int64) -> String? {
+    public func title(for rawID: RawID) -> String? {
         self[rawID: rawID]?.title
     }
 

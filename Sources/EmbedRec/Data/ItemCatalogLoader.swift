@@ -159,7 +159,7 @@ extension ItemCatalog {
             guard fields.count == expected else {
                 throw RatingsFileError(file: name, line: line, kind: .wrongColumnCount(expected: expected, found: fields.count))
             }
-            let id = try CatalogFields.integerID(fields[0], column: 0, file: name, line: line)
+            let id = try CatalogFields.rawID(fields[0], column: 0, file: name, line: line)
             let title = CatalogFields.trimmed(fields[1])
             var genres: [String] = []
             for (k, genre) in genreNames.enumerated() {

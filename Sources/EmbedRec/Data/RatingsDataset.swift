@@ -45,8 +45,8 @@ public struct RatingsDataset: Sendable {
         self.init(unchecked: users, items, ratings, timestamps, userIDs, itemIDs)
     }
 
-    /// Creates a dataset from raw IDs, building the ID maps.
-    public init(rawUsers: [Int64], rawItems: [Int64], ratings: [Float], timestamps: [Int64]? = nil) throws {
+    /// Creates a dataset from raw IDs, building the ID maps (text maps when any ID is text).
+    public init(rawUsers: [RawID], rawItems: [RawID], ratings: [Float], timestamps: [Int64]? = nil) throws {
         guard rawUsers.count == rawItems.count, rawUsers.count == ratings.count else {
             throw DatasetError.columnLengthMismatch(
                 users: rawUsers.count, items: rawItems.count, ratings: ratings.count)

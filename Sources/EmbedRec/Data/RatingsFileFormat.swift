@@ -3,7 +3,8 @@
 ///
 /// Use a preset (``goodbooks``, ``movieLensCSV``, ``movieLens100K``, ``movieLens1M``) or
 /// ``delimited(separator:hasHeader:userColumn:itemColumn:ratingColumn:timestampColumn:)``
-/// for any other delimited file. IDs must be integers; ratings are decimal numbers.
+/// for any other delimited file. IDs are integers or any text (``RawID``); ratings are decimal
+/// numbers; fields may be quoted.
 public struct RatingsFileFormat: Sendable, Hashable {
     /// How the columns are found.
     public enum Columns: Sendable, Hashable {
@@ -57,6 +58,20 @@ public struct RatingsFileFormat: Sendable, Hashable {
 
     /// What the value column holds (``Values/ratings`` unless set).
     public var values: Values
+
+    /// How the text of a file is encoded: it matters for text IDs (ISBNs, names), which are
+    /// decoded to UTF-8 when the file is loaded.
+    public enum Encoding: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+        /// UTF-8 (and ASCII, its subset): an ID that is not valid UTF-8 is an error naming its line.
+        case utf8
+        /// ISO 8859-1, one byte per character (Book-Crossing's files).
+        case latin1
+        /// `UTF-8` or `Latin-1`.
+        public var description: String { self == .utf8 ? "UTF-8" : "Latin-1" }
+    }
+
+    /// How the file's text is encoded (``Encoding/utf8`` unless set).
+    public var encoding: Encoding = .utf8
 
     /// Creates a format. `separator` must not be empty.
     public init(
@@ -133,8 +148,11 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case unknownHeader(String)
         /// A row has a different number of fields than the first row or header.
         case wrongColumnCount(expected: Int, found: Int)
-        /// An ID field (0-based `column`) is not an integer.
+        /// A field (0-based `column`) that must be an integer is not: a timestamp, or an ID of a
+        /// column read as integers.
         case notAnInteger(column: Int, text: String)
+        /// An ID (0-based `column`) is not valid in the format's ``RatingsFileFormat/encoding``.
+        case invalidText(column: Int, encoding: RatingsFileFormat.Encoding)
         /// A rating field (0-based `column`) is not a number.
         case notANumber(column: Int, text: String)
         /// A rating is NaN or infinite.
@@ -145,7 +163,7 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case invalidFormat(String)
         /// A (user, item) pair rated again on this line, first on `firstLine`, with
         /// ``RatingsFileFormat/DuplicatePairs/reject``.
-        case duplicatePair(user: Int64, item: Int64, firstLine: Int)
+        case duplicatePair(user: RawID, item: RawID, firstLine: Int)
         /// More distinct users or items (`what`), or more rows, than 32-bit indices hold.
         case tooManyDistinct(what: String, limit: Int)
     }
@@ -171,7 +189,10 @@ public struct RatingsFileError: Error, Equatable, CustomStringConvertible {
         case .unknownHeader(let why): return "\(place): unknown header: \(FileChecks.quoted(why, limit: 300))"
         case let .wrongColumnCount(expected, found):
             return "\(place): expected \(expected) columns, found \(found)"
-        case let .notAnInteger(column, text): return "\(place): column \(column + 1): '\(text)' is not an integer ID"
+        case let .notAnInteger(column, text): return "\(place): column \(column + 1): '\(text)' is not an integer"
+        case let .invalidText(column, encoding):
+            return "\(place): column \(column + 1): an ID that is not \(encoding) text; "
+                + (encoding == .utf8 ? "if the file is Latin-1, say so (format.encoding = .latin1, --encoding latin1)" : "convert the file to UTF-8")
         case let .notANumber(column, text): return "\(place): column \(column + 1): '\(text)' is not a number"
         case .nonFiniteRating(let text): return "\(place): rating '\(text)' is NaN or infinite"
         case let .ratingOutsideScale(text, scale):

@@ -52,7 +52,7 @@ public enum RatingsLoader {
         let train = try parseColumns(bytes: trainBytes, name: trainPath, format: format, parallelism: parallelism)
         let test = try parseColumns(bytes: testBytes, name: testPath, format: format, parallelism: parallelism)
         let all = try RawRatings.concatenate([train, test]).mapped(parallelism: parallelism, limits: .machine, name: trainPath)
-        let n = train.users.count
+        let n = train.ratings.count
         // Repeated pairs are resolved within each file: a test rating that repeats a training
         // one is the split's business, not the loader's.
         return (try all.subset(rows: 0..<n).resolvingDuplicatePairs(format.duplicatePairs, file: trainPath) {
@@ -148,6 +148,28 @@ public enum RatingsLoader {
             if body.isEmpty || buffer[body].allSatisfy({ $0 == 10 || $0 == 13 }) {
                 throw RatingsFileError(file: name, line: 0, kind: .headerOnly)
             }
+            // Integers first; an ID column with an ID that is not a plain whole number is read
+            // again as text (at most twice: once per ID column).
+            var textLayout = layout
+            while true {
+                do {
+                    return try parseBody(buffer, body, layout: textLayout, name: name, format: format,
+                                         parallelism: parallelism, limits: limits)
+                } catch let error as RatingsFileError {
+                    guard case .notAnInteger(let column, _) = error.kind else { throw error }
+                    if column == textLayout.user && !textLayout.userIsText { textLayout.userIsText = true }
+                    else if column == textLayout.item && !textLayout.itemIsText { textLayout.itemIsText = true }
+                    else { throw error }
+                }
+            }
+        }
+    }
+
+    /// Parses the rows of `body` with `layout` into columns, mapping text ID columns.
+    private static func parseBody(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ body: Range<Int>, layout: RatingsParser.Layout, name: String,
+        format: RatingsFileFormat, parallelism: Parallelism, limits: Limits
+    ) throws -> RawRatings {
             let parser = RatingsParser(layout: layout, scale: format.ratingScale)
             let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
             // Each chunk parses straight into its own slice of the final columns (sized by an upper
@@ -218,8 +240,19 @@ public enum RatingsLoader {
                     throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
                 }
             }
-            return RawRatings(users: users, items: items, ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
-        }
+            func column(_ ids: [Int64], isText: Bool, at position: Int) throws -> RawRatings.IDColumn {
+                guard isText else { return .integers(ids) }
+                do {
+                    let (texts, positions) = try TextIDs.interning(slices: ids, in: buffer, encoding: format.encoding)
+                    return .texts(texts, positions: positions)
+                } catch let offset as TextIDs.InvalidText {
+                    throw RatingsFileError(file: name, line: lineNumber(buffer, offset: offset.offset),
+                                           kind: .invalidText(column: position, encoding: format.encoding))
+                }
+            }
+            return RawRatings(users: try column(users, isText: layout.userIsText, at: layout.user),
+                              items: try column(items, isText: layout.itemIsText, at: layout.item),
+                              ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
     }
 
     /// The longest header line a ratings file may have. A file with no line end, or a binary
@@ -326,27 +359,85 @@ public enum RatingsLoader {
 
 /// Parsed columns with raw IDs, before ID mapping.
 struct RawRatings {
-    var users: [Int64]
-    var items: [Int64]
+    /// An ID column: raw integers (mapped later), or text IDs already mapped while the file's
+    /// bytes were at hand.
+    enum IDColumn {
+        case integers([Int64])
+        case texts(TextIDs, positions: [Int32])
+
+        var count: Int {
+            switch self {
+            case .integers(let ids): return ids.count
+            case .texts(_, let positions): return positions.count
+            }
+        }
+
+        /// The column as text IDs (integers by their decimal spelling).
+        var asTexts: (TextIDs, [Int32]) {
+            switch self {
+            case .texts(let texts, let positions): return (texts, positions)
+            case .integers(let ids):
+                let (unique, positions) = RawRatings.densify(ids)
+                // Decimal spellings do not sort like the numbers ("10" < "9"): rank them again.
+                let texts = TextIDs(strings: unique.map { String($0) })
+                let rank = unique.map { texts.position(of: String($0))! }
+                return (texts, positions.map { rank[Int($0)] })
+            }
+        }
+
+        /// The rows of `parts` one after another, on one map (text when any part is text).
+        static func concatenate(_ parts: [IDColumn]) -> IDColumn {
+            if parts.allSatisfy({ if case .integers = $0 { return true } else { return false } }) {
+                return .integers(parts.flatMap { if case .integers(let ids) = $0 { return ids } else { return [] } })
+            }
+            let texts = parts.map(\.asTexts)
+            var strings: [String] = []
+            for (t, _) in texts { strings += (0..<t.count).map(t.string(at:)) }
+            let merged = TextIDs(strings: strings)
+            var positions: [Int32] = []
+            for (t, p) in texts {
+                let rank = (0..<t.count).map { merged.position(of: t.string(at: $0))! }
+                positions += p.map { rank[Int($0)] }
+            }
+            return .texts(merged, positions: positions)
+        }
+
+        /// The column's ID map and each row's position.
+        func mapped() -> (RawIDStorage, [Int32]) {
+            switch self {
+            case .texts(let texts, let positions): return (.texts(texts), positions)
+            case .integers(let ids):
+                let (unique, positions) = RawRatings.densify(ids)
+                return (UserIDMap(sortedUniqueRawIDs: unique).storage, positions)
+            }
+        }
+    }
+
+    var users: IDColumn
+    var items: IDColumn
     var ratings: [Float]
     var timestamps: [Int64]?
     /// Where the data rows start in the file (after any header), for line numbers.
     var bodyStart = 0
 
+    init(users: IDColumn, items: IDColumn, ratings: [Float], timestamps: [Int64]?, bodyStart: Int = 0) {
+        self.users = users; self.items = items; self.ratings = ratings; self.timestamps = timestamps; self.bodyStart = bodyStart
+    }
+
+    init(users: [Int64], items: [Int64], ratings: [Float], timestamps: [Int64]?) {
+        self.init(users: .integers(users), items: .integers(items), ratings: ratings, timestamps: timestamps)
+    }
+
     static func concatenate(_ parts: [RawRatings]) throws -> RawRatings {
         let withTime = parts.allSatisfy { $0.timestamps != nil }
-        var out = RawRatings(users: [], items: [], ratings: [], timestamps: withTime ? [] : nil)
-        for p in parts {
-            out.users += p.users; out.items += p.items; out.ratings += p.ratings
-            if withTime { out.timestamps! += p.timestamps! }
-        }
-        return out
+        return RawRatings(users: .concatenate(parts.map(\.users)), items: .concatenate(parts.map(\.items)),
+                          ratings: parts.flatMap(\.ratings), timestamps: withTime ? parts.flatMap { $0.timestamps! } : nil)
     }
 
     /// Builds ID maps (dense indices in ascending raw-ID order) and maps both ID columns.
     func mapped(parallelism: Parallelism, limits: RatingsLoader.Limits, name: String) throws -> RatingsDataset {
         // Distinct users and items are at most the rows: rows within Int32 keep the indices so.
-        guard users.count <= limits.rows else {
+        guard ratings.count <= limits.rows else {
             throw RatingsFileError(file: name, line: 0, kind: .tooManyDistinct(what: "rating rows", limit: limits.rows))
         }
         return mapped(parallelism: parallelism)
@@ -354,19 +445,19 @@ struct RawRatings {
 
     func mapped(parallelism: Parallelism) -> RatingsDataset {
         // Users and items are independent: map them on two threads when allowed.
-        var results: [(ids: [Int64], positions: [Int32])] = [([], []), ([], [])]
+        var results: [(RawIDStorage, [Int32])] = [(.integers([], direct: []), []), (.integers([], direct: []), [])]
         let columns = [users, items]
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            if users.count >= 1 << 16 && parallelism.threads > 1 {
-                parallelFor(2) { k in base[k] = Self.densify(columns[k]) }
+            if ratings.count >= 1 << 16 && parallelism.threads > 1 {
+                parallelFor(2) { k in base[k] = columns[k].mapped() }
             } else {
-                for k in 0..<2 { base[k] = Self.densify(columns[k]) }
+                for k in 0..<2 { base[k] = columns[k].mapped() }
             }
         }
         return RatingsDataset(
-            unchecked: results[0].positions, results[1].positions, ratings, timestamps,
-            UserIDMap(sortedUniqueRawIDs: results[0].ids), ItemIDMap(sortedUniqueRawIDs: results[1].ids))
+            unchecked: results[0].1, results[1].1, ratings, timestamps,
+            UserIDMap(storage: results[0].0), ItemIDMap(storage: results[1].0))
     }
 
     /// Maps raw IDs to dense indices. When the IDs are non-negative and not much sparser than
@@ -402,8 +493,8 @@ struct RawRatings {
             }
             return (unique, dense)
         }
-        let map = UserIDMap(rawIDs: raw)
-        return (map.rawIDs, raw.map { map.position(of: $0)! })
+        let map = UserIDMap(integerIDs: raw)
+        return (map.integerRawIDs!, raw.map { map.position(of: $0)! })
     }
 }
 

@@ -2,13 +2,33 @@
 ///
 /// Measured faster than a general CSV package (see Docs/Benchmarks.md): it scans bytes once,
 /// parses integers and simple decimals in place, and splits the file into one chunk per core.
-/// Quoted fields are not supported here (ratings files have none); the item catalogue uses a
-/// full RFC 4180 parser instead.
+/// A field may be quoted (`"276725";"034545104X";"0"`), with `""` or `\"` for a quote inside
+/// it and `\\` for a backslash; a quoted field cannot span lines (the chunks are cut at line
+/// ends).
+///
+/// ID columns are read as integers or as text (``Layout/userIsText``): in text mode the parser
+/// writes each ID's place in the file (``TextSlice``) instead of a value, and the loader maps
+/// the distinct texts afterwards. The loader starts with integers and switches a column to text
+/// when one of its IDs is not a whole number written plainly (`034545104X`, `0012`, `u17`).
 struct RatingsParser {
     struct Layout {
         var separator: [UInt8]
         var user: Int, item: Int, rating: Int, timestamp: Int?
         var columnCount: Int
+        /// Read the user (item) column as text IDs rather than integers.
+        var userIsText = false, itemIsText = false
+    }
+
+    /// Where a text ID lies in the file, packed into the Int64 an integer ID would take:
+    /// the byte offset, the length (at most ``maximumLength``) and whether it holds escapes.
+    struct TextSlice {
+        static let maximumLength = (1 << 15) - 1
+        var offset: Int, length: Int, escaped: Bool
+        init(offset: Int, length: Int, escaped: Bool) { self.offset = offset; self.length = length; self.escaped = escaped }
+        init(packed: Int64) {
+            offset = Int(packed >> 16); length = Int((packed >> 1) & 0x7FFF); escaped = packed & 1 == 1
+        }
+        var packed: Int64 { Int64(offset) << 16 | Int64(length) << 1 | (escaped ? 1 : 0) }
     }
 
     /// A parse failure at a byte offset; the caller turns it into a line number.
@@ -53,6 +73,7 @@ struct RatingsParser {
         let padded = !sep.contains(32)
         let columnCount = layout.columnCount
         let wantsTime = layout.timestamp != nil
+        let userIsText = layout.userIsText, itemIsText = layout.itemIsText
         let users = out.users, items = out.items, ratings = out.ratings
         let times = out.times ?? out.users
         // Role of each column: 0 skip, 1 user, 2 item, 3 rating, 4 timestamp.
@@ -73,7 +94,40 @@ struct RatingsParser {
                 while true {
                     let fieldStart = p
                     let role: UInt8 = column < columnCount ? roles[column] : 0
-                    if role == 1 || role == 2 || role == 4 {
+                    var first = p
+                    while padded && first < end && base[first] == 32 { first &+= 1 }
+                    if first < end && base[first] == 34 {
+                        // A quoted field: its content, then padding up to the field's end.
+                        guard let (content, escaped, after) = Self.quotedField(base, first, end) else {
+                            return Failure(offset: lineStart, kind: .invalidFormat(
+                                "column \(column + 1): a quoted field is not closed on its line"))
+                        }
+                        var q = after
+                        while padded && q < end && base[q] == 32 { q &+= 1 }
+                        guard Self.isFieldEnd(base, q, end, sep0, sep) else {
+                            return Failure(offset: lineStart, kind: .invalidFormat(
+                                "column \(column + 1): text after the closing quote of a field"))
+                        }
+                        p = q
+                        if role != 0, let failure = Self.quotedValue(role, base, content, escaped, column: column,
+                                                                    asText: role == 1 ? userIsText : itemIsText, into: &values) {
+                            return Failure(offset: lineStart, kind: failure)
+                        }
+                        if role == 3 { ratingField = content }
+                    } else if (role == 1 && userIsText) || (role == 2 && itemIsText) {
+                        p = Self.fieldEnd(base, p, end, sep0, sep)
+                        var e = p
+                        while padded && e > first && base[e &- 1] == 32 { e &-= 1 }
+                        guard e > first else {
+                            return Failure(offset: lineStart, kind: .invalidFormat("column \(column + 1): an empty ID"))
+                        }
+                        guard e - first <= TextSlice.maximumLength else {
+                            return Failure(offset: lineStart, kind: .invalidFormat(
+                                "column \(column + 1): an ID longer than \(TextSlice.maximumLength) bytes"))
+                        }
+                        let slice = TextSlice(offset: first, length: e - first, escaped: false).packed
+                        if role == 1 { values.0 = slice } else { values.1 = slice }
+                    } else if role == 1 || role == 2 || role == 4 {
                         // Integer: digits accumulate as they are scanned.
                         var q = p
                         while padded && q < end && base[q] == 32 { q &+= 1 }
@@ -96,7 +150,10 @@ struct RatingsParser {
                         while padded && q < end && base[q] == 32 { q &+= 1 }
                         p = q
                         let limit: UInt64 = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
-                        if digitCount == 0 || significant > 19 || magnitude > limit || !Self.isFieldEnd(base, q, end, sep0, sep) {
+                        // An ID written with leading zeros (or as -0) is text: `0012` is echoed as given.
+                        let unplainID = role != 4 && digitCount > 0 && base[digitsStart] == 48 && (digitCount > 1 || negative)
+                        if digitCount == 0 || significant > 19 || magnitude > limit || unplainID
+                            || !Self.isFieldEnd(base, q, end, sep0, sep) {
                             p = Self.fieldEnd(base, fieldStart, end, sep0, sep)
                             return Failure(offset: lineStart, kind: .notAnInteger(
                                 column: column, text: Self.text(base, fieldStart, p)))
@@ -170,6 +227,80 @@ struct RatingsParser {
         }
         if let failure { return .failure(failure) }
         return .success(rows)
+    }
+
+    /// The content of the quoted field whose opening quote is at `q`, whether it holds escapes,
+    /// and the position after its closing quote; nil when no closing quote comes before the
+    /// line's end.
+    @inline(__always)
+    static func quotedField(_ base: UnsafePointer<UInt8>, _ q: Int, _ end: Int) -> (Range<Int>, Bool, Int)? {
+        var k = q &+ 1
+        var escaped = false
+        while k < end {
+            let c = base[k]
+            if c == 10 { return nil }
+            if c == 92 && k &+ 1 < end && (base[k &+ 1] == 34 || base[k &+ 1] == 92) { escaped = true; k &+= 2; continue }
+            if c == 34 {
+                if k &+ 1 < end && base[k &+ 1] == 34 { escaped = true; k &+= 2; continue }
+                return ((q &+ 1)..<k, escaped, k &+ 1)
+            }
+            k &+= 1
+        }
+        return nil
+    }
+
+    /// The bytes of a quoted field's content with its escapes resolved (`""`, `\"`, `\\`).
+    static func unescaped(_ content: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(content.count)
+        var k = 0
+        while k < content.count {
+            let c = content[k]
+            if (c == 92 || c == 34) && k + 1 < content.count && (content[k + 1] == 34 || (c == 92 && content[k + 1] == 92)) {
+                out.append(content[k + 1]); k += 2
+            } else {
+                out.append(c); k += 1
+            }
+        }
+        return out
+    }
+
+    /// Stores the value of a quoted field in the slot of its role (1 user, 2 item, 3 rating,
+    /// 4 timestamp), or returns why it is not one.
+    static func quotedValue(
+        _ role: UInt8, _ base: UnsafePointer<UInt8>, _ content: Range<Int>, _ escaped: Bool, column: Int, asText: Bool,
+        into values: inout (Int64, Int64, Float, Int64)
+    ) -> RatingsFileError.Kind? {
+        let bytes = UnsafeRawBufferPointer(start: base + content.lowerBound, count: content.count)
+        switch role {
+        case 1, 2:
+            if asText {
+                guard !content.isEmpty else { return .invalidFormat("column \(column + 1): an empty ID") }
+                guard content.count <= TextSlice.maximumLength else {
+                    return .invalidFormat("column \(column + 1): an ID longer than \(TextSlice.maximumLength) bytes")
+                }
+                let slice = TextSlice(offset: content.lowerBound, length: content.count, escaped: escaped).packed
+                if role == 1 { values.0 = slice } else { values.1 = slice }
+            } else {
+                guard !escaped, let value = RawID.canonicalInteger(bytes) else {
+                    return .notAnInteger(column: column, text: text(base, content.lowerBound, content.upperBound))
+                }
+                if role == 1 { values.0 = value } else { values.1 = value }
+            }
+        case 3:
+            guard !escaped, let value = parseFloat(base, content.lowerBound, content.upperBound) else {
+                return .notANumber(column: column, text: text(base, content.lowerBound, content.upperBound))
+            }
+            guard value.isFinite else { return .nonFiniteRating(text: text(base, content.lowerBound, content.upperBound)) }
+            values.2 = value
+        default:
+            // Leading zeros are fine in a timestamp; a sign other than `-` is not (as unquoted).
+            guard !escaped, bytes.first != 43, let value = Int64(String(decoding: bytes, as: UTF8.self)) else {
+                return .notAnInteger(column: column, text: text(base, content.lowerBound, content.upperBound))
+            }
+            values.3 = value
+        }
+        return nil
     }
 
     /// True when `q` is at a separator, a line end (LF or CR LF) or the end of data.

@@ -32,12 +32,20 @@ public enum RatingsWriter {
             repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
             out += digits.reversed()
         }
+        func appendID(_ id: RawID) {
+            switch id {
+            case .integer(let value): appendInt(value)
+            case .text(let text) where text.utf8.contains(where: { $0 == 34 || $0 == 10 || $0 == 13 }) || text.contains(separator):
+                out.append(34); out += Array(text.replacingOccurrences(of: "\"", with: "\"\"").utf8); out.append(34)
+            case .text(let text): out += Array(text.utf8)
+            }
+        }
         for row in 0..<data.count {
             for (c, column) in columns.enumerated() {
                 if c > 0 { out += sep }
                 switch column {
-                case .user: appendInt(data.userIDs.rawID(atChecked: data.users[row]))
-                case .item: appendInt(data.itemIDs.rawID(atChecked: data.items[row]))
+                case .user: appendID(data.userIDs.rawID(atChecked: data.users[row]))
+                case .item: appendID(data.itemIDs.rawID(atChecked: data.items[row]))
                 case .rating:
                     let r = data.ratings[row]
                     if r == r.rounded() && abs(r) < 1e9 { appendInt(Int64(r)) } else { out += Array("\(r)".utf8) }

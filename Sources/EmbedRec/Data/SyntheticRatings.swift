@@ -257,7 +257,7 @@ public enum SyntheticRatings {
     public static func itemGroups(catalog: ItemCatalog, items: Int) -> [Int] {
         var names: [String: Int] = [:]
         return (0..<items).map { k in
-            guard let item = catalog[rawID: Int64(k + 1)] else { return names.count + items + k }
+            guard let item = catalog[rawID: .integer(Int64(k + 1))] else { return names.count + items + k }
             let key: String
             if let open = item.title.lastIndex(of: "("), let hash = item.title[open...].firstIndex(of: "#") {
                 key = "series:" + item.title[item.title.index(after: open)..<hash]

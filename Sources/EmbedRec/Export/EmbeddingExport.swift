@@ -40,7 +40,7 @@ public enum EmbeddingExport {
             meta += "id\ttitle\tauthors\tyear\n"
             for raw in recommender.itemIDs.rawIDs {
                 let item = catalog[rawID: raw]
-                meta += [String(raw), item?.title ?? "", item?.authors ?? "", item?.year.map(String.init) ?? ""]
+                meta += [raw.description, item?.title ?? "", item?.authors ?? "", item?.year.map(String.init) ?? ""]
                     .map(escapeTSV).joined(separator: "\t") + "\n"
             }
         } else {

@@ -5,7 +5,7 @@
 /// left out; keys are the property names.
 public struct ItemJSON: Codable, Sendable, Hashable {
     /// The raw item ID.
-    public let id: Int64
+    public let id: RawID
     /// The catalogue's title, or "`untitled` ID" when the catalogue lacks the item.
     public let title: String
     /// The catalogue's authors (or artists, directors), when it has them.
@@ -26,7 +26,7 @@ public struct ItemJSON: Codable, Sendable, Hashable {
     ///   - id: the raw item ID.
     ///   - metadata: the catalogue's entry for it, if any.
     ///   - untitled: the word before the ID when the catalogue has no title ("Book 17").
-    public init(id: Int64, metadata: ItemMetadata?, untitled: String = "Item") {
+    public init(id: RawID, metadata: ItemMetadata?, untitled: String = "Item") {
         self.id = id
         title = metadata?.title ?? "\(untitled) \(id)"
         authors = metadata?.authors

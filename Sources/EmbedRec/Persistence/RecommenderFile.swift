@@ -6,16 +6,23 @@ import EmbedRecKernels
 /// Docs/FileFormat.md describes the layout for readers in other languages.
 enum RecommenderFile {
     static let format = "embedrec.recommender"
-    static let version = 1
+    /// 1: integer IDs only. 2: an ID map may hold text (``Name/userIDOffsets``); written only
+    /// then, so a file of integer IDs still opens in readers of version 1.
+    static let version = 2
+    static let readableVersions = 1...2
 
     /// Tensor names of the recommender's own parts; model tensors keep their model names.
     enum Name {
         static let userIDs = "user_ids"
         static let itemIDs = "item_ids"
+        /// With text IDs (version 2) `user_ids` is the UTF-8 of every ID (U8) and ID k is
+        /// `user_ids[offsets[k]..<offsets[k + 1]]`.
+        static let userIDOffsets = "user_id_offsets"
+        static let itemIDOffsets = "item_id_offsets"
         static let ratedOffsets = "rated_offsets"
         static let ratedItems = "rated_items"
         static let ratedRatings = "rated_ratings"
-        static let all: Set<String> = [userIDs, itemIDs, ratedOffsets, ratedItems, ratedRatings]
+        static let all: Set<String> = [userIDs, itemIDs, userIDOffsets, itemIDOffsets, ratedOffsets, ratedItems, ratedRatings]
     }
 
     /// Metadata keys.
@@ -29,6 +36,44 @@ enum RecommenderFile {
     }
 
     struct RatingScale: Codable { let min: Float; let max: Float }
+
+    /// The tensors of one ID map: its integers, or its text's bytes and offsets.
+    static func idTensors(_ storage: RawIDStorage, name: String, offsetsName: String) -> [(name: String, dtype: SafeTensors.DType, count: Int, bytes: [UInt8])] {
+        switch storage {
+        case .integers(let ids, _):
+            return [(name, .i64, ids.count, ids.withUnsafeBytes { Array($0) })]
+        case .texts(let texts):
+            let offsets = texts.offsets.map { Int64($0) }
+            return [(name, .u8, texts.bytes.count, texts.bytes),
+                    (offsetsName, .i64, offsets.count, offsets.withUnsafeBytes { Array($0) })]
+        }
+    }
+
+    /// Reads and checks one ID map of `count` IDs: strictly ascending, text valid UTF-8.
+    static func readIDs(_ file: SafeTensorsFile, name: String, offsetsName: String, count: Int) throws -> RawIDStorage {
+        if file.tensors[name]?.dtype == .u8 {
+            let bytes = try file.array(name, dtype: .u8, as: UInt8.self)
+            let offsets = try file.array(offsetsName, dtype: .i64, as: Int64.self, shape: [count + 1]).map { Int(clamping: $0) }
+            guard offsets.first == 0, offsets.last == bytes.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw RecommenderFileError.inconsistentTensor(offsetsName, "offsets must rise from 0 to \(bytes.count), every ID non-empty")
+            }
+            guard String(validating: bytes, as: UTF8.self) != nil else {
+                throw RecommenderFileError.inconsistentTensor(name, "text IDs are not valid UTF-8")
+            }
+            let texts = TextIDs(bytes: bytes, offsets: offsets)
+            if let k = texts.firstUnsortedPosition() {
+                throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
+            }
+            return .texts(texts)
+        }
+        let ids = try file.array(name, dtype: .i64, as: Int64.self)
+        guard ids.count == count else { throw RecommenderFileError.idMapMismatch(name, count: ids.count, expected: count) }
+        for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
+            throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
+        }
+        guard file.tensors[offsetsName] == nil else { throw RecommenderFileError.unexpectedTensor(offsetsName) }
+        return UserIDMap(sortedUniqueRawIDs: ids).storage
+    }
 }
 
 /// The built-in model kinds a file may hold.
@@ -55,7 +100,7 @@ extension Recommender {
         for t in tensors where RecommenderFile.Name.all.contains(t.name) { throw RecommenderFileError.nameClash(t.name) }
         var metadata: [String: String] = [
             RecommenderFile.Key.format: RecommenderFile.format,
-            RecommenderFile.Key.version: String(RecommenderFile.version),
+            RecommenderFile.Key.version: String(userIDs.holdsText || itemIDs.holdsText ? RecommenderFile.version : 1),
             RecommenderFile.Key.modelKind: type(of: savable).kind,
             RecommenderFile.Key.modelConfiguration: try savable.configurationJSON(),
             RecommenderFile.Key.userCount: String(model.userCount),
@@ -71,28 +116,23 @@ extension Recommender {
         if let c = catalog { metadata[RecommenderFile.Key.catalog] = try json(c.items) }
 
         let offsets = ratedItems.offsets.map { Int64($0) }
-        try userIDs.rawIDs.withUnsafeBytes { userBytes in
-            try itemIDs.rawIDs.withUnsafeBytes { itemBytes in
-                try offsets.withUnsafeBytes { offsetBytes in
-                    try ratedItems.items.withUnsafeBytes { ratedBytes in
-                        try ratedItems.ratings.withUnsafeBytes { ratingBytes in
-                            var entries = tensors.map { t in
-                                SafeTensors.Entry(name: t.name, dtype: .f32, shape: t.shape,
-                                                  bytes: UnsafeRawBufferPointer(start: t.storage, count: t.count * 4))
-                            }
-                            typealias N = RecommenderFile.Name
-                            entries += [
-                                .init(name: N.userIDs, dtype: .i64, shape: [userIDs.count], bytes: userBytes),
-                                .init(name: N.itemIDs, dtype: .i64, shape: [itemIDs.count], bytes: itemBytes),
-                                .init(name: N.ratedOffsets, dtype: .i64, shape: [offsets.count], bytes: offsetBytes),
-                                .init(name: N.ratedItems, dtype: .i32, shape: [ratedItems.items.count], bytes: ratedBytes),
-                                .init(name: N.ratedRatings, dtype: .f32, shape: [ratedItems.ratings.count], bytes: ratingBytes),
-                            ]
-                            try SafeTensors.write(entries, metadata: metadata, to: path, failingAfterBytes: failingAfterBytes)
-                        }
-                    }
-                }
+        typealias N = RecommenderFile.Name
+        let idTensors = RecommenderFile.idTensors(userIDs.storage, name: N.userIDs, offsetsName: N.userIDOffsets)
+            + RecommenderFile.idTensors(itemIDs.storage, name: N.itemIDs, offsetsName: N.itemIDOffsets)
+        var lists = idTensors.map { (name: $0.name, dtype: $0.dtype, count: $0.count) }
+        lists += [(N.ratedOffsets, .i64, offsets.count), (N.ratedItems, .i32, ratedItems.items.count),
+                  (N.ratedRatings, .f32, ratedItems.ratings.count)]
+        let buffers = idTensors.map(\.bytes) + [offsets.withUnsafeBytes { Array($0) }, ratedItems.items.withUnsafeBytes { Array($0) },
+                                                ratedItems.ratings.withUnsafeBytes { Array($0) }]
+        try withByteBuffers(buffers) { views in
+            var entries = tensors.map { t in
+                SafeTensors.Entry(name: t.name, dtype: .f32, shape: t.shape,
+                                  bytes: UnsafeRawBufferPointer(start: t.storage, count: t.count * 4))
             }
+            for (list, bytes) in zip(lists, views) {
+                entries.append(.init(name: list.name, dtype: list.dtype, shape: [list.count], bytes: bytes))
+            }
+            try SafeTensors.write(entries, metadata: metadata, to: path, failingAfterBytes: failingAfterBytes)
         }
     }
 
@@ -127,7 +167,7 @@ extension Recommender {
         }
         let versionText = try value(K.version)
         guard let version = Int(versionText) else { throw RecommenderFileError.invalidMetadata(K.version, "\"\(versionText)\" is not a number") }
-        guard version == RecommenderFile.version else {
+        guard RecommenderFile.readableVersions.contains(version) else {
             throw RecommenderFileError.unsupportedVersion(found: version, supported: RecommenderFile.version)
         }
         func count(_ key: String) throws -> Int {
@@ -146,7 +186,15 @@ extension Recommender {
         // tensor that neither the model nor the recommender knows.
         // Before the model allocates: the counts must match the ID maps (whose bytes the offsets
         // check found in the file) and the configuration's tensors must fit in the file's data.
-        for (name, expected) in [(RecommenderFile.Name.userIDs, users), (RecommenderFile.Name.itemIDs, items)] {
+        typealias N = RecommenderFile.Name
+        for (name, offsetsName, expected) in [(N.userIDs, N.userIDOffsets, users), (N.itemIDs, N.itemIDOffsets, items)] {
+            if version >= 2 && file.tensors[name]?.dtype == .u8 {
+                let offsets = try file.info(offsetsName, dtype: .i64)
+                guard offsets.shape == [expected + 1] else {
+                    throw RecommenderFileError.idMapMismatch(offsetsName, count: offsets.elementCount - 1, expected: expected)
+                }
+                continue
+            }
             let map = try file.info(name, dtype: .i64)
             guard map.shape == [expected] else {
                 throw RecommenderFileError.idMapMismatch(name, count: map.elementCount, expected: expected)
@@ -207,27 +255,20 @@ extension Recommender {
             try $0.withHistory($0.history(from: rated), copyingWeights: false)
         } ?? model
         try self.init(
-            model: servedModel, userIDs: UserIDMap(sortedUniqueRawIDs: userRaw), itemIDs: ItemIDMap(sortedUniqueRawIDs: itemRaw),
+            model: servedModel, userIDs: UserIDMap(storage: userRaw), itemIDs: ItemIDMap(storage: itemRaw),
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
             configuration: try decode(TrainingConfiguration.self, K.training),
             history: try decode(TrainingHistory.self, K.history), catalog: catalog,
             foldInDefaultRating: defaultRating, popularity: statistics)
     }
 
-    typealias Lists = (userIDs: [Int64], itemIDs: [Int64], rated: UserItemIndex, statistics: ItemPopularity)
+    typealias Lists = (userIDs: RawIDStorage, itemIDs: RawIDStorage, rated: UserItemIndex, statistics: ItemPopularity)
 
     /// Reads and checks the ID maps and rated lists, and counts the ratings per item.
     private static func readLists(_ file: SafeTensorsFile, users: Int, items: Int) throws -> Lists {
         typealias N = RecommenderFile.Name
-        let userRaw = try file.array(N.userIDs, dtype: .i64, as: Int64.self)
-        let itemRaw = try file.array(N.itemIDs, dtype: .i64, as: Int64.self)
-        guard userRaw.count == users else { throw RecommenderFileError.idMapMismatch(N.userIDs, count: userRaw.count, expected: users) }
-        guard itemRaw.count == items else { throw RecommenderFileError.idMapMismatch(N.itemIDs, count: itemRaw.count, expected: items) }
-        for (name, ids) in [(N.userIDs, userRaw), (N.itemIDs, itemRaw)] {
-            for k in ids.indices.dropFirst() where ids[k] <= ids[k - 1] {
-                throw RecommenderFileError.inconsistentTensor(name, "raw IDs must be strictly ascending (position \(k))")
-            }
-        }
+        let userRaw = try RecommenderFile.readIDs(file, name: N.userIDs, offsetsName: N.userIDOffsets, count: users)
+        let itemRaw = try RecommenderFile.readIDs(file, name: N.itemIDs, offsetsName: N.itemIDOffsets, count: items)
         let offsets = try file.array(N.ratedOffsets, dtype: .i64, as: Int64.self, shape: [users + 1])
         let ratedItems = try file.array(N.ratedItems, dtype: .i32, as: Int32.self)
         let ratedRatings = try file.array(N.ratedRatings, dtype: .f32, as: Float.self, shape: [ratedItems.count])
@@ -284,4 +325,13 @@ public enum RecommenderFileError: Error, Equatable, CustomStringConvertible {
         case .nonFiniteValues(let n): return "tensor \(n) holds NaN or infinite values"
         }
     }
+}
+
+/// Calls `body` with a raw view of each of `buffers`, all alive for the call.
+private func withByteBuffers<R>(_ buffers: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+    func nest(_ k: Int, _ views: [UnsafeRawBufferPointer]) throws -> R {
+        guard k < buffers.count else { return try body(views) }
+        return try buffers[k].withUnsafeBytes { try nest(k + 1, views + [$0]) }
+    }
+    return try nest(0, [])
 }

@@ -74,7 +74,7 @@ public struct FoldInRecommender: Sendable {
         /// The recommendations, best first.
         public let recommendations: [Recommendation]
         /// Raw item IDs from the reading list that the catalogue does not know (ignored).
-        public let unknownItemIDs: [Int64]
+        public let unknownItemIDs: [RawID]
         /// True when no known item was given and the list is the most popular items instead;
         /// their predicted ratings are then the items' mean training ratings.
         public let isPopularityFallback: Bool
@@ -90,7 +90,7 @@ public struct FoldInRecommender: Sendable {
     ///   ``RecommenderError/ratingOutsideScale(item:rating:scale:)`` for a rating outside the
     ///   training ratings' range; ``ConfigurationError/invalidSetting(_:)`` for a bad ``regularization``;
     ///   ``LinearAlgebraError`` if the solve fails.
-    public func recommend(readItems rawIDs: [Int64], ratings: [Float]? = nil, k: Int) throws -> Result {
+    public func recommend(readItems rawIDs: [RawID], ratings: [Float]? = nil, k: Int) throws -> Result {
         guard k > 0 else { throw RecommenderError.invalidK(k) }
         try Self.validate(regularization: regularization)
         if let ratings, ratings.count != rawIDs.count {
@@ -104,7 +104,7 @@ public struct FoldInRecommender: Sendable {
         if let ratings, let scale = ratingScale, let j = ratings.firstIndex(where: { !scale.contains($0) }) {
             throw RecommenderError.ratingOutsideScale(item: rawIDs[j], rating: ratings[j], scale: scale)
         }
-        var known: [Int32] = [], knownRatings: [Float] = [], unknown: [Int64] = []
+        var known: [Int32] = [], knownRatings: [Float] = [], unknown: [RawID] = []
         var seen = Set<Int32>()
         for (j, raw) in rawIDs.enumerated() {
             guard let index = itemIDs.position(of: raw) else { unknown.append(raw); continue }

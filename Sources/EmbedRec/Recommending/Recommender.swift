@@ -116,7 +116,7 @@ public struct Recommender: Sendable {
         /// predicted ratings are then the items' mean training ratings.
         public let isPopularityFallback: Bool
         /// Raw item IDs of a new reader's list that the catalogue does not know (ignored).
-        public let unknownItemIDs: [Int64]
+        public let unknownItemIDs: [RawID]
     }
 
     /// The `k` best items for a known user, leaving out what they rated.
@@ -124,7 +124,7 @@ public struct Recommender: Sendable {
     /// - Throws: ``RecommenderError/unknownUser(_:)`` for an ID outside the training data (unless
     ///   `unknownUser` is ``UnknownUserPolicy/popularity``), ``RecommenderError/invalidK(_:)`` for
     ///   K ≤ 0.
-    public func recommend(user rawID: Int64, k: Int, unknownUser: UnknownUserPolicy = .fail) throws -> RecommendationList {
+    public func recommend(user rawID: RawID, k: Int, unknownUser: UnknownUserPolicy = .fail) throws -> RecommendationList {
         guard k > 0 else { throw RecommenderError.invalidK(k) }
         guard let user = userIDs.index(of: rawID) else {
             guard unknownUser == .popularity else { throw RecommenderError.unknownUser(rawID) }
@@ -148,28 +148,28 @@ public struct Recommender: Sendable {
     ///
     /// - Throws: ``RecommenderError/noFoldIn(_:)`` for a model without fold-in, and as
     ///   ``FoldInRecommender/recommend(readItems:ratings:k:)``.
-    public func recommend(newReaderRatings ratings: [Int64: Float], k: Int) throws -> RecommendationList {
+    public func recommend(newReaderRatings ratings: [RawID: Float], k: Int) throws -> RecommendationList {
         let ids = ratings.keys.sorted()
         return try foldInList(ids, ids.map { ratings[$0]! }, k)
     }
 
     /// Recommendations for a new reader from the raw item IDs they read, without ratings (each
     /// counts as the training data's 75th-percentile rating).
-    public func recommend(newReaderItems items: [Int64], k: Int) throws -> RecommendationList {
+    public func recommend(newReaderItems items: [RawID], k: Int) throws -> RecommendationList {
         try foldInList(items, nil, k)
     }
 
     /// The same for a reading list where some books have a rating and some not (nil: the
     /// training data's 75th-percentile rating). `ratings` is aligned with `items`.
     /// - Throws: ``RecommenderError/invalidReader(_:)`` when the lengths differ, and as above.
-    public func recommend(newReaderItems items: [Int64], ratings: [Float?], k: Int) throws -> RecommendationList {
+    public func recommend(newReaderItems items: [RawID], ratings: [Float?], k: Int) throws -> RecommendationList {
         guard items.count == ratings.count else {
             throw RecommenderError.invalidReader("\(items.count) items but \(ratings.count) ratings")
         }
         return try foldInList(items, ratings.map { $0 ?? foldInDefaultRating }, k)
     }
 
-    private func foldInList(_ items: [Int64], _ ratings: [Float]?, _ k: Int) throws -> RecommendationList {
+    private func foldInList(_ items: [RawID], _ ratings: [Float]?, _ k: Int) throws -> RecommendationList {
         guard let foldIn else { throw RecommenderError.noFoldIn(model.summary) }
         let result = try foldIn.recommend(readItems: items, ratings: ratings, k: k)
         return RecommendationList(recommendations: result.recommendations,
@@ -180,7 +180,7 @@ public struct Recommender: Sendable {
     /// - Throws: ``RecommenderError/unknownItem(_:)``; ``RecommenderError/noItemEmbedding(_:)``
     ///   (EASE) or ``RecommenderError/noItemSimilarity(_:)`` (ConcatMLP) for a model without a
     ///   meaningful item embedding (see ``SimilarItems``); ``RecommenderError/invalidK(_:)``.
-    public func similarItems(to rawID: Int64, k: Int) throws -> [SimilarItems.Neighbour] {
+    public func similarItems(to rawID: RawID, k: Int) throws -> [SimilarItems.Neighbour] {
         guard let item = itemIDs.index(of: rawID) else { throw RecommenderError.unknownItem(rawID) }
         return try similar.get().similar(to: [item], k: k)
     }
@@ -189,14 +189,14 @@ public struct Recommender: Sendable {
     /// read". For EASE it is the item's row of item-to-item weights; it works for every model
     /// that folds in new readers, including those whose embeddings carry no cosine meaning.
     /// - Throws: ``RecommenderError/unknownItem(_:)``, ``RecommenderError/noFoldIn(_:)``.
-    public func readersAlsoRead(_ rawID: Int64, k: Int) throws -> RecommendationList {
+    public func readersAlsoRead(_ rawID: RawID, k: Int) throws -> RecommendationList {
         guard itemIDs.index(of: rawID) != nil else { throw RecommenderError.unknownItem(rawID) }
         return try foldInList([rawID], nil, k)
     }
 
     /// The model's score of an item for a known user: its predicted rating for a rating model.
     /// - Throws: ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
-    public func score(user: Int64, item: Int64) throws -> Float {
+    public func score(user: RawID, item: RawID) throws -> Float {
         guard let u = userIDs.index(of: user) else { throw RecommenderError.unknownUser(user) }
         guard let i = itemIDs.index(of: item) else { throw RecommenderError.unknownItem(item) }
         return try model.scores(users: [u.position], items: [i.position])[0]
@@ -205,7 +205,7 @@ public struct Recommender: Sendable {
     /// The model's predicted rating of an item by a known user.
     /// - Throws: ``RecommenderError/notARatingModel(_:)`` for a ranking model, whose scores are
     ///   not ratings; ``RecommenderError/unknownUser(_:)`` or ``RecommenderError/unknownItem(_:)``.
-    public func predictedRating(user: Int64, item: Int64) throws -> Float {
+    public func predictedRating(user: RawID, item: RawID) throws -> Float {
         guard model.predictsRatings else { throw RecommenderError.notARatingModel(model.summary) }
         return try score(user: user, item: item)
     }
@@ -224,9 +224,12 @@ public struct Recommender: Sendable {
     /// recommender does not know are left out and counted.
     public func mapped(_ data: RatingsDataset) -> (data: RatingsDataset, unknownRows: Int) {
         var users: [Int32] = [], items: [Int32] = [], ratings: [Float] = []
+        // Each distinct ID is looked up once; rows then translate through the tables.
+        let userTable = (0..<Int32(data.userCount)).map { userIDs.position(of: data.userIDs.rawID(atChecked: $0)) ?? -1 }
+        let itemTable = (0..<Int32(data.itemCount)).map { itemIDs.position(of: data.itemIDs.rawID(atChecked: $0)) ?? -1 }
         for row in 0..<data.count {
-            guard let u = userIDs.position(of: data.userIDs.rawIDs[Int(data.users[row])]),
-                  let i = itemIDs.position(of: data.itemIDs.rawIDs[Int(data.items[row])]) else { continue }
+            let u = userTable[Int(data.users[row])], i = itemTable[Int(data.items[row])]
+            guard u >= 0, i >= 0 else { continue }
             users.append(u); items.append(i); ratings.append(data.ratings[row])
         }
         let kept = RatingsDataset(unchecked: users, items, ratings, nil, userIDs, itemIDs)
@@ -234,5 +237,5 @@ public struct Recommender: Sendable {
     }
 
     /// The catalogue entry of a raw item ID, when a catalogue is attached and has it.
-    public func metadata(for rawID: Int64) -> ItemMetadata? { catalog?[rawID: rawID] }
+    public func metadata(for rawID: RawID) -> ItemMetadata? { catalog?[rawID: rawID] }
 }

@@ -3,9 +3,9 @@
 /// status (BookServer: unknown → 404, cannot → 501, malformed → 400).
 public enum RecommenderError: Error, Equatable, CustomStringConvertible {
     /// The user ID is not in the training data.
-    case unknownUser(Int64)
+    case unknownUser(RawID)
     /// The item ID is not in the training data.
-    case unknownItem(Int64)
+    case unknownItem(RawID)
     /// A dense user or item index (`what`) is outside the model's `0..<count`.
     case indexOutOfRange(what: String, index: Int, count: Int)
     /// A list length of zero or less was asked for.
@@ -15,7 +15,7 @@ public enum RecommenderError: Error, Equatable, CustomStringConvertible {
     /// A new reader's list is unusable (empty, or ratings too large to solve for).
     case invalidReader(String)
     /// A new reader's rating of `item` lies outside the training ratings' range.
-    case ratingOutsideScale(item: Int64, rating: Float, scale: ClosedRange<Float>)
+    case ratingOutsideScale(item: RawID, rating: Float, scale: ClosedRange<Float>)
     /// The model has no fold-in for new readers (a model written outside EmbedRec).
     case noFoldIn(String)
     /// The model has no item embedding table to compare items by.

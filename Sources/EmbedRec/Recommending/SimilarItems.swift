@@ -57,7 +57,7 @@ public struct SimilarItems: Sendable {
         /// The neighbour's dense item index.
         public let item: ItemIndex
         /// Its raw item ID (the dense index when the index was built without an item ID map).
-        public let rawItemID: Int64
+        public let rawItemID: RawID
         /// Cosine similarity in [-1, 1].
         public let similarity: Float
     }
@@ -96,7 +96,7 @@ public struct SimilarItems: Sendable {
         }
         let winners = scores.withUnsafeBufferPointer { topK(of: $0.baseAddress!, n: itemCount, k: k) }
         return winners.map { winner in
-            Neighbour(item: ItemIndex(winner.item), rawItemID: itemIDs?.rawID(atChecked: winner.item) ?? Int64(winner.item),
+            Neighbour(item: ItemIndex(winner.item), rawItemID: itemIDs?.rawID(atChecked: winner.item) ?? .integer(Int64(winner.item)),
                       similarity: winner.score)
         }
     }

@@ -6,7 +6,7 @@ public struct Recommendation: Sendable, Hashable {
     public let item: ItemIndex
     /// Raw item ID (from the training data's ID map; the dense index when a ``TopKScorer`` was
     /// made without training data).
-    public let rawItemID: Int64
+    public let rawItemID: RawID
     /// The model's score: larger is better. A rating model's score is its predicted rating.
     public let score: Float
     /// The predicted rating, in rating units: only from a rating model (``Model/predictsRatings``);
@@ -16,12 +16,12 @@ public struct Recommendation: Sendable, Hashable {
     /// A recommendation of dense item `item`, its raw ID from `itemIDs` (the index without one).
     init(item: Int32, itemIDs: ItemIDMap?, score: Float, predictsRatings: Bool) {
         self.item = ItemIndex(item)
-        rawItemID = itemIDs?.rawID(atChecked: item) ?? Int64(item)
+        rawItemID = itemIDs?.rawID(atChecked: item) ?? .integer(Int64(item))
         self.score = score
         predictedRating = predictsRatings ? score : nil
     }
 
-    private init(item: ItemIndex, rawItemID: Int64, score: Float, predictedRating: Float?) {
+    private init(item: ItemIndex, rawItemID: RawID, score: Float, predictedRating: Float?) {
         self.item = item; self.rawItemID = rawItemID; self.score = score; self.predictedRating = predictedRating
     }
 

@@ -47,12 +47,12 @@ extension APIError {
         APIError(.badRequest, code: "k_out_of_range", "k must be between 1 and \(max), got \(k)")
     }
 
-    static func unknownUser(_ id: Int64) -> APIError {
+    static func unknownUser(_ id: RawID) -> APIError {
         APIError(.notFound, code: "unknown_user",
                  "unknown user \(id): not in the training data (add fallback=popularity for the most-rated books instead)")
     }
 
-    static func unknownItem(_ id: Int64) -> APIError {
+    static func unknownItem(_ id: RawID) -> APIError {
         APIError(.notFound, code: "unknown_item", "unknown item \(id): not in the training data")
     }
 

@@ -11,7 +11,7 @@ enum BookPage {
     static let tickableBooks = 48
 
     struct Bootstrap: Encodable {
-        let readers: [Int64]
+        let readers: [RawID]
         let books: [ItemJSON]
         let defaultK: Int
         let maxK: Int

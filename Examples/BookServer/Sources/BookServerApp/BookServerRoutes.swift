@@ -68,7 +68,8 @@ struct BookServerRoutes: Sendable {
     }
 
     func item(_ idText: String) throws -> Response {
-        let id = try QueryParameters.integer("id", Substring(idText))
+        guard !idText.isEmpty else { throw APIError.missingParameter("id", example: "/item/1") }
+        let id = RawID(idText)
         let snapshot = store.current
         guard snapshot.recommender.itemIDs.index(of: id) != nil else { throw APIError.unknownItem(id) }
         return jsonResponse(ListJSONWriter.bytes(snapshot.books.book(id)))
@@ -137,7 +138,7 @@ struct BookServerRoutes: Sendable {
         }
     }
 
-    private func listJSON(_ list: Recommender.RecommendationList, user: Int64?, k: Int, _ books: BookDirectory) -> RecommendationsJSON {
+    private func listJSON(_ list: Recommender.RecommendationList, user: RawID?, k: Int, _ books: BookDirectory) -> RecommendationsJSON {
         RecommendationsJSON(
             user: user, k: k, popularityFallback: list.isPopularityFallback, unknownItemIDs: list.unknownItemIDs,
             recommendations: list.recommendations.map { books.book($0.rawItemID, score: $0.score, predictedRating: $0.predictedRating) })

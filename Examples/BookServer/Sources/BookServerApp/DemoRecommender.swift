@@ -39,12 +39,12 @@ public enum DemoRecommender {
             training: training))
         let fitted = try recipe.fit(data)
         return try Recommender(model: fitted.model, training: data, configuration: fitted.training, history: fitted.history,
-                               catalog: catalog ?? generatedCatalog(itemIDs: data.itemIDs.rawIDs))
+                               catalog: catalog ?? generatedCatalog(itemIDs: data.itemIDs.integerRawIDs ?? []))
     }
 
     static func generatedCatalog(itemIDs: [Int64]) throws -> ItemCatalog {
         try ItemCatalog(items: itemIDs.map { id in
-            ItemMetadata(rawID: id, title: "Book \(id)", authors: "Author \(id % 37 + 1)", year: 1950 + Int(id % 70),
+            ItemMetadata(rawID: .integer(id), title: "Book \(id)", authors: "Author \(id % 37 + 1)", year: 1950 + Int(id % 70),
                          imageURL: id % 5 == 0 ? nil : "https://images.example.invalid/covers/\(id).jpg")
         })
     }

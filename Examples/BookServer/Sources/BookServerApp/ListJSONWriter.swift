@@ -18,10 +18,10 @@ struct ListJSONWriter {
         w.raw(",\"unknownItemIDs\":[")
         for (i, id) in value.unknownItemIDs.enumerated() {
             if i > 0 { w.raw(",") }
-            w.integer(id)
+            w.id(id)
         }
         w.raw("]")
-        if let user = value.user { w.raw(",\"user\":"); w.integer(user) }
+        if let user = value.user { w.raw(",\"user\":"); w.id(user) }
         w.raw("}")
         return w.buffer
     }
@@ -45,7 +45,7 @@ struct ListJSONWriter {
     mutating func book(_ b: ItemJSON) {
         raw("{")
         if let authors = b.authors { raw("\"authors\":"); string(authors); raw(",") }
-        raw("\"id\":"); integer(b.id)
+        raw("\"id\":"); id(b.id)
         if let url = b.imageURL { raw(",\"imageURL\":"); string(url) }
         if let rating = b.predictedRating { raw(",\"predictedRating\":"); float(rating) }
         if let score = b.score { raw(",\"score\":"); float(score) }
@@ -70,6 +70,14 @@ struct ListJSONWriter {
 
     mutating func integer(_ value: some BinaryInteger) {
         buffer.writeString(String(value))
+    }
+
+    /// A raw ID as the data spells it: a JSON number for an integer, a string for text.
+    mutating func id(_ value: RawID) {
+        switch value {
+        case .integer(let number): integer(number)
+        case .text(let text): string(text)
+        }
     }
 
     /// The shortest form that reads back as the same Float (Swift's `description`, as the

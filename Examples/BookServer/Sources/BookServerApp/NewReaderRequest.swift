@@ -1,3 +1,4 @@
+import EmbedRec
 import Foundation
 
 /// The body of `POST /reader`: the books a new reader has read, optionally rated.
@@ -9,18 +10,18 @@ import Foundation
 /// A book without a rating counts as the training data's 75th-percentile rating.
 package struct NewReaderRequest: Decodable, Sendable {
     package struct ReadItem: Decodable, Sendable {
-        package let id: Int64
+        package let id: RawID
         package let rating: Float?
 
         private enum CodingKeys: String, CodingKey { case id, rating }
 
         package init(from decoder: any Decoder) throws {
-            if let id = try? decoder.singleValueContainer().decode(Int64.self) {
+            if let id = try? decoder.singleValueContainer().decode(RawID.self) {
                 self.id = id; rating = nil
                 return
             }
             let object = try decoder.container(keyedBy: CodingKeys.self)
-            id = try object.decode(Int64.self, forKey: .id)
+            id = try object.decode(RawID.self, forKey: .id)
             rating = try object.decodeIfPresent(Float.self, forKey: .rating)
         }
     }

@@ -1,3 +1,4 @@
+import EmbedRec
 import Hummingbird
 import HummingbirdCore
 
@@ -7,10 +8,10 @@ package struct QueryParameters {
 
     package init(_ uri: URI) { values = uri.queryParameters }
 
-    /// A required raw ID (`user`, `item`).
-    package func requiredID(_ name: String, example: String) throws(APIError) -> Int64 {
+    /// A required raw ID (`user`, `item`): an integer or any text, as the data spells it.
+    package func requiredID(_ name: String, example: String) throws(APIError) -> RawID {
         guard let text = values[Substring(name)], !text.isEmpty else { throw .missingParameter(name, example: example) }
-        return try Self.integer(name, text)
+        return RawID(text)
     }
 
     /// K: `default` when absent, else an integer in 1...max.

@@ -4,14 +4,14 @@ import Foundation
 /// `GET /recommend` and `POST /reader`.
 public struct RecommendationsJSON: Codable, Sendable {
     /// The reader asked about (`GET /recommend`), nil for a new reader.
-    public let user: Int64?
+    public let user: RawID?
     public let k: Int
     /// True when the list is the most-rated books (an unknown user with `fallback=popularity`,
     /// or a new reader with no known book); their `score` is then the rating count and, for a rating
     /// model, their `predictedRating` the mean rating.
     public let popularityFallback: Bool
     /// A new reader's book IDs that the model does not know (ignored).
-    public let unknownItemIDs: [Int64]
+    public let unknownItemIDs: [RawID]
     public let recommendations: [ItemJSON]
 }
 

@@ -19,8 +19,10 @@ import Testing
 
     func books() -> [ItemJSON] {
         Self.awkwardTitles.enumerated().map { i, title in
-            var book = ItemJSON(id: Int64(i) * 1_000_003 - 5,
-                                metadata: ItemMetadata(rawID: Int64(i), title: title, authors: i.isMultiple(of: 2) ? "A. \(title)" : nil,
+            // Integer IDs and text IDs (an ISBN, one with a quote and a non-ASCII letter).
+            let id: RawID = i % 3 == 0 ? .text(i == 3 ? "03\"é\\X" : "034545104X") : .integer(Int64(i) * 1_000_003 - 5)
+            var book = ItemJSON(id: id,
+                                metadata: ItemMetadata(rawID: id, title: title, authors: i.isMultiple(of: 2) ? "A. \(title)" : nil,
                                                        year: i == 3 ? nil : -200 + i * 300,
                                                        imageURL: i == 1 ? nil : "https://covers.example/\(i).jpg"))
             book.predictedRating = [4.7433596, 1, 5, 3.25e-7, 0.1, 123456.78, 2.5, 4][i]
@@ -29,8 +31,8 @@ import Testing
     }
 
     @Test func recommendationsMatchJSONEncoder() throws {
-        for user in [Int64(314), nil] {
-            let value = RecommendationsJSON(user: user, k: 8, popularityFallback: user == nil, unknownItemIDs: user == nil ? [7, -2] : [],
+        for user in [RawID(314), "reader \"7\"", nil] {
+            let value = RecommendationsJSON(user: user, k: 8, popularityFallback: user == nil, unknownItemIDs: user == nil ? [7, -2, "B00X"] : [],
                                             recommendations: books())
             let mine = String(buffer: ListJSONWriter.bytes(value))
             let theirs = String(decoding: try encoder().encode(value), as: UTF8.self)

@@ -19,7 +19,7 @@ import Testing
         try #require(before != after, "the two fixtures should recommend differently")
 
         try await Fixtures.app(store).test(.live) { client in
-            func served() async throws -> [Int64] {
+            func served() async throws -> [RawID] {
                 try await client.execute(uri: "/recommend?user=\(user)&k=5", method: .get).decoded(RecommendationsJSON.self).recommendations.map(\.id)
             }
             #expect(try await served() == before)

@@ -41,7 +41,7 @@ import Testing
         ("page", 200), ("health", 200), ("recommend", 200), ("recommend-fallback", 200), ("similar", 200), ("item", 200),
         ("reader-ids", 200), ("reader-rated", 200), ("reader-chunked", 200),
         ("recommend-unknown-user", 404), ("recommend-bad-k", 400), ("recommend-k-too-large", 400), ("similar-unknown", 404),
-        ("item-bad", 400), ("reader-bad-rating", 400), ("reader-too-many", 400), ("reader-not-json", 400),
+        ("item-bad", 404), ("reader-bad-rating", 400), ("reader-too-many", 400), ("reader-not-json", 400),
         ("reader-declared-too-long", 413), ("reader-body-too-long", 413), ("reload-remote", 403), ("reload-loopback", 409),
         ("not-found", 404), ("delete-health", 404),
     ])
