@@ -13,7 +13,15 @@ public enum FuzzEntryPoints {
     /// The ratings formats, chosen by `input[0] % 4`.
     public static let ratingsFormats: [(name: String, format: RatingsFileFormat)] = [
         ("ratings.csv", .goodbooks), ("u.data", .movieLens100K), ("ratings.dat", .movieLens1M), ("ml.csv", .movieLensCSV),
+        ("bx.csv", bookCrossing),
     ]
+
+    /// Book-Crossing's layout: `;`, every field quoted, no header, Latin-1 text IDs.
+    static var bookCrossing: RatingsFileFormat {
+        var format = RatingsFileFormat.delimited(separator: ";", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: 2)
+        format.encoding = .latin1
+        return format
+    }
 
     /// Parses `input.dropFirst()` as the ratings format `input[0]` picks and checks the dataset;
     /// then detects the file's format from its first line (``RatingsFileFormat/detect(firstBytes:name:)``)

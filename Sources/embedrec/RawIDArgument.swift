@@ -8,3 +8,6 @@ extension RawID: ExpressibleByArgument {
         self.init(argument)
     }
 }
+
+/// `--encoding utf8|latin1`.
+extension RatingsFileFormat.Encoding: ExpressibleByArgument {}

@@ -42,6 +42,12 @@ struct Train: ParsableCommand {
     @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: read off the file's first line (separator, header names such as userId, User-ID, artistID, ISBN; ratings, or counts in weight/plays/count), and said.")
     var format: Format?
 
+    @Option(help: "The ratings file's text encoding (utf8, latin1): it matters for text IDs such as ISBNs.")
+    var encoding: RatingsFileFormat.Encoding?
+
+    @Option(help: "A rating value that records an interaction without a rating (Book-Crossing's 0), or 'none'. Top-N models count such rows as interactions; rating models leave them out. Default: 0 when the ratings run from 0 with 0 on a fifth of the rows or more, else none.")
+    var implicitRating: ImplicitRatingArgument?
+
     @Option(help: "The ratings' scale as LO...HI (0.5...5, 0...10); ratings outside it are refused. Default: the format's (csv 1...5, movielens 0.5...5, udata 1...5, dat 0.5...5).")
     var ratingScale: RatingScaleArgument?
 
@@ -126,8 +132,9 @@ struct Train: ParsableCommand {
         }
         // The default recipe follows the data: counts (implicit feedback) take a top-N model.
         let counts = format == nil && (try? RatingsFileFormat.detect(path: ratings ?? train!))?.format.values == .counts
+        // Without counts the default waits for the data: implicit zeros (Book-Crossing) take a top-N model too.
         let model = self.model ?? RecipeChoice(argument: counts ? "als" : "biasedmf")!
-        self.model = model
+        if counts { self.model = model }
         if counts && model.recipe.predictsRatings {
             throw ValidationError("\(ratings ?? train!) holds counts (implicit feedback), not ratings: \(model.recipe.name) predicts ratings; take a top-N model (\(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")))")
         }
@@ -146,8 +153,8 @@ struct Train: ParsableCommand {
     /// The recipe with this command's settings; a setting it cannot take is a usage error.
     /// With `counts`, a recipe that weighs interactions weighs each by log(1 + count)
     /// (Docs/Datasets.md: lastfm-2k measured both ways).
-    func recipe(counts: Bool) throws -> Recipe {
-        let recipe = (model ?? RecipeChoice(argument: "biasedmf")!).recipe
+    func recipe(counts: Bool, defaultChoice: String = "biasedmf") throws -> Recipe {
+        let recipe = (model ?? RecipeChoice(argument: defaultChoice)!).recipe
         // --seed always applies (it seeds the split); the recipe takes it where it has
         // randomness. Rating models train 10 epochs unless told.
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
@@ -165,18 +172,22 @@ struct Train: ParsableCommand {
     }
 
     mutating func run() throws {
-        let split: TrainTestSplit
+        var split: TrainTestSplit
         let trainPath = ratings ?? train!
-        let (format, formatSummary) = try ratingsFormat(trainPath, self.format, scale: ratingScale)
+        var (format, formatSummary) = try ratingsFormat(trainPath, self.format, scale: ratingScale)
+        if let encoding { format.encoding = encoding }
+        var implicit: Float? = nil
         // The catalogue is read before training: a bad one fails now, not after the fit.
         let titles = try catalog.map { try Demo.loadCatalog($0).items }
         if let test {
             let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format)
             split = TrainTestSplit(train: pair.train, test: pair.test)
+            implicit = implicitRating != nil ? implicitRating!.value : pair.train.likelyImplicitRating
             print("\(trainPath) (\(formatSummary)): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
             let data = try RatingsLoader.load(path: trainPath, format: format)
             print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values == .counts ? "rows" : "ratings"), \(data.userCount) users, \(data.itemCount) items")
+            implicit = format.values == .counts ? nil : implicitRating != nil ? implicitRating!.value : data.likelyImplicitRating
             switch self.split ?? .random {
             case .random:
                 split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
@@ -186,10 +197,22 @@ struct Train: ParsableCommand {
                 print("Per-user holdout: \(split.test.count) test ratings (\(holdout == .latest ? "each user's latest" : "drawn from each user's"))")
             }
         }
-        let recipe = try self.recipe(counts: format.values == .counts)
+        if let implicit {
+            let rows = split.train.ratings.lazy.filter { $0 == implicit }.count
+            print("Rating \(String(format: "%g", implicit)) records an interaction without a rating (\(rows) of \(split.train.count) training rows): "
+                  + "top-N models count it, rating models leave it out (--implicit-rating none to treat it as a rating)")
+        }
+        let recipe = try self.recipe(counts: format.values == .counts, defaultChoice: implicit == nil ? "biasedmf" : "als")
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
         guard recipe.predictsRatings else {
-            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, format: format)
+            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, format: format, implicit: implicit)
+        }
+        if let implicit {
+            split = TrainTestSplit(train: split.train.explicitRatings(excluding: implicit), test: split.test.explicitRatings(excluding: implicit))
+            guard !split.train.isEmpty, !split.test.isEmpty else {
+                throw CommandFailure("no ratings other than \(String(format: "%g", implicit)) in the training or test part: train a top-N model (\(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")))")
+            }
+            print("The rating model learns from the \(split.train.count) explicit training ratings")
         }
         // Validation (and early stopping) on ratings carved from the training part only: the
         // test ratings are read once, after training.
@@ -225,10 +248,13 @@ struct Train: ParsableCommand {
 
     /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its
     /// scores are not ratings).
-    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, format: RatingsFileFormat) throws {
-        let rows = format.values == .counts ? "rows" : "ratings"
-        // Relevant: the scale's top quarter (4 and up on 1–5 stars), or every interaction for counts.
-        let relevance = RankingMetrics.defaultRelevanceThreshold(ratingScale: format.ratingScale ?? split.train.ratingRange, values: format.values)
+    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, format: RatingsFileFormat,
+                    implicit: Float? = nil) throws {
+        let rows = format.values == .counts || implicit != nil ? "rows" : "ratings"
+        // Relevant: the scale's top quarter (4 and up on 1–5 stars), or every interaction for
+        // counts and for files whose implicit rows say "read" without a rating.
+        let relevance: Float = implicit != nil ? -.greatestFiniteMagnitude
+            : RankingMetrics.defaultRelevanceThreshold(ratingScale: format.ratingScale ?? split.train.ratingRange, values: format.values)
         print("Fitting \(recipe.summary) on \(split.train.count) \(rows):")
         let start = DispatchTime.now().uptimeNanoseconds
         let fitted = try fitWithProgress(recipe, train: split.train, validation: nil, parallelism: parallelism)
@@ -250,4 +276,14 @@ struct Train: ParsableCommand {
 /// `--holdout`: which of each user's ratings a per-user split holds out.
 enum HoldoutChoice: String, ExpressibleByArgument, CaseIterable {
     case random, latest
+}
+
+/// `--implicit-rating 0` or `--implicit-rating none`.
+struct ImplicitRatingArgument: ExpressibleByArgument {
+    let value: Float?
+    init?(argument: String) {
+        if argument == "none" { value = nil; return }
+        guard let v = Float(argument), v.isFinite else { return nil }
+        value = v
+    }
 }

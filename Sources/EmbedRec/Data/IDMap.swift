@@ -142,7 +142,9 @@ enum RawIDStorage: Sendable, Equatable {
 /// The raw IDs of an ``IDMap`` in index order, read in place.
 public struct RawIDs: RandomAccessCollection, Sendable, Equatable {
     let storage: RawIDStorage
+    /// 0.
     public var startIndex: Int { 0 }
+    /// The number of IDs.
     public var endIndex: Int {
         switch storage {
         case .integers(let ids, _): return ids.count
