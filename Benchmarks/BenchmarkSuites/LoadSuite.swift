@@ -17,6 +17,19 @@ enum LoadSuite {
             }
             files.append(("generated goodbooks-shaped ×6", path, .goodbooks))
         }
+        // The same ratings with text IDs (ISBN-like items, named users): the text-ID path's
+        // cost beside the integer one, same rows, same file shape.
+        let textPath = c.workDir + "/\(URL(fileURLWithPath: c.ratingsFile).deletingPathExtension().lastPathComponent)-text-ids.csv"
+        if !FileManager.default.fileExists(atPath: textPath) {
+            let data = try RatingsLoader.load(path: c.ratingsFile, format: .goodbooks)
+            let users = data.userIDs.integerRawIDs!, items = data.itemIDs.integerRawIDs!
+            let text = try RatingsDataset(
+                rawUsers: data.users.map { .text("reader-\(users[Int($0)])") },
+                rawItems: data.items.map { .text("0" + String(100_000_000 + items[Int($0)] * 7919 % 900_000_000) + "X") },
+                ratings: data.ratings)
+            try RatingsWriter.writeCSV(text, to: textPath, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        }
+        files.insert(("generated \(c.dataName), text IDs", textPath, .goodbooks), at: 1)
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         if !c.smoke && FileManager.default.fileExists(atPath: ml1m) {
             files.insert(("ml-1m ratings.csv", ml1m, .movieLensCSV), at: 0)
