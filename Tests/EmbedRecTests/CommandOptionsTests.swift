@@ -31,7 +31,7 @@ struct CommandOptionsTests {
     static let checked: [String: Set<String>] = [
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
-                  "--regularization", "--alpha", "--negatives"],
+                  "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": ["--format", "--rating-scale", "--k", "--relevant", "--json"],
@@ -156,6 +156,36 @@ struct CommandOptionsTests {
             let match = line.firstMatch(of: /on (\d+) ratings, validating on (\d+)/)
             let (fitted, held) = (Double(match?.1 ?? "0") ?? 0, Double(match?.2 ?? "0") ?? 0)
             #expect(fitted > 0 && abs(held / (fitted + held) - 0.3) < 0.02, "\(line)")
+        }
+    }
+
+    @Test("train --encoding and --implicit-rating: Latin-1 text IDs read only when said; implicit zeros go to top-N models, or are ratings with 'none'")
+    func trainEncodingAndImplicitRatings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("encoding-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 60 users × 8 items, quoted, ';', a Latin-1 byte in one ISBN, 0 on half the rows.
+        var bytes: [UInt8] = []
+        for u in 0..<60 {
+            for k in 0..<8 {
+                let item = (u * 3 + k * 7) % 40
+                bytes += Array("\"\(u)\";\"0\(item)X".utf8) + (item == 5 ? [0xDF] : []) + Array("\";\"\((u + k) % 2 == 0 ? 0 : 1 + (u + k) % 10)\"\r\n".utf8)
+            }
+        }
+        let file = dir.appendingPathComponent("bx.csv").path
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let utf8 = try ProgramRunner.embedrec(["train", file])
+        #expect(utf8.status != 0 && utf8.err.contains("--encoding latin1"), "\(utf8.err)")
+        let implicit = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1"])
+        Self.expectClean(implicit, ["train", file, "--encoding", "latin1"])
+        #expect(implicit.out.contains("Rating 0 records an interaction without a rating") && implicit.out.contains("weighted ALS")
+                && !implicit.out.contains("RMSE"), "\(implicit.out)")
+        let rating = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1", "--model", "biasedmf", "--epochs", "1"])
+        #expect(rating.status == 0 && rating.out.contains("learns from the") && rating.out.contains("RMSE"), "\(rating.out) \(rating.err)")
+        let none = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1", "--implicit-rating", "none", "--epochs", "1"])
+        #expect(none.status == 0 && !none.out.contains("without a rating") && none.out.contains("RMSE"), "\(none.out) \(none.err)")
+        for bad in [["--encoding", "utf16"], ["--implicit-rating", "zero"]] {
+            Self.expectRefused(try ProgramRunner.embedrec(["train", file] + bad), naming: bad[0], ["train", file] + bad)
         }
     }
 

@@ -48,7 +48,11 @@ extension RatingsFileFormat {
                 "not a ratings file: the first line has none of the separators '::', tab, ';', ',' (give the format if it is one)"))
         }
         let fields = line.components(separatedBy: separator).map { $0.trimmingCharacters(in: [" ", "\""]) }
-        if fields.contains(where: { Double($0) == nil }) {
+        // A header names a known column, or has no number where a headerless file has its
+        // rating; a text ID (an ISBN) in a data row is not a header.
+        let known = userColumnNames.union(itemColumnNames).union(ratingColumnNames).union(countColumnNames).union(timestampColumnNames)
+        if fields.contains(where: { known.contains(normalizedColumnName($0)) }) || (fields.count >= 3 && Double(fields[2]) == nil)
+            || (fields.count < 3 && fields.contains(where: { Double($0) == nil })) {
             return try detectByHeader(fields, separator: separator, separatorName: separatorName, name: name)
         }
         guard fields.count >= 3 else {
