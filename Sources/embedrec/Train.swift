@@ -182,12 +182,12 @@ struct Train: ParsableCommand {
         if let test {
             let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format)
             split = TrainTestSplit(train: pair.train, test: pair.test)
-            implicit = implicitRating != nil ? implicitRating!.value : pair.train.likelyImplicitRating
+            implicit = implicitRatingValue(of: pair.train, format: format)
             print("\(trainPath) (\(formatSummary)): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
             let data = try RatingsLoader.load(path: trainPath, format: format)
             print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values == .counts ? "rows" : "ratings"), \(data.userCount) users, \(data.itemCount) items")
-            implicit = format.values == .counts ? nil : implicitRating != nil ? implicitRating!.value : data.likelyImplicitRating
+            implicit = implicitRatingValue(of: data, format: format)
             switch self.split ?? .random {
             case .random:
                 split = try data.randomSplit(testFraction: testFraction ?? 0.1, seed: seed)
@@ -244,6 +244,14 @@ struct Train: ParsableCommand {
                 .save(to: output)
             print("Saved the recommender to \(output)")
         }
+    }
+
+    /// The rating that records an interaction without a rating: `--implicit-rating` when given
+    /// (`none` is nil), else what the data looks like; never for counts.
+    func implicitRatingValue(of data: RatingsDataset, format: RatingsFileFormat) -> Float? {
+        guard format.values != .counts else { return nil }
+        if let implicitRating { return implicitRating.value }
+        return data.likelyImplicitRating
     }
 
     /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its

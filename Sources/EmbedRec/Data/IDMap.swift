@@ -51,12 +51,7 @@ public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     init(storage: RawIDStorage) { self.storage = storage }
 
     /// The number of distinct IDs.
-    public var count: Int {
-        switch storage {
-        case .integers(let ids, _): return ids.count
-        case .texts(let texts): return texts.count
-        }
-    }
+    public var count: Int { rawIDs.count }
 
     /// True when the IDs are text (ISBNs, names), false when they are integers.
     public var holdsText: Bool {
@@ -81,9 +76,8 @@ public struct IDMap<Index: DenseIndex>: Sendable, Equatable {
     /// The dense position of `rawID` in a kernel column, or nil.
     func position(of rawID: RawID) -> Int32? {
         switch (storage, rawID) {
-        case (.integers, .integer(let value)): return position(of: value)
+        case (_, .integer(let value)): return position(of: value)
         case (.integers, .text): return nil
-        case (.texts(let texts), .integer(let value)): return texts.position(of: String(value))
         case (.texts(let texts), .text(let text)): return texts.position(of: text)
         }
     }

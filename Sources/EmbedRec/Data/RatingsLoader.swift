@@ -170,89 +170,89 @@ public enum RatingsLoader {
         _ buffer: UnsafeBufferPointer<UInt8>, _ body: Range<Int>, layout: RatingsParser.Layout, name: String,
         format: RatingsFileFormat, parallelism: Parallelism, limits: Limits
     ) throws -> RawRatings {
-            let parser = RatingsParser(layout: layout, scale: format.ratingScale)
-            let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
-            // Each chunk parses straight into its own slice of the final columns (sized by an upper
-            // bound); the slices are then closed up in place. No intermediate buffers or copies:
-            // on large files first-touching fresh memory costs as much as parsing.
-            let wantsTime = layout.timestamp != nil
-            var capacities = chunks.map { parser.capacity(for: $0) }
-            // The columns are sized by a loose bound (a row of 3 bytes and separators); when that
-            // bound would take a large part of memory, count the lines for a tight one, and
-            // refuse before allocating what cannot fit in memory or be indexed by Int32.
-            let bytesPerRow = 8 + 8 + 4 + (wantsTime ? 8 : 0)
-            let loose = capacities.reduce(0, +)
-            let (looseBytes, looseOverflow) = loose.multipliedReportingOverflow(by: bytesPerRow)
-            if looseOverflow || looseBytes > limits.memoryBytes / 4 || loose > limits.rows {
-                let lineCounts = chunks.map { chunk in buffer[chunk].reduce(0) { $1 == 10 ? $0 + 1 : $0 } + 1 }
-                capacities = zip(capacities, lineCounts).map { min($0, $1) }
-                let lines = lineCounts.reduce(0, +) - chunks.count
-                guard lines <= limits.rows else {
-                    throw RatingsFileError(file: name, line: 0, kind: .tooManyDistinct(what: "rating rows", limit: limits.rows))
-                }
-                let needed = buffer.count + capacities.reduce(0, +) * bytesPerRow
-                guard needed <= limits.memoryBytes else {
-                    throw FileError.cannotRead(path: name, reason:
-                        "its \(lines) lines need \(needed >> 20) MiB with the file, more than the \(limits.memoryBytes >> 20) MiB of memory")
-                }
+        let parser = RatingsParser(layout: layout, scale: format.ratingScale)
+        let chunks = chunkRanges(buffer, body, parts: body.count < 1 << 20 ? 1 : parallelism.threads)
+        // Each chunk parses straight into its own slice of the final columns (sized by an upper
+        // bound); the slices are then closed up in place. No intermediate buffers or copies:
+        // on large files first-touching fresh memory costs as much as parsing.
+        let wantsTime = layout.timestamp != nil
+        var capacities = chunks.map { parser.capacity(for: $0) }
+        // The columns are sized by a loose bound (a row of 3 bytes and separators); when that
+        // bound would take a large part of memory, count the lines for a tight one, and
+        // refuse before allocating what cannot fit in memory or be indexed by Int32.
+        let bytesPerRow = 8 + 8 + 4 + (wantsTime ? 8 : 0)
+        let loose = capacities.reduce(0, +)
+        let (looseBytes, looseOverflow) = loose.multipliedReportingOverflow(by: bytesPerRow)
+        if looseOverflow || looseBytes > limits.memoryBytes / 4 || loose > limits.rows {
+            let lineCounts = chunks.map { chunk in buffer[chunk].reduce(0) { $1 == 10 ? $0 + 1 : $0 } + 1 }
+            capacities = zip(capacities, lineCounts).map { min($0, $1) }
+            let lines = lineCounts.reduce(0, +) - chunks.count
+            guard lines <= limits.rows else {
+                throw RatingsFileError(file: name, line: 0, kind: .tooManyDistinct(what: "rating rows", limit: limits.rows))
             }
-            let offsets = capacities.indices.map { capacities[..<$0].reduce(0, +) }
-            let total = capacities.reduce(0, +)
-            var results = [Result<Int, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
-            var items: [Int64] = [], ratings: [Float] = [], times: [Int64] = []
-            var rowCount = 0
-            let users = [Int64](unsafeUninitializedCapacity: total) { userBuffer, userCount in
-                items = [Int64](unsafeUninitializedCapacity: total) { itemBuffer, itemCount in
-                    ratings = [Float](unsafeUninitializedCapacity: total) { ratingBuffer, ratingCount in
-                        times = [Int64](unsafeUninitializedCapacity: wantsTime ? total : 0) { timeBuffer, timeCount in
-                            let u = userBuffer.baseAddress!, i = itemBuffer.baseAddress!, r = ratingBuffer.baseAddress!
-                            let t = wantsTime ? timeBuffer.baseAddress : nil
-                            results.withUnsafeMutableBufferPointer { out in
-                                let outBase = out.baseAddress!
-                                parallelFor(chunks.count) { c in
-                                    let o = offsets[c]
-                                    outBase[c] = parser.parse(buffer, chunks[c], into: .init(
-                                        users: u + o, items: i + o, ratings: r + o, times: t.map { $0 + o }))
-                                }
+            let needed = buffer.count + capacities.reduce(0, +) * bytesPerRow
+            guard needed <= limits.memoryBytes else {
+                throw FileError.cannotRead(path: name, reason:
+                    "its \(lines) lines need \(needed >> 20) MiB with the file, more than the \(limits.memoryBytes >> 20) MiB of memory")
+            }
+        }
+        let offsets = capacities.indices.map { capacities[..<$0].reduce(0, +) }
+        let total = capacities.reduce(0, +)
+        var results = [Result<Int, RatingsParser.Failure>?](repeating: nil, count: chunks.count)
+        var items: [Int64] = [], ratings: [Float] = [], times: [Int64] = []
+        var rowCount = 0
+        let users = [Int64](unsafeUninitializedCapacity: total) { userBuffer, userCount in
+            items = [Int64](unsafeUninitializedCapacity: total) { itemBuffer, itemCount in
+                ratings = [Float](unsafeUninitializedCapacity: total) { ratingBuffer, ratingCount in
+                    times = [Int64](unsafeUninitializedCapacity: wantsTime ? total : 0) { timeBuffer, timeCount in
+                        let u = userBuffer.baseAddress!, i = itemBuffer.baseAddress!, r = ratingBuffer.baseAddress!
+                        let t = wantsTime ? timeBuffer.baseAddress : nil
+                        results.withUnsafeMutableBufferPointer { out in
+                            let outBase = out.baseAddress!
+                            parallelFor(chunks.count) { c in
+                                let o = offsets[c]
+                                outBase[c] = parser.parse(buffer, chunks[c], into: .init(
+                                    users: u + o, items: i + o, ratings: r + o, times: t.map { $0 + o }))
                             }
-                            var rows = 0
-                            for (c, result) in results.enumerated() {
-                                guard case .success(let n)? = result else { continue }
-                                if offsets[c] != rows {
-                                    (u + rows).update(from: u + offsets[c], count: n)
-                                    (i + rows).update(from: i + offsets[c], count: n)
-                                    (r + rows).update(from: r + offsets[c], count: n)
-                                    if let t { (t + rows).update(from: t + offsets[c], count: n) }
-                                }
-                                rows += n
-                            }
-                            rowCount = rows
-                            timeCount = wantsTime ? rows : 0
                         }
-                        ratingCount = rowCount
+                        var rows = 0
+                        for (c, result) in results.enumerated() {
+                            guard case .success(let n)? = result else { continue }
+                            if offsets[c] != rows {
+                                (u + rows).update(from: u + offsets[c], count: n)
+                                (i + rows).update(from: i + offsets[c], count: n)
+                                (r + rows).update(from: r + offsets[c], count: n)
+                                if let t { (t + rows).update(from: t + offsets[c], count: n) }
+                            }
+                            rows += n
+                        }
+                        rowCount = rows
+                        timeCount = wantsTime ? rows : 0
                     }
-                    itemCount = rowCount
+                    ratingCount = rowCount
                 }
-                userCount = rowCount
+                itemCount = rowCount
             }
-            for result in results {
-                if case .failure(let failure)? = result {
-                    throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
-                }
+            userCount = rowCount
+        }
+        for result in results {
+            if case .failure(let failure)? = result {
+                throw RatingsFileError(file: name, line: lineNumber(buffer, offset: failure.offset), kind: failure.kind)
             }
-            func column(_ ids: [Int64], isText: Bool, at position: Int) throws -> RawRatings.IDColumn {
-                guard isText else { return .integers(ids) }
-                do {
-                    let (texts, positions) = try TextIDs.interning(slices: ids, in: buffer, encoding: format.encoding)
-                    return .texts(texts, positions: positions)
-                } catch let offset as TextIDs.InvalidText {
-                    throw RatingsFileError(file: name, line: lineNumber(buffer, offset: offset.offset),
-                                           kind: .invalidText(column: position, encoding: format.encoding))
-                }
+        }
+        func column(_ ids: [Int64], isText: Bool, at position: Int) throws -> RawRatings.IDColumn {
+            guard isText else { return .integers(ids) }
+            do {
+                let (texts, positions) = try TextIDs.interning(slices: ids, in: buffer, encoding: format.encoding)
+                return .texts(texts, positions: positions)
+            } catch let offset as TextIDs.InvalidText {
+                throw RatingsFileError(file: name, line: lineNumber(buffer, offset: offset.offset),
+                                       kind: .invalidText(column: position, encoding: format.encoding))
             }
-            return RawRatings(users: try column(users, isText: layout.userIsText, at: layout.user),
-                              items: try column(items, isText: layout.itemIsText, at: layout.item),
-                              ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
+        }
+        return RawRatings(users: try column(users, isText: layout.userIsText, at: layout.user),
+                          items: try column(items, isText: layout.itemIsText, at: layout.item),
+                          ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
     }
 
     /// The longest header line a ratings file may have. A file with no line end, or a binary
@@ -364,13 +364,6 @@ struct RawRatings {
     enum IDColumn {
         case integers([Int64])
         case texts(TextIDs, positions: [Int32])
-
-        var count: Int {
-            switch self {
-            case .integers(let ids): return ids.count
-            case .texts(_, let positions): return positions.count
-            }
-        }
 
         /// The column as text IDs (integers by their decimal spelling).
         var asTexts: (TextIDs, [Int32]) {

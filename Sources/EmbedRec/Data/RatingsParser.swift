@@ -129,8 +129,8 @@ struct RatingsParser {
                         if role == 1 { values.0 = slice } else { values.1 = slice }
                     } else if role == 1 || role == 2 || role == 4 {
                         // Integer: digits accumulate as they are scanned.
-                        var q = p
-                        while padded && q < end && base[q] == 32 { q &+= 1 }
+                        // `first` is past the leading padding already.
+                        var q = first
                         var negative = false
                         if q < end && base[q] == 45 { negative = true; q &+= 1 }
                         let digitsStart = q
@@ -163,8 +163,7 @@ struct RatingsParser {
                     } else if role == 3 {
                         // Decimal: `[-]digits[.digits]` in place, anything else via the stdlib.
                         defer { ratingField = fieldStart..<p }
-                        var q = p
-                        while padded && q < end && base[q] == 32 { q &+= 1 }
+                        var q = first
                         var negative = false
                         if q < end && base[q] == 45 { negative = true; q &+= 1 }
                         var mantissa: Int64 = 0, digits = 0, fraction = 0

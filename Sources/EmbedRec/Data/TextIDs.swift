@@ -93,7 +93,8 @@ struct TextIDs: Sendable, Equatable {
         var firsts: [Int64] = []
         var provisional = [Int32](repeating: 0, count: slices.count)
         @inline(__always) func key(_ packed: Int64) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(start: base + Int(packed >> 16), count: Int((packed >> 1) & 0x7FFF))
+            let slice = RatingsParser.TextSlice(packed: packed)
+            return UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length)
         }
         func insert(_ id: Int32, _ packed: Int64, into slots: inout [Int32]) {
             let mask = slots.count - 1
@@ -103,17 +104,17 @@ struct TextIDs: Sendable, Equatable {
         }
         for row in 0..<slices.count {
             let packed = slices[row]
-            let k = key(packed)
+            let k = key(packed), escaped = RatingsParser.TextSlice(packed: packed).escaped
             var mask = capacity - 1
             var s = Int(truncatingIfNeeded: hash(k)) & mask
             var found: Int32 = -1
             while true {
                 let id = slots[s]
                 if id < 0 { break }
-                let other = firsts[Int(id)]
+                let other = RatingsParser.TextSlice(packed: firsts[Int(id)])
                 // Same bytes and the same escaping: an escaped and a plain spelling of one ID
                 // are merged after decoding.
-                if other & 0xFFFF == packed & 0xFFFF && memcmp(base + Int(other >> 16), k.baseAddress!, k.count) == 0 {
+                if other.length == k.count && other.escaped == escaped && memcmp(base + other.offset, k.baseAddress!, k.count) == 0 {
                     found = id; break
                 }
                 s = (s + 1) & mask
@@ -136,13 +137,13 @@ struct TextIDs: Sendable, Equatable {
         decoded.reserveCapacity(firsts.count)
         for packed in firsts {
             let raw = key(packed)
-            var bytes = packed & 1 == 1 ? RatingsParser.unescaped(raw) : Array(raw)
+            var bytes = RatingsParser.TextSlice(packed: packed).escaped ? RatingsParser.unescaped(raw) : Array(raw)
             switch encoding {
             case .latin1:
                 if bytes.contains(where: { $0 >= 0x80 }) { bytes = Array(String(bytes.map { Character(Unicode.Scalar($0)) }).utf8) }
             case .utf8:
                 if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
-                    throw InvalidText(offset: Int(packed >> 16))
+                    throw InvalidText(offset: RatingsParser.TextSlice(packed: packed).offset)
                 }
             }
             decoded.append(bytes)

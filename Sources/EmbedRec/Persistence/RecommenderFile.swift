@@ -119,20 +119,27 @@ extension Recommender {
         typealias N = RecommenderFile.Name
         let idTensors = RecommenderFile.idTensors(userIDs.storage, name: N.userIDs, offsetsName: N.userIDOffsets)
             + RecommenderFile.idTensors(itemIDs.storage, name: N.itemIDs, offsetsName: N.itemIDOffsets)
-        var lists = idTensors.map { (name: $0.name, dtype: $0.dtype, count: $0.count) }
-        lists += [(N.ratedOffsets, .i64, offsets.count), (N.ratedItems, .i32, ratedItems.items.count),
-                  (N.ratedRatings, .f32, ratedItems.ratings.count)]
-        let buffers = idTensors.map(\.bytes) + [offsets.withUnsafeBytes { Array($0) }, ratedItems.items.withUnsafeBytes { Array($0) },
-                                                ratedItems.ratings.withUnsafeBytes { Array($0) }]
-        try withByteBuffers(buffers) { views in
-            var entries = tensors.map { t in
-                SafeTensors.Entry(name: t.name, dtype: .f32, shape: t.shape,
-                                  bytes: UnsafeRawBufferPointer(start: t.storage, count: t.count * 4))
+        // The rated lists (a row per training rating) are written from their own storage, not copied.
+        try withByteBuffers(idTensors.map(\.bytes)) { idBytes in
+            try offsets.withUnsafeBytes { offsetBytes in
+                try ratedItems.items.withUnsafeBytes { ratedBytes in
+                    try ratedItems.ratings.withUnsafeBytes { ratingBytes in
+                        var entries = tensors.map { t in
+                            SafeTensors.Entry(name: t.name, dtype: .f32, shape: t.shape,
+                                              bytes: UnsafeRawBufferPointer(start: t.storage, count: t.count * 4))
+                        }
+                        for (t, bytes) in zip(idTensors, idBytes) {
+                            entries.append(.init(name: t.name, dtype: t.dtype, shape: [t.count], bytes: bytes))
+                        }
+                        entries += [
+                            .init(name: N.ratedOffsets, dtype: .i64, shape: [offsets.count], bytes: offsetBytes),
+                            .init(name: N.ratedItems, dtype: .i32, shape: [ratedItems.items.count], bytes: ratedBytes),
+                            .init(name: N.ratedRatings, dtype: .f32, shape: [ratedItems.ratings.count], bytes: ratingBytes),
+                        ]
+                        try SafeTensors.write(entries, metadata: metadata, to: path, failingAfterBytes: failingAfterBytes)
+                    }
+                }
             }
-            for (list, bytes) in zip(lists, views) {
-                entries.append(.init(name: list.name, dtype: list.dtype, shape: [list.count], bytes: bytes))
-            }
-            try SafeTensors.write(entries, metadata: metadata, to: path, failingAfterBytes: failingAfterBytes)
         }
     }
 

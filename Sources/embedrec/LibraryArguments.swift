@@ -1,3 +1,5 @@
+// The library's value types that options take, made parsable here (the library does not
+// depend on ArgumentParser).
 import ArgumentParser
 import EmbedRec
 
