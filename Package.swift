@@ -29,6 +29,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // zlib, to read gzip-compressed ratings files directly.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The kernels beneath the public surface: SIMD and C row kernels, BLAS calls, top-K
         // selection, scratch arenas, huge-page buffers, parallel loops. Not a product: its
         // `package` declarations are for this package's targets only.
@@ -39,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "EmbedRec",
-            dependencies: ["EmbedRecKernels", "COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["EmbedRecKernels", "COpenBLAS", "CZlib", .product(name: "RealModule", package: "swift-numerics")],
             path: "Sources/EmbedRec"
         ),
         .target(

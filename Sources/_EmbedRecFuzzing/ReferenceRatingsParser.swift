@@ -19,7 +19,7 @@ package enum ReferenceRatingsParser {
         var lines = split(Array(text), on: [10]).map { $0.last == 13 ? Array($0.dropLast()) : $0 }
         guard !lines.isEmpty else { return nil }
         let separator = Array(format.separator.utf8)
-        let user: Int, item: Int, rating: Int, time: Int?
+        let user: Int, item: Int, rating: Int?, time: Int?
         var columnCount = split(lines[0], on: separator).count
         switch format.columns {
         case .byHeaderNames:
@@ -31,15 +31,21 @@ package enum ReferenceRatingsParser {
                 let hits = names.indices.filter { accepted.contains(names[$0]) }
                 return hits.count == 1 ? hits[0] : nil
             }
-            guard let u = column(RatingsFileFormat.userColumnNames), let i = column(RatingsFileFormat.itemColumnNames),
-                  let r = column(format.values == .counts ? RatingsFileFormat.countColumnNames : RatingsFileFormat.ratingColumnNames)
-            else { return nil }
-            user = u; item = i; rating = r
+            guard let u = column(RatingsFileFormat.userColumnNames), let i = column(RatingsFileFormat.itemColumnNames) else { return nil }
+            switch format.values {
+            case .ratings: guard let r = column(RatingsFileFormat.ratingColumnNames) else { return nil }; rating = r
+            case .counts: guard let r = column(RatingsFileFormat.countColumnNames) else { return nil }; rating = r
+            case .interactions: rating = nil
+            }
+            user = u; item = i
             time = column(RatingsFileFormat.timestampColumnNames)
             columnCount = names.count
         case let .byPosition(u, i, r, t, hasHeader):
-            user = u; item = i; rating = r; time = t
+            guard r != nil || format.values == .interactions else { return nil }
+            user = u; item = i; rating = format.values == .interactions ? nil : r; time = t
             if hasHeader { lines.removeFirst() }
+        case .jsonFields:
+            return nil  // JSON lines go through JSONDecoder, not the fast parser this checks
         }
         let padded = !separator.contains(32)
         var out: [Row] = []
@@ -59,12 +65,17 @@ package enum ReferenceRatingsParser {
                 if format.encoding == .latin1 { return String(bytes.map { Character(Unicode.Scalar($0)) }) }
                 return String(validating: bytes, as: UTF8.self)
             }
-            var text = fields[rating].bytes[...]
-            while text.first == 32 { text.removeFirst() }
-            while text.last == 32 { text.removeLast() }
-            guard !fields[rating].escaped, let u = id(fields[user]), let i = id(fields[item]), !text.contains(0),
-                  let value = Float(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
-            if let scale = format.ratingScale, !scale.contains(value) { return nil }
+            guard let u = id(fields[user]), let i = id(fields[item]) else { return nil }
+            var value: Float = 1
+            if let rating {
+                var text = fields[rating].bytes[...]
+                while text.first == 32 { text.removeFirst() }
+                while text.last == 32 { text.removeLast() }
+                guard !fields[rating].escaped, !text.contains(0), let parsed = Float(String(decoding: text, as: UTF8.self)),
+                      parsed.isFinite else { return nil }
+                if let scale = format.ratingScale, !scale.contains(parsed) { return nil }
+                value = parsed
+            }
             var stamp: Int64? = nil
             if let time { guard let t = integer(fields[time]) else { return nil }; stamp = t }
             userTexts.append(u); itemTexts.append(i)

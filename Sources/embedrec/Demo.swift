@@ -52,9 +52,9 @@ struct Demo: ParsableCommand {
     mutating func run() throws {
         let data: RatingsDataset
         if let ratings {
-            let format = try ratingsFormat(ratings, nil).format
-            guard format.values == .ratings else {
-                throw CommandFailure("\(ratings) holds counts (implicit feedback), not ratings: the demo trains a rating model; `embedrec train \(ratings)` fits a top-N model on it")
+            let format = try RatingsFileFormat.detect(path: ratings).format
+            guard format.values.areRatings else {
+                throw CommandFailure("\(ratings) holds implicit feedback (counts or bare interactions), not ratings: the demo trains a rating model; `embedrec train \(ratings)` fits a top-N model on it")
             }
             data = try RatingsLoader.load(path: ratings, format: format)
             print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")

@@ -160,21 +160,6 @@ struct RatingScaleArgument: ExpressibleByArgument {
     }
 
     var defaultValueDescription: String { "\(range.lowerBound)...\(range.upperBound)" }
-
-    /// `format` with this scale, or as it is without one.
-    static func applying(_ scale: RatingScaleArgument?, to format: RatingsFileFormat) -> RatingsFileFormat {
-        var format = format
-        if let scale { format.ratingScale = scale.range }
-        return format
-    }
-}
-
-/// The format of the ratings file at `path`: `--format` when given, else what the library reads
-/// off its first line (`summary` says what it decided); `--rating-scale` over either.
-func ratingsFormat(_ path: String, _ choice: Train.Format?, scale: RatingScaleArgument? = nil) throws -> (format: RatingsFileFormat, summary: String) {
-    if let choice { return (RatingScaleArgument.applying(scale, to: choice.fileFormat), "--format \(choice.rawValue)") }
-    let detected = try RatingsFileFormat.detect(path: path)
-    return (RatingScaleArgument.applying(scale, to: detected.format), detected.summary)
 }
 
 /// A failure found while running (not a usage mistake): printed as one "Error: …" line,

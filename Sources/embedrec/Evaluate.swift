@@ -19,11 +19,8 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "A test ratings file.")
     var test: String
 
-    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: from the file's first line.")
-    var format: Train.Format?
-
-    @Option(help: "The test ratings' scale as LO...HI (default: the format's); ratings outside it are refused.")
-    var ratingScale: RatingScaleArgument?
+    @OptionGroup(title: "Reading the test file")
+    var ratingsFile: RatingsFileOptions
 
     @Option(help: "K of the ranking metrics.")
     var k: Int = 10
@@ -46,7 +43,7 @@ struct Evaluate: ParsableCommand {
             throw CommandFailure("--k \(k) is more than the \(recommender.itemIDs.count) items of \(file)")
         }
         let evaluation: RecommenderEvaluation
-        let testFormat = try ratingsFormat(test, format, scale: ratingScale).format
+        let testFormat = try ratingsFile.resolve(test).format
         let relevance = relevant ?? RankingMetrics.defaultRelevanceThreshold(
             ratingScale: testFormat.ratingScale ?? recommender.ratingScale, values: testFormat.values)
         do {
@@ -57,7 +54,7 @@ struct Evaluate: ParsableCommand {
         }
         let testCount = evaluation.testRatings, unknown = evaluation.unknownRows
         // Counts (plays, clicks) are not ratings: no model's error on them means anything.
-        let counts = testFormat.values == .counts
+        let counts = !testFormat.values.areRatings
         let rows = evaluation.rows.map { ($0.name, counts ? nil : $0.rating, $0.ranking[0]) }
         if json {
             var object: [String: Any] = ["test": test, "ratings": testCount, "unknownRows": unknown, "k": k]

@@ -18,38 +18,17 @@ struct Train: ParsableCommand {
           embedrec train ratings.csv --model ease --split per-user --holdout latest --test-fraction 0.2
         """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        /// csv: a header names the columns, ratings 1–5 (goodbooks); movielens: the same with
-        /// MovieLens's half stars, 0.5–5 (ml-latest, 20M, 25M `ratings.csv`).
-        case csv, movielens, udata, dat
-
-        var fileFormat: RatingsFileFormat {
-            switch self {
-            case .csv: return .goodbooks
-            case .movielens: return .movieLensCSV
-            case .udata: return .movieLens100K
-            case .dat: return .movieLens1M
-            }
-        }
-    }
-
     @Argument(help: "Ratings file (split at random into training and test ratings).")
     var ratings: String?
 
     @Option(help: "A training file, with --test, instead of the ratings argument.")
     var train: String?
 
-    @Option(help: "Format: csv (header names the columns, ratings 1–5), movielens (MovieLens ratings.csv, half stars 0.5–5), udata (MovieLens u.data), dat (ratings.dat); default: read off the file's first line (separator, header names such as userId, User-ID, artistID, ISBN; ratings, or counts in weight/plays/count), and said.")
-    var format: Format?
-
-    @Option(help: "The ratings file's text encoding (utf8, latin1): it matters for text IDs such as ISBNs.")
-    var encoding: RatingsFileFormat.Encoding?
+    @OptionGroup(title: "Reading the ratings file")
+    var ratingsFile: RatingsFileOptions
 
     @Option(help: "A rating value that records an interaction without a rating (Book-Crossing's 0), or 'none'. Top-N models count such rows as interactions; rating models leave them out. Default: 0 when the ratings run from 0 with 0 on a fifth of the rows or more, else none.")
     var implicitRating: ImplicitRatingArgument?
-
-    @Option(help: "The ratings' scale as LO...HI (0.5...5, 0...10); ratings outside it are refused. Default: the format's (csv 1...5, movielens 0.5...5, udata 1...5, dat 0.5...5).")
-    var ratingScale: RatingScaleArgument?
 
     @Option(help: "Recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N). Default: biasedmf for ratings, als for counts (plays, clicks: only top-N models learn from them).")
     var model: RecipeChoice?
@@ -130,13 +109,13 @@ struct Train: ParsableCommand {
         guard patience == nil || (validationFraction ?? 0.1) > 0 else {
             throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
         }
-        // The default recipe follows the data: counts (implicit feedback) take a top-N model.
-        let counts = format == nil && (try? RatingsFileFormat.detect(path: ratings ?? train!))?.format.values == .counts
+        // The default recipe follows the data: counts and bare interactions (implicit feedback) take a top-N model.
+        let counts = (try? ratingsFile.resolve(ratings ?? train!))?.format.values.areRatings == false
         // Without counts the default waits for the data: implicit zeros (Book-Crossing) take a top-N model too.
         let model = self.model ?? RecipeChoice(argument: counts ? "als" : "biasedmf")!
         if counts { self.model = model }
         if counts && model.recipe.predictsRatings {
-            throw ValidationError("\(ratings ?? train!) holds counts (implicit feedback), not ratings: \(model.recipe.name) predicts ratings; take a top-N model (\(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")))")
+            throw ValidationError("\(ratings ?? train!) holds implicit feedback (counts or bare interactions), not ratings: \(model.recipe.name) predicts ratings; take a top-N model (\(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")))")
         }
         if !model.recipe.predictsRatings {
             // A top-N recipe is judged by ranking metrics: no validation RMSE, no early stopping on it.
@@ -174,8 +153,7 @@ struct Train: ParsableCommand {
     mutating func run() throws {
         var split: TrainTestSplit
         let trainPath = ratings ?? train!
-        var (format, formatSummary) = try ratingsFormat(trainPath, self.format, scale: ratingScale)
-        if let encoding { format.encoding = encoding }
+        let (format, formatSummary) = try ratingsFile.resolve(trainPath)
         var implicit: Float? = nil
         // The catalogue is read before training: a bad one fails now, not after the fit.
         let titles = try catalog.map { try Demo.loadCatalog($0).items }
@@ -186,7 +164,7 @@ struct Train: ParsableCommand {
             print("\(trainPath) (\(formatSummary)): \(pair.train.count) training ratings; \(test): \(pair.test.count) test ratings")
         } else {
             let data = try RatingsLoader.load(path: trainPath, format: format)
-            print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values == .counts ? "rows" : "ratings"), \(data.userCount) users, \(data.itemCount) items")
+            print("\(trainPath) (\(formatSummary)): \(data.count) \(format.values.areRatings ? "ratings" : "rows"), \(data.userCount) users, \(data.itemCount) items")
             implicit = implicitRatingValue(of: data, format: format)
             switch self.split ?? .random {
             case .random:
@@ -249,7 +227,7 @@ struct Train: ParsableCommand {
     /// The rating that records an interaction without a rating: `--implicit-rating` when given
     /// (`none` is nil), else what the data looks like; never for counts.
     func implicitRatingValue(of data: RatingsDataset, format: RatingsFileFormat) -> Float? {
-        guard format.values != .counts else { return nil }
+        guard format.values.areRatings else { return nil }
         if let implicitRating { return implicitRating.value }
         return data.likelyImplicitRating
     }
@@ -258,7 +236,7 @@ struct Train: ParsableCommand {
     /// scores are not ratings).
     func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, format: RatingsFileFormat,
                     implicit: Float? = nil) throws {
-        let rows = format.values == .counts || implicit != nil ? "rows" : "ratings"
+        let rows = !format.values.areRatings || implicit != nil ? "rows" : "ratings"
         // Relevant: the scale's top quarter (4 and up on 1–5 stars), or every interaction for
         // counts and for files whose implicit rows say "read" without a rating.
         let relevance: Float = implicit != nil ? -.greatestFiniteMagnitude

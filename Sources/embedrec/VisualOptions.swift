@@ -59,8 +59,8 @@ struct TestFileOptions: ParsableArguments {
     @Option(help: "A test ratings file (raw IDs, as for train).")
     var test: String?
 
-    @Option(help: "Format of the test file: csv (header names the columns, ratings 1–5), movielens (half stars 0.5–5), udata, dat; default: from the file's first line.")
-    var format: Train.Format?
+    @OptionGroup(title: "Reading the test file")
+    var ratingsFile: RatingsFileOptions
 
     @Option(help: "Test ratings at or above this are relevant for the ranking metrics (default: the top quarter of the rating scale, 4 on 1–5 stars; every row of a file of counts).")
     var relevant: Float?
@@ -68,7 +68,7 @@ struct TestFileOptions: ParsableArguments {
     func validate() throws {
         if let relevant, !relevant.isFinite { throw ValidationError("--relevant must be a finite number") }
         if test == nil {
-            for (option, given) in [("--format", format != nil), ("--relevant", relevant != nil)] where given {
+            for option in ratingsFile.given + (relevant != nil ? ["--relevant"] : []) {
                 throw ValidationError("\(option) describes the --test file; give --test FILE")
             }
         } else {
@@ -80,17 +80,17 @@ struct TestFileOptions: ParsableArguments {
     /// of counts, every row.
     func relevanceThreshold(for recommender: Recommender) throws -> Float {
         if let relevant { return relevant }
-        let format = try test.map { try ratingsFormat($0, self.format).format }
+        let format = try test.map { try ratingsFile.resolve($0).format }
         return RankingMetrics.defaultRelevanceThreshold(ratingScale: format?.ratingScale ?? recommender.ratingScale,
                                                         values: format?.values ?? .ratings)
     }
 
     /// The options given on the command line.
     var given: [String] {
-        [("--test", test != nil), ("--format", format != nil), ("--relevant", relevant != nil)].filter(\.1).map(\.0)
+        (test != nil ? ["--test"] : []) + ratingsFile.given + (relevant != nil ? ["--relevant"] : [])
     }
 
     func load() throws -> RatingsDataset? {
-        try test.map { try RatingsLoader.load(path: $0, format: try ratingsFormat($0, format).format) }
+        try test.map { try RatingsLoader.load(path: $0, format: try ratingsFile.resolve($0).format) }
     }
 }

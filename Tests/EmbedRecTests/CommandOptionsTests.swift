@@ -31,16 +31,24 @@ struct CommandOptionsTests {
     static let checked: [String: Set<String>] = [
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
-                  "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating"],
+                  "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating", "--user-column", "--item-column",
+                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
-        "evaluate": ["--format", "--rating-scale", "--k", "--relevant", "--json"],
+        "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
         "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
-        "plot": ["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant"],
-        "report": ["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant"],
+        "plot": Set(["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant",
+                 "--rating-scale"]).union(fileOptionNames),
+        "report": Set(["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant",
+                   "--rating-scale"]).union(fileOptionNames),
     ]
+
+    /// The options of `RatingsFileOptions` beyond --format and --rating-scale, which every
+    /// command reading a ratings file takes (checked by `ratingsFileOptions()`).
+    static let fileOptionNames: Set<String> = [
+        "--encoding", "--user-column", "--item-column", "--rating-column", "--count-column", "--timestamp-column", "--interactions-only"]
 
     @Test("the suite checks every option the command declares")
     func everyOptionHasACheck() throws {
@@ -186,6 +194,68 @@ struct CommandOptionsTests {
         #expect(none.status == 0 && !none.out.contains("without a rating") && none.out.contains("RMSE"), "\(none.out) \(none.err)")
         for bad in [["--encoding", "utf16"], ["--implicit-rating", "zero"]] {
             Self.expectRefused(try ProgramRunner.embedrec(["train", file] + bad), naming: bad[0], ["train", file] + bad)
+        }
+    }
+
+    @Test("the ratings-file options (train, evaluate, plot, report): columns by name or position, counts, bare interactions, JSON lines, gzip; conflicts refused")
+    func ratingsFileOptions() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        // The fixture's ratings under names no detector knows, with plays and times beside them.
+        let rows = (0..<f.data.count).map { k in
+            "r\(f.data.userIDs.integerRawIDs![Int(f.data.users[k])]),\(f.data.itemIDs.integerRawIDs![Int(f.data.items[k])]),"
+                + "\(Int(f.data.ratings[k])),\(3 * Int(f.data.ratings[k])),\(1_600_000_000 + k)"
+        }
+        let odd = f.path("odd.csv")
+        try ("who,what,stars,plays,when\n" + rows.joined(separator: "\n") + "\n").write(toFile: odd, atomically: true, encoding: .utf8)
+        let unnamed = try ProgramRunner.embedrec(["train", odd])
+        #expect(unnamed.status != 0 && unnamed.err.contains("--user-column"), "\(unnamed.err)")
+        let columns = ["--user-column", "who", "--item-column", "2", "--timestamp-column", "when"]
+        let model = f.path("odd.safetensors")
+        let rated = ["train", odd, "--rating-column", "stars", "--model", "ease", "--split", "per-user", "--holdout", "latest", "--output", model] + columns
+        let ratedRun = try ProgramRunner.embedrec(rated)
+        Self.expectClean(ratedRun, rated)
+        #expect(ratedRun.out.contains("ratings in 'stars'") && ratedRun.out.contains("user 'who', item 'what', timestamp 'when'")
+                && ratedRun.out.contains("each user's latest"), "\(ratedRun.out)")
+        let counted = try ProgramRunner.embedrec(["train", odd, "--count-column", "plays"] + columns)
+        #expect(counted.status == 0 && counted.out.contains("counts in 'plays'") && counted.out.contains("weighted ALS")
+                && counted.out.contains("log(1 + value)"), "\(counted.out) \(counted.err)")
+        let bare = try ProgramRunner.embedrec(["train", odd, "--interactions-only"] + columns)
+        #expect(bare.status == 0 && bare.out.contains("each row is one interaction") && bare.out.contains("weighted ALS")
+                && !bare.out.contains("log(1 + value)"), "\(bare.out) \(bare.err)")
+        // evaluate reads its test file with the same options.
+        let evaluated = try ProgramRunner.embedrec(["evaluate", model, odd, "--rating-column", "3", "--json"] + columns)
+        #expect(evaluated.status == 0 && evaluated.out.contains("\"recall"), "\(evaluated.out) \(evaluated.err)")
+        // JSON lines, gzip-compressed, with string IDs: detected, and read through train.
+        let json = f.path("ratings.jsonl")
+        try (rows.map { row -> String in
+            let v = row.split(separator: ",")
+            return "{\"user\": \"\(v[0])\", \"item\": \(v[1]), \"rating\": \(v[2]), \"time\": \(v[4])}"
+        }.joined(separator: "\n") + "\n").write(toFile: json, atomically: true, encoding: .utf8)
+        if FileManager.default.isExecutableFile(atPath: "/bin/gzip") {
+            let gzip = Process()
+            gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            gzip.arguments = [json]
+            try gzip.run(); gzip.waitUntilExit()
+            let jsonRun = try ProgramRunner.embedrec(["train", json + ".gz", "--model", "ease"])
+            #expect(jsonRun.status == 0 && jsonRun.out.contains("JSON lines, fields item, rating, time, user") && jsonRun.out.contains("\(rows.count) ratings"),
+                    "\(jsonRun.out) \(jsonRun.err)")
+        }
+        // What cannot go together, refused before any work.
+        for (extra, option) in [(["--rating-column", "stars", "--count-column", "plays"], "--count-column"),
+                                (["--interactions-only", "--rating-column", "stars"], "--interactions-only"),
+                                (["--format", "csv", "--user-column", "who"], "--format"),
+                                (["--count-column", "plays", "--rating-scale", "1...5"], "--rating-scale"),
+                                (["--user-column", "0"], "--user-column"), (["--user-column", "whom"], "no column named 'whom'")] {
+            let result = try ProgramRunner.embedrec(["train", odd] + extra)
+            #expect(result.status != 0 && result.err.contains(option) && !result.out.contains("Fitting"), "\(extra): \(result.err)")
+        }
+        for command in ["plot", "report"] {
+            for option in Self.fileOptionNames.sorted() {
+                let extra = option == "--interactions-only" ? [option] : option == "--encoding" ? [option, "latin1"] : [option, "who"]
+                let result = try ProgramRunner.embedrec([command] + (command == "plot" ? ["metrics"] : []) + [model, "--output", f.path("x.svg")] + extra)
+                #expect(result.status != 0 && result.err.contains("\(option) describes the --test file"), "\(command) \(extra): \(result.err)")
+            }
         }
     }
 

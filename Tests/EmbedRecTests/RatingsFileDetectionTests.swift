@@ -49,8 +49,9 @@ struct RatingsFileDetectionTests {
 
     @Test("what it cannot tell is an error naming the file and the line")
     func refusals() throws {
-        for (text, words) in [("", "empty"), ("\n\r\n", "empty"), ("1 2 3\n", "separator"), ("1,2\n", "2 columns and no header"),
-                              ("user,item,stars_given\n", "no rating column")] {
+        for (text, words) in [("", "empty"), ("\n\r\n", "empty"), ("1 2 3\n", "separator"),
+                              ("user,item,stars_given\n1,2,5\n", "(--rating-column stars_given, --count-column stars_given)"),
+                              ("who,what,stars\n1,2,3\n", "no user column"), ("{\"user\": 1\n", "not a JSON object")] {
             let error = #expect(throws: RatingsFileError.self, "\(text.debugDescription)") { try Self.detect(text) }
             #expect(error?.file == "f" && "\(error.map { "\($0)" } ?? "")".contains(words), "\(String(describing: error))")
         }
@@ -103,7 +104,7 @@ struct RatingsFileDetectionTests {
         let evaluatedRows = object?["models"] as? [[String: Any]] ?? []
         #expect(evaluatedRows.count == 4 && evaluatedRows.allSatisfy { $0["rmse"] is NSNull && $0["mae"] is NSNull && $0["recall"] is Double }, "\(evaluated.out)")
         let refused = try ProgramRunner.embedrec(["train", path, "--model", "biasedmf"])
-        #expect(refused.status == 64 && refused.err.contains("holds counts (implicit feedback), not ratings"), "\(refused.err)")
+        #expect(refused.status == 64 && refused.err.contains("holds implicit feedback (counts or bare interactions), not ratings"), "\(refused.err)")
         #expect(!refused.out.contains("Fitting"))
     }
 }

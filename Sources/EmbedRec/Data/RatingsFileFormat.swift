@@ -12,7 +12,12 @@ public struct RatingsFileFormat: Sendable, Hashable {
         /// item, rating and timestamp columns by name (see ``RatingsFileFormat/userColumnNames``).
         case byHeaderNames
         /// By zero-based position. `hasHeader` says whether a first line should be skipped.
-        case byPosition(user: Int, item: Int, rating: Int, timestamp: Int?, hasHeader: Bool)
+        /// `rating` is the value column (a rating or a count, as ``RatingsFileFormat/values``
+        /// says); nil when the file has none (``Values/interactions``).
+        case byPosition(user: Int, item: Int, rating: Int?, timestamp: Int?, hasHeader: Bool)
+        /// JSON lines: one object per line, the fields named exactly (`value` nil when there is
+        /// no value field). An ID is a JSON number (an integer) or a string; a value is a number.
+        case jsonFields(user: String, item: String, value: String?, timestamp: String?)
     }
 
     /// The field separator, one or more bytes (`","`, `"\t"`, `"::"`).
@@ -54,6 +59,12 @@ public struct RatingsFileFormat: Sendable, Hashable {
         /// only a top-N model learns from; with ``Columns/byHeaderNames`` the column is found
         /// by ``countColumnNames``.
         case counts
+        /// No value: each row records that the user interacted with the item (a purchase, a
+        /// play, a follow), and weighs 1. Only a top-N model learns from them.
+        case interactions
+
+        /// True for ``ratings``: what a rating model can learn to predict.
+        public var areRatings: Bool { self == .ratings }
     }
 
     /// What the value column holds (``Values/ratings`` unless set).
@@ -122,16 +133,33 @@ public struct RatingsFileFormat: Sendable, Hashable {
         separator: "::", columns: .byPosition(user: 0, item: 1, rating: 2, timestamp: 3, hasHeader: false),
         ratingScale: 0.5...5)
 
-    /// Any delimited file with the columns given by zero-based position.
+    /// Any delimited file with the columns given by zero-based position; without a
+    /// `ratingColumn` the rows are ``Values/interactions``.
     public static func delimited(
-        separator: String, hasHeader: Bool, userColumn: Int, itemColumn: Int, ratingColumn: Int,
+        separator: String, hasHeader: Bool, userColumn: Int, itemColumn: Int, ratingColumn: Int?,
         timestampColumn: Int? = nil
     ) -> RatingsFileFormat {
         RatingsFileFormat(
             separator: separator,
             columns: .byPosition(
                 user: userColumn, item: itemColumn, rating: ratingColumn, timestamp: timestampColumn,
-                hasHeader: hasHeader))
+                hasHeader: hasHeader),
+            values: ratingColumn == nil ? .interactions : .ratings)
+    }
+
+    /// JSON lines (`{"user": "u1", "item": "B00X", "rating": 4.5}` per line) with the fields
+    /// named exactly; without a `value` field the rows are ``Values/interactions``.
+    public static func jsonLines(
+        userField: String, itemField: String, valueField: String?, timestampField: String? = nil, values: Values = .ratings
+    ) -> RatingsFileFormat {
+        RatingsFileFormat(
+            separator: "", columns: .jsonFields(user: userField, item: itemField, value: valueField, timestamp: timestampField),
+            values: valueField == nil ? .interactions : values)
+    }
+
+    /// True when the file is JSON lines rather than delimited text.
+    public var isJSONLines: Bool {
+        if case .jsonFields = columns { return true } else { return false }
     }
 }
 

@@ -74,12 +74,20 @@ public enum RatingsLoader {
     // MARK: - Internals
 
     /// The whole file: a regular file only (a directory, FIFO or device is refused before it is
-    /// opened for reading), refused before allocating when larger than memory.
+    /// opened for reading), refused before allocating when larger than memory; inflated when it
+    /// is gzip-compressed.
     static func readFile(_ path: String) throws -> [UInt8] {
+        let bytes: [UInt8]
         do {
-            return try FileChecks.readRegularFile(path)
+            bytes = try FileChecks.readRegularFile(path)
         } catch {
             throw FileError.cannotRead(path: path, reason: error.reason)
+        }
+        guard Gzip.isCompressed(bytes) else { return bytes }
+        do {
+            return try Gzip.inflate(bytes, limit: FileChecks.physicalMemoryBytes)
+        } catch {
+            throw FileError.cannotRead(path: path, reason: "gzip: \(error.reason)")
         }
     }
 
@@ -109,6 +117,12 @@ public enum RatingsLoader {
     static func parseColumns(
         bytes: [UInt8], name: String, format: RatingsFileFormat, parallelism: Parallelism, limits: Limits = .machine
     ) throws -> RawRatings {
+        if case let .jsonFields(user, item, value, timestamp) = format.columns {
+            return try JSONLinesParser(fields: .init(user: user, item: item, value: format.values == .interactions ? nil : value,
+                                                     timestamp: timestamp),
+                                       scale: format.values == .interactions ? nil : format.ratingScale)
+                .parse(bytes, name: name, parallelism: parallelism, limits: limits)
+        }
         guard !format.separator.isEmpty else {
             throw RatingsFileError(file: name, line: 0, kind: .invalidFormat("separator is empty"))
         }
@@ -128,8 +142,15 @@ public enum RatingsLoader {
                 layout = try headerLayout(buffer, start..<headerEnd, separator: separator, values: format.values, name: name,
                                           line: lineNumber(buffer, offset: start))
                 start = min(headerEnd + 1, buffer.count)
-            case let .byPosition(user, item, rating, timestamp, hasHeader):
-                let columns = [user, item, rating] + (timestamp.map { [$0] } ?? [])
+            case .jsonFields:
+                preconditionFailure("JSON lines are parsed by JSONLinesParser")
+            case let .byPosition(user, item, valueColumn, timestamp, hasHeader):
+                guard valueColumn != nil || format.values == .interactions else {
+                    throw RatingsFileError(file: name, line: 0, kind: .invalidFormat(
+                        "no value column: a format without one holds interactions (values = .interactions)"))
+                }
+                let rating = format.values == .interactions ? nil : valueColumn
+                let columns = [user, item] + [rating, timestamp].compactMap { $0 }
                 guard columns.allSatisfy({ $0 >= 0 }), Set(columns).count == columns.count else {
                     throw RatingsFileError(file: name, line: 0, kind: .invalidFormat(
                         "column positions must be distinct and non-negative"))
@@ -335,8 +356,12 @@ public enum RatingsLoader {
         }
         let user = try find(RatingsFileFormat.userColumnNames, "user", required: true)!
         let item = try find(RatingsFileFormat.itemColumnNames, "item", required: true)!
-        let rating = values == .counts ? try find(RatingsFileFormat.countColumnNames, "count", required: true)!
-                                       : try find(RatingsFileFormat.ratingColumnNames, "rating", required: true)!
+        let rating: Int?
+        switch values {
+        case .ratings: rating = try find(RatingsFileFormat.ratingColumnNames, "rating", required: true)!
+        case .counts: rating = try find(RatingsFileFormat.countColumnNames, "count", required: true)!
+        case .interactions: rating = nil
+        }
         let time = try find(RatingsFileFormat.timestampColumnNames, "timestamp", required: false)
         return .init(separator: separator, user: user, item: item, rating: rating, timestamp: time,
                      columnCount: names.count)

@@ -13,7 +13,10 @@
 struct RatingsParser {
     struct Layout {
         var separator: [UInt8]
-        var user: Int, item: Int, rating: Int, timestamp: Int?
+        var user: Int, item: Int
+        /// The value column; nil when there is none and every row weighs 1.
+        var rating: Int?
+        var timestamp: Int?
         var columnCount: Int
         /// Read the user (item) column as text IDs rather than integers.
         var userIsText = false, itemIsText = false
@@ -50,7 +53,7 @@ struct RatingsParser {
     /// (an ID, rating or timestamp cannot be empty) plus its separators. Ignored columns may be
     /// empty, so they count zero bytes.
     func capacity(for range: Range<Int>) -> Int {
-        let parsedFields = layout.timestamp == nil ? 3 : 4
+        let parsedFields = 2 + (layout.rating == nil ? 0 : 1) + (layout.timestamp == nil ? 0 : 1)
         return range.count / (parsedFields + (layout.columnCount - 1) * layout.separator.count) + 1
     }
 
@@ -78,13 +81,15 @@ struct RatingsParser {
         let times = out.times ?? out.users
         // Role of each column: 0 skip, 1 user, 2 item, 3 rating, 4 timestamp.
         var roles = [UInt8](repeating: 0, count: columnCount)
-        roles[layout.user] = 1; roles[layout.item] = 2; roles[layout.rating] = 3
+        roles[layout.user] = 1; roles[layout.item] = 2
+        if let r = layout.rating { roles[r] = 3 }
         if let t = layout.timestamp { roles[t] = 4 }
         var rows = 0
         var p = range.lowerBound
-        let (lowest, highest) = scale.map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
+        let (lowest, highest) = (layout.rating == nil ? nil : scale).map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
         let failure: Failure? = roles.withUnsafeBufferPointer { roles -> Failure? in
-            var values: (Int64, Int64, Float, Int64) = (0, 0, 0, 0)
+            // Without a value column every row keeps the 1 set here.
+            var values: (Int64, Int64, Float, Int64) = (0, 0, 1, 0)
             var ratingField = 0..<0
             while p < end {
                 let lineStart = p
