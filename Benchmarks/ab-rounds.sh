@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Alternates two release builds of embedrec-bench (./old and ./new in the current folder) over
-# three rounds of the train, score, fold-in and ranking suites, old first in odd rounds, and
+# three rounds of the load, train, score, fold-in and ranking suites, old first in odd rounds, and
 # prints each result line under a "### round R BUILD CASE" header (Docs/Benchmarks.md, "One way
 # to fit", was made with it):
 #     cp OLD/.build/release/embedrec-bench old; cp NEW/.build/release/embedrec-bench new
@@ -12,12 +12,13 @@ run() {   # run BUILD ROUND CASE ARGS...
     local build=$1 round=$2 name=$3; shift 3
     echo "### round $round $build $name"
     "./$build" "$@" --shared-data "$shared" --work-dir "ab-work/$build-$round-$name" 2>/dev/null \
-        | grep -E '^  (score|foldin|train|ranking)/'
+        | grep -E '^  (load|score|foldin|train|ranking)/'
 }
 
 for round in 1 2 3; do
     if (( round % 2 == 1 )); then order=(old new); else order=(new old); fi
     for build in "${order[@]}"; do
+        run "$build" "$round" load load --repeats 5
         run "$build" "$round" score score --repeats 5
         run "$build" "$round" foldin foldin --repeats 5
         run "$build" "$round" train-mf train --epochs 3 --repeats 1 --only "MF d=5 b64 Adam"

@@ -271,8 +271,19 @@ public enum RatingsLoader {
                                        kind: .invalidText(column: position, encoding: format.encoding))
             }
         }
-        return RawRatings(users: try column(users, isText: layout.userIsText, at: layout.user),
-                          items: try column(items, isText: layout.itemIsText, at: layout.item),
+        // Two text columns are interned on two threads: each is a pass of hashing over the rows.
+        var mappedColumns = [Result<RawRatings.IDColumn, any Error>](repeating: .success(.integers([])), count: 2)
+        let work = [(users, layout.userIsText, layout.user), (items, layout.itemIsText, layout.item)]
+        mappedColumns.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            let each = { (k: Int) in base[k] = Result { try column(work[k].0, isText: work[k].1, at: work[k].2) } }
+            if layout.userIsText && layout.itemIsText && parallelism.threads > 1 && rowCount >= 1 << 16 {
+                parallelFor(2, each)
+            } else {
+                for k in 0..<2 { each(k) }
+            }
+        }
+        return RawRatings(users: try mappedColumns[0].get(), items: try mappedColumns[1].get(),
                           ratings: ratings, timestamps: wantsTime ? times : nil, bodyStart: body.lowerBound)
     }
 
