@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
         discussion: """
         Multi-threaded training updates rows without locks (Hogwild): runs with the same seed differ slightly; --deterministic trains on one thread, repeatably.
 
-        Each epoch is validated on --validation-fraction of the training ratings (never on the test ratings, which are scored once at the end); --patience stops early on that validation RMSE and keeps the best epoch. On a terminal a progress bar shows the epoch, batches, loss, validation RMSE, ratings/s and ETA on standard error; otherwise one line per epoch.
+        Each epoch of a rating model is validated on --validation-fraction of the training ratings (never on the test ratings, which are scored once at the end), and the best epoch count is kept; --patience stops early on that validation RMSE. The model is then fitted again on all the training ratings for that many epochs, unless --no-refit. On a terminal a progress bar shows the epoch, batches, loss, validation RMSE, ratings/s and ETA on standard error; otherwise one line per epoch.
 
         Examples:
           embedrec train ml-100k/u.data --output m.safetensors
@@ -71,6 +71,9 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without a better validation RMSE; keep the best epoch. Rating models only.")
     var patience: Int?
 
+    @Flag(help: "Keep the model fitted on the training part less its validation ratings; by default a rating model is fitted again on all the training ratings for the best validated number of epochs.")
+    var noRefit = false
+
     @Option(help: "Seed for the splits, initialisation and shuffling.")
     var seed: UInt64 = 42
 
@@ -106,6 +109,9 @@ struct Train: ParsableCommand {
         guard epochs ?? 1 >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard dimension ?? 1 >= 1 else { throw ValidationError("--dimension must be at least 1") }
         guard patience ?? 1 >= 1, threads ?? 1 >= 1 else { throw ValidationError("--patience and --threads must be at least 1") }
+        guard !noRefit || (validationFraction ?? 0.1) > 0 else {
+            throw ValidationError("--no-refit keeps the model fitted without the validation ratings; with --validation-fraction 0 there are none")
+        }
         guard patience == nil || (validationFraction ?? 0.1) > 0 else {
             throw ValidationError("--patience needs a validation split (--validation-fraction > 0); the test set never chooses the epoch")
         }
@@ -119,7 +125,7 @@ struct Train: ParsableCommand {
         }
         if !model.recipe.predictsRatings {
             // A top-N recipe is judged by ranking metrics: no validation RMSE, no early stopping on it.
-            for (option, given) in [("--patience", patience != nil), ("--validation-fraction", validationFraction != nil)] where given {
+            for (option, given) in [("--patience", patience != nil), ("--validation-fraction", validationFraction != nil), ("--no-refit", noRefit)] where given {
                 throw ValidationError("\(option) applies to rating models only; \(model.recipe.name) is fitted on the whole training part")
             }
         }
@@ -141,10 +147,12 @@ struct Train: ParsableCommand {
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
             regularization: regularization, alpha: alpha, negatives: negatives,
             weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil))
-        // Early stopping only with --patience: a tuned recipe's own patience would otherwise
-        // stop on the training loss.
-        if patience == nil, var gradient = adjusted.fitter as? GradientTraining, gradient.training.earlyStoppingPatience != nil {
-            gradient.training.earlyStoppingPatience = nil
+        // Validated training keeps its best epoch; it stops early only with --patience (a
+        // patience as long as the run never stops it). Without validation a tuned recipe's own
+        // patience would stop on the training loss: none then.
+        if var gradient = adjusted.fitter as? GradientTraining {
+            let validated = (validationFraction ?? 0.1) > 0
+            gradient.training.earlyStoppingPatience = validated ? (patience ?? gradient.training.epochs) : nil
             adjusted.fitter = gradient
         }
         return adjusted
@@ -208,11 +216,24 @@ struct Train: ParsableCommand {
             (fitted, validation) = (split.train, nil)
             print("Training \(recipe.name) (\(recipe.summary)) on \(split.train.count) ratings (no validation split):")
         }
-        let result = try fitWithProgress(recipe, train: fitted, validation: validation, parallelism: parallelism)
+        var result = try fitWithProgress(recipe, train: fitted, validation: validation, parallelism: parallelism)
+        let chosen = result.history!
+        let kept = chosen.stoppedEarly || chosen.bestEpoch != chosen.epochs.last?.epoch
+            ? "best epoch \(chosen.bestEpoch) of \(chosen.epochs.count) by validation RMSE" : "epoch \(chosen.bestEpoch)"
+        if validation != nil && !noRefit {
+            // The validation ratings chose the epoch count; the model then learns from them too.
+            print("Chose \(kept); refitting on all \(split.train.count) training ratings for \(chosen.bestEpoch) epochs (--no-refit keeps the model fitted on \(fitted.count)):")
+            var refit = try adjustedRecipe(recipe, RecipeChanges(epochs: chosen.bestEpoch, deterministic: deterministic))
+            if var gradient = refit.fitter as? GradientTraining {
+                gradient.training.earlyStoppingPatience = nil
+                refit.fitter = gradient
+            }
+            result = try fitWithProgress(refit, train: split.train, validation: nil, parallelism: parallelism)
+            print("Model refitted for \(chosen.bestEpoch) epochs: test \(try RatingMetrics(model: result.model, data: split.test))")
+        } else {
+            print("Model from \(kept): test \(try RatingMetrics(model: result.model, data: split.test))")
+        }
         let model = result.model, history = result.history!
-        let kept = history.stoppedEarly || history.bestEpoch != history.epochs.last?.epoch
-            ? "best epoch \(history.bestEpoch) of \(history.epochs.count) by validation RMSE" : "epoch \(history.bestEpoch)"
-        print("Model from \(kept): test \(try RatingMetrics(model: model, data: split.test))")
         let relevance = RankingMetrics.defaultRelevanceThreshold(ratingScale: format.ratingScale ?? split.train.ratingRange, values: format.values)
         let ranking = try RankingMetrics(model: model, train: split.train, test: split.test, k: 10, relevanceThreshold: relevance)
         print("Ranking: \(ranking)")

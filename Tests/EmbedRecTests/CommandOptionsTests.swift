@@ -32,7 +32,7 @@ struct CommandOptionsTests {
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
                   "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating", "--user-column", "--item-column",
-                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only"],
+                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
@@ -114,7 +114,8 @@ struct CommandOptionsTests {
 
         // Options that do not apply are refused before any work.
         var refused: [[String]] = []
-        if ranking { refused += [["--patience", "1"], ["--validation-fraction", "0.2"]] }
+        if ranking { refused += [["--patience", "1"], ["--validation-fraction", "0.2"], ["--no-refit"]] }
+        if !ranking { refused += [["--no-refit", "--validation-fraction", "0"]] }
         if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"]] }
         for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
 
@@ -144,7 +145,7 @@ struct CommandOptionsTests {
 
         // --dimension, --epochs and --deterministic are applied: two runs give identical bytes,
         // the saved embedding has the dimension, and fewer epochs give another model.
-        let settings = ["--dimension", "3", "--epochs", "2", "--deterministic"]
+        let settings = ["--dimension", "3", "--epochs", "2", "--deterministic"] + (ranking ? [] : ["--no-refit"])
         for name in ["a", "b"] { Self.expectClean(try run(settings + ["--output", f.path("\(name).safetensors")]), base + settings) }
         let a = try Data(contentsOf: f.dir.appendingPathComponent("a.safetensors"))
         #expect(a == (try Data(contentsOf: f.dir.appendingPathComponent("b.safetensors"))), "\(model): --deterministic runs differ")
@@ -164,6 +165,18 @@ struct CommandOptionsTests {
             let match = line.firstMatch(of: /on (\d+) ratings, validating on (\d+)/)
             let (fitted, held) = (Double(match?.1 ?? "0") ?? 0, Double(match?.2 ?? "0") ?? 0)
             #expect(fitted > 0 && abs(held / (fitted + held) - 0.3) < 0.02, "\(line)")
+            // By default the chosen epoch count is fitted again on all the training ratings: the
+            // saved history is that refit's, as long as the best epoch and without validation.
+            let refitted = try run(["--epochs", "3", "--deterministic", "--output", f.path("refit.safetensors")])
+            Self.expectClean(refitted, base)
+            let chosen = refitted.out.firstMatch(of: /Chose (?:best epoch|epoch) (\d+).* refitting on all (\d+) training ratings for (\d+) epochs/)
+            #expect(chosen != nil && chosen?.1 == chosen?.3 && refitted.out.contains("Model refitted for"), "\(refitted.out)")
+            let history = try Recommender(contentsOf: f.path("refit.safetensors")).history
+            #expect(history?.epochs.count == Int(chosen?.3 ?? "0") && history?.epochs.allSatisfy { $0.validation == nil } == true)
+            let kept = try run(["--epochs", "3", "--deterministic", "--no-refit"])
+            #expect(kept.status == 0 && !kept.out.contains("refitting") && kept.out.contains("Model from"), "\(kept.out)")
+            let unvalidated = try run(["--epochs", "1", "--validation-fraction", "0"])
+            #expect(unvalidated.status == 0 && !unvalidated.out.contains("refitting"), "\(unvalidated.out)")
         }
     }
 
