@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "Embedding dimension (default: the recipe's); ALS's factors. Not for ease.")
     var dimension: Int?
 
-    @Option(help: "Training epochs (at most, with --patience; default 10 for rating models, the recipe's for bpr and softmax); ALS's iterations. Not for ease.")
+    @Option(help: "Training epochs (at most: the best validated count is kept; default 10 for rating models, the recipe's for biasedmf-avg, bpr and softmax); ALS's iterations. Not for ease.")
     var epochs: Int?
 
     @Option(help: "The ridge penalty λ: EASE's (default 400), ALS's (default 10). Not for the other models.")
@@ -47,6 +47,9 @@ struct Train: ParsableCommand {
 
     @Option(help: "Negatives sampled per positive: bpr's (default 8, the hardest of them paired), softmax's (default 16). Those only.")
     var negatives: Int?
+
+    @Option(help: "Models averaged into one by biasedmf-avg (default 16). Not for the other models.")
+    var members: Int?
 
     @Option(help: "Test fraction of the split (default 0.1): of all ratings, or of each user's with --split per-user; not with --test, whose file is the test set.")
     var testFraction: Double?
@@ -143,10 +146,10 @@ struct Train: ParsableCommand {
         // --seed always applies (it seeds the split); the recipe takes it where it has
         // randomness. Rating models train 10 epochs unless told.
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
-            dimension: dimension, epochs: recipe.predictsRatings ? (epochs ?? 10) : epochs,
+            dimension: dimension, epochs: recipe.fitter is GradientTraining && recipe.predictsRatings ? (epochs ?? 10) : epochs,
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
             regularization: regularization, alpha: alpha, negatives: negatives,
-            weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil))
+            weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members))
         // Validated training keeps its best epoch; it stops early only with --patience (a
         // patience as long as the run never stops it). Without validation a tuned recipe's own
         // patience would stop on the training loss: none then.

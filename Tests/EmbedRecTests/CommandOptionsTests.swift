@@ -32,7 +32,7 @@ struct CommandOptionsTests {
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
                   "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating", "--user-column", "--item-column",
-                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit"],
+                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit", "--members"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
@@ -99,7 +99,8 @@ struct CommandOptionsTests {
         // The models' own settings: applied by the models that have them (the run's summary
         // says so), refused by the others before any work.
         for (option, value, said, takers) in [("--regularization", "5", "λ=5.0", ["ease", "als"]), ("--alpha", "2", "α=2.0", ["als"]),
-                                             ("--negatives", "3", "3 negatives", ["bpr", "softmax", "softmax-wide"])] {
+                                             ("--negatives", "3", "3 negatives", ["bpr", "softmax", "softmax-wide"]),
+                                             ("--members", "2", "2 members", ["biasedmf-avg"])] {
             if takers.contains(model) {
                 let applied = try run([option, value] + (isEASE ? [] : ["--epochs", "1"]))
                 Self.expectClean(applied, base + [option, value])
@@ -116,6 +117,8 @@ struct CommandOptionsTests {
         var refused: [[String]] = []
         if ranking { refused += [["--patience", "1"], ["--validation-fraction", "0.2"], ["--no-refit"]] }
         if !ranking { refused += [["--no-refit", "--validation-fraction", "0"]] }
+        let averaged = model == "biasedmf-avg"
+        if averaged { refused += [["--patience", "1"]] }
         if isEASE { refused += [["--dimension", "3"], ["--epochs", "2"]] }
         for extra in refused { Self.expectRefused(try run(extra), naming: extra[0], base + extra) }
 
@@ -151,23 +154,24 @@ struct CommandOptionsTests {
         #expect(a == (try Data(contentsOf: f.dir.appendingPathComponent("b.safetensors"))), "\(model): --deterministic runs differ")
         let saved = try Recommender(contentsOf: f.path("a.safetensors"))
         let itemTables = ((saved.model as? any TrainableModel)?.parameters ?? []).filter { $0.role == .embedding && $0.rows == saved.itemIDs.count }
-        #expect(!itemTables.isEmpty && itemTables.allSatisfy { $0.rowLength == 3 }, "\(model): --dimension 3 gave \(itemTables.map(\.shape))")
+        // An average of 16 members of dimension 3 has 48 columns.
+        #expect(!itemTables.isEmpty && itemTables.allSatisfy { $0.rowLength == (averaged ? 48 : 3) }, "\(model): --dimension 3 gave \(itemTables.map(\.shape))")
         if !ranking { #expect(saved.history?.epochs.count == 2, "\(model): --epochs 2 ran \(saved.history?.epochs.count ?? -1)") }
         Self.expectClean(try run(["--dimension", "3", "--epochs", "1", "--deterministic", "--output", f.path("one.safetensors")]), base)
         #expect(try Data(contentsOf: f.dir.appendingPathComponent("one.safetensors")) != a, "\(model): --epochs made no difference")
 
         // Rating models: the validation split and early stopping.
         if !ranking {
-            let validated = try run(["--validation-fraction", "0.3", "--patience", "1", "--epochs", "3"])
+            let validated = try run(["--validation-fraction", "0.3", "--epochs", "3"] + (averaged ? ["--members", "2"] : ["--patience", "1"]))
             Self.expectClean(validated, base)
-            #expect(validated.out.contains("(early stopping, patience 1)"), "\(validated.out)")
+            #expect(averaged || validated.out.contains("(early stopping, patience 1)"), "\(validated.out)")
             let line = String(validated.out.split(separator: "\n").first { $0.contains("validating on") } ?? "")
             let match = line.firstMatch(of: /on (\d+) ratings, validating on (\d+)/)
             let (fitted, held) = (Double(match?.1 ?? "0") ?? 0, Double(match?.2 ?? "0") ?? 0)
             #expect(fitted > 0 && abs(held / (fitted + held) - 0.3) < 0.02, "\(line)")
             // By default the chosen epoch count is fitted again on all the training ratings: the
             // saved history is that refit's, as long as the best epoch and without validation.
-            let refitted = try run(["--epochs", "3", "--deterministic", "--output", f.path("refit.safetensors")])
+            let refitted = try run(["--epochs", "3", "--deterministic", "--output", f.path("refit.safetensors")] + (averaged ? ["--members", "2"] : []))
             Self.expectClean(refitted, base)
             let chosen = refitted.out.firstMatch(of: /Chose (?:best epoch|epoch) (\d+).* refitting on all (\d+) training ratings for (\d+) epochs/)
             #expect(chosen != nil && chosen?.1 == chosen?.3 && refitted.out.contains("Model refitted for"), "\(refitted.out)")

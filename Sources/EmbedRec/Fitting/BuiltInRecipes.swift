@@ -64,7 +64,7 @@ extension Recipe {
     /// The rating recipes, tutorials first.
     public static let ratingRecipes: [Recipe] = [
         tutorialDot5, tutorialConcat15, tutorialDeep10, tutorialV1, tutorialV2, tutorialNet,
-        tunedBiasedMF, tunedBiasedMFLarge,
+        tunedBiasedMF, tunedBiasedMFLarge, averagedBiasedMF,
     ]
 }
 

@@ -76,6 +76,8 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     case negatives
     /// How each interaction weighs in EASE's and ALS's objective (``InteractionWeighting``).
     case weighting
+    /// Models averaged into one (``AveragedTraining``).
+    case members
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).
@@ -98,13 +100,16 @@ public struct RecipeChanges: Sendable, Hashable {
     public var negatives: Int?
     /// ``RecipeSetting/weighting``.
     public var weighting: InteractionWeighting?
+    /// ``RecipeSetting/members``.
+    public var members: Int?
 
     /// Changes; each defaults to "unchanged".
     public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil,
-                regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil, weighting: InteractionWeighting? = nil) {
+                regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil, weighting: InteractionWeighting? = nil,
+                members: Int? = nil) {
         self.dimension = dimension; self.epochs = epochs; self.seed = seed; self.deterministic = deterministic
         self.patience = patience; self.regularization = regularization; self.alpha = alpha; self.negatives = negatives
-        self.weighting = weighting
+        self.weighting = weighting; self.members = members
     }
 
     /// The settings these changes touch.
@@ -119,6 +124,7 @@ public struct RecipeChanges: Sendable, Hashable {
         if alpha != nil { s.insert(.alpha) }
         if negatives != nil { s.insert(.negatives) }
         if weighting != nil { s.insert(.weighting) }
+        if members != nil { s.insert(.members) }
         return s
     }
 }
