@@ -51,13 +51,16 @@ struct Demo: ParsableCommand {
 
     mutating func run() throws {
         let data: RatingsDataset
+        var detectedNouns = CatalogNouns.books
         if let ratings {
-            let format = try RatingsFileFormat.detect(path: ratings).format
+            let detection = try RatingsFileFormat.detect(path: ratings)
+            let format = detection.format
+            detectedNouns = detection.nouns ?? .generic
             guard format.values.areRatings else {
                 throw CommandFailure("\(ratings) holds implicit feedback (counts or bare interactions), not ratings: the demo trains a rating model; `embedrec train \(ratings)` fits a top-N model on it")
             }
             data = try RatingsLoader.load(path: ratings, format: format)
-            print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) readers, \(data.itemCount) books")
+            print("Loaded \(ratings): \(data.count) ratings, \(data.userCount) \(detectedNouns.users), \(data.itemCount) \(detectedNouns.items)")
         } else {
             // Generated readers are numbered 1…53,424 (each rates at least two books): check the
             // reader before the generation's seconds are spent.
@@ -77,7 +80,8 @@ struct Demo: ParsableCommand {
             throw CommandFailure("--user: reader \(user) is not in the data (user IDs run from \(data.userIDs.rawIDs.first ?? 0) to \(data.userIDs.rawIDs.last ?? 0))")
         }
         let catalog = try self.catalog.map(Self.loadCatalog)
-        let noun = catalog.map { Self.isMovieCatalog($0.path) } == true ? "movies" : "books"
+        // The words of the catalogue, else of the file's item column; generated data is books.
+        let nouns = catalog?.items.nouns ?? detectedNouns
         let split = try data.randomSplit(testFraction: 0.2, seed: 42)
         print("Split 80/20 (seed 42): \(split.train.count) train, \(split.test.count) test")
         for kind in [BaselineModel.Kind.globalMean, .biases] {
@@ -110,19 +114,19 @@ struct Demo: ParsableCommand {
                      preset.summary, fitSeconds, ranking.recall, ranking.ndcg, popularRanking.recall, popularRanking.ndcg,
                      model.summary, try RankingMetrics(model: model, train: split.train, test: split.test, k: 10).recall))
         let scorer = try TopKScorer(model: ranker!, training: split.train)
-        print("\nTop 5 for reader \(user) (\(noun) they rated in training excluded):")
+        print("\nTop 5 for \(nouns.user) \(user) (\(nouns.items) they rated in training excluded):")
         for r in try scorer.recommend(user: userIndex, options: .init(k: 5)) {
             print("  " + title(r.rawItemID))
         }
         let allSeconds = try measure { _ = try scorer.recommendAll(options: .init(k: 10)) }
-        print(String(format: "Top 10 for all %d readers: %.2f s", data.userCount, allSeconds))
+        print(String(format: "Top 10 for all %d %@: %.2f s", data.userCount, nouns.users, allSeconds))
 
         // "Similar" as readers mean it: what the top-N model recommends to someone who read
         // only this book (for EASE, the book's row of item-to-item weights).
         let foldIn = try FoldInRecommender(model: ranker!, training: split.train)
         let anchor: ItemIndex = 0
         let anchorID = data.itemIDs.rawID(at: anchor)!
-        print("\nReaders of \(title(anchorID)) also read:")
+        print("\nPeople who liked \(title(anchorID)) also liked:")
         for r in try foldIn.recommend(readItems: [anchorID], k: 5).recommendations {
             print("  " + title(r.rawItemID))
         }
@@ -131,7 +135,7 @@ struct Demo: ParsableCommand {
         let unknownID: RawID = data.itemIDs.index(of: 999_999) == nil ? 999_999 : "not-in-the-catalogue"
         let read = known + [unknownID]
         let result = try foldIn.recommend(readItems: read, k: 5)
-        print("\nA new reader who read books \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
+        print("\nA new \(nouns.user) who liked \(nouns.items) \(known.map(String.init).joined(separator: ", ")) (unknown IDs ignored: \(result.unknownItemIDs)):")
         for r in result.recommendations {
             print("  " + title(r.rawItemID))
         }

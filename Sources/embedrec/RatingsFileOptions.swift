@@ -81,15 +81,16 @@ struct RatingsFileOptions: ParsableArguments {
     }
 
     /// The format of the ratings file at `path`: `--format` when given, else what the library
-    /// reads off the file with the chosen columns (`summary` says what it decided); the
-    /// encoding and scale options over either.
-    func resolve(_ path: String) throws -> (format: RatingsFileFormat, summary: String) {
-        var format: RatingsFileFormat, summary: String
+    /// reads off the file with the chosen columns (`summary` says what it decided, `nouns`
+    /// what its item column's name implies); the encoding and scale options over either.
+    func resolve(_ path: String) throws -> (format: RatingsFileFormat, summary: String, nouns: CatalogNouns?) {
+        var format: RatingsFileFormat, summary: String, nouns: CatalogNouns?
         if let preset = self.format {
             (format, summary) = (preset.fileFormat, "--format \(preset.rawValue)")
+            nouns = preset == .movielens || preset == .udata || preset == .dat ? .films : .books
         } else {
             let detected = try RatingsFileFormat.detect(path: path, columns: choices)
-            (format, summary) = (detected.format, detected.summary)
+            (format, summary, nouns) = (detected.format, detected.summary, detected.nouns)
         }
         if let ratingScale {
             guard format.values.areRatings else {
@@ -98,7 +99,7 @@ struct RatingsFileOptions: ParsableArguments {
             format.ratingScale = ratingScale.range
         }
         if let encoding { format.encoding = encoding }
-        return (format, summary)
+        return (format, summary, nouns)
     }
 }
 

@@ -153,16 +153,20 @@ struct Recommend: ParsableCommand {
     func run() throws {
         let recommender = try openRecommender(file)
         if all { return try writeAll(recommender, to: output!) }
-        var requests: [(String, Recommender.RecommendationList)] = []
+        // Each request is named for a person (the catalogue's nouns) and, in JSON, for a program
+        // (`user 42`, `new user`, whatever the catalogue).
+        var requests: [(person: String, program: String, list: Recommender.RecommendationList)] = []
         for id in user {
-            requests.append(("user \(id)", try recommender.recommend(user: id, k: listing.k, unknownUser: popularityFallback ? .popularity : .fail)))
+            requests.append(("\(recommender.nouns.user) \(id)", "user \(id)",
+                             try recommender.recommend(user: id, k: listing.k, unknownUser: popularityFallback ? .popularity : .fail)))
         }
         if let read {
             let reads = try Self.parseReads(read)
             // Items without a rating count as the training data's 75th-percentile rating.
-            requests.append(("new reader", try recommender.recommend(newReaderItems: reads.map(\.0), ratings: reads.map(\.1), k: listing.k)))
+            requests.append(("a new \(recommender.nouns.user)", "new user",
+                             try recommender.recommend(newReaderItems: reads.map(\.0), ratings: reads.map(\.1), k: listing.k)))
         }
-        for (who, list) in requests { print(listing.json ? Self.jsonLine(who, list, recommender) : Self.table(who, list, recommender)) }
+        for r in requests { print(listing.json ? Self.jsonLine(r.program, r.list, recommender) : Self.table(r.person, r.list, recommender)) }
     }
 
     static func title(_ id: RawID?, _ r: Recommender) -> (String, String) {
@@ -171,7 +175,7 @@ struct Recommend: ParsableCommand {
     }
 
     static func table(_ who: String, _ list: Recommender.RecommendationList, _ r: Recommender) -> String {
-        var lines = ["\(who)\(list.isPopularityFallback ? " (not in the file: most-rated items)" : "")"
+        var lines = ["\(who)\(list.isPopularityFallback ? " (not in the file: most-rated \(r.nouns.items))" : "")"
                      + (list.unknownItemIDs.isEmpty ? "" : " — unknown items ignored: \(list.unknownItemIDs.map(\.description).joined(separator: ", "))")]
         let cells = list.recommendations.enumerated().map { k, rec -> [String] in
             let (t, a) = title(rec.rawItemID, r)
@@ -180,7 +184,7 @@ struct Recommend: ParsableCommand {
         let hasAuthors = cells.contains { !$0[4].isEmpty }
         let columns = r.catalog == nil ? 3 : (hasAuthors ? 5 : 4)
         // A rating model's score is its predicted rating; a ranking model's only orders the list.
-        let header = Array(["#", "item", r.model.predictsRatings ? "rating" : "score", "title", "authors"].prefix(columns))
+        let header = Array(["#", r.nouns.item, r.model.predictsRatings ? "rating" : "score", "title", "authors"].prefix(columns))
         let rows = cells.map { Array($0.prefix(columns)) }
         let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max()! }
         for row in [header] + rows {

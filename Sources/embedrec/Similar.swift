@@ -55,13 +55,13 @@ struct Similar: ParsableCommand {
         if recommender.model is EASE || recommender.model is ConcatMLP {
             guard recommender.itemIDs.index(of: anchor) != nil else { throw RecommenderError.unknownItem(anchor) }
             neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID, $0.score) }
-            heading = "Readers of \(name) also read (\(recommender.model.summary) scores):"
+            heading = "People who liked \(name) also liked (\(recommender.model.summary) scores):"
         } else {
             neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
             // A rating model's embeddings are fitted to predict stars, not to place items liked
             // by the same people together: say so, and which models do.
             heading = recommender.model.predictsRatings
-                ? "Most similar to \(name) (cosine of a rating model's item embeddings; for items liked by the same people, train a top-N model: als, bpr):"
+                ? "Most similar to \(name) (cosine of a rating model's item embeddings; for \(recommender.nouns.items) liked by the same \(recommender.nouns.users), train a top-N model: als, bpr):"
                 : "Most similar to \(name):"
         }
         if listing.json {

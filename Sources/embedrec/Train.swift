@@ -164,10 +164,12 @@ struct Train: ParsableCommand {
     mutating func run() throws {
         var split: TrainTestSplit
         let trainPath = ratings ?? train!
-        let (format, formatSummary) = try ratingsFile.resolve(trainPath)
+        let (format, formatSummary, nouns) = try ratingsFile.resolve(trainPath)
         var implicit: Float? = nil
         // The catalogue is read before training: a bad one fails now, not after the fit.
         let titles = try catalog.map { try Demo.loadCatalog($0).items }
+        // A catalogue's own words (films for movies.csv) win over what a column name implies.
+        let words = titles?.nouns ?? nouns
         if let test {
             let pair = try RatingsLoader.loadPair(trainPath: trainPath, testPath: test, format: format)
             split = TrainTestSplit(train: pair.train, test: pair.test)
@@ -194,7 +196,7 @@ struct Train: ParsableCommand {
         let recipe = try self.recipe(counts: format.values == .counts, defaultChoice: implicit == nil ? "biasedmf" : "als")
         let parallelism: Parallelism? = deterministic ? .sequential : threads.map { Parallelism(threads: $0) }
         guard recipe.predictsRatings else {
-            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, format: format, implicit: implicit)
+            return try fitRanking(recipe, split, parallelism: parallelism, titles: titles, nouns: words, format: format, implicit: implicit)
         }
         if let implicit {
             split = TrainTestSplit(train: split.train.explicitRatings(excluding: implicit), test: split.test.explicitRatings(excluding: implicit))
@@ -242,7 +244,7 @@ struct Train: ParsableCommand {
         print("Ranking: \(ranking)")
         if let output {
             try Recommender(model: model, training: split.train, configuration: result.training,
-                            history: deterministic ? history.withoutTimings : history, catalog: titles)
+                            history: deterministic ? history.withoutTimings : history, catalog: titles, nouns: words)
                 .save(to: output)
             print("Saved the recommender to \(output)")
         }
@@ -258,7 +260,8 @@ struct Train: ParsableCommand {
 
     /// A top-N model: fitted on the whole training part, judged by its ranking metrics only (its
     /// scores are not ratings).
-    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, format: RatingsFileFormat,
+    func fitRanking(_ recipe: Recipe, _ split: TrainTestSplit, parallelism: Parallelism?, titles: ItemCatalog?, nouns: CatalogNouns?,
+                    format: RatingsFileFormat,
                     implicit: Float? = nil) throws {
         let rows = !format.values.areRatings || implicit != nil ? "rows" : "ratings"
         // Relevant: the scale's top quarter (4 and up on 1–5 stars), or every interaction for
@@ -276,7 +279,7 @@ struct Train: ParsableCommand {
         print(String(format: "Most popular: R@10 %.4f NDCG@10 %.4f", popular.recall, popular.ndcg))
         if let output {
             try Recommender(model: fitted.model, training: split.train, configuration: fitted.training,
-                            history: deterministic ? fitted.history?.withoutTimings : fitted.history, catalog: titles)
+                            history: deterministic ? fitted.history?.withoutTimings : fitted.history, catalog: titles, nouns: nouns)
                 .save(to: output)
             print("Saved the recommender to \(output)")
         }

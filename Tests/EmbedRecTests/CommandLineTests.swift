@@ -25,7 +25,7 @@ struct CommandLineTests {
         let listed = top.out.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map { RawID($0) } }
         #expect(listed == expected, "\(top.out)")
         let reader = try OpenBLASRelaunchTests.run(["recommend", model, "--read", "1:5,2:4,3", "--k", "3", "--json"])
-        #expect(reader.status == 0 && reader.out.contains("\"request\":\"new reader\""), "\(reader.out) \(reader.err)")
+        #expect(reader.status == 0 && reader.out.contains("\"request\":\"new user\""), "\(reader.out) \(reader.err)")
         // Bad input: one line on standard error, non-zero exit, no stack trace.
         let similar = try OpenBLASRelaunchTests.run(["similar", model, "--item", "2", "--k", "3"])
         #expect(similar.status == 0, "\(similar.err)")
@@ -88,7 +88,7 @@ struct CommandLineTests {
         #expect(result.status == 0, "\(result.err)")
         let out = result.out
         for line in ["baseline globalMean: test RMSE", "baseline biases: test RMSE", "Test: RMSE", "Top-N model: EASE",
-                     "Top 5 for reader 3", "Top 10 for all 150 readers", "Readers of item 1 also read:", "A new reader who read books 1, 2, 3"] {
+                     "Top 5 for reader 3", "Top 10 for all 150 readers", "People who liked item 1 also liked:", "A new reader who liked books 1, 2, 3"] {
             #expect(out.contains(line), "missing \"\(line)\" in:\n\(out)")
         }
         // Each list: five distinct items of the catalogue, never the item or the reads it starts from.
@@ -98,8 +98,8 @@ struct CommandLineTests {
             return lines[(start + 1)...].prefix { $0.hasPrefix("  item ") }.compactMap { Int64($0.dropFirst(7).prefix { $0 != " " }) }
         }
         let known = Set(data.itemIDs.integerRawIDs!)
-        let reader = list(after: "Top 5 for reader 3"), alsoRead = list(after: "Readers of item 1 also read"),
-            newcomer = list(after: "A new reader who read books 1, 2, 3")
+        let reader = list(after: "Top 5 for reader 3"), alsoRead = list(after: "People who liked item 1 also liked"),
+            newcomer = list(after: "A new reader who liked books 1, 2, 3")
         for (name, items, excluded) in [("reader 3", reader, Set<Int64>()), ("readers of item 1", alsoRead, [1]), ("new reader", newcomer, [1, 2, 3])] {
             #expect(items.count == 5 && Set(items).count == 5 && items.allSatisfy(known.contains), "\(name): \(items)")
             #expect(excluded.isDisjoint(with: items), "\(name) lists what it starts from: \(items)")

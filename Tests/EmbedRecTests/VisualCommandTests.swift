@@ -81,7 +81,7 @@ struct VisualCommandTests {
         #expect(!FileManager.default.fileExists(atPath: path("x.svg")) && !FileManager.default.fileExists(atPath: path("x.html")))
     }
 
-    @Test("train --model ease/als fits a top-N model; similar on EASE lists what readers of the item also read",
+    @Test("train --model ease/als fits a top-N model; similar on EASE lists what people who liked the item also liked",
           .enabled(if: OpenBLASRelaunchTests.executable != nil, "the embedrec binary is built next to the tests"))
     func rankingModels() throws {
         let dir = try TestSupport.temporaryDirectory()
@@ -96,7 +96,7 @@ struct VisualCommandTests {
         let saved = try Recommender(contentsOf: path("ease.safetensors"))
         #expect(saved.model is EASE)
         let similar = try OpenBLASRelaunchTests.run(["similar", path("ease.safetensors"), "--item", "3", "--k", "4"])
-        #expect(similar.status == 0 && similar.out.hasPrefix("Readers of item 3 also read"), "\(similar.out) \(similar.err)")
+        #expect(similar.status == 0 && similar.out.hasPrefix("People who liked item 3 also liked"), "\(similar.out) \(similar.err)")
         let expected = try saved.readersAlsoRead(3, k: 4).recommendations.map { $0.rawItemID }
         let listed = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.map { RawID($0) } }
         #expect(listed == expected, "\(similar.out)")

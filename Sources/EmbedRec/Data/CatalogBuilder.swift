@@ -18,7 +18,9 @@ struct CatalogBuilder {
         records += 1
     }
 
-    func catalog() -> ItemCatalog {
-        ItemCatalog(sortedUniqueItems: items.sorted { $0.rawID < $1.rawID })
+    func catalog(nouns: CatalogNouns) -> ItemCatalog {
+        var catalog = ItemCatalog(sortedUniqueItems: items.sorted { $0.rawID < $1.rawID })
+        catalog.nouns = nouns
+        return catalog
     }
 }

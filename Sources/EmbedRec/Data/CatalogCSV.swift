@@ -12,7 +12,7 @@ enum CatalogCSV {
         }
     }
 
-    static func load(bytes: [UInt8], name: String, roles: [RoleSpec]) throws -> ItemCatalog {
+    static func load(bytes: [UInt8], name: String, nouns: CatalogNouns, roles: [RoleSpec]) throws -> ItemCatalog {
         var columns: [(role: Role, column: Int)]? = nil
         var columnCount = 0
         var builder = CatalogBuilder(name: name)
@@ -49,7 +49,7 @@ enum CatalogCSV {
         }
         guard columns != nil else { throw RatingsFileError(file: name, line: 0, kind: .emptyFile) }
         guard builder.records > 0 else { throw RatingsFileError(file: name, line: 0, kind: .headerOnly) }
-        return builder.catalog()
+        return builder.catalog(nouns: nouns)
     }
 
     /// Finds the column of each role in a header row.

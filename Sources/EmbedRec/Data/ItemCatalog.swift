@@ -47,6 +47,9 @@ public struct ItemMetadata: Sendable, Hashable, Codable {
 public struct ItemCatalog: Sendable {
     /// Every item, sorted by ascending ``ItemMetadata/rawID``.
     public let items: [ItemMetadata]
+    /// What the catalogue's items and their users are called: books for goodbooks, films for
+    /// MovieLens (set by the loaders), ``CatalogNouns/generic`` unless set.
+    public var nouns: CatalogNouns = .generic
     /// Raw ID as written → position in ``items``: keyed by the spelling, so the integer 42 of a
     /// catalogue finds the text ID "42" of a ratings file whose item column is text.
     private let positions: [String: Int]

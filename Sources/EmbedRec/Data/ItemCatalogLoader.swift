@@ -47,7 +47,7 @@ extension ItemCatalog {
     /// - Throws: ``RatingsFileError``.
     /// - Complexity: O(bytes.count).
     public static func loadGoodbooks(bytes: [UInt8], name: String = "<bytes>") throws -> ItemCatalog {
-        try CatalogCSV.load(bytes: bytes, name: name, roles: [
+        try CatalogCSV.load(bytes: bytes, name: name, nouns: .books, roles: [
             .init(.id, names: ["id", "book_id"], required: true),
             .init(.title, names: ["title"], required: true),
             .init(.fallbackTitle, names: ["original_title"], required: false),
@@ -86,7 +86,7 @@ extension ItemCatalog {
     /// - Throws: ``RatingsFileError``.
     /// - Complexity: O(bytes.count).
     public static func loadMovieLensCSV(bytes: [UInt8], name: String = "<bytes>") throws -> ItemCatalog {
-        try CatalogCSV.load(bytes: bytes, name: name, roles: [
+        try CatalogCSV.load(bytes: bytes, name: name, nouns: .films, roles: [
             .init(.id, names: ["movieid", "movie_id", "itemid", "item_id", "id"], required: true),
             .init(.titleWithYear, names: ["title"], required: true),
             .init(.pipeGenres, names: ["genres"], required: false),
@@ -175,6 +175,6 @@ extension ItemCatalog {
             try builder.add(ItemMetadata(rawID: id, title: title, year: year, genres: genres), line: line)
         }
         guard builder.records > 0 else { throw RatingsFileError(file: name, line: 0, kind: .emptyFile) }
-        return builder.catalog()
+        return builder.catalog(nouns: .films)
     }
 }

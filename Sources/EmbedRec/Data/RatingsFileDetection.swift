@@ -8,6 +8,8 @@ extension RatingsFileFormat {
         /// What was decided, for a person: e.g. `tab-separated, header userID, artistID, weight;
         /// counts in 'weight' (implicit feedback)`.
         public let summary: String
+        /// The words the item column's name implies (`ISBN`: readers and books), or nil.
+        public var nouns: CatalogNouns? = nil
     }
 
     /// A column (or JSON field) a person names where guessing cannot know.
@@ -176,7 +178,8 @@ extension RatingsFileFormat {
                 values: roles.values)
         }
         format.ratingScale = roles.scale
-        return Detection(format: format, summary: "\(separatorName), header \(fields.joined(separator: ", ")); \(roles.summary)")
+        return Detection(format: format, summary: "\(separatorName), header \(fields.joined(separator: ", ")); \(roles.summary)",
+                         nouns: CatalogNouns.forItemColumn(fields[roles.item]))
     }
 
     /// The fields of a JSON-lines file, by the names in its first object and the person's choices.
@@ -200,7 +203,8 @@ extension RatingsFileFormat {
             userField: keys[roles.user], itemField: keys[roles.item], valueField: roles.value.map { keys[$0] },
             timestampField: roles.timestamp.map { keys[$0] }, values: roles.values)
         format.ratingScale = roles.scale
-        return Detection(format: format, summary: "JSON lines, fields \(keys.joined(separator: ", ")); \(roles.summary)")
+        return Detection(format: format, summary: "JSON lines, fields \(keys.joined(separator: ", ")); \(roles.summary)",
+                         nouns: CatalogNouns.forItemColumn(keys[roles.item]))
     }
 
     /// Which of a header's columns (or a JSON object's fields) hold the user, the item, the value

@@ -32,7 +32,7 @@ enum RecommenderFile {
         static let userCount = "user_count", itemCount = "item_count"
         static let ratingScale = "rating_scale", defaultRating = "fold_in_default_rating"
         static let training = "training_configuration", history = "training_history"
-        static let catalog = "catalog", createdBy = "created_by"
+        static let catalog = "catalog", nouns = "nouns", createdBy = "created_by"
     }
 
     struct RatingScale: Codable { let min: Float; let max: Float }
@@ -114,6 +114,7 @@ extension Recommender {
         if let c = trainingConfiguration { metadata[RecommenderFile.Key.training] = try json(c) }
         if let h = history { metadata[RecommenderFile.Key.history] = try json(h) }
         if let c = catalog { metadata[RecommenderFile.Key.catalog] = try json(c.items) }
+        if nouns != .generic { metadata[RecommenderFile.Key.nouns] = try json(nouns) }
 
         let offsets = ratedItems.offsets.map { Int64($0) }
         typealias N = RecommenderFile.Name
@@ -266,7 +267,7 @@ extension Recommender {
             ratedItems: rated, ratingScale: scale.map { $0.min...$0.max },
             configuration: try decode(TrainingConfiguration.self, K.training),
             history: try decode(TrainingHistory.self, K.history), catalog: catalog,
-            foldInDefaultRating: defaultRating, popularity: statistics)
+            nouns: try decode(CatalogNouns.self, K.nouns) ?? .generic, foldInDefaultRating: defaultRating, popularity: statistics)
     }
 
     typealias Lists = (userIDs: RawIDStorage, itemIDs: RawIDStorage, rated: UserItemIndex, statistics: ItemPopularity)

@@ -33,6 +33,9 @@ public struct Recommender: Sendable {
     public let history: TrainingHistory?
     /// Titles, authors and images for display, when given.
     public let catalog: ItemCatalog?
+    /// The words for the catalogue's users and items, for what a person reads (saved with the
+    /// recommender).
+    public let nouns: CatalogNouns
 
     let foldInDefaultRating: Float
     let topK: TopKScorer
@@ -46,9 +49,12 @@ public struct Recommender: Sendable {
     ///
     /// - Throws: ``DatasetError/mismatchedSpace(_:)`` when `training` is not of the model's user
     ///   and item spaces (the same counts).
+    ///
+    /// `nouns` are the words for the catalogue's users and items (readers and books, …): the
+    /// catalogue's own unless given, else users and items.
     public init(
         model: any Model, training: RatingsDataset, configuration: TrainingConfiguration? = nil,
-        history: TrainingHistory? = nil, catalog: ItemCatalog? = nil
+        history: TrainingHistory? = nil, catalog: ItemCatalog? = nil, nouns: CatalogNouns? = nil
     ) throws {
         guard training.userCount == model.userCount, training.itemCount == model.itemCount else {
             throw DatasetError.mismatchedSpace(
@@ -70,16 +76,17 @@ public struct Recommender: Sendable {
         try self.init(
             model: owned, userIDs: training.userIDs, itemIDs: training.itemIDs, ratedItems: rated,
             ratingScale: training.ratingRange, configuration: configuration, history: history, catalog: catalog,
-            foldInDefaultRating: FoldInRecommender.defaultRating(of: training.ratings))
+            nouns: nouns ?? catalog?.nouns ?? .generic, foldInDefaultRating: FoldInRecommender.defaultRating(of: training.ratings))
     }
 
     /// Assembles the parts (checked by the callers: the public initializer or the file reader).
     init(
         model: any Model, userIDs: UserIDMap, itemIDs: ItemIDMap, ratedItems: UserItemIndex,
         ratingScale: ClosedRange<Float>?, configuration: TrainingConfiguration?, history: TrainingHistory?,
-        catalog: ItemCatalog?, foldInDefaultRating: Float, popularity: ItemPopularity? = nil
+        catalog: ItemCatalog?, nouns: CatalogNouns, foldInDefaultRating: Float, popularity: ItemPopularity? = nil
     ) throws {
         self.model = model
+        self.nouns = nouns
         self.userIDs = userIDs; self.itemIDs = itemIDs; self.ratedItems = ratedItems
         self.ratingScale = ratingScale; trainingConfiguration = configuration; self.history = history
         self.catalog = catalog
