@@ -28,7 +28,7 @@ if [ ! -f "$MODEL" ]; then
   CATALOG=()
   BOOKS="$REPO/../shared/data/goodbooks-10k/books.csv"
   [ -f "$BOOKS" ] && CATALOG=(--catalog "$BOOKS")
-  # The goodbooks-10k shape: 53,424 readers × 10,000 books, 981,756 ratings; BiasedMF d=32.
+  # The goodbooks-10k shape: 53,424 readers × 10,000 books, 981,756 ratings; ALS, 32 factors.
   "$BIN" demo-model --output "$MODEL" "${CATALOG[@]}" >&2
 fi
 

@@ -1,8 +1,8 @@
 import EmbedRec
 import Foundation
 
-/// The page at `/`: pick a reader or tick books, see recommendations as cover cards, click a
-/// book for similar ones. Plain HTML, CSS and JavaScript in one string (no CDN, works offline);
+/// The page at `/`: pick a user or tick items, see recommendations as cover cards, click an
+/// item for similar ones, in the catalogue's words (readers and books, viewers and films, …). Plain HTML, CSS and JavaScript in one string (no CDN, works offline);
 /// the starting data (sample readers, popular books to tick) is embedded when the page is
 /// served, so the page needs no endpoint beyond the API's.
 enum BookPage {
@@ -17,6 +17,8 @@ enum BookPage {
         let maxK: Int
         let model: String
         let ratingScale: [Float]?
+        /// The catalogue's words: readers and books, viewers and films, users and items.
+        let nouns: CatalogNouns
     }
 
     static func html(for recommender: Recommender, defaultK: Int, maxK: Int) -> String {
@@ -24,9 +26,9 @@ enum BookPage {
         let popular = recommender.mostRated(k: tickableBooks).recommendations
         let bootstrap = Bootstrap(
             readers: Array(recommender.userIDs.rawIDs.prefix(sampleReaders)),
-            books: popular.map { r in ItemJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID), untitled: "Book") },
+            books: popular.map { r in ItemJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID), untitled: recommender.nouns.item.prefix(1).uppercased() + recommender.nouns.item.dropFirst()) },
             defaultK: defaultK, maxK: maxK, model: recommender.model.summary,
-            ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] })
+            ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] }, nouns: recommender.nouns)
         let json = (try? JSONEncoder().encode(bootstrap)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         // "</" inside a <script> would end it early.
         return template.replacingOccurrences(of: "__BOOTSTRAP__", with: json.replacingOccurrences(of: "</", with: "<\\/"))
@@ -81,27 +83,27 @@ enum BookPage {
     <main>
       <aside>
         <section>
-          <h2>A reader</h2>
-          <label for="reader">Reader ID</label>
+          <h2 id="reader-heading">A user</h2>
+          <label for="reader" id="reader-label">User ID</label>
           <select id="reader"></select>
-          <label for="k">How many books (K)</label>
+          <label for="k" id="k-label">How many items (K)</label>
           <input id="k" type="number" min="1">
-          <button id="recommend-reader">Recommend for this reader</button>
+          <button id="recommend-reader">Recommend for this user</button>
         </section>
         <section>
-          <h2>Or: books you have read</h2>
+          <h2 id="books-heading">Or: items you liked</h2>
           <ul id="books"></ul>
-          <button id="recommend-books">Recommend for these books</button>
+          <button id="recommend-books">Recommend for these items</button>
         </section>
       </aside>
       <div>
         <div class="results" id="results-section">
           <h2 id="results-title">Recommendations</h2>
-          <div class="note" id="results-note">Pick a reader or tick some books.</div>
+          <div class="note" id="results-note"></div>
           <div class="grid" id="results"></div>
         </div>
         <div class="results" id="similar-section" hidden>
-          <h2 id="similar-title">Similar books</h2>
+          <h2 id="similar-title">Similar items</h2>
           <div class="note" id="similar-note"></div>
           <div class="grid" id="similar"></div>
         </div>
@@ -110,6 +112,9 @@ enum BookPage {
     <script>
     "use strict";
     const BOOT = __BOOTSTRAP__;
+    // The catalogue's words (readers and books, viewers and films, …), capitalised on demand.
+    const N = BOOT.nouns;
+    const cap = (w) => w.charAt(0).toUpperCase() + w.slice(1);
     const $ = (id) => document.getElementById(id);
 
     // A cover colour from the book ID, so placeholders differ but stay stable.
@@ -178,11 +183,11 @@ enum BookPage {
 
     async function recommendForReader() {
       const user = $("reader").value;
-      $("results-title").textContent = `Recommended for reader ${user}`;
+      $("results-title").textContent = `Recommended for ${N.user} ${user}`;
       try {
         const r = await getJSON(`/recommend?user=${encodeURIComponent(user)}&k=${k()}`);
         showList("results", "results-note", r.recommendations, stars,
-          r.popularityFallback ? "Unknown reader: the most-rated books instead." : `The ${r.recommendations.length} books the model rates highest, leaving out what this reader has rated.`);
+          r.popularityFallback ? `Unknown ${N.user}: the most-rated ${N.items} instead.` : `The ${r.recommendations.length} ${N.items} the model ranks highest, leaving out what this ${N.user} already has.`);
         document.body.dataset.state = "recommended";
       } catch (e) { showError("results-note", "results", e); document.body.dataset.state = "error"; }
     }
@@ -192,22 +197,24 @@ enum BookPage {
         .filter((li) => li.querySelector("input").checked)
         .map((li) => {
           const rating = li.querySelector("select").value;
-          return rating ? { id: Number(li.dataset.id), rating: Number(rating) } : { id: Number(li.dataset.id) };
+          // The ID as the catalogue has it: a number, or text such as an ISBN.
+          const id = JSON.parse(li.dataset.id);
+          return rating ? { id, rating: Number(rating) } : { id };
         });
-      $("results-title").textContent = `Recommended for a new reader (${items.length} books read)`;
+      $("results-title").textContent = `Recommended for a new ${N.user} (${items.length} ${N.items} liked)`;
       try {
         const r = await getJSON(`/reader?k=${k()}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items }) });
         showList("results", "results-note", r.recommendations, stars,
-          r.popularityFallback ? "No known book ticked: the most-rated books." : "Folded in from the books you ticked, without retraining.");
+          r.popularityFallback ? `No known ${N.item} ticked: the most-rated ${N.items}.` : `Folded in from the ${N.items} you ticked, without retraining.`);
         document.body.dataset.state = "recommended";
       } catch (e) { showError("results-note", "results", e); document.body.dataset.state = "error"; }
     }
 
     async function showSimilar(book) {
       $("similar-section").hidden = false;
-      $("similar-title").textContent = `Books like “${book.title}”`;
+      $("similar-title").textContent = `${cap(N.items)} like “${book.title}”`;
       try {
-        const r = await getJSON(`/similar?item=${book.id}&k=${k()}`);
+        const r = await getJSON(`/similar?item=${encodeURIComponent(book.id)}&k=${k()}`);
         showList("similar", "similar-note", r.similar, (b) => `similarity ${b.similarity.toFixed(3)}`, "Nearest by cosine similarity of the item embeddings.");
       } catch (e) { showError("similar-note", "similar", e); }
       $("similar-section").scrollIntoView({ behavior: "smooth" });
@@ -217,16 +224,26 @@ enum BookPage {
       $("model").textContent = BOOT.model;
       $("k").value = BOOT.defaultK;
       $("k").max = BOOT.maxK;
-      for (const id of BOOT.readers) $("reader").append(new Option(`Reader ${id}`, id));
-      const scale = BOOT.ratingScale || [1, 5];
+      $("reader-heading").textContent = `A ${N.user}`;
+      $("reader-label").textContent = `${cap(N.user)} ID`;
+      $("k-label").textContent = `How many ${N.items} (K)`;
+      $("recommend-reader").textContent = `Recommend for this ${N.user}`;
+      $("books-heading").textContent = `Or: ${N.items} you liked`;
+      $("recommend-books").textContent = `Recommend for these ${N.items}`;
+      $("results-note").textContent = `Pick a ${N.user} or tick some ${N.items}.`;
+      $("similar-title").textContent = `Similar ${N.items}`;
+      for (const id of BOOT.readers) $("reader").append(new Option(`${cap(N.user)} ${id}`, id));
+      // Stars to tick only on a small rating scale (1–5, 0.5–5, 0–10); counts have none.
+      const scale = BOOT.ratingScale && BOOT.ratingScale[1] - BOOT.ratingScale[0] <= 10 ? BOOT.ratingScale : null;
       for (const b of BOOT.books) {
         const li = document.createElement("li");
-        li.dataset.id = b.id;
+        li.dataset.id = JSON.stringify(b.id);
         const box = document.createElement("input"); box.type = "checkbox";
         const name = document.createElement("span"); name.textContent = b.title; name.title = `${b.title} — ${b.authors || ""}`;
         const rating = document.createElement("select");
         rating.append(new Option("★?", ""));
-        for (let s = Math.ceil(scale[1]); s >= Math.floor(scale[0]); s--) rating.append(new Option(`${s}★`, s));
+        if (scale) for (let s = Math.ceil(scale[1]); s >= Math.floor(scale[0]); s--) rating.append(new Option(`${s}★`, s));
+        rating.hidden = !scale;
         li.append(box, name, rating);
         $("books").append(li);
       }
@@ -238,7 +255,7 @@ enum BookPage {
       if (params.get("k")) $("k").value = params.get("k");
       if (params.get("user")) {
         const user = params.get("user");
-        if (![...$("reader").options].some((o) => o.value === user)) $("reader").append(new Option(`Reader ${user}`, user));
+        if (![...$("reader").options].some((o) => o.value === user)) $("reader").append(new Option(`${cap(N.user)} ${user}`, user));
         $("reader").value = user;
         recommendForReader();
       }

@@ -8,8 +8,10 @@ public enum DemoRecommender {
         public var users: Int
         public var items: Int
         public var ratings: Int
+        /// ALS factors.
         public var dimension: Int = 32
-        public var epochs: Int = 3
+        /// ALS iterations.
+        public var iterations: Int = 10
         public var seed: UInt64 = 42
 
         public init(users: Int, items: Int, ratings: Int) {
@@ -22,24 +24,21 @@ public enum DemoRecommender {
         public static let goodbooks = Configuration(users: 53_424, items: 10_000, ratings: 981_756)
     }
 
-    /// Generates the ratings, trains a BiasedMF (sigmoid to the rating range) and bundles it with
+    /// Generates the ratings, fits weighted ALS (a top-N model: the page lists books, and ALS's
+    /// lists and similar books beat a rating model's, Docs/Benchmarks.md) and bundles it with
     /// `catalog`, or, without one, a generated catalogue ("Book 17" by "Author 3", every fifth
-    /// book without a cover URL).
+    /// book without a cover URL). Readers and books are its words.
     public static func make(_ configuration: Configuration, catalog: ItemCatalog? = nil) throws -> Recommender {
         var generation = SyntheticRatings.Configuration(
             users: configuration.users, items: configuration.items, ratings: configuration.ratings, seed: configuration.seed)
         // Readers pick books partly by taste, so recommendations differ between readers.
         generation.exposure = 1
         let data = try SyntheticRatings.generate(generation)
-        var training = TrainingConfiguration(epochs: configuration.epochs, batchSize: 256, optimizer: .adam(learningRate: 0.005), embeddingL2: 1e-4)
-        training.seed = configuration.seed
-        let recipe = Recipe(name: "demo", summary: "BiasedMF, sigmoid to the rating range", fitter: GradientTraining(
-            architecture: BuiltInArchitecture.biasedMF(
-                .init(dimension: configuration.dimension, initializer: .heNormal, seed: configuration.seed), sigmoidToRatingRange: true),
-            training: training))
+        let recipe = try Recipe.als.adjusted(RecipeChanges(dimension: configuration.dimension, epochs: configuration.iterations,
+                                                           seed: configuration.seed))
         let fitted = try recipe.fit(data)
         return try Recommender(model: fitted.model, training: data, configuration: fitted.training, history: fitted.history,
-                               catalog: catalog ?? generatedCatalog(itemIDs: data.itemIDs.integerRawIDs ?? []))
+                               catalog: catalog ?? generatedCatalog(itemIDs: data.itemIDs.integerRawIDs ?? []), nouns: .books)
     }
 
     static func generatedCatalog(itemIDs: [Int64]) throws -> ItemCatalog {

@@ -42,7 +42,7 @@ enum RequestFuzzing {
     static let server: (store: ModelStore, responder: RouterResponder<BookServerRequestContext>) = {
         var demo = DemoRecommender.Configuration(users: 60, items: 40, ratings: 1_200)
         demo.dimension = 8
-        demo.epochs = 1
+        demo.iterations = 1
         let recommender: Recommender
         do { recommender = try DemoRecommender.make(demo) } catch { fatalError("RequestFuzzing: cannot build the recommender: \(error)") }
         let store = ModelStore(recommender: recommender)

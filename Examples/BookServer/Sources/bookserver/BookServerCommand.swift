@@ -127,11 +127,11 @@ struct DemoModel: ParsableCommand {
     @Option var items = 10_000
     @Option var ratings = 981_756
 
-    @Option(help: "Embedding dimension.")
+    @Option(help: "ALS factors.")
     var dimension = 32
 
-    @Option(help: "Training epochs.")
-    var epochs = 3
+    @Option(help: "ALS iterations.")
+    var iterations = 10
 
     @Option(help: "Seed of the generated ratings and of training.")
     var seed: UInt64 = 42
@@ -147,12 +147,11 @@ struct DemoModel: ParsableCommand {
 
     func run() throws {
         var configuration = DemoRecommender.Configuration(users: users, items: items, ratings: ratings)
-        configuration.dimension = dimension; configuration.epochs = epochs; configuration.seed = seed
+        configuration.dimension = dimension; configuration.iterations = iterations; configuration.seed = seed
         let books = try catalog.map { try ItemCatalog.loadGoodbooks(path: $0) }
         let recommender = try DemoRecommender.make(configuration, catalog: books)
         try recommender.save(to: output)
-        let rmse = recommender.history?.epochs.last.map { String(format: ", training loss %.4f", $0.meanLoss) } ?? ""
-        print("saved \(recommender.model.summary) for \(recommender.userIDs.count) readers × \(recommender.itemIDs.count) books to \(output)\(rmse)")
+        print("saved \(recommender.model.summary) for \(recommender.userIDs.count) readers × \(recommender.itemIDs.count) books to \(output)")
     }
 }
 

@@ -138,7 +138,7 @@ import Testing
         let hostile = #"</script><script>alert("x")</script> & "quotes" \ back"#
         let items = recommender.itemIDs.rawIDs.map { ItemMetadata(rawID: $0, title: "\(hostile) \($0)", authors: "<b>Author</b>") }
         var configuration = DemoRecommender.Configuration.small
-        configuration.epochs = 1
+        configuration.iterations = 1
         let withHostileTitles = try DemoRecommender.make(configuration, catalog: try ItemCatalog(items: items))
         try await Fixtures.app(ModelStore(recommender: withHostileTitles)).test(.live) { client in
             let html = try await client.execute(uri: "/", method: .get).text
