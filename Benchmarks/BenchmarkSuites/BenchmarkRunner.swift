@@ -3,7 +3,7 @@ import Foundation
 
 /// What a benchmark run does; the `embedrec-bench` command fills it from its arguments.
 public struct BenchmarkOptions: Sendable {
-    /// Suite names: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.
+    /// Suite names: load, train, score, foldin, similar, persist, project, ranking, neighbours, blas, quality, all.
     public var suites: [String] = ["all"]
     /// Run the Python peers (needs `.venv-peers`).
     public var peers = false
@@ -18,7 +18,8 @@ public struct BenchmarkOptions: Sendable {
     public var sharedData = "../shared/data"
     public var workDir = "bench-out"
     public var jsonPath: String? = nil
-    /// When set, the train suite runs only the cases whose name contains this text.
+    /// When set, the train suite runs only the cases whose name contains this text; the ranking
+    /// and neighbours suites, only the datasets whose name contains it.
     public var caseFilter: String? = nil
     /// Write a line per suite on standard error as it starts and ends (the command sets this
     /// when standard error is a terminal).
@@ -26,7 +27,7 @@ public struct BenchmarkOptions: Sendable {
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
-    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "project", "ranking", "quality"]
+    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "project", "ranking", "neighbours", "quality"]
 
     public init() {}
 }
@@ -81,6 +82,7 @@ public enum BenchmarkRunner {
             case "similar": try SimilarSuite.run(context)
             case "persist": try PersistSuite.run(context)
             case "ranking": try RankingSuite.run(context)
+            case "neighbours": try NeighbourSuite.run(context)
             case "project": try ProjectSuite.run(context)
             case "blas": BLASSuite.run(context)
             case "quality": try QualitySuite.run(context)

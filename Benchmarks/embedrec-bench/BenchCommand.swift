@@ -11,9 +11,9 @@ struct EmbedRecBench: ParsableCommand {
         commandName: "embedrec-bench",
         abstract: "Measures EmbedRec side by side with the Python code it replaces.",
         discussion: """
-            Suites: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.
+            Suites: load, train, score, foldin, similar, persist, project, ranking, neighbours, blas, quality, all.
             Data: goodbooks-shaped synthetic ratings (53,424 users × 10,000 books, 981,756 ratings × --scale)
-            unless --ratings names a file; real MovieLens data from --shared-data for load and quality.
+            unless --ratings names a file; real data from --shared-data for load, quality, ranking and neighbours.
             With --peers, runs pandas, Keras (the tutorials' models), scikit-surprise and NumPy on the same
             files (set up with Benchmarks/peers/setup.sh) and prints each figure's ratio (> 1: EmbedRec better).
             Each result is printed as soon as it is measured, into a file or a pipe too; on a terminal, standard
@@ -32,7 +32,7 @@ struct EmbedRecBench: ParsableCommand {
         main(nil)
     }
 
-    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, project, ranking, blas, quality, all.")
+    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, project, ranking, neighbours, blas, quality, all.")
     var suites: [String] = ["all"]
 
     @Flag(help: "Run the Python peers on the same data (needs .venv-peers from Benchmarks/peers/setup.sh).")
@@ -56,7 +56,7 @@ struct EmbedRecBench: ParsableCommand {
     @Option(help: "Training rows given to Keras per model (Keras runs at 2–40k ratings/s).")
     var kerasRows: Int = 40_000
 
-    @Option(help: "Folder with ml-100k/ and ml-1m/ (real data for load and quality).")
+    @Option(help: "Folder with ml-100k/, ml-1m/, goodbooks-10k/ and lastfm-2k/ (real data for load, quality, ranking and neighbours).")
     var sharedData: String = "../shared/data"
 
     @Option(help: "Folder for generated files and the JSON report.")
@@ -65,7 +65,7 @@ struct EmbedRecBench: ParsableCommand {
     @Option(help: "Path of the JSON report (default: <work-dir>/results.json).")
     var json: String?
 
-    @Option(help: "Run only the training cases whose name contains this text (ml-1m cases are named \"ml-1m: <case>\").")
+    @Option(help: "Run only the training cases whose name contains this text (ml-1m cases are named \"ml-1m: <case>\"); for ranking and neighbours, the datasets (ml-1m, ml-100k, goodbooks, lastfm).")
     var only: String?
 
     func validate() throws {
