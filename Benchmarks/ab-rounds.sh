@@ -15,15 +15,19 @@ run() {   # run BUILD ROUND CASE ARGS...
         | grep -E '^  (load|score|foldin|train|ranking)/'
 }
 
+# SUITES picks some of: load score foldin train-mf train-biasedmf ranking (default: all).
+suites=${SUITES:-load score foldin train-mf train-biasedmf ranking}
+wanted() { [[ " $suites " == *" $1 "* ]]; }
+
 for round in 1 2 3; do
     if (( round % 2 == 1 )); then order=(old new); else order=(new old); fi
     for build in "${order[@]}"; do
-        run "$build" "$round" load load --repeats 5
-        run "$build" "$round" score score --repeats 5
-        run "$build" "$round" foldin foldin --repeats 5
-        run "$build" "$round" train-mf train --epochs 3 --repeats 1 --only "MF d=5 b64 Adam"
-        run "$build" "$round" train-biasedmf train --epochs 3 --repeats 1 --only "BiasedMF d=50 b64 Adam L2"
-        run "$build" "$round" ranking ranking --only ml-1m
+        wanted load && run "$build" "$round" load load --repeats 5
+        wanted score && run "$build" "$round" score score --repeats 5
+        wanted foldin && run "$build" "$round" foldin foldin --repeats 5
+        wanted train-mf && run "$build" "$round" train-mf train --epochs 3 --repeats 1 --only "MF d=5 b64 Adam"
+        wanted train-biasedmf && run "$build" "$round" train-biasedmf train --epochs 3 --repeats 1 --only "BiasedMF d=50 b64 Adam L2"
+        wanted ranking && run "$build" "$round" ranking ranking --only ml-1m
     done
 done
 echo "### done"

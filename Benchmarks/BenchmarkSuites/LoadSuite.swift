@@ -30,6 +30,18 @@ enum LoadSuite {
             try RatingsWriter.writeCSV(text, to: textPath, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
         }
         files.insert(("generated \(c.dataName), text IDs", textPath, .goodbooks), at: 1)
+        // Like for like: the integer IDs with a one-letter prefix (`u17`, `b8919`), so the file is
+        // one byte per ID longer and only the text path's own work differs.
+        let prefixedPath = c.workDir + "/\(URL(fileURLWithPath: c.ratingsFile).deletingPathExtension().lastPathComponent)-prefixed-ids.csv"
+        if !FileManager.default.fileExists(atPath: prefixedPath) {
+            let data = try RatingsLoader.load(path: c.ratingsFile, format: .goodbooks)
+            let users = data.userIDs.integerRawIDs!, items = data.itemIDs.integerRawIDs!
+            let text = try RatingsDataset(
+                rawUsers: data.users.map { .text("u\(users[Int($0)])") }, rawItems: data.items.map { .text("b\(items[Int($0)])") },
+                ratings: data.ratings)
+            try RatingsWriter.writeCSV(text, to: prefixedPath, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
+        }
+        files.insert(("generated \(c.dataName), the same IDs as text (u17, b8919)", prefixedPath, .goodbooks), at: 2)
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         if !c.smoke && FileManager.default.fileExists(atPath: ml1m) {
             files.insert(("ml-1m ratings.csv", ml1m, .movieLensCSV), at: 0)

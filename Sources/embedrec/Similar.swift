@@ -48,7 +48,7 @@ struct Similar: ParsableCommand {
                 anchor = matches[0].rawID
             }
         }
-        let name = recommender.metadata(for: anchor)?.title ?? "item \(anchor)"
+        let name = recommender.metadata(for: anchor)?.title ?? "\(recommender.nouns.item) \(anchor)"
         // Cosine of item embeddings where they mean something; otherwise (EASE, ConcatMLP) what
         // the model recommends to a reader of this one item, said as such.
         let neighbours: [(item: RawID, score: Float)], heading: String

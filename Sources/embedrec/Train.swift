@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     @Option(help: "A rating value that records an interaction without a rating (Book-Crossing's 0), or 'none'. Top-N models count such rows as interactions; rating models leave them out. Default: 0 when the ratings run from 0 with 0 on a fifth of the rows or more, else none.")
     var implicitRating: ImplicitRatingArgument?
 
-    @Option(help: "Recipe: \(Recipe.ratingRecipes.map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N). Default: biasedmf for ratings, als for counts (plays, clicks: only top-N models learn from them).")
+    @Option(help: "Recipe: \((Recipe.ratingRecipes + Recipe.ensembleRecipes).map(\.name).joined(separator: ", ")) (rating prediction), or \(Recipe.rankingRecipes.map(\.name).joined(separator: ", ")) (top-N). Default: biasedmf for ratings, als for counts (plays, clicks: only top-N models learn from them).")
     var model: RecipeChoice?
 
     @Option(help: "Embedding dimension (default: the recipe's); ALS's factors. Not for ease.")
@@ -233,7 +233,10 @@ struct Train: ParsableCommand {
                 gradient.training.earlyStoppingPatience = nil
                 refit.fitter = gradient
             }
-            result = try fitWithProgress(refit, train: split.train, validation: nil, parallelism: parallelism)
+            let refitted = try fitWithProgress(refit, train: split.train, validation: nil, parallelism: parallelism)
+            // The saved record is the run that chose the epoch count (its validation curve is
+            // what `plot loss` draws); the weights are the refit's.
+            result = FittedModel(model: refitted.model, history: chosen, training: refitted.training)
             print("Model refitted for \(chosen.bestEpoch) epochs: test \(try RatingMetrics(model: result.model, data: split.test))")
         } else {
             print("Model from \(kept): test \(try RatingMetrics(model: result.model, data: split.test))")

@@ -23,7 +23,8 @@ struct CommandLineProgressShardTests {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ratings = try Self.ratingsFile(in: dir)
-        let terminal = try ProgramRunner.runInTerminal(Self.embedrec!, ["train", ratings, "--epochs", "3"])
+        // --no-refit: one run of three epochs (a refit would draw its own bars and lines).
+        let terminal = try ProgramRunner.runInTerminal(Self.embedrec!, ["train", ratings, "--epochs", "3", "--no-refit"])
         #expect(terminal.status == 0, "\(terminal.screen)")
         // Redrawn in place: carriage return, erase line, then the bar with every field.
         let bars = terminal.screen.components(separatedBy: "\r\u{1B}[K").filter { $0.hasPrefix("epoch ") }
@@ -34,7 +35,7 @@ struct CommandLineProgressShardTests {
         #expect(bars.allSatisfy { $0.count <= 79 }, "a bar wider than 79 columns: \(bars)")
         #expect(terminal.screen.contains("epoch  3  train MSE"))
         // Not a terminal: no escape codes, one line per epoch.
-        let piped = try ProgramRunner.run(Self.embedrec!, ["train", ratings, "--epochs", "3"])
+        let piped = try ProgramRunner.run(Self.embedrec!, ["train", ratings, "--epochs", "3", "--no-refit"])
         #expect(piped.status == 0, "\(piped.err)")
         #expect(!piped.out.contains("\u{1B}") && !piped.err.contains("\u{1B}"), "\(piped.err)")
         #expect(piped.out.components(separatedBy: "train MSE").count == 4, "\(piped.out)")

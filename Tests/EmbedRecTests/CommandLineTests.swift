@@ -33,7 +33,7 @@ struct CommandLineTests {
         let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.map { RawID($0) } }
         #expect(shown == neighbours, "\(similar.out)")
         // The default model predicts ratings: the list says what its neighbours are and which models to train instead.
-        #expect(similar.out.hasPrefix("Most similar to item 2 (cosine of a rating model's item embeddings; for items liked by the same people, train a top-N model: als, bpr):"),
+        #expect(similar.out.hasPrefix("Most similar to book 2 (cosine of a rating model's item embeddings; for books liked by the same readers, train a top-N model: als, bpr):"),
                 "\(similar.out)")
         // --deterministic: the same seed gives the same saved model; --test takes a fixed test file.
         let testFile = dir.appendingPathComponent("test.csv").path

@@ -63,6 +63,9 @@ public struct AveragedTraining: ModelFitter {
 }
 
 extension Recipe {
+    /// The rating recipes that fit several models and merge them (``AveragedTraining``).
+    public static let ensembleRecipes: [Recipe] = [averagedBiasedMF]
+
     /// 16 seeds of a linear BiasedMF (d = 30, He-normal, Adam 0.001, batch 64, L2 1e-3) averaged
     /// into one BiasedMF of d = 480, at most 40 epochs chosen on validation: the README's most
     /// accurate rating model.

@@ -64,7 +64,7 @@ extension Recipe {
     /// The rating recipes, tutorials first.
     public static let ratingRecipes: [Recipe] = [
         tutorialDot5, tutorialConcat15, tutorialDeep10, tutorialV1, tutorialV2, tutorialNet,
-        tunedBiasedMF, tunedBiasedMFLarge, averagedBiasedMF,
+        tunedBiasedMF, tunedBiasedMFLarge,
     ]
 }
 
@@ -118,7 +118,7 @@ extension Recipe {
     public static let rankingRecipes: [Recipe] = [ease, als, bpr, sampledSoftmax, sampledSoftmaxWide]
 
     /// Every recipe: the rating recipes, then the top-N ones.
-    public static let all: [Recipe] = ratingRecipes + rankingRecipes
+    public static let all: [Recipe] = ratingRecipes + ensembleRecipes + rankingRecipes
 
     /// The recipe called `name`, if any.
     public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
