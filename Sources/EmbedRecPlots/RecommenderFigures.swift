@@ -74,6 +74,8 @@ extension TrainingReport {
         public var projection: RecommenderFigures.Projection?
         /// How many of the most-rated items the map labels.
         public var labelled: Int
+        /// What colours the map's points (genre when the catalogue has genres, unless set).
+        public var colouring: ScatterPlot.ItemColouring = .automatic
         /// Threads for scoring and the projection.
         public var parallelism: Parallelism
 
@@ -133,7 +135,8 @@ extension TrainingReport {
         }
         if let projection = options.projection {
             do {
-                let map = try RecommenderFigures.itemMap(recommender, projection: projection, labelled: options.labelled)
+                let map = try RecommenderFigures.itemMap(recommender, projection: projection, labelled: options.labelled,
+                                                         colouring: options.colouring)
                 figures.append(Figure(caption: "Each point is an item; the \(options.labelled) most-rated are named. Hover a point for its title.",
                                       document: try map.document()))
             } catch RecommenderError.noItemEmbedding {

@@ -85,7 +85,8 @@ struct Plot: ParsableCommand {
                 document = try LinePlot.lossCurves(runs).document(width: width, height: height)
             }
         case .map:
-            document = try RecommenderFigures.itemMap(recommender, projection: projection.choice!, labelled: projection.labelCount)
+            document = try RecommenderFigures.itemMap(recommender, projection: projection.choice!, labelled: projection.labelCount,
+                                                      colouring: projection.colouring)
                 .document(width: width, height: height)
         case .histogram: document = try RecommenderFigures.ratingHistogram(recommender).document(width: width, height: height)
         case .metrics:

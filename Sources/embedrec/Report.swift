@@ -35,7 +35,8 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let recommender = try openRecommender(file)
-        let options = TrainingReport.Options(relevanceThreshold: try testFile.relevanceThreshold(for: recommender), projection: projection.choice, labelled: projection.labelCount)
+        var options = TrainingReport.Options(relevanceThreshold: try testFile.relevanceThreshold(for: recommender), projection: projection.choice, labelled: projection.labelCount)
+        options.colouring = projection.colouring
         let report = try TrainingReport(recommender: recommender, test: try testFile.load(), title: title, options: options)
         try report.write(to: output)
         print("Wrote \(output) (\(report.tables.count) table\(report.tables.count == 1 ? "" : "s"), \(report.figures.count) figures)")

@@ -19,10 +19,16 @@ struct ProjectionOptions: ParsableArguments {
     @Option(help: "How many of the most-rated items the map names (default 15).")
     var labels: Int?
 
+    enum Colouring: String, ExpressibleByArgument, CaseIterable { case genre, decade, none }
+
+    @Option(help: "What colours the map's points: genre, decade or none (default: genre when the catalogue has genres, else decade when it has years).")
+    var colorBy: Colouring?
+
     func validate() throws {
         if let perplexity, !(perplexity.isFinite && perplexity >= 1) { throw ValidationError("--perplexity must be at least 1") }
         guard iterations ?? 0 >= 0 else { throw ValidationError("--iterations must not be negative") }
         guard labels ?? 0 >= 0 else { throw ValidationError("--labels must not be negative") }
+        if method == .none && colorBy != nil { throw ValidationError("--color-by colours the item map; --projection none draws none") }
         if method != .tsne {
             for (option, given) in [("--perplexity", perplexity != nil), ("--iterations", iterations != nil)] where given {
                 throw ValidationError("\(option) is a t-SNE setting; it does not apply to --projection \(method.rawValue)")
@@ -36,7 +42,17 @@ struct ProjectionOptions: ParsableArguments {
     /// The options given on the command line, for refusing them where no map is drawn.
     var given: [String] {
         [("--projection", projection != nil), ("--perplexity", perplexity != nil), ("--iterations", iterations != nil),
-         ("--labels", labels != nil)].filter(\.1).map(\.0)
+         ("--labels", labels != nil), ("--color-by", colorBy != nil)].filter(\.1).map(\.0)
+    }
+
+    /// `--color-by`, or the library's choice from the catalogue.
+    var colouring: ScatterPlot.ItemColouring {
+        switch colorBy {
+        case .genre?: return .genre
+        case .decade?: return .decade
+        case .none?: return .none
+        case nil: return .automatic
+        }
     }
 
     var choice: RecommenderFigures.Projection? {

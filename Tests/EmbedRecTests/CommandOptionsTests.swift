@@ -39,9 +39,9 @@ struct CommandOptionsTests {
         "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
-        "plot": Set(["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant",
+        "plot": Set(["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
                  "--rating-scale"]).union(fileOptionNames),
-        "report": Set(["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--test", "--format", "--relevant",
+        "report": Set(["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
                    "--rating-scale"]).union(fileOptionNames),
     ]
 
@@ -365,6 +365,10 @@ struct CommandOptionsTests {
             (["plot", "loss", file, "--output", f.path("loss.svg"), "--size", "400x300"], model == "ease" || model == "als" ? "history" : nil),
             (["plot", "histogram", file, "--output", f.path("h.svg")], nil),
             (["plot", "map", file, "--output", f.path("map.svg"), "--projection", "pca", "--labels", "3"], hasEmbedding ? nil : "item embedding"),
+            (["plot", "map", file, "--output", f.path("decades.svg"), "--projection", "pca", "--color-by", "decade"], hasEmbedding ? nil : "item embedding"),
+            (["plot", "map", file, "--output", f.path("plain.svg"), "--projection", "pca", "--color-by", "none"], hasEmbedding ? nil : "item embedding"),
+            (["plot", "histogram", file, "--output", f.path("x.svg"), "--color-by", "genre"], "--color-by"),
+            (["report", file, "--output", f.path("x.html"), "--projection", "none", "--color-by", "genre"], "--color-by"),
             (["plot", "map", file, "--output", f.path("t.svg"), "--perplexity", "5", "--iterations", "20"],
              hasEmbedding ? nil : "item embedding"),
             (["plot", "metrics", file, "--output", f.path("m.svg"), "--test", f.path("test.csv"), "--format", "csv", "--relevant", "3"], nil),
@@ -396,6 +400,11 @@ struct CommandOptionsTests {
             #expect(try String(contentsOfFile: f.path("loss.svg"), encoding: .utf8).contains("width=\"400\""))
         }
         #expect(try String(contentsOfFile: f.path("r.html"), encoding: .utf8).contains("<title>T</title>"))
+        if hasEmbedding {
+            // The catalogue has years and no genres: decades colour the map, none leaves it one colour.
+            #expect(try String(contentsOfFile: f.path("decades.svg"), encoding: .utf8).contains("0s</text>"))
+            #expect(try !String(contentsOfFile: f.path("plain.svg"), encoding: .utf8).contains("0s</text>"))
+        }
         let similar = try ProgramRunner.embedrec(["similar", file, "--item", item, "--k", "2", "--json"])
         #expect(similar.out.split(separator: "\n").count == 2, "\(similar.out)")
         let evaluation = try ProgramRunner.embedrec(["evaluate", file, f.path("test.csv"), "--k", "5", "--json"])
