@@ -101,7 +101,10 @@ extension LinePlot {
                 series.append(Series(name: single ? "validation" : "\(run.name) validation", points: validation, dashed: true, colourIndex: i))
             }
         }
-        return LinePlot(title: single && !runs[0].name.isEmpty ? "\(title): \(runs[0].name)" : title, xLabel: "epoch", yLabel: rmse ? "RMSE" : "MSE", series: series)
+        // The y-axis says what was minimised: MSE for squared error, else the loss's own name (BPR, …).
+        let losses = Set(runs.compactMap(\.history.lossName))
+        let yLabel = rmse ? "RMSE" : losses.allSatisfy { $0.hasPrefix("squared error") } ? "MSE" : losses.count == 1 ? losses.first! : "loss"
+        return LinePlot(title: single && !runs[0].name.isEmpty ? "\(title): \(runs[0].name)" : title, xLabel: "epoch", yLabel: yLabel, series: series)
     }
 
     /// Which ranking measure a metrics-by-K plot shows.
