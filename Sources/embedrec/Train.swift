@@ -132,7 +132,13 @@ struct Train: ParsableCommand {
                 throw ValidationError("\(option) applies to rating models only; \(model.recipe.name) is fitted on the whole training part")
             }
         }
-        _ = try recipe(counts: counts)
+        if self.model == nil && !counts {
+            // The default is biasedmf, or ALS for a file with implicit zeros (known once it is
+            // read): a setting one of them takes passes here, and run checks the one chosen.
+            if ["biasedmf", "als"].allSatisfy({ (try? recipe(counts: false, defaultChoice: $0)) == nil }) { _ = try recipe(counts: counts) }
+        } else {
+            _ = try recipe(counts: counts)
+        }
         // Everything the run will write or read besides the ratings is checked now, not after training.
         if let output { try checkOutputPath(output, option: "--output") }
         if let catalog { try checkInputPath(catalog, option: "--catalog") }

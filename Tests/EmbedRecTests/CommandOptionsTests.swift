@@ -205,6 +205,9 @@ struct CommandOptionsTests {
         Self.expectClean(implicit, ["train", file, "--encoding", "latin1"])
         #expect(implicit.out.contains("Rating 0 records an interaction without a rating") && implicit.out.contains("weighted ALS")
                 && !implicit.out.contains("RMSE"), "\(implicit.out)")
+        // ALS's settings reach the default model of such a file without naming it.
+        let tuned = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1", "--alpha", "10", "--regularization", "50"])
+        #expect(tuned.status == 0 && tuned.out.contains("α=10.0") && tuned.out.contains("λ=50.0"), "\(tuned.out) \(tuned.err)")
         let rating = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1", "--model", "biasedmf", "--epochs", "1"])
         #expect(rating.status == 0 && rating.out.contains("learns from the") && rating.out.contains("RMSE"), "\(rating.out) \(rating.err)")
         let none = try ProgramRunner.embedrec(["train", file, "--encoding", "latin1", "--implicit-rating", "none", "--epochs", "1"])
