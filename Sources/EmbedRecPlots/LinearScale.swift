@@ -57,9 +57,18 @@ public struct LinearScale: Sendable, Hashable {
         let step = abs(ticks[1] - ticks[0])
         let decimals = step >= 1 ? 0 : min(6, Int(Foundation.ceil(-Foundation.log10(step) - 1e-9)))
         let large = ticks.map(abs).max() ?? 0
-        if large >= 1e6 { return ticks.map { $0 == 0 ? "0" : format($0 / 1e6, decimals: max(0, decimals - 6)) + "M" } }
-        if large >= 1e4 { return ticks.map { $0 == 0 ? "0" : format($0 / 1e3, decimals: max(0, decimals - 3)) + "k" } }
-        return ticks.map { format($0, decimals: decimals) }
+        if large >= 1e6 { return ticks.map { $0 == 0 ? "0" : withoutTrailingZeros(format($0 / 1e6, decimals: max(0, decimals - 6))) + "M" } }
+        if large >= 1e4 { return ticks.map { $0 == 0 ? "0" : withoutTrailingZeros(format($0 / 1e3, decimals: max(0, decimals - 3))) + "k" } }
+        return ticks.map { withoutTrailingZeros(format($0, decimals: decimals)) }
+    }
+
+    /// `1.50` → `1.5`, `2.0` → `2`: a tick says its value, not the axis's precision.
+    static func withoutTrailingZeros(_ s: String) -> String {
+        guard s.contains(".") else { return s }
+        var t = Substring(s)
+        while t.last == "0" { t = t.dropLast() }
+        if t.last == "." { t = t.dropLast() }
+        return String(t)
     }
 
     static func format(_ v: Double, decimals: Int) -> String {

@@ -30,6 +30,9 @@ struct Plot: ParsableCommand {
     @Option(help: "Width and height in pixels.")
     var size: String = "800x600"
 
+    @Option(help: "A name for each run of plot loss, in the order of the files (default: the file names).")
+    var label: [String] = []
+
     @OptionGroup var projection: ProjectionOptions
     @OptionGroup var testFile: TestFileOptions
 
@@ -45,6 +48,10 @@ struct Plot: ParsableCommand {
         }
         if kind != .metrics, let option = testFile.given.first {
             throw ValidationError("\(option) applies to plot metrics only, not plot \(kind.rawValue)")
+        }
+        if !label.isEmpty && (kind != .loss || label.count != files.count) {
+            throw ValidationError(kind != .loss ? "--label names the runs of plot loss, not plot \(kind.rawValue)"
+                                  : "--label: give one for each of the \(files.count) files, got \(label.count)")
         }
         try checkOutputPath(output, option: "--output")
     }
@@ -73,10 +80,10 @@ struct Plot: ParsableCommand {
         switch kind {
         case .loss:
             if recommenders.count == 1 {
-                document = try RecommenderFigures.lossCurves(recommender).document(width: width, height: height)
+                document = try RecommenderFigures.lossCurves(recommender, name: label.first).document(width: width, height: height)
             } else {
-                // Each run is named by its file: two runs of one recipe share the model's summary.
-                let names = Self.runNames(files)
+                // Each run is named by its --label or its file: two runs of one recipe share the model's summary.
+                let names = label.isEmpty ? Self.runNames(files) : label
                 let runs = try zip(files, recommenders).enumerated().map { k, pair -> (name: String, history: TrainingHistory) in
                     let (file, r) = pair
                     guard let history = r.history, !history.epochs.isEmpty else { throw CommandFailure("\(file): no per-epoch training history") }

@@ -39,7 +39,7 @@ struct CommandOptionsTests {
         "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
-        "plot": Set(["--output", "--size", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
+        "plot": Set(["--output", "--size", "--label", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
                  "--rating-scale"]).union(fileOptionNames),
         "report": Set(["--output", "--title", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
                    "--rating-scale"]).union(fileOptionNames),
@@ -367,6 +367,9 @@ struct CommandOptionsTests {
             (["export", file, "--csv", f.dir.path], "--csv"),
             (["plot", "loss", file, "--output", f.path("loss.svg"), "--size", "400x300"], model == "ease" || model == "als" ? "history" : nil),
             (["plot", "histogram", file, "--output", f.path("h.svg")], nil),
+            (["plot", "loss", file, "--output", f.path("labelled.svg"), "--label", "Mine"], model == "ease" || model == "als" ? "history" : nil),
+            (["plot", "histogram", file, "--output", f.path("x.svg"), "--label", "x"], "--label"),
+            (["plot", "loss", file, file, "--output", f.path("x.svg"), "--label", "one"], "--label"),
             (["plot", "map", file, "--output", f.path("map.svg"), "--projection", "pca", "--labels", "3"], hasEmbedding ? nil : "item embedding"),
             (["plot", "map", file, "--output", f.path("decades.svg"), "--projection", "pca", "--color-by", "decade"], hasEmbedding ? nil : "item embedding"),
             (["plot", "map", file, "--output", f.path("plain.svg"), "--projection", "pca", "--color-by", "none"], hasEmbedding ? nil : "item embedding"),
@@ -401,6 +404,7 @@ struct CommandOptionsTests {
         #expect(three.out.components(separatedBy: "\"item\":").count - 1 == 3, "\(three.out)")
         if model != "ease" && model != "als" {   // (no per-epoch history to draw for those)
             #expect(try String(contentsOfFile: f.path("loss.svg"), encoding: .utf8).contains("width=\"400\""))
+            #expect(try String(contentsOfFile: f.path("labelled.svg"), encoding: .utf8).contains("Mine"))
         }
         #expect(try String(contentsOfFile: f.path("r.html"), encoding: .utf8).contains("<title>T</title>"))
         if hasEmbedding {

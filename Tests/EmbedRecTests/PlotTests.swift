@@ -17,11 +17,13 @@ struct PlotTests {
         try nodes(doc, "//*[local-name()='g'][@class='\(group)']//*[local-name()='text']").compactMap(\.stringValue)
     }
 
-    @Test("nice ticks cover the data in steps of 1, 2 or 5 × 10ⁿ, labelled with the decimals they need")
+    @Test("nice ticks cover the data in steps of 1, 2 or 5 × 10ⁿ, labelled with the decimals they need and no trailing zeros")
     func ticks() {
         let s = LinearScale(covering: 0.83, 1.27, onto: 0...100)
         #expect(s.domain == 0.8...1.3)
-        #expect(LinearScale.labels(s.ticks()) == ["0.8", "0.9", "1.0", "1.1", "1.2", "1.3"])
+        #expect(LinearScale.labels(s.ticks()) == ["0.8", "0.9", "1", "1.1", "1.2", "1.3"])
+        #expect(LinearScale.labels([0, 0.5, 1, 1.5, 2]) == ["0", "0.5", "1", "1.5", "2"])
+        #expect(LinearScale.labels([0, 15_000, 30_000]) == ["0", "15k", "30k"] && LinearScale.labels([-1, 0, 1]) == ["-1", "0", "1"])
         let counts = LinearScale(covering: 0, 27_400, onto: 0...100)
         #expect(LinearScale.labels(counts.ticks()) == ["0", "10k", "20k", "30k"])
         // Whole-number axes (epochs, K) step by whole numbers.
