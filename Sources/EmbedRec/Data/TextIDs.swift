@@ -88,56 +88,74 @@ struct TextIDs: Sendable, Equatable {
         slices: [Int64], in buffer: UnsafeBufferPointer<UInt8>, encoding: RatingsFileFormat.Encoding
     ) throws -> (TextIDs, [Int32]) {
         let base = UnsafeRawPointer(buffer.baseAddress!)
+        // Open addressing over first occurrences: each slot holds an ID's number and the high
+        // half of its hash, so a probe compares bytes only when the hashes agree. The table
+        // doubles when half full; the rows pass resumes where it stopped.
         var capacity = 1024
-        var slots = [Int32](repeating: -1, count: capacity)
+        var slots = [UInt64](repeating: 0, count: capacity)  // (hash >> 32) << 32 | (id + 1); 0 is empty
         var firsts: [Int64] = []
         var provisional = [Int32](repeating: 0, count: slices.count)
-        @inline(__always) func key(_ packed: Int64) -> UnsafeRawBufferPointer {
-            let slice = RatingsParser.TextSlice(packed: packed)
-            return UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length)
-        }
-        func insert(_ id: Int32, _ packed: Int64, into slots: inout [Int32]) {
-            let mask = slots.count - 1
-            var s = Int(truncatingIfNeeded: hash(key(packed))) & mask
-            while slots[s] >= 0 { s = (s + 1) & mask }
-            slots[s] = id
-        }
-        for row in 0..<slices.count {
-            let packed = slices[row]
-            let k = key(packed), escaped = RatingsParser.TextSlice(packed: packed).escaped
-            var mask = capacity - 1
-            var s = Int(truncatingIfNeeded: hash(k)) & mask
-            var found: Int32 = -1
-            while true {
-                let id = slots[s]
-                if id < 0 { break }
-                let other = RatingsParser.TextSlice(packed: firsts[Int(id)])
-                // Same bytes and the same escaping: an escaped and a plain spelling of one ID
-                // are merged after decoding.
-                if other.length == k.count && other.escaped == escaped && memcmp(base + other.offset, k.baseAddress!, k.count) == 0 {
-                    found = id; break
+        var row = 0
+        while row < slices.count {
+            let grow: Bool = slices.withUnsafeBufferPointer { rows in
+                provisional.withUnsafeMutableBufferPointer { out in
+                    slots.withUnsafeMutableBufferPointer { table in
+                        let mask = capacity - 1
+                        while row < rows.count {
+                            let packed = rows[row]
+                            let slice = RatingsParser.TextSlice(packed: packed)
+                            let key = base + slice.offset
+                            let h = hash(UnsafeRawBufferPointer(start: key, count: slice.length))
+                            let tag = h & 0xFFFF_FFFF_0000_0000
+                            var s = Int(truncatingIfNeeded: h) & mask
+                            var found: Int32 = -1
+                            while true {
+                                let entry = table[s]
+                                if entry == 0 { break }
+                                if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                                    let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                                    let other = RatingsParser.TextSlice(packed: firsts[Int(id)])
+                                    // Same bytes and the same escaping: an escaped and a plain
+                                    // spelling of one ID are merged after decoding.
+                                    if other.length == slice.length && other.escaped == slice.escaped
+                                        && equalBytes(base + other.offset, key, slice.length) {
+                                        found = id; break
+                                    }
+                                }
+                                s = (s + 1) & mask
+                            }
+                            if found < 0 {
+                                if (firsts.count + 1) * 2 > capacity { return true }
+                                found = Int32(firsts.count)
+                                firsts.append(packed)
+                                table[s] = tag | UInt64(found + 1)
+                            }
+                            out[row] = found
+                            row += 1
+                        }
+                        return false
+                    }
                 }
-                s = (s + 1) & mask
             }
-            if found < 0 {
-                found = Int32(firsts.count)
-                firsts.append(packed)
-                if firsts.count * 2 > capacity {
-                    capacity *= 2; mask = capacity - 1
-                    slots = [Int32](repeating: -1, count: capacity)
-                    for (id, p) in firsts.enumerated() { insert(Int32(id), p, into: &slots) }
-                } else {
-                    slots[s] = found
-                }
+            guard grow else { break }
+            capacity *= 2
+            slots = [UInt64](repeating: 0, count: capacity)
+            let mask = capacity - 1
+            for (id, packed) in firsts.enumerated() {
+                let slice = RatingsParser.TextSlice(packed: packed)
+                let h = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
+                var s = Int(truncatingIfNeeded: h) & mask
+                while slots[s] != 0 { s = (s + 1) & mask }
+                slots[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
             }
-            provisional[row] = found
         }
         // Decode the distinct IDs, then order them by bytes; equal decodings share a position.
         var decoded: [[UInt8]] = []
         decoded.reserveCapacity(firsts.count)
         for packed in firsts {
-            let raw = key(packed)
-            var bytes = RatingsParser.TextSlice(packed: packed).escaped ? RatingsParser.unescaped(raw) : Array(raw)
+            let slice = RatingsParser.TextSlice(packed: packed)
+            let raw = UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length)
+            var bytes = slice.escaped ? RatingsParser.unescaped(raw) : Array(raw)
             switch encoding {
             case .latin1:
                 if bytes.contains(where: { $0 >= 0x80 }) { bytes = Array(String(bytes.map { Character(Unicode.Scalar($0)) }).utf8) }
@@ -161,6 +179,22 @@ struct TextIDs: Sendable, Equatable {
     }
 
     static func == (lhs: TextIDs, rhs: TextIDs) -> Bool { lhs.offsets == rhs.offsets && lhs.bytes == rhs.bytes }
+
+    /// Whether `count` bytes at `a` and `b` are equal: eight at a time, without a call for the
+    /// short IDs that are most of them.
+    @inline(__always)
+    static func equalBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        var p = 0
+        while p + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: p, as: UInt64.self) != b.loadUnaligned(fromByteOffset: p, as: UInt64.self) { return false }
+            p += 8
+        }
+        while p < count {
+            if a.load(fromByteOffset: p, as: UInt8.self) != b.load(fromByteOffset: p, as: UInt8.self) { return false }
+            p += 1
+        }
+        return true
+    }
 
     /// A 64-bit hash of `key`, eight bytes at a time (IDs are short: ISBNs, ASINs, UUIDs).
     @inline(__always)

@@ -3,12 +3,12 @@ import CZlib
 /// gzip streams (RFC 1952, what `gzip` and most data exports write), inflated through zlib so
 /// that a `ratings.csv.gz` loads without unpacking it first. Compression is recognised by the
 /// stream's magic bytes, not by the file's name.
-enum Gzip {
+package enum Gzip {
     /// Why a stream could not be inflated, for a person.
-    struct Failure: Error { let reason: String }
+    package struct Failure: Error { package let reason: String }
 
     /// True when `bytes` start like a gzip stream (`1f 8b`).
-    static func isCompressed(_ bytes: some Collection<UInt8>) -> Bool {
+    package static func isCompressed(_ bytes: some Collection<UInt8>) -> Bool {
         var k = bytes.makeIterator()
         return k.next() == 0x1F && k.next() == 0x8B
     }
@@ -21,7 +21,7 @@ enum Gzip {
     ///     would not fit in memory, or a "zip bomb") unless `truncated` allows stopping there.
     ///   - truncated: `compressed` is only the start of a stream (a prefix read to detect the
     ///     format): produce what it holds, up to `limit`, and do not ask for its end.
-    static func inflate(_ compressed: [UInt8], limit: Int, truncated: Bool = false) throws(Failure) -> [UInt8] {
+    package static func inflate(_ compressed: [UInt8], limit: Int, truncated: Bool = false) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // 15 + 16: a window of 2¹⁵ bytes, gzip header and trailer (not raw deflate or zlib).
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
