@@ -321,7 +321,12 @@ struct RatingsParser {
     @inline(__always)
     static func fieldEnd(_ base: UnsafePointer<UInt8>, _ p: Int, _ end: Int, _ sep0: UInt8, _ sep: [UInt8]) -> Int {
         var q = p
-        while q < end && !isFieldEnd(base, q, end, sep0, sep) { q &+= 1 }
+        // Most bytes are none of the three that can end a field: test those first, cheaply.
+        while q < end {
+            let c = base[q]
+            if (c == sep0 || c == 10 || c == 13) && isFieldEnd(base, q, end, sep0, sep) { break }
+            q &+= 1
+        }
         return q
     }
 

@@ -89,7 +89,8 @@ public struct Recommender: Sendable {
         self.nouns = nouns
         self.userIDs = userIDs; self.itemIDs = itemIDs; self.ratedItems = ratedItems
         self.ratingScale = ratingScale; trainingConfiguration = configuration; self.history = history
-        self.catalog = catalog
+        // One set of words: the catalogue says what the recommender says.
+        self.catalog = catalog.map { var c = $0; c.nouns = nouns; return c }
         self.foldInDefaultRating = foldInDefaultRating
         // One catalogue scorer (a copy of the tables in scoring layout) serves top-K and fold-in.
         let scorer = try catalogueScorer(for: model, sharingTables: true)
