@@ -105,6 +105,17 @@ struct TextIDs: Sendable, Equatable {
                             let packed = rows[row]
                             let slice = RatingsParser.TextSlice(packed: packed)
                             let key = base + slice.offset
+                            // Files are mostly grouped by user (or item): a row whose ID is the
+                            // previous row's takes its number without a table probe.
+                            if row > 0 {
+                                let previous = RatingsParser.TextSlice(packed: rows[row - 1])
+                                if previous.length == slice.length && previous.escaped == slice.escaped
+                                    && equalBytes(base + previous.offset, key, slice.length) {
+                                    out[row] = out[row - 1]
+                                    row += 1
+                                    continue
+                                }
+                            }
                             let h = hash(UnsafeRawBufferPointer(start: key, count: slice.length))
                             let tag = h & 0xFFFF_FFFF_0000_0000
                             var s = Int(truncatingIfNeeded: h) & mask
