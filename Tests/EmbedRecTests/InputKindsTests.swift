@@ -60,6 +60,9 @@ struct InputKindsTests {
         // A headerless file takes positions; a name there cannot be found.
         let headless = try Self.load("5,x,u1\n6,y,u2\n", columns: .init(user: .position(2), item: .position(1), value: .position(0)))
         #expect(headless.sortedRawRows == [RawRow(user: "u1", item: "x", rating: 5), RawRow(user: "u2", item: "y", rating: 6)])
+        // Only the IDs chosen: the value is the first column they leave free.
+        let idsOnly = try Self.detect("5,x,u1\n6,y,u2\n", columns: .init(user: .position(2), item: .position(1)))
+        #expect(idsOnly.format.columns == .byPosition(user: 2, item: 1, rating: 0, timestamp: nil, hasHeader: false), "\(idsOnly)")
         // A header is data when the next line has text in the same places: ISBNs and dates, not names.
         let dated = try Self.detect("u1,i1,2020-01-01\nu2,i1,2020-01-02\n")
         #expect(dated.format.columns == .byPosition(user: 0, item: 1, rating: 2, timestamp: nil, hasHeader: false))

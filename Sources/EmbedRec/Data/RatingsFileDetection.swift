@@ -144,9 +144,13 @@ extension RatingsFileFormat {
             }
             return p
         }
-        let user = try position(columns.user, 0)!, item = try position(columns.item, 1)!
-        var value = try position(columns.value, 2)
-        let timestamp = try position(columns.timestamp, columns.timestamp == nil && fields.count >= 4 ? 3 : nil)
+        let user = try position(columns.user, 0)!, item = try position(columns.item, columns.user == .position(1) ? 0 : 1)!
+        // The value in the first column the IDs leave free; a fourth column is the time only in
+        // the usual layout (once columns are chosen, the time is chosen too or not read).
+        let free = (0..<fields.count).filter { $0 != user && $0 != item }
+        var value = try position(columns.value, free.first)
+        let chosen = columns.user != nil || columns.item != nil || columns.value != nil
+        let timestamp = try position(columns.timestamp, !chosen && fields.count >= 4 ? 3 : nil)
         let values = columns.values ?? (value == nil ? .interactions : .ratings)
         if values == .interactions { value = nil }
         var format = RatingsFileFormat(
