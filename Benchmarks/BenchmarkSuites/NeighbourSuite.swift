@@ -41,8 +41,8 @@ enum NeighbourSuite {
         }
         add("10 random items (chance)", chance)
         add("10 most popular items", popular)
-        let cooccurrence = CooccurrenceNeighbours(data: set.data)
-        let byCooccurrence = { (item: ItemIndex) in cooccurrence.neighbours(of: item, k: k + 1) }
+        let cooccurrence = ItemCooccurrence(data: set.data)
+        let byCooccurrence = { (item: ItemIndex) in cooccurrence.neighbours(of: item, k: k + 1).map(\.item.position) }
         add("co-occurrence cosine (no model)", judge.score(byCooccurrence))
         example(set, judge, "co-occurrence", byCooccurrence)
 

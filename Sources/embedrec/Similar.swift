@@ -49,20 +49,24 @@ struct Similar: ParsableCommand {
             }
         }
         let name = recommender.metadata(for: anchor)?.title ?? "\(recommender.nouns.item) \(anchor)"
-        // Cosine of item embeddings where they mean something; otherwise (EASE, ConcatMLP) what
-        // the model recommends to a reader of this one item, said as such.
+        // Cosine of item embeddings where they mean something (top-N models); for a rating
+        // model, the items rated by the same users; for EASE and ConcatMLP, what the model
+        // recommends to a reader of this one item. Each heading says which.
         let neighbours: [(item: RawID, score: Float)], heading: String
         if recommender.model is EASE || recommender.model is ConcatMLP {
             guard recommender.itemIDs.index(of: anchor) != nil else { throw RecommenderError.unknownItem(anchor) }
             neighbours = try recommender.readersAlsoRead(anchor, k: listing.k).recommendations.map { ($0.rawItemID, $0.score) }
             heading = "People who liked \(name) also liked (\(recommender.model.summary) scores):"
+        } else if recommender.model.predictsRatings {
+            // A rating model's embeddings are fitted to predict stars, not to place items liked by
+            // the same people together (measured: Docs/Benchmarks.md, "Similar items"): the
+            // neighbours come from who rated what, and the heading says so.
+            neighbours = try recommender.coRatedItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
+            heading = "\(recommender.nouns.users.prefix(1).uppercased() + recommender.nouns.users.dropFirst()) who rated \(name) also rated "
+                + "(cosine of the \(recommender.nouns.users) they share; a rating model's embeddings place \(recommender.nouns.items) by predicted stars):"
         } else {
             neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
-            // A rating model's embeddings are fitted to predict stars, not to place items liked
-            // by the same people together: say so, and which models do.
-            heading = recommender.model.predictsRatings
-                ? "Most similar to \(name) (cosine of a rating model's item embeddings; for \(recommender.nouns.items) liked by the same \(recommender.nouns.users), train a top-N model: als, bpr):"
-                : "Most similar to \(name):"
+            heading = "Most similar to \(name):"
         }
         if listing.json {
             struct Line: Encodable { let item: RawID; let similarity: Float; let title: String? }

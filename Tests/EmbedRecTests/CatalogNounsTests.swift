@@ -43,3 +43,25 @@ struct CatalogNounsTests {
         }
     }
 }
+
+/// Item co-occurrence: the cosine of two items' users, known answers.
+@Suite("Item co-occurrence")
+struct ItemCooccurrenceTests {
+    @Test("cosine of the users two items share, best first; the item itself and items never co-rated left out")
+    func knownAnswers() throws {
+        // Users 1 and 2 rated a and b; user 3 rated a and c; user 4 rated d alone; user 1 rated a twice.
+        let data = try RatingsDataset(rawUsers: [1, 1, 2, 2, 3, 3, 4, 1], rawItems: ["a", "b", "a", "b", "a", "c", "d", "a"],
+                                      ratings: [5, 4, 3, 2, 1, 5, 4, 2])
+        let index = ItemCooccurrence(data: data)
+        let a = data.itemIDs.index(of: "a")!
+        let found = index.neighbours(of: a, k: 10).map { (data.itemIDs.rawIDs[$0.item.offset], $0.cosine) }
+        #expect(found.map(\.0) == ["b", "c"])
+        #expect(abs(found[0].1 - Float(2 / (3.0 * 2).squareRoot())) < 1e-6 && abs(found[1].1 - Float(1 / 3.0.squareRoot())) < 1e-6)
+        #expect(index.neighbours(of: data.itemIDs.index(of: "d")!, k: 5).isEmpty)
+        // Through a recommender: raw IDs, k, and an unknown item refused.
+        let recommender = try Recommender(model: try Recipe.ease.fit(data).model, training: data)
+        #expect(try recommender.coRatedItems(to: "a", k: 1).map(\.rawItemID) == ["b"])
+        #expect(throws: RecommenderError.self) { _ = try recommender.coRatedItems(to: "z", k: 3) }
+        #expect(throws: RecommenderError.self) { _ = try recommender.coRatedItems(to: "a", k: 0) }
+    }
+}

@@ -29,11 +29,11 @@ struct CommandLineTests {
         // Bad input: one line on standard error, non-zero exit, no stack trace.
         let similar = try OpenBLASRelaunchTests.run(["similar", model, "--item", "2", "--k", "3"])
         #expect(similar.status == 0, "\(similar.err)")
-        let neighbours = try saved.similarItems(to: 2, k: 3).map { $0.rawItemID }
+        let neighbours = try saved.coRatedItems(to: 2, k: 3).map { $0.rawItemID }
         let shown = similar.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").dropFirst().first.map { RawID($0) } }
         #expect(shown == neighbours, "\(similar.out)")
-        // The default model predicts ratings: the list says what its neighbours are and which models to train instead.
-        #expect(similar.out.hasPrefix("Most similar to book 2 (cosine of a rating model's item embeddings; for books liked by the same readers, train a top-N model: als, bpr):"),
+        // The default model predicts ratings: its neighbours come from who rated what, and the list says so.
+        #expect(similar.out.hasPrefix("Readers who rated book 2 also rated (cosine of the readers they share; a rating model's embeddings place books by predicted stars):"),
                 "\(similar.out)")
         // --deterministic: the same seed gives the same saved model; --test takes a fixed test file.
         let testFile = dir.appendingPathComponent("test.csv").path

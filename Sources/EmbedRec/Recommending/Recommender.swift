@@ -193,6 +193,20 @@ public struct Recommender: Sendable {
         return try similar.get().similar(to: [item], k: k)
     }
 
+    /// The items most often rated by the same users as this one (cosine of their users, from the
+    /// training ratings the recommender keeps; ``ItemCooccurrence``): sensible neighbours for
+    /// any model, and the ones to show for a rating model, whose embedding cosine places items
+    /// by predicted stars rather than by who liked them (Docs/Benchmarks.md, "Similar items").
+    /// - Throws: ``RecommenderError/unknownItem(_:)``.
+    /// - Complexity: O(training ratings) to index them, then O(the ratings of this item's users).
+    public func coRatedItems(to rawID: RawID, k: Int) throws -> [SimilarItems.Neighbour] {
+        guard let item = itemIDs.index(of: rawID) else { throw RecommenderError.unknownItem(rawID) }
+        guard k >= 1 else { throw RecommenderError.invalidK(k) }
+        return ItemCooccurrence(rated: ratedItems, itemCount: itemIDs.count).neighbours(of: item, k: k).map {
+            SimilarItems.Neighbour(item: $0.item, rawItemID: itemIDs.rawIDs[$0.item.offset], similarity: $0.cosine)
+        }
+    }
+
     /// What the model recommends to a reader who has read only this item: "readers of X also
     /// read". For EASE it is the item's row of item-to-item weights; it works for every model
     /// that folds in new readers, including those whose embeddings carry no cosine meaning.

@@ -1,17 +1,23 @@
-import EmbedRec
-
 /// Neighbours from the interactions alone, no model: the cosine of two items' binary user
 /// columns, `c(i, j) / √(n(i) · n(j))` with c the users who have both and n the users who have
-/// each (classic item-kNN). A reference for what any model's "similar items" could reach, and a
-/// candidate for a rating model's list, since a recommender keeps its users' rated lists.
-struct CooccurrenceNeighbours {
+/// each (classic item-kNN).
+///
+/// Measured against item attributes (Docs/Benchmarks.md, "Similar items"), these neighbours are
+/// as good as the top-N models' and far better than a rating model's embedding cosine, whose
+/// item factors place items by predicted stars: ``Recommender/coRatedItems(to:k:)`` serves them
+/// for rating models.
+public struct ItemCooccurrence: Sendable {
     /// Each user's distinct items, CSR.
     private let userOffsets: [Int], userItems: [Int32]
     /// Each item's distinct users, CSR.
     private let itemOffsets: [Int], itemUsers: [Int32]
 
-    init(data: RatingsDataset) {
-        let rated = data.itemsByUser()
+    /// The co-occurrence index of `data`'s users and items.
+    public init(data: RatingsDataset) {
+        self.init(rated: data.itemsByUser(), itemCount: data.itemCount)
+    }
+
+    init(rated: UserItemIndex, itemCount: Int) {
         var userOffsets = [0], userItems: [Int32] = []
         userItems.reserveCapacity(rated.items.count)
         for u in 0..<rated.userCount {
@@ -23,9 +29,9 @@ struct CooccurrenceNeighbours {
             }
             userOffsets.append(userItems.count)
         }
-        var itemOffsets = [Int](repeating: 0, count: data.itemCount + 1)
+        var itemOffsets = [Int](repeating: 0, count: itemCount + 1)
         for item in userItems { itemOffsets[Int(item) + 1] += 1 }
-        for i in 0..<data.itemCount { itemOffsets[i + 1] += itemOffsets[i] }
+        for i in 0..<itemCount { itemOffsets[i + 1] += itemOffsets[i] }
         var cursor = itemOffsets
         var itemUsers = [Int32](repeating: 0, count: userItems.count)
         for u in 0..<rated.userCount {
@@ -42,7 +48,8 @@ struct CooccurrenceNeighbours {
 
     /// The `k` items with the highest cosine to `item` (co-occurring at least once), best first;
     /// ties by item index.
-    func neighbours(of item: ItemIndex, k: Int) -> [Int32] {
+    /// - Complexity: O(the ratings of `item`'s users).
+    public func neighbours(of item: ItemIndex, k: Int) -> [(item: ItemIndex, cosine: Float)] {
         // A dense tally and the items it touched: the most popular items co-occur with most of
         // the catalogue, a dictionary would be the slow part.
         var together = [Int32](repeating: 0, count: itemOffsets.count - 1)
@@ -57,6 +64,7 @@ struct CooccurrenceNeighbours {
         let scored = touched.map { other in
             (item: other, cosine: Double(together[Int(other)]) / (n * Double(userCount(of: Int(other)))).squareRoot())
         }
-        return scored.sorted { $0.cosine != $1.cosine ? $0.cosine > $1.cosine : $0.item < $1.item }.prefix(k).map(\.item)
+        return scored.sorted { $0.cosine != $1.cosine ? $0.cosine > $1.cosine : $0.item < $1.item }.prefix(k)
+            .map { (ItemIndex($0.item), Float($0.cosine)) }
     }
 }
