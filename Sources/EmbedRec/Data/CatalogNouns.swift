@@ -7,6 +7,9 @@ public struct CatalogNouns: Sendable, Hashable, Codable {
     /// One user (`reader`) and several (`readers`).
     public var user: String, users: String
 
+    /// The item noun capitalised, to stand for an untitled item's title (`Book 17`, `Artist 89`).
+    public var untitledItem: String { item.prefix(1).uppercased() + item.dropFirst() }
+
     /// Words for any catalogue.
     public init(item: String, items: String, user: String, users: String) {
         self.item = item; self.items = items; self.user = user; self.users = users

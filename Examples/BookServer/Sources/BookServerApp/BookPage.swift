@@ -26,7 +26,7 @@ enum BookPage {
         let popular = recommender.mostRated(k: tickableBooks).recommendations
         let bootstrap = Bootstrap(
             readers: Array(recommender.userIDs.rawIDs.prefix(sampleReaders)),
-            books: popular.map { r in ItemJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID), untitled: recommender.nouns.item.prefix(1).uppercased() + recommender.nouns.item.dropFirst()) },
+            books: popular.map { r in ItemJSON(id: r.rawItemID, metadata: recommender.metadata(for: r.rawItemID), untitled: recommender.nouns.untitledItem) },
             defaultK: defaultK, maxK: maxK, model: recommender.model.summary,
             ratingScale: recommender.ratingScale.map { [$0.lowerBound, $0.upperBound] }, nouns: recommender.nouns)
         let json = (try? JSONEncoder().encode(bootstrap)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

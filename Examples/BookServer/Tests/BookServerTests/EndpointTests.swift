@@ -83,6 +83,18 @@ import Testing
         }
     }
 
+    /// Without a catalogue an item is named by the catalogue's noun, in the API and on the page.
+    @Test func untitledItemsTakeTheCataloguesNoun() async throws {
+        let artists = try Recommender(model: recommender.model, training: recommender.trainingRatings, nouns: .artists)
+        try await Fixtures.app(ModelStore(recommender: artists)).test(.live) { client in
+            let id = artists.itemIDs.rawIDs[0]
+            let item = try await client.execute(uri: "/items/\(id)", method: .get).decoded(ItemJSON.self)
+            #expect(item.title == "Artist \(id)")
+            let page = try await client.execute(uri: "/", method: .get).text
+            #expect(page.contains("\"title\":\"Artist ") && !page.contains("\"title\":\"Book "))
+        }
+    }
+
     @Test func itemShowsTheCatalogueEntry() async throws {
         let withCover: Int64 = 11, withoutCover: Int64 = 10   // the generated catalogue leaves every fifth without
         try await Fixtures.app(ModelStore(recommender: recommender)).test(.live) { client in
