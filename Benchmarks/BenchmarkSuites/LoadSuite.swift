@@ -19,28 +19,13 @@ enum LoadSuite {
         }
         // The same ratings with text IDs (ISBN-like items, named users): the text-ID path's
         // cost beside the integer one, same rows, same file shape.
-        let textPath = c.workDir + "/\(URL(fileURLWithPath: c.ratingsFile).deletingPathExtension().lastPathComponent)-text-ids.csv"
-        if !FileManager.default.fileExists(atPath: textPath) {
-            let data = try RatingsLoader.load(path: c.ratingsFile, format: .goodbooks)
-            let users = data.userIDs.integerRawIDs!, items = data.itemIDs.integerRawIDs!
-            let text = try RatingsDataset(
-                rawUsers: data.users.map { .text("reader-\(users[Int($0)])") },
-                rawItems: data.items.map { .text("0" + String(100_000_000 + items[Int($0)] * 7919 % 900_000_000) + "X") },
-                ratings: data.ratings)
-            try RatingsWriter.writeCSV(text, to: textPath, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
-        }
+        let textPath = try textIDFile(c, suffix: "text-ids", userFirst: true, user: { "reader-\($0)" },
+                                      item: { "0" + String(100_000_000 + $0 * 7919 % 900_000_000) + "X" })
         files.insert(("generated \(c.dataName), text IDs", textPath, .goodbooks), at: 1)
-        // Like for like: the integer IDs with a one-letter prefix (`u17`, `b8919`), so the file is
-        // one byte per ID longer and only the text path's own work differs.
-        let prefixedPath = c.workDir + "/\(URL(fileURLWithPath: c.ratingsFile).deletingPathExtension().lastPathComponent)-prefixed-ids.csv"
-        if !FileManager.default.fileExists(atPath: prefixedPath) {
-            let data = try RatingsLoader.load(path: c.ratingsFile, format: .goodbooks)
-            let users = data.userIDs.integerRawIDs!, items = data.itemIDs.integerRawIDs!
-            let text = try RatingsDataset(
-                rawUsers: data.users.map { .text("u\(users[Int($0)])") }, rawItems: data.items.map { .text("b\(items[Int($0)])") },
-                ratings: data.ratings)
-            try RatingsWriter.writeCSV(text, to: prefixedPath, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
-        }
+        // Like for like: the integer IDs with a one-letter prefix (`u17`, `b8919`) in the integer
+        // file's column order, so the file is one byte per ID longer and only the text path's
+        // own work differs.
+        let prefixedPath = try textIDFile(c, suffix: "prefixed-ids", userFirst: false, user: { "u\($0)" }, item: { "b\($0)" })
         files.insert(("generated \(c.dataName), the same IDs as text (u17, b8919)", prefixedPath, .goodbooks), at: 2)
         let ml1m = c.sharedData + "/ml-1m/ratings.csv"
         if !c.smoke && FileManager.default.fileExists(atPath: ml1m) {
@@ -71,5 +56,25 @@ enum LoadSuite {
                 c.report.add(result)
             }
         }
+    }
+
+    /// The generated ratings file written again with each integer ID spelled by `user` and
+    /// `item` (every ID column text), in the work folder; written once and kept.
+    static func textIDFile(
+        _ c: BenchContext, suffix: String, userFirst: Bool, user: (Int64) -> String, item: (Int64) -> String
+    ) throws -> String {
+        let path = c.workDir + "/\(URL(fileURLWithPath: c.ratingsFile).deletingPathExtension().lastPathComponent)-\(suffix).csv"
+        guard !FileManager.default.fileExists(atPath: path) else { return path }
+        let data = try RatingsLoader.load(path: c.ratingsFile, format: .goodbooks)
+        let users = data.userIDs.integerRawIDs!, items = data.itemIDs.integerRawIDs!
+        let text = try RatingsDataset(
+            rawUsers: data.users.map { .text(user(users[Int($0)])) }, rawItems: data.items.map { .text(item(items[Int($0)])) },
+            ratings: data.ratings)
+        if userFirst {
+            try RatingsWriter.writeCSV(text, to: path, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
+        } else {
+            try RatingsWriter.writeCSV(text, to: path, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
+        }
+        return path
     }
 }
