@@ -3,7 +3,7 @@ import Foundation
 
 /// What a benchmark run does; the `embedrec-bench` command fills it from its arguments.
 public struct BenchmarkOptions: Sendable {
-    /// Suite names: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, blas, quality, all.
+    /// Suite names: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, ease-sparse, blas, quality, all.
     public var suites: [String] = ["all"]
     /// Run the Python peers (needs `.venv-peers`).
     public var peers = false
@@ -27,7 +27,7 @@ public struct BenchmarkOptions: Sendable {
     /// Where `.venv-peers` and `Benchmarks/peers` live.
     public var repoRoot = FileManager.default.currentDirectoryPath
 
-    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "project", "ranking", "neighbours", "ease-scale", "quality"]
+    public static let suiteNames = ["blas", "load", "train", "score", "foldin", "similar", "persist", "project", "ranking", "neighbours", "ease-scale", "ease-sparse", "quality"]
 
     public init() {}
 }
@@ -84,6 +84,7 @@ public enum BenchmarkRunner {
             case "ranking": try RankingSuite.run(context)
             case "neighbours": try NeighbourSuite.run(context)
             case "ease-scale": try EASEScalingSuite.run(context)
+            case "ease-sparse": try EASESparsitySuite.run(context)
             case "project": try ProjectSuite.run(context)
             case "blas": BLASSuite.run(context)
             case "quality": try QualitySuite.run(context)

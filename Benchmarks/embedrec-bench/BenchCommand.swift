@@ -11,7 +11,7 @@ struct EmbedRecBench: ParsableCommand {
         commandName: "embedrec-bench",
         abstract: "Measures EmbedRec side by side with the Python code it replaces.",
         discussion: """
-            Suites: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, blas, quality, all.
+            Suites: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, ease-sparse, blas, quality, all.
             Data: goodbooks-shaped synthetic ratings (53,424 users × 10,000 books, 981,756 ratings × --scale)
             unless --ratings names a file; real data from --shared-data for load, quality, ranking and neighbours.
             With --peers, runs pandas, Keras (the tutorials' models), scikit-surprise and NumPy on the same
@@ -32,7 +32,7 @@ struct EmbedRecBench: ParsableCommand {
         main(nil)
     }
 
-    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, blas, quality, all.")
+    @Argument(help: "Suites to run: load, train, score, foldin, similar, persist, project, ranking, neighbours, ease-scale, ease-sparse, blas, quality, all.")
     var suites: [String] = ["all"]
 
     @Flag(help: "Run the Python peers on the same data (needs .venv-peers from Benchmarks/peers/setup.sh).")

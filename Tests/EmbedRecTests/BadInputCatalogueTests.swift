@@ -268,7 +268,11 @@ struct BadInputSizeTests {
         ModelTestKit.expectInvalidConfiguration(mentioning: "more elements than Int") {
             _ = try ImplicitALS(configuration: .init(factors: Int.max)).fit(data)
         }
-        ModelTestKit.expectInvalidConfiguration(mentioning: "items × items") { try EASE.Configuration().validate(items: 1_000_000) }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "items × items") { try EASE.Configuration().validate(items: 1_000_000, solving: false) }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "items × items") {
+            try EASE.Configuration(weightsPerItem: 100).validate(items: 1_000_000, solving: true)
+        }
+        ModelTestKit.expectInvalidConfiguration(mentioning: "weights per item") { _ = try EASE(fitting: data, configuration: .init(weightsPerItem: 0)) }
     }
 }
 

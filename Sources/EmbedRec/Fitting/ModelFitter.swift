@@ -78,6 +78,8 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     case weighting
     /// Models averaged into one (``AveragedTraining``).
     case members
+    /// The weights EASE keeps per item, a sparse B (``EASE/Configuration/weightsPerItem``).
+    case weightsPerItem
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).
@@ -102,14 +104,16 @@ public struct RecipeChanges: Sendable, Hashable {
     public var weighting: InteractionWeighting?
     /// ``RecipeSetting/members``.
     public var members: Int?
+    /// ``RecipeSetting/weightsPerItem``.
+    public var weightsPerItem: Int?
 
     /// Changes; each defaults to "unchanged".
     public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil,
                 regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil, weighting: InteractionWeighting? = nil,
-                members: Int? = nil) {
+                members: Int? = nil, weightsPerItem: Int? = nil) {
         self.dimension = dimension; self.epochs = epochs; self.seed = seed; self.deterministic = deterministic
         self.patience = patience; self.regularization = regularization; self.alpha = alpha; self.negatives = negatives
-        self.weighting = weighting; self.members = members
+        self.weighting = weighting; self.members = members; self.weightsPerItem = weightsPerItem
     }
 
     /// The settings these changes touch.
@@ -125,6 +129,7 @@ public struct RecipeChanges: Sendable, Hashable {
         if negatives != nil { s.insert(.negatives) }
         if weighting != nil { s.insert(.weighting) }
         if members != nil { s.insert(.members) }
+        if weightsPerItem != nil { s.insert(.weightsPerItem) }
         return s
     }
 }

@@ -51,7 +51,8 @@ public struct Recipe: Sendable {
             throw ConfigurationError.invalidSetting("\(setting.rawValue) does not apply to \(name) (\(summary))")
         }
         for (what, value) in [("dimension", changes.dimension), ("epochs", changes.epochs), ("patience", changes.patience),
-                              ("negatives", changes.negatives), ("members", changes.members)] {
+                              ("negatives", changes.negatives), ("members", changes.members),
+                              ("weights per item", changes.weightsPerItem)] {
             if let value, value < 1 { throw ConfigurationError.invalidSetting("\(what) must be at least 1, got \(value)") }
         }
         for (what, value) in [("regularization", changes.regularization), ("alpha", changes.alpha)] {
@@ -61,7 +62,8 @@ public struct Recipe: Sendable {
                          changes.seed.map { "seed \($0)" }, changes.deterministic ? "one thread" : nil,
                          changes.patience.map { "patience \($0)" }, changes.regularization.map { "λ=\($0)" },
                          changes.alpha.map { "α=\($0)" }, changes.negatives.map { "\($0) negatives" },
-                         changes.weighting.map { "weighting \($0.summary)" }, changes.members.map { "\($0) members" }].compactMap { $0 }
+                         changes.weighting.map { "weighting \($0.summary)" }, changes.members.map { "\($0) members" },
+                         changes.weightsPerItem.map { "\($0) weights per item" }].compactMap { $0 }
         var copy = self
         copy.fitter = try fitter.adjusted(changes)
         if !described.isEmpty { copy.summary += "; changed: " + described.joined(separator: ", ") }

@@ -228,6 +228,7 @@ extension Recommender {
                         do {
                             for t in modelTensors { try file.copyFloats(t.name, shape: t.shape, into: t.storage) }
                             for t in modelTensors where !t.allFinite { throw RecommenderFileError.nonFiniteValues(t.name) }
+                            try (model as? any CheckedOnOpening)?.checkOpenedValues()
                         } catch { outputs.value.0.pointee = error }
                     } else {
                         outputs.value.1.pointee = Result { try Self.readLists(file, users: users, items: items) }

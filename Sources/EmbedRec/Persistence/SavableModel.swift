@@ -73,6 +73,15 @@ enum ModelFileJSON {
     }
 }
 
+/// A model whose saved values hold more than numbers (EASE's sparse columns are item
+/// indices): the file's values are checked after they are read, before the model is used.
+protocol CheckedOnOpening: SavableModel {
+    /// Throws ``RecommenderFileError/inconsistentTensor(_:_:)`` for values the model cannot use.
+    func checkOpenedValues() throws
+}
+
+extension EASE: CheckedOnOpening {}
+
 /// A built-in gradient-trained model, which can be made with its tensors left uninitialised.
 protocol UninitializedConstructible: SavableModel {
     init(users: Int, items: Int, configuration: Configuration, initialized: Bool) throws
@@ -102,7 +111,7 @@ extension ConcatMLP: SavableModel, UninitializedConstructible {
 
 extension EASE: SavableModel {
     public static var kind: String { "EASE" }
-    public var savedTensors: [Tensor] { [itemWeights] }
+    public var savedTensors: [Tensor] { [itemWeights] + (itemWeightColumns.map { [$0] } ?? []) }
     /// B only: a user's history row comes from the recommender's rated lists, through the
     /// configuration's threshold and weighting.
     public static func makeEmpty(users: Int, items: Int, configuration: Configuration) throws -> EASE {

@@ -22,6 +22,7 @@ extension EASE: HistoryBackedModel {
 
     func withHistory(_ history: UserItemIndex, copyingWeights: Bool) throws -> EASE {
         try EASE(users: userCount, items: itemCount, configuration: configuration, history: history,
-                 itemWeights: copyingWeights ? itemWeights.copy() : itemWeights)
+                 itemWeights: copyingWeights ? itemWeights.copy() : itemWeights,
+                 itemWeightColumns: copyingWeights ? itemWeightColumns?.copy() : itemWeightColumns)
     }
 }
