@@ -104,7 +104,9 @@ struct Demo: ParsableCommand {
         }
         // Top-N lists come from the model trained for ranking (EASE, the best of the ranking
         // suite); the rating model above predicts stars, and ranks worse than most popular.
-        let preset = Recipe.ease
+        // Its 200 largest weights per item keep its recall and score every reader about as
+        // fast as an embedding model (Docs/Benchmarks.md, "EASE with a sparse B").
+        let preset = try Recipe.ease.adjusted(RecipeChanges(weightsPerItem: 200))
         var ranker: (any Model)? = nil
         let fitSeconds = try measure { ranker = try preset.fit(split.train).model }
         let popular = try BaselineModel(.popularity, fittedOn: split.train)

@@ -51,6 +51,9 @@ struct Train: ParsableCommand {
     @Option(help: "Models averaged into one by biasedmf-avg (default 16). Not for the other models.")
     var members: Int?
 
+    @Option(help: "Keep only this many of EASE's weights per item (the largest): a smaller model that scores faster, at a small cost in recall (Docs/Benchmarks.md: 200 keeps 99.5% of ml-1m's recall@10). Default: all. EASE only.")
+    var weightsPerItem: Int?
+
     @Option(help: "Test fraction of the split (default 0.1): of all ratings, or of each user's with --split per-user; not with --test, whose file is the test set.")
     var testFraction: Double?
 
@@ -155,7 +158,8 @@ struct Train: ParsableCommand {
             dimension: dimension, epochs: recipe.fitter is GradientTraining && recipe.predictsRatings ? (epochs ?? 10) : epochs,
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
             regularization: regularization, alpha: alpha, negatives: negatives,
-            weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members))
+            weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members,
+            weightsPerItem: weightsPerItem))
         // Validated training keeps its best epoch; it stops early only with --patience (a
         // patience as long as the run never stops it). Without validation a tuned recipe's own
         // patience would stop on the training loss: none then.

@@ -100,7 +100,8 @@ struct CommandOptionsTests {
         // says so), refused by the others before any work.
         for (option, value, said, takers) in [("--regularization", "5", "λ=5.0", ["ease", "als"]), ("--alpha", "2", "α=2.0", ["als"]),
                                              ("--negatives", "3", "3 negatives", ["bpr", "softmax", "softmax-wide"]),
-                                             ("--members", "2", "2 members", ["biasedmf-avg"])] {
+                                             ("--members", "2", "2 members", ["biasedmf-avg"]),
+                                             ("--weights-per-item", "4", "4 weights per item", ["ease"])] {
             if takers.contains(model) {
                 let applied = try run([option, value] + (isEASE ? [] : ["--epochs", "1"]))
                 Self.expectClean(applied, base + [option, value])
@@ -111,6 +112,9 @@ struct CommandOptionsTests {
         }
         for bad in ["0", "-1", "nan"] where model == "als" {
             Self.expectRefused(try run(["--alpha", bad]), naming: "--alpha", base + ["--alpha", bad])
+        }
+        for bad in ["0", "-3"] where isEASE {
+            Self.expectRefused(try run(["--weights-per-item", bad]), naming: "--weights-per-item", base + ["--weights-per-item", bad])
         }
 
         // Options that do not apply are refused before any work.

@@ -79,7 +79,7 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     /// Models averaged into one (``AveragedTraining``).
     case members
     /// The weights EASE keeps per item, a sparse B (``EASE/Configuration/weightsPerItem``).
-    case weightsPerItem
+    case weightsPerItem = "weights-per-item"
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).

@@ -52,7 +52,7 @@ public struct Recipe: Sendable {
         }
         for (what, value) in [("dimension", changes.dimension), ("epochs", changes.epochs), ("patience", changes.patience),
                               ("negatives", changes.negatives), ("members", changes.members),
-                              ("weights per item", changes.weightsPerItem)] {
+                              ("weights-per-item", changes.weightsPerItem)] {
             if let value, value < 1 { throw ConfigurationError.invalidSetting("\(what) must be at least 1, got \(value)") }
         }
         for (what, value) in [("regularization", changes.regularization), ("alpha", changes.alpha)] {
