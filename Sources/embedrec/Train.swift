@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "Embedding dimension (default: the recipe's); ALS's factors. Not for ease.")
     var dimension: Int?
 
-    @Option(help: "Training epochs (at most: the best validated count is kept; default 10 for rating models, the recipe's for biasedmf-avg, bpr and softmax); ALS's iterations. Not for ease.")
+    @Option(help: "Training epochs (at most: the best validated count is kept; default the recipe's: the tutorials' for dot5, concat15, deep10, v1, v2 and net, 10 for biasedmf and biasedmf-large); ALS's iterations. Not for ease.")
     var epochs: Int?
 
     @Option(help: "The ridge penalty λ: EASE's (default 400), ALS's (default 10). Not for the other models.")
@@ -153,9 +153,11 @@ struct Train: ParsableCommand {
     func recipe(counts: Bool, defaultChoice: String = "biasedmf") throws -> Recipe {
         let recipe = (model ?? RecipeChoice(argument: defaultChoice)!).recipe
         // --seed always applies (it seeds the split); the recipe takes it where it has
-        // randomness. Rating models train 10 epochs unless told.
+        // randomness. A rating model trains its recipe's epochs (a tutorial's as the tutorial
+        // does), at most 10 unless told: the tuned recipes' 60 are a ceiling for early stopping.
+        let recipeEpochs = (recipe.fitter as? GradientTraining).flatMap { recipe.predictsRatings ? $0.training.epochs : nil }
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
-            dimension: dimension, epochs: recipe.fitter is GradientTraining && recipe.predictsRatings ? (epochs ?? 10) : epochs,
+            dimension: dimension, epochs: epochs ?? recipeEpochs.flatMap { $0 > 10 ? 10 : nil },
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
             regularization: regularization, alpha: alpha, negatives: negatives,
             weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members,
