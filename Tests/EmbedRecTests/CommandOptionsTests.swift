@@ -32,7 +32,8 @@ struct CommandOptionsTests {
         "train": ["--train", "--test", "--format", "--rating-scale", "--model", "--dimension", "--epochs", "--test-fraction", "--validation-fraction",
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
                   "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating", "--user-column", "--item-column",
-                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit", "--members"],
+                  "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit", "--members",
+                  "--weights-per-item"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
         "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
@@ -49,6 +50,20 @@ struct CommandOptionsTests {
     /// command reading a ratings file takes (checked by `ratingsFileOptions()`).
     static let fileOptionNames: Set<String> = [
         "--encoding", "--user-column", "--item-column", "--rating-column", "--count-column", "--timestamp-column", "--interactions-only"]
+
+    @Test("train without --epochs: a tutorial recipe trains the tutorial's epochs, a tuned one at most 10")
+    func defaultEpochs() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        for (model, epochs) in [("v2", 5), ("dot5", 5), ("deep10", 1), ("biasedmf", 10)] {
+            let result = try ProgramRunner.embedrec(["train", f.path("ratings.csv"), "--model", model])
+            Self.expectClean(result, [model])
+            // The validated run, before the refit: one line per epoch.
+            let validated = result.out.components(separatedBy: "Chose")[0]
+            #expect(validated.components(separatedBy: " train MSE ").count - 1 == epochs, "\(model): \(result.out)")
+            #expect(!result.out.contains("changed: \(epochs) epochs") || model == "biasedmf", "\(model): \(result.out)")
+        }
+    }
 
     @Test("the suite checks every option the command declares")
     func everyOptionHasACheck() throws {
