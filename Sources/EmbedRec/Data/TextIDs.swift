@@ -82,111 +82,163 @@ struct TextIDs: Sendable, Equatable {
     /// positions in ascending byte order, decoding each distinct ID once: escapes resolved,
     /// Latin-1 turned into UTF-8, UTF-8 validated.
     ///
-    /// One pass hashes each row's bytes in place into a table of first occurrences, so only
-    /// the distinct IDs are copied, decoded and sorted.
+    /// One pass hashes each row's bytes in place into a table of first occurrences, whose bytes
+    /// are copied into a small arena: a probe then compares against the arena, which stays in
+    /// cache, not against the first occurrence somewhere in a file of many megabytes. Only the
+    /// distinct IDs are decoded and sorted.
     static func interning(
         slices: [Int64], in buffer: UnsafeBufferPointer<UInt8>, encoding: RatingsFileFormat.Encoding
     ) throws -> (TextIDs, [Int32]) {
         let base = UnsafeRawPointer(buffer.baseAddress!)
-        // Open addressing over first occurrences: each slot holds an ID's number and the high
-        // half of its hash, so a probe compares bytes only when the hashes agree. The table
-        // doubles when half full; the rows pass resumes where it stopped.
-        var capacity = 1024
-        var slots = [UInt64](repeating: 0, count: capacity)  // (hash >> 32) << 32 | (id + 1); 0 is empty
-        var firsts: [Int64] = []
+        var firsts = DistinctIDs()
         var provisional = [Int32](repeating: 0, count: slices.count)
-        var row = 0
-        while row < slices.count {
-            let grow: Bool = slices.withUnsafeBufferPointer { rows in
-                provisional.withUnsafeMutableBufferPointer { out in
-                    slots.withUnsafeMutableBufferPointer { table in
-                        let mask = capacity - 1
-                        while row < rows.count {
-                            let packed = rows[row]
-                            let slice = RatingsParser.TextSlice(packed: packed)
-                            let key = base + slice.offset
-                            // Files are mostly grouped by user (or item): a row whose ID is the
-                            // previous row's takes its number without a table probe.
-                            if row > 0 {
-                                let previous = RatingsParser.TextSlice(packed: rows[row - 1])
-                                if previous.length == slice.length && previous.escaped == slice.escaped
-                                    && equalBytes(base + previous.offset, key, slice.length) {
-                                    out[row] = out[row - 1]
-                                    row += 1
-                                    continue
-                                }
-                            }
-                            let h = hash(UnsafeRawBufferPointer(start: key, count: slice.length))
-                            let tag = h & 0xFFFF_FFFF_0000_0000
-                            var s = Int(truncatingIfNeeded: h) & mask
-                            var found: Int32 = -1
-                            while true {
-                                let entry = table[s]
-                                if entry == 0 { break }
-                                if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                                    let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                                    let other = RatingsParser.TextSlice(packed: firsts[Int(id)])
-                                    // Same bytes and the same escaping: an escaped and a plain
-                                    // spelling of one ID are merged after decoding.
-                                    if other.length == slice.length && other.escaped == slice.escaped
-                                        && equalBytes(base + other.offset, key, slice.length) {
-                                        found = id; break
-                                    }
-                                }
-                                s = (s + 1) & mask
-                            }
-                            if found < 0 {
-                                if (firsts.count + 1) * 2 > capacity { return true }
-                                found = Int32(firsts.count)
-                                firsts.append(packed)
-                                table[s] = tag | UInt64(found + 1)
-                            }
-                            out[row] = found
-                            row += 1
-                        }
-                        return false
+        slices.withUnsafeBufferPointer { rows in
+            provisional.withUnsafeMutableBufferPointer { out in
+                var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
+                for row in 0..<rows.count {
+                    let slice = RatingsParser.TextSlice(packed: rows[row])
+                    let key = base + slice.offset
+                    // Files are mostly grouped by user (or item): a row whose ID is the previous
+                    // row's takes its number without a table probe.
+                    if previous.length == slice.length && previous.escaped == slice.escaped
+                        && equalBytes(base + previous.offset, key, slice.length) {
+                        out[row] = out[row - 1]
+                    } else {
+                        out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, offset: slice.offset)
                     }
+                    previous = slice
                 }
             }
-            guard grow else { break }
-            capacity *= 2
-            slots = [UInt64](repeating: 0, count: capacity)
-            let mask = capacity - 1
-            for (id, packed) in firsts.enumerated() {
-                let slice = RatingsParser.TextSlice(packed: packed)
-                let h = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
-                var s = Int(truncatingIfNeeded: h) & mask
-                while slots[s] != 0 { s = (s + 1) & mask }
-                slots[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
-            }
         }
-        // Decode the distinct IDs, then order them by bytes; equal decodings share a position.
-        var decoded: [[UInt8]] = []
-        decoded.reserveCapacity(firsts.count)
-        for packed in firsts {
-            let slice = RatingsParser.TextSlice(packed: packed)
-            let raw = UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length)
-            var bytes = slice.escaped ? RatingsParser.unescaped(raw) : Array(raw)
+        // Decode the distinct IDs (most are already their own UTF-8: no copy), then order them
+        // by bytes; equal decodings share a position.
+        let count = firsts.count
+        var decodedBytes: [UInt8] = [], decodedStarts = [Int](), decodedLengths = [Int]()
+        var anyDecoded = false
+        for id in 0..<count where firsts.escaped[id] || firsts.hasHighBytes(id) {
+            if !anyDecoded {
+                anyDecoded = true
+                decodedBytes = firsts.arena; decodedStarts = firsts.starts; decodedLengths = firsts.lengths
+            }
+            let raw = firsts.bytes(of: id)
+            var bytes = firsts.escaped[id] ? RatingsParser.unescaped(raw) : Array(raw)
             switch encoding {
             case .latin1:
                 if bytes.contains(where: { $0 >= 0x80 }) { bytes = Array(String(bytes.map { Character(Unicode.Scalar($0)) }).utf8) }
             case .utf8:
                 if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
-                    throw InvalidText(offset: RatingsParser.TextSlice(packed: packed).offset)
+                    throw InvalidText(offset: firsts.fileOffsets[id])
                 }
             }
-            decoded.append(bytes)
+            decodedStarts[id] = decodedBytes.count; decodedLengths[id] = bytes.count
+            decodedBytes += bytes
         }
-        let order = decoded.indices.sorted { decoded[$0].lexicographicallyPrecedes(decoded[$1]) }
-        var rank = [Int32](repeating: 0, count: decoded.count)
-        var bytes: [UInt8] = [], offsets = [0]
-        for (k, id) in order.enumerated() {
-            if k > 0 && decoded[id] == decoded[order[k - 1]] { rank[id] = Int32(offsets.count - 2); continue }
-            bytes += decoded[id]; offsets.append(bytes.count)
-            rank[id] = Int32(offsets.count - 2)
+        if !anyDecoded { decodedBytes = firsts.arena; decodedStarts = firsts.starts; decodedLengths = firsts.lengths }
+        return decodedBytes.withUnsafeBytes { arena in
+            // Sorted by a big-endian key of the first eight bytes, then by the whole bytes: most
+            // comparisons are one integer compare.
+            let a = arena.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            func bytes(_ id: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: a + decodedStarts[id], count: decodedLengths[id]) }
+            let prefixes = (0..<count).map { prefixKey(bytes($0)) }
+            func precedes(_ x: Int, _ y: Int) -> Bool {
+                if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
+                let bx = bytes(x), by = bytes(y), shared = min(bx.count, by.count)
+                let order = shared == 0 ? 0 : memcmp(bx.baseAddress!, by.baseAddress!, shared)
+                return order != 0 ? order < 0 : bx.count < by.count
+            }
+            let order = (0..<count).sorted(by: precedes)
+            var rank = [Int32](repeating: 0, count: count)
+            var sortedBytes: [UInt8] = [], offsets = [0]
+            sortedBytes.reserveCapacity(decodedBytes.count)
+            offsets.reserveCapacity(count + 1)
+            for (k, id) in order.enumerated() {
+                if k > 0 && !precedes(order[k - 1], id) { rank[id] = Int32(offsets.count - 2); continue }
+                sortedBytes.append(contentsOf: bytes(id))
+                offsets.append(sortedBytes.count)
+                rank[id] = Int32(offsets.count - 2)
+            }
+            let positions = rank.withUnsafeBufferPointer { r in provisional.map { r[Int($0)] } }
+            return (TextIDs(bytes: sortedBytes, offsets: offsets), positions)
         }
-        let positions = provisional.map { rank[Int($0)] }
-        return (TextIDs(bytes: bytes, offsets: offsets), positions)
+    }
+
+    /// The first eight bytes as a big-endian integer (zero-padded): ordered as the bytes are.
+    @inline(__always)
+    static func prefixKey(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<8 { v = v << 8 | UInt64(k < key.count ? key[k] : 0) }
+        return v
+    }
+
+    /// The distinct IDs of a column as first seen: their raw bytes copied into one arena, and
+    /// an open-addressing table over them. Each slot holds an ID's number and the high half of
+    /// its hash, so a probe compares bytes only when the hashes agree; the table doubles when
+    /// half full.
+    struct DistinctIDs {
+        private(set) var arena: [UInt8] = []
+        private(set) var starts: [Int] = []
+        private(set) var lengths: [Int] = []
+        private(set) var escaped: [Bool] = []
+        /// Where each ID was first seen in the file, for an error's line.
+        private(set) var fileOffsets: [Int] = []
+        private var slots = [UInt64](repeating: 0, count: 1024)  // (hash >> 32) << 32 | (id + 1); 0 is empty
+
+        var count: Int { starts.count }
+
+        func bytes(of id: Int) -> UnsafeRawBufferPointer {
+            arena.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[starts[id]..<(starts[id] + lengths[id])]) }
+        }
+
+        func hasHighBytes(_ id: Int) -> Bool { arena[starts[id]..<(starts[id] + lengths[id])].contains { $0 >= 0x80 } }
+
+        /// The number of the ID spelled `length` bytes at `key` (with the same escaping),
+        /// added when new.
+        @inline(__always)
+        mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, offset: Int) -> Int32 {
+            let h = TextIDs.hash(UnsafeRawBufferPointer(start: key, count: length))
+            let tag = h & 0xFFFF_FFFF_0000_0000
+            let mask = slots.count - 1
+            var s = Int(truncatingIfNeeded: h) & mask
+            let found: Int32? = slots.withUnsafeBufferPointer { table in
+                arena.withUnsafeBytes { a in
+                    while true {
+                        let entry = table[s]
+                        if entry == 0 { return nil }
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                            // Same bytes and the same escaping: an escaped and a plain spelling
+                            // of one ID are merged after decoding.
+                            if lengths[id] == length && escaped[id] == isEscaped
+                                && TextIDs.equalBytes((a.baseAddress ?? key) + starts[id], key, length) {
+                                return Int32(id)
+                            }
+                        }
+                        s = (s + 1) & mask
+                    }
+                }
+            }
+            if let found { return found }
+            let id = count
+            starts.append(arena.count); lengths.append(length); escaped.append(isEscaped); fileOffsets.append(offset)
+            arena.append(contentsOf: UnsafeRawBufferPointer(start: key, count: length))
+            slots[s] = tag | UInt64(id + 1)
+            if (count + 1) * 2 > slots.count { grow() }
+            return Int32(id)
+        }
+
+        private mutating func grow() {
+            var table = [UInt64](repeating: 0, count: slots.count * 2)
+            let mask = table.count - 1
+            arena.withUnsafeBytes { a in
+                for id in 0..<count {
+                    let h = TextIDs.hash(UnsafeRawBufferPointer(start: a.baseAddress! + starts[id], count: lengths[id]))
+                    var s = Int(truncatingIfNeeded: h) & mask
+                    while table[s] != 0 { s = (s + 1) & mask }
+                    table[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+                }
+            }
+            slots = table
+        }
     }
 
     static func == (lhs: TextIDs, rhs: TextIDs) -> Bool { lhs.offsets == rhs.offsets && lhs.bytes == rhs.bytes }
