@@ -10,8 +10,9 @@ static inline void embedrec_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-// A software prefetch hint for the training loop, which touches embedding rows at random:
-// issuing the next batch's row loads early overlaps their cache misses with the current work.
+// A software prefetch hint for loops that touch memory at random (the training loop's
+// embedding rows, the text-ID table's slots): issuing the loads early overlaps their cache
+// misses with the current work.
 static inline void embedrec_prefetch(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }

@@ -116,3 +116,38 @@ struct TextIDTests {
         #expect(rating.status == 0 && rating.out.contains("learns from the") && rating.out.contains("RMSE"), "\(rating.out) \(rating.err)")
     }
 }
+
+extension TextIDTests {
+    @Test("interning thousands of IDs of 1–40 bytes (the table grows, IDs share their first eight bytes, the last ends the buffer) gives the byte-sorted positions")
+    func internedPositions() throws {
+        var rng = SeededGenerator(seed: 77)
+        let alphabet = Array("abcXYZ019-_~".utf8)
+        // Many IDs share a long common start, so only the bytes after the eighth tell them apart.
+        let distinct = (0..<3_000).map { k -> [UInt8] in
+            let length = Int.random(in: 1...40, using: &rng)
+            let start: [UInt8] = k % 3 == 0 ? Array("sharedprefix".utf8) : []
+            return Array((start + (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }).prefix(40))
+        }
+        var buffer: [UInt8] = [], slices: [Int64] = [], expected: [[UInt8]] = []
+        for row in 0..<20_000 {
+            // Runs of one ID (the previous-row shortcut) and random repeats.
+            let id = row % 7 == 0 && !expected.isEmpty ? expected.last! : distinct[Int.random(in: 0..<distinct.count, using: &rng)]
+            slices.append(RatingsParser.TextSlice(offset: buffer.count, length: id.count, escaped: false).packed)
+            buffer += id
+            if row < 19_999 { buffer.append(10) }
+            expected.append(id)
+        }
+        let (texts, positions) = try buffer.withUnsafeBufferPointer {
+            try TextIDs.interning(slices: slices, in: $0, encoding: .utf8)
+        }
+        let sorted = Array(Set(expected)).sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(texts.count == sorted.count)
+        #expect((0..<texts.count).allSatisfy { Array(texts.bytes[texts.offsets[$0]..<texts.offsets[$0 + 1]]) == sorted[$0] })
+        let rank = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Int32($0)) })
+        #expect(positions == expected.map { rank[$0]! })
+        // An escaped and a plain spelling of one ID are one position after decoding.
+        let quoted = try RatingsLoader.load(text: "1,\"a\"\"b\"\n2,\"a\"\"b\"\n3,x\n", format: .delimited(
+            separator: ",", hasHeader: false, userColumn: 0, itemColumn: 1, ratingColumn: nil))
+        #expect(Array(quoted.itemIDs.rawIDs) == [.text("a\"b"), .text("x")] && quoted.items == [0, 0, 1])
+    }
+}

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Distinct text IDs kept as one UTF-8 buffer, sorted by their bytes, with a hash index.
 ///
 /// Compared by bytes, not as Swift `String`s: `String` equality is canonical equivalence, so two
@@ -90,21 +92,39 @@ struct TextIDs: Sendable, Equatable {
         slices: [Int64], in buffer: UnsafeBufferPointer<UInt8>, encoding: RatingsFileFormat.Encoding
     ) throws -> (TextIDs, [Int32]) {
         let base = UnsafeRawPointer(buffer.baseAddress!)
+        let bufferEnd = base + buffer.count
         var firsts = DistinctIDs()
         var provisional = [Int32](repeating: 0, count: slices.count)
         slices.withUnsafeBufferPointer { rows in
             provisional.withUnsafeMutableBufferPointer { out in
+                // The slot a row probes is asked for `ahead` rows early: the table is larger
+                // than the core's cache, and its lines then arrive while earlier rows are probed.
+                let ahead = 16
+                var hashes = (0..<min(ahead, rows.count)).map { row -> UInt64 in
+                    let slice = RatingsParser.TextSlice(packed: rows[row])
+                    let h = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
+                    firsts.prefetch(hash: h)
+                    return h
+                }
                 var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
                 for row in 0..<rows.count {
                     let slice = RatingsParser.TextSlice(packed: rows[row])
                     let key = base + slice.offset
+                    let h = hashes[row % ahead]
+                    if row + ahead < rows.count {
+                        let next = RatingsParser.TextSlice(packed: rows[row + ahead])
+                        let nextHash = hash(UnsafeRawBufferPointer(start: base + next.offset, count: next.length))
+                        hashes[row % ahead] = nextHash
+                        firsts.prefetch(hash: nextHash)
+                    }
                     // Files are mostly grouped by user (or item): a row whose ID is the previous
                     // row's takes its number without a table probe.
                     if previous.length == slice.length && previous.escaped == slice.escaped
                         && equalBytes(base + previous.offset, key, slice.length) {
                         out[row] = out[row - 1]
                     } else {
-                        out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, offset: slice.offset)
+                        out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, hash: h,
+                                                 offset: slice.offset, readable: bufferEnd - key)
                     }
                     previous = slice
                 }
@@ -121,7 +141,7 @@ struct TextIDs: Sendable, Equatable {
                 decodedBytes = firsts.arena; decodedStarts = firsts.starts; decodedLengths = firsts.lengths
             }
             let raw = firsts.bytes(of: id)
-            var bytes = firsts.escaped[id] ? RatingsParser.unescaped(raw) : Array(raw)
+            var bytes = firsts.escaped[id] ? raw.withUnsafeBytes { RatingsParser.unescaped($0) } : Array(raw)
             switch encoding {
             case .latin1:
                 if bytes.contains(where: { $0 >= 0x80 }) { bytes = Array(String(bytes.map { Character(Unicode.Scalar($0)) }).utf8) }
@@ -171,9 +191,10 @@ struct TextIDs: Sendable, Equatable {
     }
 
     /// The distinct IDs of a column as first seen: their raw bytes copied into one arena, and
-    /// an open-addressing table over them. Each slot holds an ID's number and the high half of
-    /// its hash, so a probe compares bytes only when the hashes agree; the table doubles when
-    /// half full.
+    /// an open-addressing table over them, doubled when half full. A slot is two words: the
+    /// ID's first eight bytes (zero-padded), and its number, length, escaping and 16 bits of
+    /// its hash. An ID of up to eight bytes (most: user names, `u17`, short codes) is then
+    /// matched in the slot alone; a longer one compares its remaining bytes in the arena.
     struct DistinctIDs {
         private(set) var arena: [UInt8] = []
         private(set) var starts: [Int] = []
@@ -181,35 +202,58 @@ struct TextIDs: Sendable, Equatable {
         private(set) var escaped: [Bool] = []
         /// Where each ID was first seen in the file, for an error's line.
         private(set) var fileOffsets: [Int] = []
-        private var slots = [UInt64](repeating: 0, count: 1024)  // (hash >> 32) << 32 | (id + 1); 0 is empty
+        /// `2 × capacity` words: (first bytes, meta) per slot; meta 0 is empty.
+        private var slots = [UInt64](repeating: 0, count: 2 * 1024)
+        private var mask = 1023
 
         var count: Int { starts.count }
 
-        func bytes(of id: Int) -> UnsafeRawBufferPointer {
-            arena.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[starts[id]..<(starts[id] + lengths[id])]) }
+        /// ID `id`'s raw bytes, as in the file.
+        func bytes(of id: Int) -> ArraySlice<UInt8> { arena[starts[id]..<(starts[id] + lengths[id])] }
+
+        func hasHighBytes(_ id: Int) -> Bool { bytes(of: id).contains { $0 >= 0x80 } }
+
+        /// Meta word: ID number + 1 (bits 0–31), length (32–46), escaped (47), hash tag (48–63).
+        @inline(__always)
+        static func meta(id: Int, length: Int, escaped: Bool, hash: UInt64) -> UInt64 {
+            UInt64(id + 1) | UInt64(length) << 32 | (escaped ? 1 << 47 : 0) | (hash & 0xFFFF_0000_0000_0000)
         }
 
-        func hasHighBytes(_ id: Int) -> Bool { arena[starts[id]..<(starts[id] + lengths[id])].contains { $0 >= 0x80 } }
-
-        /// The number of the ID spelled `length` bytes at `key` (with the same escaping),
-        /// added when new.
+        /// The first eight bytes of `key` (fewer when shorter), little-endian, zero-padded;
+        /// `readable` bytes may be read at `key`.
         @inline(__always)
-        mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, offset: Int) -> Int32 {
-            let h = TextIDs.hash(UnsafeRawBufferPointer(start: key, count: length))
-            let tag = h & 0xFFFF_FFFF_0000_0000
-            let mask = slots.count - 1
+        static func firstWord(_ key: UnsafeRawPointer, length: Int, readable: Int) -> UInt64 {
+            if readable >= 8 {
+                let word = key.loadUnaligned(as: UInt64.self)
+                return length >= 8 ? word : word & ((1 << (8 * UInt64(length))) &- 1)
+            }
+            var word: UInt64 = 0
+            for k in 0..<min(length, 8) { word |= UInt64(key.load(fromByteOffset: k, as: UInt8.self)) << (8 * UInt64(k)) }
+            return word
+        }
+
+        func prefetch(hash: UInt64) {
+            slots.withUnsafeBufferPointer { embedrec_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: hash) & mask)) }
+        }
+
+        /// The number of the ID spelled `length` bytes at `key` (with the same escaping; `hash`
+        /// its ``TextIDs/hash(_:)``), added when new.
+        @inline(__always)
+        mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
+                             offset: Int, readable: Int) -> Int32 {
+            let word = Self.firstWord(key, length: length, readable: readable)
+            let expected = Self.meta(id: -1, length: length, escaped: isEscaped, hash: h)
             var s = Int(truncatingIfNeeded: h) & mask
             let found: Int32? = slots.withUnsafeBufferPointer { table in
                 arena.withUnsafeBytes { a in
                     while true {
-                        let entry = table[s]
-                        if entry == 0 { return nil }
-                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                            // Same bytes and the same escaping: an escaped and a plain spelling
-                            // of one ID are merged after decoding.
-                            if lengths[id] == length && escaped[id] == isEscaped
-                                && TextIDs.equalBytes((a.baseAddress ?? key) + starts[id], key, length) {
+                        let meta = table[2 * s + 1]
+                        if meta == 0 { return nil }
+                        // Same tag, length and escaping (an escaped and a plain spelling of one
+                        // ID are merged after decoding), then the same bytes.
+                        if meta & ~0xFFFF_FFFF == expected && table[2 * s] == word {
+                            let id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
+                            if length <= 8 || TextIDs.equalBytes((a.baseAddress ?? key) + starts[id] + 8, key + 8, length - 8) {
                                 return Int32(id)
                             }
                         }
@@ -221,23 +265,24 @@ struct TextIDs: Sendable, Equatable {
             let id = count
             starts.append(arena.count); lengths.append(length); escaped.append(isEscaped); fileOffsets.append(offset)
             arena.append(contentsOf: UnsafeRawBufferPointer(start: key, count: length))
-            slots[s] = tag | UInt64(id + 1)
-            if (count + 1) * 2 > slots.count { grow() }
+            slots[2 * s] = word
+            slots[2 * s + 1] = Self.meta(id: id, length: length, escaped: isEscaped, hash: h)
+            if (count + 1) * 2 > mask + 1 { grow() }
             return Int32(id)
         }
 
         private mutating func grow() {
-            var table = [UInt64](repeating: 0, count: slots.count * 2)
-            let mask = table.count - 1
-            arena.withUnsafeBytes { a in
-                for id in 0..<count {
-                    let h = TextIDs.hash(UnsafeRawBufferPointer(start: a.baseAddress! + starts[id], count: lengths[id]))
-                    var s = Int(truncatingIfNeeded: h) & mask
-                    while table[s] != 0 { s = (s + 1) & mask }
-                    table[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
-                }
+            var table = [UInt64](repeating: 0, count: 2 * 2 * (mask + 1))
+            let newMask = 2 * (mask + 1) - 1
+            for s in 0...mask where slots[2 * s + 1] != 0 {
+                let meta = slots[2 * s + 1], id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
+                let h = bytes(of: id).withUnsafeBytes { TextIDs.hash($0) }
+                var t = Int(truncatingIfNeeded: h) & newMask
+                while table[2 * t + 1] != 0 { t = (t + 1) & newMask }
+                table[2 * t] = slots[2 * s]; table[2 * t + 1] = meta
             }
             slots = table
+            mask = newMask
         }
     }
 
