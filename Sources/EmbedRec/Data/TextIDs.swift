@@ -93,18 +93,19 @@ struct TextIDs: Sendable, Equatable {
     ) throws -> (TextIDs, [Int32]) {
         let base = UnsafeRawPointer(buffer.baseAddress!)
         let bufferEnd = base + buffer.count
-        var firsts = DistinctIDs()
+        let firsts = DistinctIDs()
         var provisional = [Int32](repeating: 0, count: slices.count)
         slices.withUnsafeBufferPointer { rows in
             provisional.withUnsafeMutableBufferPointer { out in
                 // The slot a row probes is asked for `ahead` rows early: the table is larger
                 // than the core's cache, and its lines then arrive while earlier rows are probed.
                 let ahead = 16
-                var hashes = (0..<min(ahead, rows.count)).map { row -> UInt64 in
+                let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead)
+                defer { hashes.deallocate() }
+                for row in 0..<min(ahead, rows.count) {
                     let slice = RatingsParser.TextSlice(packed: rows[row])
-                    let h = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
-                    firsts.prefetch(hash: h)
-                    return h
+                    hashes[row] = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
+                    firsts.prefetch(hash: hashes[row])
                 }
                 var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
                 for row in 0..<rows.count {
@@ -195,16 +196,24 @@ struct TextIDs: Sendable, Equatable {
     /// ID's first eight bytes (zero-padded), and its number, length, escaping and 16 bits of
     /// its hash. An ID of up to eight bytes (most: user names, `u17`, short codes) is then
     /// matched in the slot alone; a longer one compares its remaining bytes in the arena.
-    struct DistinctIDs {
+    final class DistinctIDs {
         private(set) var arena: [UInt8] = []
         private(set) var starts: [Int] = []
         private(set) var lengths: [Int] = []
         private(set) var escaped: [Bool] = []
         /// Where each ID was first seen in the file, for an error's line.
         private(set) var fileOffsets: [Int] = []
-        /// `2 × capacity` words: (first bytes, meta) per slot; meta 0 is empty.
-        private var slots = [UInt64](repeating: 0, count: 2 * 1024)
+        /// `2 × capacity` words: (first bytes, meta) per slot; meta 0 is empty. A raw
+        /// allocation: the probe loop reads it once a row, with no reference counting.
+        private var slots: UnsafeMutablePointer<UInt64>
         private var mask = 1023
+
+        init() {
+            slots = .allocate(capacity: 2 * (mask + 1))
+            slots.initialize(repeating: 0, count: 2 * (mask + 1))
+        }
+
+        deinit { slots.deallocate() }
 
         var count: Int { starts.count }
 
@@ -232,36 +241,31 @@ struct TextIDs: Sendable, Equatable {
             return word
         }
 
-        func prefetch(hash: UInt64) {
-            slots.withUnsafeBufferPointer { embedrec_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: hash) & mask)) }
-        }
+        @inline(__always)
+        func prefetch(hash: UInt64) { embedrec_prefetch(slots + 2 * (Int(truncatingIfNeeded: hash) & mask)) }
 
         /// The number of the ID spelled `length` bytes at `key` (with the same escaping; `hash`
         /// its ``TextIDs/hash(_:)``), added when new.
         @inline(__always)
-        mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
+        func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
                              offset: Int, readable: Int) -> Int32 {
             let word = Self.firstWord(key, length: length, readable: readable)
             let expected = Self.meta(id: -1, length: length, escaped: isEscaped, hash: h)
+            let table = slots, mask = self.mask
             var s = Int(truncatingIfNeeded: h) & mask
-            let found: Int32? = slots.withUnsafeBufferPointer { table in
-                arena.withUnsafeBytes { a in
-                    while true {
-                        let meta = table[2 * s + 1]
-                        if meta == 0 { return nil }
-                        // Same tag, length and escaping (an escaped and a plain spelling of one
-                        // ID are merged after decoding), then the same bytes.
-                        if meta & ~0xFFFF_FFFF == expected && table[2 * s] == word {
-                            let id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
-                            if length <= 8 || TextIDs.equalBytes((a.baseAddress ?? key) + starts[id] + 8, key + 8, length - 8) {
-                                return Int32(id)
-                            }
-                        }
-                        s = (s + 1) & mask
+            while true {
+                let meta = table[2 * s + 1]
+                if meta == 0 { break }
+                // Same tag, length and escaping (an escaped and a plain spelling of one ID are
+                // merged after decoding), then the same bytes.
+                if meta & ~0xFFFF_FFFF == expected && table[2 * s] == word {
+                    let id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
+                    if length <= 8 || arena.withUnsafeBytes({ TextIDs.equalBytes($0.baseAddress! + starts[id] + 8, key + 8, length - 8) }) {
+                        return Int32(id)
                     }
                 }
+                s = (s + 1) & mask
             }
-            if let found { return found }
             let id = count
             starts.append(arena.count); lengths.append(length); escaped.append(isEscaped); fileOffsets.append(offset)
             arena.append(contentsOf: UnsafeRawBufferPointer(start: key, count: length))
@@ -271,9 +275,10 @@ struct TextIDs: Sendable, Equatable {
             return Int32(id)
         }
 
-        private mutating func grow() {
-            var table = [UInt64](repeating: 0, count: 2 * 2 * (mask + 1))
+        private func grow() {
             let newMask = 2 * (mask + 1) - 1
+            let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * (newMask + 1))
+            table.initialize(repeating: 0, count: 2 * (newMask + 1))
             for s in 0...mask where slots[2 * s + 1] != 0 {
                 let meta = slots[2 * s + 1], id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
                 let h = bytes(of: id).withUnsafeBytes { TextIDs.hash($0) }
@@ -281,6 +286,7 @@ struct TextIDs: Sendable, Equatable {
                 while table[2 * t + 1] != 0 { t = (t + 1) & newMask }
                 table[2 * t] = slots[2 * s]; table[2 * t + 1] = meta
             }
+            slots.deallocate()
             slots = table
             mask = newMask
         }
