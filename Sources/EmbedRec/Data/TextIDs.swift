@@ -93,42 +93,13 @@ struct TextIDs: Sendable, Equatable {
     ) throws -> (TextIDs, [Int32]) {
         let base = UnsafeRawPointer(buffer.baseAddress!)
         let bufferEnd = base + buffer.count
-        let firsts = DistinctIDs()
+        var firsts = DistinctIDs()
+        defer { firsts.deallocate() }
         var provisional = [Int32](repeating: 0, count: slices.count)
         slices.withUnsafeBufferPointer { rows in
             provisional.withUnsafeMutableBufferPointer { out in
-                // The slot a row probes is asked for `ahead` rows early: the table is larger
-                // than the core's cache, and its lines then arrive while earlier rows are probed.
-                let ahead = 16
-                let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead)
-                defer { hashes.deallocate() }
-                for row in 0..<min(ahead, rows.count) {
-                    let slice = RatingsParser.TextSlice(packed: rows[row])
-                    hashes[row] = hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
-                    firsts.prefetch(hash: hashes[row])
-                }
-                var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
-                for row in 0..<rows.count {
-                    let slice = RatingsParser.TextSlice(packed: rows[row])
-                    let key = base + slice.offset
-                    let h = hashes[row % ahead]
-                    if row + ahead < rows.count {
-                        let next = RatingsParser.TextSlice(packed: rows[row + ahead])
-                        let nextHash = hash(UnsafeRawBufferPointer(start: base + next.offset, count: next.length))
-                        hashes[row % ahead] = nextHash
-                        firsts.prefetch(hash: nextHash)
-                    }
-                    // Files are mostly grouped by user (or item): a row whose ID is the previous
-                    // row's takes its number without a table probe.
-                    if previous.length == slice.length && previous.escaped == slice.escaped
-                        && equalBytes(base + previous.offset, key, slice.length) {
-                        out[row] = out[row - 1]
-                    } else {
-                        out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, hash: h,
-                                                 offset: slice.offset, readable: bufferEnd - key)
-                    }
-                    previous = slice
-                }
+                guard let rows = rows.baseAddress, let out = out.baseAddress else { return }
+                internRows(rows, count: slices.count, base: base, end: bufferEnd, into: out, firsts: &firsts)
             }
         }
         // Decode the distinct IDs (most are already their own UTF-8: no copy), then order them
@@ -183,6 +154,45 @@ struct TextIDs: Sendable, Equatable {
         }
     }
 
+    /// Numbers each row's ID in `firsts` (in order of first appearance) into `out`.
+    private static func internRows(_ rows: UnsafePointer<Int64>, count: Int, base: UnsafeRawPointer, end: UnsafeRawPointer,
+                                   into out: UnsafeMutablePointer<Int32>, firsts: inout DistinctIDs) {
+        // The slot a row probes is asked for `ahead` rows early: the table is larger than the
+        // core's cache, and its lines then arrive while earlier rows are probed.
+        let ahead = 16
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead)
+        defer { hashes.deallocate() }
+        @inline(__always) func hashOf(_ row: Int) -> UInt64 {
+            let slice = RatingsParser.TextSlice(packed: rows[row])
+            return hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
+        }
+        for row in 0..<min(ahead, count) {
+            hashes[row] = hashOf(row)
+            firsts.prefetch(hash: hashes[row])
+        }
+        var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
+        for row in 0..<count {
+            let slice = RatingsParser.TextSlice(packed: rows[row])
+            let key = base + slice.offset
+            let h = hashes[row & (ahead - 1)]
+            if row + ahead < count {
+                let next = hashOf(row + ahead)
+                hashes[row & (ahead - 1)] = next
+                firsts.prefetch(hash: next)
+            }
+            // Files are mostly grouped by user (or item): a row whose ID is the previous row's
+            // takes its number without a table probe.
+            if previous.length == slice.length && previous.escaped == slice.escaped
+                && equalBytes(base + previous.offset, key, slice.length) {
+                out[row] = out[row - 1]
+            } else {
+                out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, hash: h,
+                                         offset: slice.offset, readable: end - key)
+            }
+            previous = slice
+        }
+    }
+
     /// The first eight bytes as a big-endian integer (zero-padded): ordered as the bytes are.
     @inline(__always)
     static func prefixKey(_ key: UnsafeRawBufferPointer) -> UInt64 {
@@ -196,7 +206,7 @@ struct TextIDs: Sendable, Equatable {
     /// ID's first eight bytes (zero-padded), and its number, length, escaping and 16 bits of
     /// its hash. An ID of up to eight bytes (most: user names, `u17`, short codes) is then
     /// matched in the slot alone; a longer one compares its remaining bytes in the arena.
-    final class DistinctIDs {
+    struct DistinctIDs {
         private(set) var arena: [UInt8] = []
         private(set) var starts: [Int] = []
         private(set) var lengths: [Int] = []
@@ -204,7 +214,8 @@ struct TextIDs: Sendable, Equatable {
         /// Where each ID was first seen in the file, for an error's line.
         private(set) var fileOffsets: [Int] = []
         /// `2 × capacity` words: (first bytes, meta) per slot; meta 0 is empty. A raw
-        /// allocation: the probe loop reads it once a row, with no reference counting.
+        /// allocation (``deallocate()`` frees it): the probe loop reads it once a row, with no
+        /// reference counting.
         private var slots: UnsafeMutablePointer<UInt64>
         private var mask = 1023
 
@@ -213,7 +224,7 @@ struct TextIDs: Sendable, Equatable {
             slots.initialize(repeating: 0, count: 2 * (mask + 1))
         }
 
-        deinit { slots.deallocate() }
+        func deallocate() { slots.deallocate() }
 
         var count: Int { starts.count }
 
@@ -247,7 +258,7 @@ struct TextIDs: Sendable, Equatable {
         /// The number of the ID spelled `length` bytes at `key` (with the same escaping; `hash`
         /// its ``TextIDs/hash(_:)``), added when new.
         @inline(__always)
-        func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
+        mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
                              offset: Int, readable: Int) -> Int32 {
             let word = Self.firstWord(key, length: length, readable: readable)
             let expected = Self.meta(id: -1, length: length, escaped: isEscaped, hash: h)
@@ -275,7 +286,7 @@ struct TextIDs: Sendable, Equatable {
             return Int32(id)
         }
 
-        private func grow() {
+        private mutating func grow() {
             let newMask = 2 * (mask + 1) - 1
             let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * (newMask + 1))
             table.initialize(repeating: 0, count: 2 * (newMask + 1))
