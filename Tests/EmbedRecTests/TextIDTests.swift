@@ -151,3 +151,19 @@ extension TextIDTests {
         #expect(Array(quoted.itemIDs.rawIDs) == [.text("a\"b"), .text("x")] && quoted.items == [0, 0, 1])
     }
 }
+
+extension TextIDTests {
+    @Test("the ID hash is the same whether its last partial word is read at once or a byte at a time")
+    func hashTails() {
+        var rng = SeededGenerator(seed: 3)
+        let buffer = (0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        buffer.withUnsafeBytes { b in
+            for length in 0...24 {
+                let key = b.baseAddress! + 5
+                let bytewise = TextIDs.hash(key, length: length, readable: length)
+                #expect(TextIDs.hash(key, length: length, readable: 59) == bytewise, "length \(length)")
+                #expect(TextIDs.hash(UnsafeRawBufferPointer(start: key, count: length)) == bytewise, "length \(length)")
+            }
+        }
+    }
+}

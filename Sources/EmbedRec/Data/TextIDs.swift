@@ -164,7 +164,7 @@ struct TextIDs: Sendable, Equatable {
         defer { hashes.deallocate() }
         @inline(__always) func hashOf(_ row: Int) -> UInt64 {
             let slice = RatingsParser.TextSlice(packed: rows[row])
-            return hash(UnsafeRawBufferPointer(start: base + slice.offset, count: slice.length))
+            return hash(base + slice.offset, length: slice.length, readable: end - (base + slice.offset))
         }
         for row in 0..<min(ahead, count) {
             hashes[row] = hashOf(row)
@@ -324,16 +324,30 @@ struct TextIDs: Sendable, Equatable {
     /// A 64-bit hash of `key`, eight bytes at a time (IDs are short: ISBNs, ASINs, UUIDs).
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
+        guard let start = key.baseAddress else { return hash(UnsafeRawPointer(bitPattern: 1)!, length: 0, readable: 0) }
+        return hash(start, length: key.count, readable: key.count)
+    }
+
+    /// ``hash(_:)`` of the `length` bytes at `key`, where `readable` bytes may be read: the last
+    /// partial word is then one load, masked, instead of a byte at a time (the same value).
+    @inline(__always)
+    static func hash(_ key: UnsafeRawPointer, length n: Int, readable: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
         var p = 0
-        let n = key.count
         while p + 8 <= n {
             h = (h ^ key.loadUnaligned(fromByteOffset: p, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
             h ^= h >> 31
             p += 8
         }
-        var tail: UInt64 = 0, shift: UInt64 = 0
-        while p < n { tail |= UInt64(key[p]) << shift; shift += 8; p += 1 }
+        var tail: UInt64 = 0
+        if p < n {
+            if readable - p >= 8 {
+                tail = key.loadUnaligned(fromByteOffset: p, as: UInt64.self) & ((1 << (8 * UInt64(n - p))) &- 1)
+            } else {
+                var shift: UInt64 = 0
+                while p < n { tail |= UInt64(key.load(fromByteOffset: p, as: UInt8.self)) << shift; shift += 8; p += 1 }
+            }
+        }
         h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
         return h ^ (h >> 29)
     }
