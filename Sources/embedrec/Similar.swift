@@ -62,7 +62,7 @@ struct Similar: ParsableCommand {
             // the same people together (measured: Docs/Benchmarks.md, "Similar items"): the
             // neighbours come from who rated what, and the heading says so.
             neighbours = try recommender.coRatedItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }
-            heading = "\(recommender.nouns.users.prefix(1).uppercased() + recommender.nouns.users.dropFirst()) who rated \(name) also rated "
+            heading = "\(CatalogNouns.capitalized(recommender.nouns.users)) who rated \(name) also rated "
                 + "(cosine of the \(recommender.nouns.users) they share; a rating model's embeddings place \(recommender.nouns.items) by predicted stars):"
         } else {
             neighbours = try recommender.similarItems(to: anchor, k: listing.k).map { ($0.rawItemID, $0.similarity) }

@@ -8,7 +8,10 @@ public struct CatalogNouns: Sendable, Hashable, Codable {
     public var user: String, users: String
 
     /// The item noun capitalised, to stand for an untitled item's title (`Book 17`, `Artist 89`).
-    public var untitledItem: String { item.prefix(1).uppercased() + item.dropFirst() }
+    public var untitledItem: String { Self.capitalized(item) }
+
+    /// `noun` with its first letter capitalised, to start a sentence (`Readers who rated …`).
+    public static func capitalized(_ noun: String) -> String { noun.prefix(1).uppercased() + noun.dropFirst() }
 
     /// Words for any catalogue.
     public init(item: String, items: String, user: String, users: String) {

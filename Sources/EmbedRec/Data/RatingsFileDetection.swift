@@ -64,21 +64,18 @@ extension RatingsFileFormat {
     /// - Throws: ``FileError/cannotRead(path:reason:)``; ``RatingsFileError`` when the first line
     ///   does not say (no separator, an unknown header).
     public static func detect(path: String, columns: ColumnChoices = .init()) throws -> Detection {
+        // One read: 4 KiB of text may take more than 4 KiB compressed (a long header
+        // compresses badly), so as much as gzip may need.
         var prefix: [UInt8]
-        do { prefix = try FileChecks.readPrefix(path, count: 4_096) } catch {
+        do { prefix = try FileChecks.readPrefix(path, count: 1 << 16) } catch {
             throw FileError.cannotRead(path: path, reason: error.reason)
         }
         if Gzip.isCompressed(prefix) {
-            // 4 KiB of text may take more than 4 KiB compressed (a long header compresses badly).
-            do {
-                prefix = try Gzip.inflate(try FileChecks.readPrefix(path, count: 1 << 16), limit: 4_096, truncated: true)
-            } catch let error as Gzip.Failure {
+            do { prefix = try Gzip.inflate(prefix, limit: 4_096, truncated: true) } catch {
                 throw FileError.cannotRead(path: path, reason: "gzip: \(error.reason)")
-            } catch let error as FileRefusal {
-                throw FileError.cannotRead(path: path, reason: error.reason)
             }
         }
-        return try detect(firstBytes: prefix, name: path, columns: columns)
+        return try detect(firstBytes: Array(prefix.prefix(4_096)), name: path, columns: columns)
     }
 
     /// The format of a ratings file whose first bytes are `bytes` (`name` names it in errors).

@@ -158,38 +158,35 @@ struct TextIDs: Sendable, Equatable {
     private static func internRows(_ rows: UnsafePointer<Int64>, count: Int, base: UnsafeRawPointer, end: UnsafeRawPointer,
                                    into out: UnsafeMutablePointer<Int32>, firsts: inout DistinctIDs) {
         // The slot a row probes is asked for `ahead` rows early: the table is larger than the
-        // core's cache, and its lines then arrive while earlier rows are probed.
+        // core's cache, and its lines then arrive while earlier rows are probed. Files are
+        // mostly grouped by user (or item): a row whose ID is the previous row's takes its
+        // number without a hash or a probe (hash 0 in the ring marks it).
         let ahead = 16
         let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead)
         defer { hashes.deallocate() }
-        @inline(__always) func hashOf(_ row: Int) -> UInt64 {
+        @inline(__always) func look(at row: Int) -> UInt64 {
             let slice = RatingsParser.TextSlice(packed: rows[row])
-            return hash(base + slice.offset, length: slice.length, readable: end - (base + slice.offset))
-        }
-        for row in 0..<min(ahead, count) {
-            hashes[row] = hashOf(row)
-            firsts.prefetch(hash: hashes[row])
-        }
-        var previous = RatingsParser.TextSlice(offset: 0, length: -1, escaped: false)
-        for row in 0..<count {
-            let slice = RatingsParser.TextSlice(packed: rows[row])
-            let key = base + slice.offset
-            let h = hashes[row & (ahead - 1)]
-            if row + ahead < count {
-                let next = hashOf(row + ahead)
-                hashes[row & (ahead - 1)] = next
-                firsts.prefetch(hash: next)
+            if row > 0 {
+                let previous = RatingsParser.TextSlice(packed: rows[row - 1])
+                if previous.length == slice.length && previous.escaped == slice.escaped
+                    && equalBytes(base + previous.offset, base + slice.offset, slice.length) { return 0 }
             }
-            // Files are mostly grouped by user (or item): a row whose ID is the previous row's
-            // takes its number without a table probe.
-            if previous.length == slice.length && previous.escaped == slice.escaped
-                && equalBytes(base + previous.offset, key, slice.length) {
+            // A real hash of 0 is taken as 1: the ring's 0 means "as the previous row".
+            let h = max(1, hash(base + slice.offset, length: slice.length, readable: end - (base + slice.offset)))
+            firsts.prefetch(hash: h)
+            return h
+        }
+        for row in 0..<min(ahead, count) { hashes[row] = look(at: row) }
+        for row in 0..<count {
+            let h = hashes[row & (ahead - 1)]
+            if row + ahead < count { hashes[row & (ahead - 1)] = look(at: row + ahead) }
+            if h == 0 {
                 out[row] = out[row - 1]
             } else {
-                out[row] = firsts.intern(key, length: slice.length, escaped: slice.escaped, hash: h,
-                                         offset: slice.offset, readable: end - key)
+                let slice = RatingsParser.TextSlice(packed: rows[row])
+                out[row] = firsts.intern(base + slice.offset, length: slice.length, escaped: slice.escaped, hash: h,
+                                         offset: slice.offset, readable: end - (base + slice.offset))
             }
-            previous = slice
         }
     }
 
@@ -292,7 +289,7 @@ struct TextIDs: Sendable, Equatable {
             table.initialize(repeating: 0, count: 2 * (newMask + 1))
             for s in 0...mask where slots[2 * s + 1] != 0 {
                 let meta = slots[2 * s + 1], id = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
-                let h = bytes(of: id).withUnsafeBytes { TextIDs.hash($0) }
+                let h = max(1, bytes(of: id).withUnsafeBytes { TextIDs.hash($0) })  // as internRows probes
                 var t = Int(truncatingIfNeeded: h) & newMask
                 while table[2 * t + 1] != 0 { t = (t + 1) & newMask }
                 table[2 * t] = slots[2 * s]; table[2 * t + 1] = meta
