@@ -2,16 +2,12 @@ import EmbedRecKernels
 
 /// Top-K for EASE: a user row is the dense history (one weight per item); a tile of scores is
 /// the sum of the B rows of the user's items, so the work is Σᵤ nᵤ × tile, not users × items².
-struct EASEScorer: CatalogueScorer, @unchecked Sendable {
+struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     let model: EASE
-    var itemCount: Int { model.itemCount }
-    var userRowWidth: Int { model.itemCount }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
-        let h = model.history, u = Int(user)
         output.initialize(repeating: 0, count: itemCount)
-        guard u < h.userCount else { return }
-        for e in h.offsets[u]..<h.offsets[u + 1] { output[Int(h.items[e])] = h.ratings[e] }
+        model.forEachHistoryEntry(of: user) { item, weight in output[item] = weight }
     }
 
     func rankingScores(userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
@@ -31,8 +27,6 @@ struct EASEScorer: CatalogueScorer, @unchecked Sendable {
         }
     }
 
-    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
-
     /// The new reader's history row: each read item's rating mapped through the model's
     /// weighting (ratings below the threshold leave the item out). Exact; no solve.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
@@ -48,16 +42,12 @@ struct EASEScorer: CatalogueScorer, @unchecked Sendable {
 /// Top-K for a sparse EASE (``EASE/Configuration/weightsPerItem`` m). A user row is the user's
 /// whole score vector, built once by scattering the m weights of each history item's row
 /// (Σᵤ nᵤ · m adds, against nᵤ · items for a dense B); a tile is then a copy of its slice.
-struct SparseEASEScorer: CatalogueScorer, @unchecked Sendable {
+struct SparseEASEScorer: EASECatalogueScorer, @unchecked Sendable {
     let model: EASE
-    var itemCount: Int { model.itemCount }
-    var userRowWidth: Int { model.itemCount }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
-        let h = model.history, u = Int(user)
         output.initialize(repeating: 0, count: itemCount)
-        guard u < h.userCount else { return }
-        for e in h.offsets[u]..<h.offsets[u + 1] { addRow(of: Int(h.items[e]), times: h.ratings[e], to: output) }
+        model.forEachHistoryEntry(of: user) { item, weight in addRow(of: item, times: weight, to: output) }
     }
 
     /// `output += weight · B[item, :]` over the row's kept weights.
@@ -74,8 +64,6 @@ struct SparseEASEScorer: CatalogueScorer, @unchecked Sendable {
         for r in 0..<count { (output + r * m).update(from: rows + r * n + range.lowerBound, count: m) }
     }
 
-    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
-
     /// The new reader's scores: the sum of their items' rows of B, each weighed as in training.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
         let dense = try EASEScorer(model: model).foldIn(items: items, ratings: ratings, regularization: regularization)
@@ -87,3 +75,26 @@ struct SparseEASEScorer: CatalogueScorer, @unchecked Sendable {
     }
 }
 
+
+/// What EASE's two scorers share: a user row as wide as the catalogue, and scores that are
+/// their own ranking scores (not ratings).
+protocol EASECatalogueScorer: CatalogueScorer {
+    var model: EASE { get }
+}
+
+extension EASECatalogueScorer {
+    var itemCount: Int { model.itemCount }
+    var userRowWidth: Int { model.itemCount }
+    func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
+}
+
+extension EASE {
+    /// Calls `body` with each item in `user`'s history and its weight (none for a user beyond
+    /// the history, a reader the model has not seen).
+    @inline(__always)
+    func forEachHistoryEntry(of user: Int32, _ body: (Int, Float) -> Void) {
+        let u = Int(user)
+        guard u < history.userCount else { return }
+        for e in history.offsets[u]..<history.offsets[u + 1] { body(Int(history.items[e]), history.ratings[e]) }
+    }
+}
