@@ -44,5 +44,56 @@ enum ScoreSuite {
             }
         }
         c.report.add(bench)
+        try easeRows(c)
+    }
+
+    /// All-users top-10 from EASE with a dense B (the demo's catalogue at scale 1: 53,424
+    /// readers × 10,000 books), on one thread and on two, next to SciPy's sparse × dense product
+    /// and NumPy's argpartition on the same history matrix and B. Binary histories (the
+    /// training ratings), so that the peer builds the same matrix from the training file.
+    static func easeRows(_ c: BenchContext) throws {
+        let k = 10
+        let model = try EASE(fitting: c.split.train, configuration: .init(regularization: 500))
+        let users = (0..<Int32(model.userCount)).map(UserIndex.init)
+        var result: TopKResult? = nil
+        var medians: [Int: Double] = [:]
+        var rows: [BenchResult] = []
+        for threads in [1, 2] {
+            let scorer = try TopKScorer(model: model, training: c.split.train, parallelism: Parallelism(threads: threads))
+            _ = try scorer.recommendFlat(users: Array(users.prefix(512)), options: .init(k: k))
+            let seconds = try (0..<min(c.repeats, 3)).map { _ in try time { result = try scorer.recommendFlat(users: users, options: .init(k: k)) } }
+            medians[threads] = seconds.sorted()[seconds.count / 2]
+            rows.append(BenchResult(
+                suite: "score", name: "EASE all users top-\(k), dense B, \(threads) thread\(threads == 1 ? "" : "s")", unit: "s", values: seconds,
+                extras: ["users/s": Double(model.userCount) / medians[threads]!, "items": Double(model.itemCount),
+                         "history entries": Double(c.split.train.count)],
+                notes: "\(model.userCount) users × \(model.itemCount) items, seen excluded, block \(scorer.blockSize) × tile \(scorer.tileSize)"))
+        }
+        if let peers = c.peers, let result {
+            let files = try c.denseSplitFiles()
+            let weights = c.workDir + "/ease-b.f32", out = c.workDir + "/scipy-ease-topk.i32"
+            try writeFloat32(model.itemWeights.toArray(), to: weights)
+            let answer = peers.run([
+                "scipy-ease-topk", "--weights", weights, "--items", String(model.itemCount), "--users", String(model.userCount),
+                "--train", files.train, "--k", String(k), "--repeats", String(min(c.repeats, 3)), "--write-topk", out,
+            ])
+            var agreement: Double? = nil
+            if let data = FileManager.default.contents(atPath: out) {
+                let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+                var agree = 0
+                for row in 0..<model.userCount {
+                    agree += Set(result.items(forRow: row)).intersection(theirs[(row * k)..<((row + 1) * k)]).count
+                }
+                agreement = Double(agree) / Double(model.userCount * k)
+            }
+            for r in rows.indices {
+                let threads = r + 1
+                rows[r].setPeer("SciPy csr @ B + NumPy argpartition", answer?.double("median_seconds"),
+                                comparison: threads == 1 ? "same history and B, both one thread (SciPy's sparse product has no threads), blocks of 1024 users in SciPy"
+                                    : "EmbedRec 2 threads, SciPy one (its sparse product has no threads); same history and B")
+                if let agreement { rows[r].extras["agreement with scipy"] = agreement }
+            }
+        }
+        for row in rows { c.report.add(row) }
     }
 }

@@ -496,6 +496,61 @@ def cmd_numpy_topk(a):
     })
 
 
+def cmd_scipy_ease_topk(a):
+    """All-users top-k from EASE: each block of users' binary history rows (CSR) times the dense
+    item-item matrix B (SciPy's sparse x dense product), seen items masked, NumPy's argpartition."""
+    import numpy as np
+    import scipy
+    import scipy.sparse as sp
+
+    if a.items < 1 or a.users < 1 or a.k < 1 or a.block < 1 or a.repeats < 1:
+        raise PeerError("--items, --users, --k, --block and --repeats must be >= 1")
+    B = _read_f32(a.weights, a.items)
+    if B.shape[0] != a.items:
+        raise PeerError(f"{a.weights}: {B.shape[0]} rows, expected --items {a.items}")
+    n_users, n_items, k = a.users, a.items, a.k
+    if k > n_items:
+        raise PeerError(f"--k {k} > number of items {n_items}")
+    su, si, _ = read_ratings(a.train, need_rating=False)
+    keep = (su < n_users) & (si < n_items)
+    su, si = su[keep], si[keep]
+    X = sp.csr_matrix((np.ones(len(su), dtype=np.float32), (su, si)), shape=(n_users, n_items), dtype=np.float32)
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    log(f"scipy {scipy.__version__}: users {n_users}, items {n_items}, history {X.nnz}, k {k}, block {a.block}")
+    topk = np.empty((n_users, k), dtype=np.int32)
+    secs = []
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        for b0 in range(0, n_users, a.block):
+            b1 = min(b0 + a.block, n_users)
+            block = X[b0:b1]
+            scores = np.asarray(block @ B)
+            rows = np.repeat(np.arange(b1 - b0), np.diff(block.indptr))
+            scores[rows, block.indices] = -np.inf
+            part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:]
+            top_scores = np.take_along_axis(scores, part, axis=1)
+            o = np.argsort(-top_scores, axis=1, kind="stable")
+            topk[b0:b1] = np.take_along_axis(part, o, axis=1)
+        dt = time.perf_counter() - t0
+        secs.append(dt)
+        log(f"top-{k} run {r + 1}/{a.repeats}: {dt:.3f} s")
+    if a.write_topk:
+        topk.astype("<i4").tofile(a.write_topk)
+    emit({
+        "peer": "scipy",
+        "users": int(n_users),
+        "items": int(n_items),
+        "history": int(X.nnz),
+        "k": k,
+        "block": a.block,
+        "seconds": secs,
+        "median_seconds": median(secs),
+        "scipy_version": scipy.__version__,
+        "numpy_version": np.__version__,
+    })
+
+
 def cmd_persist(a):
     """np.savez / np.load of the arrays in an EmbedRec recommender file (implicit's format)."""
     import numpy as np
@@ -622,6 +677,17 @@ def build_parser():
     s.add_argument("--engine", choices=["c", "pyarrow"], default="c",
                    help="pandas' parser: c (default, one thread) or pyarrow (multithreaded)")
     s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("scipy-ease-topk", help="all-users top-k from EASE: SciPy csr @ B + argpartition")
+    s.add_argument("--weights", required=True, help="B, items x items float32 little-endian")
+    s.add_argument("--items", type=int, required=True)
+    s.add_argument("--users", type=int, required=True)
+    s.add_argument("--train", required=True, help="training ratings (user,item,rating): the history and the seen items")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--block", type=int, default=1024)
+    s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--write-topk", default=None)
+    s.set_defaults(func=cmd_scipy_ease_topk)
 
     s = sub.add_parser("keras", help="train a Keras-tutorial model")
     s.add_argument("--train", required=True)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates <repo root>/.venv-peers with the Python peers embedrec-bench compares against:
-# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit and scikit-learn;
+# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit, scikit-learn and SciPy;
 # FastAPI + uvicorn for the BookServer peer.
 #
 # Idempotent: if the venv already exists and imports all five packages it exits 0 at once.
@@ -30,6 +30,7 @@ PINS=(
   "safetensors==0.7.0"
   "implicit==0.7.3"
   "scikit-learn==1.7.2"
+  "scipy==1.17.1"
   "opentsne==1.0.4"
   # BookServer's Python peer (Benchmarks/peers/bookserver_peer.py).
   "fastapi==0.142.2"

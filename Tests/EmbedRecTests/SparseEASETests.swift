@@ -148,3 +148,36 @@ extension SparseEASETests {
         #expect(throws: ConfigurationError.self) { try Self.fit(nil).keepingLargestWeights(perItem: 0) }
     }
 }
+
+extension SparseEASETests {
+    @Test("EASE's lists rank its own scores, for readers of a few items and of more than half the catalogue, dense or sparse B, known or folded in")
+    func listsRankScores() throws {
+        // Reader 1 read 26 of the 30 items (a history row spelled out item by item); the
+        // others read 3–8 (a row listing its items).
+        var rng = SeededGenerator(seed: 8)
+        var users: [RawID] = [], items: [RawID] = [], ratings: [Float] = []
+        for u in 1...40 {
+            let read = u == 1 ? Array(0..<26) : Array((0..<30).shuffled(using: &rng).prefix(Int.random(in: 3...8, using: &rng)))
+            for i in read { users.append(.integer(Int64(u))); items.append(.integer(Int64(i))); ratings.append(Float(Int.random(in: 1...5, using: &rng))) }
+        }
+        let data = try RatingsDataset(rawUsers: users, rawItems: items, ratings: ratings)
+        let rated = data.itemsByUser()
+        for configuration in [EASE.Configuration(regularization: 3, weighting: .rating), .init(regularization: 3, weighting: .rating, weightsPerItem: 6)] {
+            let model = try EASE(fitting: data, configuration: configuration)
+            let scorer = try TopKScorer(model: model, training: data)
+            let foldIn = try FoldInRecommender(model: model, training: data)
+            for u in 0..<data.userCount {
+                let range = rated.offsets[u]..<rated.offsets[u + 1]
+                let seen = Set(rated.items[range].map(Int.init))
+                let scores = try model.scores(users: [Int32](repeating: Int32(u), count: data.itemCount), items: (0..<Int32(data.itemCount)).map { $0 })
+                let best = (0..<data.itemCount).filter { !seen.contains($0) }
+                    .sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(4)
+                let list = try scorer.recommend(user: UserIndex(Int32(u)), options: .init(k: 4)).map { Int($0.item.offset) }
+                #expect(list == Array(best), "\(model.summary), user \(u) (\(range.count) read)")
+                let reads = range.map { data.itemIDs.rawID(at: ItemIndex(rated.items[$0]))! }
+                let folded = try foldIn.recommend(readItems: reads, ratings: Array(rated.ratings[range]), k: 4)
+                #expect(folded.recommendations.map { Int($0.item.offset) } == list, "\(model.summary), user \(u) folded in")
+            }
+        }
+    }
+}

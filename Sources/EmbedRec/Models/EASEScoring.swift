@@ -1,13 +1,30 @@
 import EmbedRecKernels
 
-/// Top-K for EASE: a user row is the dense history (one weight per item); a tile of scores is
-/// the sum of the B rows of the user's items, so the work is Σᵤ nᵤ × tile, not users × items².
+/// Top-K for EASE: a tile of scores is the sum of the B rows of the user's items, so the work
+/// is Σᵤ nᵤ × tile, not users × items².
+///
+/// A user row (`items + 1` floats) lists the history rather than spelling it out, so that no
+/// tile scans all the items for the few a reader has: `row[0]` is the count c, then c item
+/// indices (exact as Float32 below 2²⁴; EASE's memory limit keeps catalogues far smaller) and
+/// their c weights. A history longer than half the catalogue does not fit that way: `row[0]` is
+/// then −1 and the weights follow item by item.
 struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     let model: EASE
+    var userRowWidth: Int { model.itemCount + 1 }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
-        output.initialize(repeating: 0, count: itemCount)
-        model.forEachHistoryEntry(of: user) { item, weight in output[item] = weight }
+        let count = model.historyLength(of: user)
+        if 2 * count <= itemCount {
+            output[0] = Float(count)
+            var k = 0
+            model.forEachHistoryEntry(of: user) { item, weight in
+                output[1 + k] = Float(item); output[1 + count + k] = weight; k += 1
+            }
+        } else {
+            output[0] = -1
+            (output + 1).initialize(repeating: 0, count: itemCount)
+            model.forEachHistoryEntry(of: user) { item, weight in output[1 + item] = weight }
+        }
     }
 
     func rankingScores(userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
@@ -18,22 +35,31 @@ struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
 
     func rankingScores(userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
                        intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
-        let n = itemCount, m = range.count, b = model.itemWeights.storage
+        let n = itemCount, width = userRowWidth, m = range.count
+        let b = model.itemWeights.storage + range.lowerBound
         for r in 0..<count {
-            let row = rows + r * n, out = output + r * m
-            for i in 0..<n where row[i] != 0 {
-                BLAS.axpy(n: m, alpha: row[i], x: b + i * n + range.lowerBound, y: out)
+            let row = rows + r * width, out = output + r * m
+            let listed = Int(row[0])
+            if listed >= 0 {
+                for k in 0..<listed { BLAS.axpy(n: m, alpha: row[1 + listed + k], x: b + Int(row[1 + k]) * n, y: out) }
+            } else {
+                for i in 0..<n where row[1 + i] != 0 { BLAS.axpy(n: m, alpha: row[1 + i], x: b + i * n, y: out) }
             }
         }
     }
 
-    /// The new reader's history row: each read item's rating mapped through the model's
-    /// weighting (ratings below the threshold leave the item out). Exact; no solve.
+    /// The new reader's history row, in the same layout: each read item's rating mapped through
+    /// the model's weighting (ratings below the threshold leave the item out). Exact; no solve.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
-        var row = [Float](repeating: 0, count: itemCount)
-        for (item, rating) in zip(items, ratings) {
-            if let t = model.configuration.threshold, rating < t { continue }
-            row[Int(item)] = model.configuration.weighting.weight(forRating: rating)
+        let weights = historyWeights(items: items, ratings: ratings)
+        let read = weights.indices.filter { weights[$0] != 0 }
+        var row = [Float](repeating: 0, count: userRowWidth)
+        if 2 * read.count <= itemCount {
+            row[0] = Float(read.count)
+            for (k, item) in read.enumerated() { row[1 + k] = Float(item); row[1 + read.count + k] = weights[item] }
+        } else {
+            row[0] = -1
+            row.replaceSubrange(1..., with: weights)
         }
         return row
     }
@@ -66,7 +92,7 @@ struct SparseEASEScorer: EASECatalogueScorer, @unchecked Sendable {
 
     /// The new reader's scores: the sum of their items' rows of B, each weighed as in training.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
-        let dense = try EASEScorer(model: model).foldIn(items: items, ratings: ratings, regularization: regularization)
+        let dense = historyWeights(items: items, ratings: ratings)
         var row = [Float](repeating: 0, count: itemCount)
         row.withUnsafeMutableBufferPointer { out in
             for (item, weight) in dense.enumerated() where weight != 0 { addRow(of: item, times: weight, to: out.baseAddress!) }
@@ -86,9 +112,26 @@ extension EASECatalogueScorer {
     var itemCount: Int { model.itemCount }
     var userRowWidth: Int { model.itemCount }
     func score(fromRankingScore rankingScore: Float, item: Int32) -> Float { rankingScore }
+
+    /// A new reader's weight per item (0 for the others): each read item's rating mapped
+    /// through the model's weighting, ratings below its threshold left out, as in training.
+    func historyWeights(items: [Int32], ratings: [Float]) -> [Float] {
+        var weights = [Float](repeating: 0, count: itemCount)
+        for (item, rating) in zip(items, ratings) {
+            if let t = model.configuration.threshold, rating < t { continue }
+            weights[Int(item)] = model.configuration.weighting.weight(forRating: rating)
+        }
+        return weights
+    }
 }
 
 extension EASE {
+    /// The number of items in `user`'s history (0 for a user beyond it).
+    func historyLength(of user: Int32) -> Int {
+        let u = Int(user)
+        return u < history.userCount ? history.offsets[u + 1] - history.offsets[u] : 0
+    }
+
     /// Calls `body` with each item in `user`'s history and its weight (none for a user beyond
     /// the history, a reader the model has not seen).
     @inline(__always)
