@@ -285,6 +285,58 @@ static inline void embedrec_als_rows_avx2(float *rows, long first, long end, con
 #undef EMBEDREC_ALS_PREFETCH
 #pragma clang fp contract(on)
 
+// EASE's catalogue scoring (EASEScoring.swift): out[0..m) = Σₖ weights[k] · b[items[k]·ldb + 0..m),
+// overwriting out; item indices are exact floats. Eight accumulators of T (L floats each) stay
+// in registers over a reader's whole history, so each history item costs one load and a
+// multiply-add per lane, not an axpy's load and store of out. One body, compiled for AVX2 and
+// for the baseline, with the same IEEE operations in the same order per element (no fused
+// multiply-adds), so both paths give identical scores.
+#pragma clang fp contract(off)
+#define EMBEDREC_SUM_ROWS_BODY(T, L)                                                                \
+    long j = 0;                                                                                     \
+    for (; j + 8 * L <= m; j += 8 * L) {                                                            \
+        T a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                           \
+        for (long k = 0; k < count; k++) {                                                          \
+            const float *row = b + (long)items[k] * ldb + j;                                        \
+            const T w = weights[k];                                                                 \
+            T x0, x1, x2, x3, x4, x5, x6, x7;                                                       \
+            __builtin_memcpy(&x0, row, sizeof x0); __builtin_memcpy(&x1, row + L, sizeof x1);       \
+            __builtin_memcpy(&x2, row + 2 * L, sizeof x2); __builtin_memcpy(&x3, row + 3 * L, sizeof x3); \
+            __builtin_memcpy(&x4, row + 4 * L, sizeof x4); __builtin_memcpy(&x5, row + 5 * L, sizeof x5); \
+            __builtin_memcpy(&x6, row + 6 * L, sizeof x6); __builtin_memcpy(&x7, row + 7 * L, sizeof x7); \
+            a0 = a0 + w * x0; a1 = a1 + w * x1; a2 = a2 + w * x2; a3 = a3 + w * x3;                 \
+            a4 = a4 + w * x4; a5 = a5 + w * x5; a6 = a6 + w * x6; a7 = a7 + w * x7;                 \
+        }                                                                                           \
+        __builtin_memcpy(out + j, &a0, sizeof a0); __builtin_memcpy(out + j + L, &a1, sizeof a1);   \
+        __builtin_memcpy(out + j + 2 * L, &a2, sizeof a2); __builtin_memcpy(out + j + 3 * L, &a3, sizeof a3); \
+        __builtin_memcpy(out + j + 4 * L, &a4, sizeof a4); __builtin_memcpy(out + j + 5 * L, &a5, sizeof a5); \
+        __builtin_memcpy(out + j + 6 * L, &a6, sizeof a6); __builtin_memcpy(out + j + 7 * L, &a7, sizeof a7); \
+    }                                                                                               \
+    for (; j < m; j++) {                                                                            \
+        float a = 0;                                                                                \
+        for (long k = 0; k < count; k++) a = a + weights[k] * b[(long)items[k] * ldb + j];         \
+        out[j] = a;                                                                                 \
+    }
+
+static inline void embedrec_sum_rows(float *out, long m, const float *b, long ldb,
+                                     const float *items, const float *weights, long count) {
+    EMBEDREC_SUM_ROWS_BODY(embedrec_float4, 4)
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static inline void embedrec_sum_rows_avx2(float *out, long m, const float *b, long ldb,
+                                          const float *items, const float *weights, long count) {
+    EMBEDREC_SUM_ROWS_BODY(embedrec_float8, 8)
+}
+#else
+static inline void embedrec_sum_rows_avx2(float *out, long m, const float *b, long ldb,
+                                          const float *items, const float *weights, long count) {
+    embedrec_sum_rows(out, m, b, ldb, items, weights, count);
+}
+#endif
+#undef EMBEDREC_SUM_ROWS_BODY
+#pragma clang fp contract(on)
+
 // Flush-to-zero / denormals-are-zero for the calling thread during training: subnormal floats
 // (tiny decayed moments, vanishing gradients) cost ~100 cycles per operation on x86. Returns the
 // previous state for embedrec_restore_float_mode, so pooled threads are handed back unchanged.

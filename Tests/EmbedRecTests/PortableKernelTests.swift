@@ -223,3 +223,33 @@ struct PortableKernelTests {
         }
     }
 }
+
+extension PortableKernelTests {
+    @Test("EASE's row sum equals the literal left-to-right sum, bit for bit, on both paths and every tile width")
+    func easeRowSums() {
+        var rng = SeededGenerator(seed: 19)
+        let n = 300
+        let b = (0..<(n * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let items = (0..<37).map { _ in Float(Int.random(in: 0..<n, using: &rng)) }
+        let weights = items.map { _ in Float.random(in: 0.2...1.5, using: &rng) }
+        var kernels: [(String, (UnsafeMutablePointer<Float>, Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Void)] = [
+            ("portable", { embedrec_sum_rows($0, $1, $2, n, $3, $4, $5) })]
+        if VectorKernels.hasAVX2 { kernels.append(("avx2", { embedrec_sum_rows_avx2($0, $1, $2, n, $3, $4, $5) })) }
+        for (name, kernel) in kernels {
+            for (start, m) in [(0, 256), (5, 64), (17, 71), (299, 1), (40, 200)] {
+                for count in [0, 1, items.count] {
+                    var out = [Float](repeating: .nan, count: m)
+                    b.withUnsafeBufferPointer { bp in
+                        kernel(&out, m, bp.baseAddress! + start, items, weights, count)
+                    }
+                    let expected = (0..<m).map { j -> Float in
+                        var a: Float = 0
+                        for k in 0..<count { a = a + weights[k] * b[Int(items[k]) * n + start + j] }
+                        return a
+                    }
+                    #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "\(name), tile at \(start) of width \(m), \(count) items")
+                }
+            }
+        }
+    }
+}

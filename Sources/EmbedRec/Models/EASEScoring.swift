@@ -1,3 +1,4 @@
+import COpenBLAS
 import EmbedRecKernels
 
 /// Top-K for EASE: a tile of scores is the sum of the B rows of the user's items, so the work
@@ -11,6 +12,9 @@ import EmbedRecKernels
 struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     let model: EASE
     var userRowWidth: Int { model.itemCount + 1 }
+    /// B's rows for a tile of 256 items take 10 MB at 10,000 items: they stay in the last-level
+    /// cache while a block of readers is scored, where 1,024 items' would not.
+    var maximumTileSize: Int? { 256 }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
         let count = model.historyLength(of: user)
@@ -36,12 +40,16 @@ struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     func rankingScores(userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
                        intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
         let n = itemCount, width = userRowWidth, m = range.count
-        let b = model.itemWeights.storage + range.lowerBound
+        let b = model.itemWeights.storage + range.lowerBound, wide = CPUFeatures.hasAVX2
         for r in 0..<count {
             let row = rows + r * width, out = output + r * m
             let listed = Int(row[0])
             if listed >= 0 {
-                for k in 0..<listed { BLAS.axpy(n: m, alpha: row[1 + listed + k], x: b + Int(row[1 + k]) * n, y: out) }
+                if wide {
+                    embedrec_sum_rows_avx2(out, m, b, n, row + 1, row + 1 + listed, listed)
+                } else {
+                    embedrec_sum_rows(out, m, b, n, row + 1, row + 1 + listed, listed)
+                }
             } else {
                 for i in 0..<n where row[1 + i] != 0 { BLAS.axpy(n: m, alpha: row[1 + i], x: b + i * n, y: out) }
             }

@@ -87,6 +87,9 @@ protocol CatalogueScorer: Sendable {
     func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,
         intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena)
+    /// The widest item tile this scorer works well with (nil: any); ``TopKScorer`` takes the
+    /// smaller of this and its own tile size.
+    var maximumTileSize: Int? { get }
     /// The predicted rating of `item` given its ranking score.
     func score(fromRankingScore rankingScore: Float, item: Int32) -> Float
     /// False when ``foldIn(items:ratings:regularization:)`` always throws.
@@ -98,6 +101,7 @@ protocol CatalogueScorer: Sendable {
 
 extension CatalogueScorer {
     var supportsFoldIn: Bool { true }
+    var maximumTileSize: Int? { nil }
 
     func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,

@@ -122,7 +122,7 @@ public struct TopKScorer: Sendable {
     /// A scorer from parts already checked against the model (a ``Recommender``'s).
     init(scorer: any CatalogueScorer, userCount: Int, predictsRatings: Bool, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512,
          tileSize: Int = 1024, parallelism: Parallelism = .automatic) {
-        self.tileSize = max(8, tileSize)
+        self.tileSize = max(8, min(tileSize, scorer.maximumTileSize ?? tileSize))
         self.scorer = scorer
         self.seen = seen
         self.itemIDs = itemIDs
