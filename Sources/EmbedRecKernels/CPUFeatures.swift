@@ -13,4 +13,7 @@ package enum CPUFeatures {
     /// not depend on it. Setting `EMBEDREC_DISABLE_AVX2` in the environment forces the portable
     /// loops (to test or time them on an AVX2 machine).
     package static let hasAVX2 = embedrec_cpu_has_avx2() != 0 && getenv("EMBEDREC_DISABLE_AVX2") == nil
+    /// Whether the 512-bit C kernels may run (AVX-512 with the ZMM state saved; never when
+    /// `EMBEDREC_DISABLE_AVX2` asks for the portable loops). Same IEEE operations again.
+    package static let hasAVX512 = hasAVX2 && embedrec_cpu_vector_level() == 2
 }

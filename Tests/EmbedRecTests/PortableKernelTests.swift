@@ -235,8 +235,9 @@ extension PortableKernelTests {
         var kernels: [(String, (UnsafeMutablePointer<Float>, Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Void)] = [
             ("portable", { embedrec_sum_rows($0, $1, $2, n, $3, $4, $5) })]
         if VectorKernels.hasAVX2 { kernels.append(("avx2", { embedrec_sum_rows_avx2($0, $1, $2, n, $3, $4, $5) })) }
+        if CPUFeatures.hasAVX512 { kernels.append(("avx512", { embedrec_sum_rows_avx512($0, $1, $2, n, $3, $4, $5) })) }
         for (name, kernel) in kernels {
-            for (start, m) in [(0, 256), (5, 64), (17, 71), (299, 1), (40, 200)] {
+            for (start, m) in [(0, 256), (5, 64), (17, 71), (299, 1), (40, 200), (3, 128), (9, 143)] {
                 for count in [0, 1, items.count] {
                     var out = [Float](repeating: .nan, count: m)
                     b.withUnsafeBufferPointer { bp in

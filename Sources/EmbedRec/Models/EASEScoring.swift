@@ -40,12 +40,15 @@ struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     func rankingScores(userRows rows: UnsafePointer<Float>, count: Int, items range: Range<Int>,
                        intoZeroed output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
         let n = itemCount, width = userRowWidth, m = range.count
-        let b = model.itemWeights.storage + range.lowerBound, wide = CPUFeatures.hasAVX2
+        let b = model.itemWeights.storage + range.lowerBound
+        let wide = CPUFeatures.hasAVX2, widest = CPUFeatures.hasAVX512
         for r in 0..<count {
             let row = rows + r * width, out = output + r * m
             let listed = Int(row[0])
             if listed >= 0 {
-                if wide {
+                if widest {
+                    embedrec_sum_rows_avx512(out, m, b, n, row + 1, row + 1 + listed, listed)
+                } else if wide {
                     embedrec_sum_rows_avx2(out, m, b, n, row + 1, row + 1 + listed, listed)
                 } else {
                     embedrec_sum_rows(out, m, b, n, row + 1, row + 1 + listed, listed)
