@@ -106,7 +106,9 @@ public struct TopKScorer: Sendable {
     ///   - training: the training data; its ratings are what ``RecommendationOptions/excludeRated``
     ///     leaves out, and its item ID map gives ``Recommendation/rawItemID``.
     ///   - blockSize: users scored together (one sgemm per block and item tile).
-    ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker).
+    ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker); at most
+    ///     what the model's scorer works well with (EASE: 256, so that B's rows for a tile stay
+    ///     in cache).
     ///   - parallelism: workers, each taking whole blocks of users.
     /// - Throws: ``DatasetError/mismatchedSpace(_:)`` when `training` is of another item space
     ///   than the model (a different item count) or has users the model does not.
