@@ -423,6 +423,38 @@ def _read_f32(path, dim):
     return np.ascontiguousarray(a.reshape(-1, dim), dtype=np.float32)
 
 
+def _top_k_rows(scores, k):
+    """Each row's k best columns, best first: argpartition, then a stable sort of those k."""
+    import numpy as np
+
+    n_items = scores.shape[1]
+    if k < n_items:
+        part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:]
+    else:
+        part = np.broadcast_to(np.arange(n_items), scores.shape)
+    top_scores = np.take_along_axis(scores, part, axis=1)
+    o = np.argsort(-top_scores, axis=1, kind="stable")
+    return np.take_along_axis(part, o, axis=1)
+
+
+def _timed_top_k(n_users, block, repeats, k, block_scores):
+    """Top-k of every user, `block` users at a time from `block_scores(b0, b1)` (seen items
+    already -inf), `repeats` times: the last run's lists and each run's seconds."""
+    import numpy as np
+
+    topk = np.empty((n_users, k), dtype=np.int32)
+    secs = []
+    for r in range(repeats):
+        t0 = time.perf_counter()
+        for b0 in range(0, n_users, block):
+            b1 = min(b0 + block, n_users)
+            topk[b0:b1] = _top_k_rows(block_scores(b0, b1), k)
+        dt = time.perf_counter() - t0
+        secs.append(dt)
+        log(f"top-{k} run {r + 1}/{repeats}: {dt:.3f} s")
+    return topk, secs
+
+
 def cmd_numpy_topk(a):
     import numpy as np
 
@@ -450,25 +482,14 @@ def cmd_numpy_topk(a):
         f"block {a.block}, seen {len(seen_items)}")
 
     VT = V.T  # a view; matmul hands it to sgemm as transposed
-    topk = np.empty((n_users, k), dtype=np.int32)
-    secs = []
-    for r in range(a.repeats):
-        t0 = time.perf_counter()
-        for b0 in range(0, n_users, a.block):
-            b1 = min(b0 + a.block, n_users)
-            scores = U[b0:b1] @ VT
-            s, e = indptr[b0], indptr[b1]
-            scores[seen_users[s:e] - b0, seen_items[s:e]] = -np.inf
-            if k < n_items:
-                part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:]
-            else:
-                part = np.broadcast_to(np.arange(n_items), scores.shape)
-            top_scores = np.take_along_axis(scores, part, axis=1)
-            o = np.argsort(-top_scores, axis=1, kind="stable")
-            topk[b0:b1] = np.take_along_axis(part, o, axis=1)
-        dt = time.perf_counter() - t0
-        secs.append(dt)
-        log(f"top-{k} run {r + 1}/{a.repeats}: {dt:.3f} s")
+
+    def block_scores(b0, b1):
+        scores = U[b0:b1] @ VT
+        s, e = indptr[b0], indptr[b1]
+        scores[seen_users[s:e] - b0, seen_items[s:e]] = -np.inf
+        return scores
+
+    topk, secs = _timed_top_k(n_users, a.block, a.repeats, k, block_scores)
 
     if a.write_topk:
         topk.astype("<i4").tofile(a.write_topk)
@@ -518,23 +539,15 @@ def cmd_scipy_ease_topk(a):
     X.sum_duplicates()
     X.data[:] = 1.0
     log(f"scipy {scipy.__version__}: users {n_users}, items {n_items}, history {X.nnz}, k {k}, block {a.block}")
-    topk = np.empty((n_users, k), dtype=np.int32)
-    secs = []
-    for r in range(a.repeats):
-        t0 = time.perf_counter()
-        for b0 in range(0, n_users, a.block):
-            b1 = min(b0 + a.block, n_users)
-            block = X[b0:b1]
-            scores = np.asarray(block @ B)
-            rows = np.repeat(np.arange(b1 - b0), np.diff(block.indptr))
-            scores[rows, block.indices] = -np.inf
-            part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:]
-            top_scores = np.take_along_axis(scores, part, axis=1)
-            o = np.argsort(-top_scores, axis=1, kind="stable")
-            topk[b0:b1] = np.take_along_axis(part, o, axis=1)
-        dt = time.perf_counter() - t0
-        secs.append(dt)
-        log(f"top-{k} run {r + 1}/{a.repeats}: {dt:.3f} s")
+
+    def block_scores(b0, b1):
+        block = X[b0:b1]
+        scores = np.asarray(block @ B)
+        rows = np.repeat(np.arange(b1 - b0), np.diff(block.indptr))
+        scores[rows, block.indices] = -np.inf
+        return scores
+
+    topk, secs = _timed_top_k(n_users, a.block, a.repeats, k, block_scores)
     if a.write_topk:
         topk.astype("<i4").tofile(a.write_topk)
     emit({
