@@ -15,11 +15,12 @@ enum EASESparsitySuite {
             sets.append(("smoke", c.data))
         } else {
             let ml1m = c.sharedData + "/ml-1m/ratings.csv"
-            if !RankingSuite.wanted(c, "ml-1m") {
-            } else if FileManager.default.fileExists(atPath: ml1m) {
-                sets.append(("ml-1m", try RatingsLoader.load(path: ml1m, format: .movieLensCSV)))
-            } else {
-                c.report.skipped.append("ease-sparse ml-1m: \(ml1m) not found")
+            if RankingSuite.wanted(c, "ml-1m") {
+                if FileManager.default.fileExists(atPath: ml1m) {
+                    sets.append(("ml-1m", try RatingsLoader.load(path: ml1m, format: .movieLensCSV)))
+                } else {
+                    c.report.skipped.append("ease-sparse ml-1m: \(ml1m) not found")
+                }
             }
             if RankingSuite.wanted(c, "goodbooks") { sets.append(("goodbooks-shaped", try RankingSuite.tasteDrivenGoodbooks(c))) }
         }

@@ -70,11 +70,8 @@ enum LoadSuite {
         let text = try RatingsDataset(
             rawUsers: data.users.map { .text(user(users[Int($0)])) }, rawItems: data.items.map { .text(item(items[Int($0)])) },
             ratings: data.ratings)
-        if userFirst {
-            try RatingsWriter.writeCSV(text, to: path, header: ["user_id", "book_id", "rating"], columns: [.user, .item, .rating])
-        } else {
-            try RatingsWriter.writeCSV(text, to: path, header: ["book_id", "user_id", "rating"], columns: [.item, .user, .rating])
-        }
+        let ids: [(String, RatingsWriter.Column)] = userFirst ? [("user_id", .user), ("book_id", .item)] : [("book_id", .item), ("user_id", .user)]
+        try RatingsWriter.writeCSV(text, to: path, header: ids.map(\.0) + ["rating"], columns: ids.map(\.1) + [.rating])
         return path
     }
 }

@@ -32,16 +32,7 @@ enum ScoreSuite {
                 let described = ["internal_api", "version", "architecture", "num_threads"].map { "\(blas[$0] ?? "?")" }
                 bench.notes += "; NumPy's BLAS: " + described.joined(separator: " ") + " threads"
             }
-            if let data = FileManager.default.contents(atPath: out) {
-                let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-                var agree = 0, total = 0
-                for row in 0..<model.userCount {
-                    let mine = Set(result.items(forRow: row))
-                    let other = Set(theirs[(row * k)..<((row + 1) * k)])
-                    agree += mine.intersection(other).count; total += k
-                }
-                bench.extras["agreement with numpy"] = Double(agree) / Double(max(total, 1))
-            }
+            if let agreement = agreement(of: result, withListsIn: out) { bench.extras["agreement with numpy"] = agreement }
         }
         c.report.add(bench)
         try easeRows(c)
@@ -56,16 +47,15 @@ enum ScoreSuite {
         let model = try EASE(fitting: c.split.train, configuration: .init(regularization: 500))
         let users = (0..<Int32(model.userCount)).map(UserIndex.init)
         var result: TopKResult? = nil
-        var medians: [Int: Double] = [:]
+        let threadCounts = [1, 2]
         var rows: [BenchResult] = []
-        for threads in [1, 2] {
+        for threads in threadCounts {
             let scorer = try TopKScorer(model: model, training: c.split.train, parallelism: Parallelism(threads: threads))
             _ = try scorer.recommendFlat(users: Array(users.prefix(512)), options: .init(k: k))
             let seconds = try (0..<min(c.repeats, 3)).map { _ in try time { result = try scorer.recommendFlat(users: users, options: .init(k: k)) } }
-            medians[threads] = seconds.sorted()[seconds.count / 2]
             rows.append(BenchResult(
                 suite: "score", name: "EASE all users top-\(k), dense B, \(threads) thread\(threads == 1 ? "" : "s")", unit: "s", values: seconds,
-                extras: ["users/s": Double(model.userCount) / medians[threads]!, "items": Double(model.itemCount),
+                extras: ["users/s": Double(model.userCount) / seconds.sorted()[seconds.count / 2], "items": Double(model.itemCount),
                          "history entries": Double(c.split.train.count)],
                 notes: "\(model.userCount) users × \(model.itemCount) items, seen excluded, block \(scorer.blockSize) × tile \(scorer.tileSize)"))
         }
@@ -77,17 +67,8 @@ enum ScoreSuite {
                 "scipy-ease-topk", "--weights", weights, "--items", String(model.itemCount), "--users", String(model.userCount),
                 "--train", files.train, "--k", String(k), "--repeats", String(min(c.repeats, 3)), "--write-topk", out,
             ])
-            var agreement: Double? = nil
-            if let data = FileManager.default.contents(atPath: out) {
-                let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-                var agree = 0
-                for row in 0..<model.userCount {
-                    agree += Set(result.items(forRow: row)).intersection(theirs[(row * k)..<((row + 1) * k)]).count
-                }
-                agreement = Double(agree) / Double(model.userCount * k)
-            }
-            for r in rows.indices {
-                let threads = r + 1
+            let agreement = agreement(of: result, withListsIn: out)
+            for (r, threads) in threadCounts.enumerated() {
                 rows[r].setPeer("SciPy csr @ B + NumPy argpartition", answer?.double("median_seconds"),
                                 comparison: threads == 1 ? "same history and B, both one thread (SciPy's sparse product has no threads), blocks of 1024 users in SciPy"
                                     : "EmbedRec 2 threads, SciPy one (its sparse product has no threads); same history and B")
@@ -95,5 +76,18 @@ enum ScoreSuite {
             }
         }
         for row in rows { c.report.add(row) }
+    }
+
+    /// The share of `result`'s items that a peer's lists (users × k little-endian Int32 in the
+    /// file at `path`) also hold, or nil without the file.
+    static func agreement(of result: TopKResult, withListsIn path: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let theirs = data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        let k = result.k, users = min(result.users.count, theirs.count / max(k, 1))
+        var agree = 0
+        for row in 0..<users {
+            agree += Set(result.items(forRow: row)).intersection(theirs[(row * k)..<((row + 1) * k)]).count
+        }
+        return Double(agree) / Double(max(result.users.count * k, 1))
     }
 }

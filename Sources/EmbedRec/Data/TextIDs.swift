@@ -105,13 +105,9 @@ struct TextIDs: Sendable, Equatable {
         // Decode the distinct IDs (most are already their own UTF-8: no copy), then order them
         // by bytes; equal decodings share a position.
         let count = firsts.count
-        var decodedBytes: [UInt8] = [], decodedStarts = [Int](), decodedLengths = [Int]()
-        var anyDecoded = false
+        // Copies of the arena and its tables share storage until an ID is decoded.
+        var decodedBytes = firsts.arena, decodedStarts = firsts.starts, decodedLengths = firsts.lengths
         for id in 0..<count where firsts.escaped[id] || firsts.hasHighBytes(id) {
-            if !anyDecoded {
-                anyDecoded = true
-                decodedBytes = firsts.arena; decodedStarts = firsts.starts; decodedLengths = firsts.lengths
-            }
             let raw = firsts.bytes(of: id)
             var bytes = firsts.escaped[id] ? raw.withUnsafeBytes { RatingsParser.unescaped($0) } : Array(raw)
             switch encoding {
@@ -125,7 +121,6 @@ struct TextIDs: Sendable, Equatable {
             decodedStarts[id] = decodedBytes.count; decodedLengths[id] = bytes.count
             decodedBytes += bytes
         }
-        if !anyDecoded { decodedBytes = firsts.arena; decodedStarts = firsts.starts; decodedLengths = firsts.lengths }
         return decodedBytes.withUnsafeBytes { arena in
             // Sorted by a big-endian key of the first eight bytes, then by the whole bytes: most
             // comparisons are one integer compare.
@@ -170,10 +165,9 @@ struct TextIDs: Sendable, Equatable {
                 let previous = RatingsParser.TextSlice(packed: rows[row - 1])
                 if previous.length == slice.length && previous.escaped == slice.escaped {
                     let a = base + previous.offset, b = base + slice.offset
-                    // Up to eight bytes in one masked compare where eight can be read at both.
-                    if slice.length <= 8 && end - a >= 8 && end - b >= 8 {
-                        let differing = a.loadUnaligned(as: UInt64.self) ^ b.loadUnaligned(as: UInt64.self)
-                        if differing & (UInt64.max >> (64 - 8 * UInt64(slice.length))) == 0 { return 0 }
+                    // Up to eight bytes as one word each.
+                    if slice.length <= 8 {
+                        if word(a, count: slice.length, readable: end - a) == word(b, count: slice.length, readable: end - b) { return 0 }
                     } else if equalBytes(a, b, slice.length) {
                         return 0
                     }
@@ -244,19 +238,6 @@ struct TextIDs: Sendable, Equatable {
             UInt64(id + 1) | UInt64(length) << 32 | (escaped ? 1 << 47 : 0) | (hash & 0xFFFF_0000_0000_0000)
         }
 
-        /// The first eight bytes of `key` (fewer when shorter), little-endian, zero-padded;
-        /// `readable` bytes may be read at `key`.
-        @inline(__always)
-        static func firstWord(_ key: UnsafeRawPointer, length: Int, readable: Int) -> UInt64 {
-            if readable >= 8 {
-                let word = key.loadUnaligned(as: UInt64.self)
-                return length >= 8 ? word : word & ((1 << (8 * UInt64(length))) &- 1)
-            }
-            var word: UInt64 = 0
-            for k in 0..<min(length, 8) { word |= UInt64(key.load(fromByteOffset: k, as: UInt8.self)) << (8 * UInt64(k)) }
-            return word
-        }
-
         @inline(__always)
         func prefetch(hash: UInt64) { embedrec_prefetch(slots + 2 * (Int(truncatingIfNeeded: hash) & mask)) }
 
@@ -265,7 +246,7 @@ struct TextIDs: Sendable, Equatable {
         @inline(__always)
         mutating func intern(_ key: UnsafeRawPointer, length: Int, escaped isEscaped: Bool, hash h: UInt64,
                              offset: Int, readable: Int) -> Int32 {
-            let word = Self.firstWord(key, length: length, readable: readable)
+            let word = TextIDs.word(key, count: min(length, 8), readable: readable)
             let expected = Self.meta(id: -1, length: length, escaped: isEscaped, hash: h)
             let table = slots, mask = self.mask
             var s = Int(truncatingIfNeeded: h) & mask
@@ -344,17 +325,21 @@ struct TextIDs: Sendable, Equatable {
             h ^= h >> 31
             p += 8
         }
-        var tail: UInt64 = 0
-        if p < n {
-            if readable - p >= 8 {
-                tail = key.loadUnaligned(fromByteOffset: p, as: UInt64.self) & ((1 << (8 * UInt64(n - p))) &- 1)
-            } else {
-                var shift: UInt64 = 0
-                while p < n { tail |= UInt64(key.load(fromByteOffset: p, as: UInt8.self)) << shift; shift += 8; p += 1 }
-            }
-        }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        h = (h ^ word(key + p, count: n - p, readable: readable - p)) &* 0x94D0_49BB_1331_11EB
         return h ^ (h >> 29)
+    }
+
+    /// The `count` ≤ 8 bytes at `p` as a little-endian word, zero-padded: one load, masked,
+    /// where `readable` bytes may be read at `p`, else a byte at a time (the same value).
+    @inline(__always)
+    static func word(_ p: UnsafeRawPointer, count: Int, readable: Int) -> UInt64 {
+        if readable >= 8 {
+            let word = p.loadUnaligned(as: UInt64.self)
+            return count >= 8 ? word : word & ((1 << (8 * UInt64(count))) &- 1)
+        }
+        var word: UInt64 = 0
+        for k in 0..<count { word |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << (8 * UInt64(k)) }
+        return word
     }
 }
 

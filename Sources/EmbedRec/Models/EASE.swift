@@ -166,9 +166,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
                             parallelism: Parallelism = .automatic) throws {
         let parallelism = configuration.deterministic ? .sequential : parallelism
         try configuration.validate(items: data.itemCount, solving: true)
-        guard data.userCount > 0, data.itemCount > 0 else {
-            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(data.userCount) and \(data.itemCount)")
-        }
+        try Self.requireNonEmpty(users: data.userCount, items: data.itemCount)
         let feedback = try ImplicitFeedback(ratings: data, threshold: configuration.threshold, weighting: configuration.weighting)
         let dense = Tensor(name: Self.weightsName, shape: [data.itemCount, data.itemCount], role: .weight)
         try BLASThreading.withThreads(parallelism.threads) {
@@ -206,9 +204,7 @@ public final class EASE: KernelModel, @unchecked Sendable {
     init(users: Int, items: Int, configuration: Configuration, history: UserItemIndex,
          itemWeights: Tensor? = nil, itemWeightColumns: Tensor? = nil) throws {
         try configuration.validate(items: items, solving: false)
-        guard users > 0, items > 0 else {
-            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
-        }
+        try Self.requireNonEmpty(users: users, items: items)
         self.configuration = configuration
         userCount = users; itemCount = items
         let width = configuration.storedRowLength(items: items)
@@ -219,26 +215,33 @@ public final class EASE: KernelModel, @unchecked Sendable {
         self.history = history
     }
 
+    /// Throws unless the model has at least one user and one item.
+    private static func requireNonEmpty(users: Int, items: Int) throws {
+        guard users > 0, items > 0 else {
+            throw ConfigurationError.invalidSetting("model needs at least one user and one item, got \(users) and \(items)")
+        }
+    }
+
     /// B[i, j]: what a history weight of 1 on item i adds to item j's score (0 where a sparse B
     /// dropped the weight).
     /// - Precondition: `i` and `j` are item indices.
     public func weight(from i: Int, to j: Int) -> Float {
         precondition(i >= 0 && i < itemCount && j >= 0 && j < itemCount, "item index out of range")
-        guard let columns = itemWeightColumns else { return itemWeights.storage[i * itemCount + j] }
-        let m = itemWeights.rowLength
-        return Self.sparseWeight(columns: columns.storage + i * m, values: itemWeights.storage + i * m, count: m, column: j)
+        return uncheckedWeight(from: i, to: j)
     }
 
-    /// The value at `column` in one sparse row (ascending columns), by binary search; 0 if absent.
+    /// ``weight(from:to:)`` for indices known to be valid: a sparse row's value by binary search
+    /// over its ascending columns.
     @inline(__always)
-    static func sparseWeight(columns: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int, column: Int) -> Float {
-        let target = Float(column)
-        var low = 0, high = count
+    func uncheckedWeight(from i: Int, to j: Int) -> Float {
+        guard let columns = itemWeightColumns?.storage else { return itemWeights.storage[i * itemCount + j] }
+        let m = itemWeights.rowLength, row = columns + i * m, target = Float(j)
+        var low = 0, high = m
         while low < high {
             let mid = (low + high) / 2
-            if columns[mid] < target { low = mid + 1 } else { high = mid }
+            if row[mid] < target { low = mid + 1 } else { high = mid }
         }
-        return low < count && columns[low] == target ? values[low] : 0
+        return low < m && row[low] == target ? itemWeights.storage[i * m + low] : 0
     }
 
     /// Fills the sparse tensors from a dense B: each row's m largest magnitudes, off the
@@ -366,19 +369,9 @@ public final class EASE: KernelModel, @unchecked Sendable {
 
     func score(users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
                  into output: UnsafeMutablePointer<Float>, arena: ScratchArena) {
-        let n = itemCount, b = itemWeights.storage
-        let columns = itemWeightColumns?.storage, m = itemWeights.rowLength
         for k in 0..<count {
-            let u = Int(users[k]), j = Int(items[k])
             var s: Float = 0
-            if u < history.userCount {
-                for e in history.offsets[u]..<history.offsets[u + 1] {
-                    let i = Int(history.items[e])
-                    let weight = columns.map { Self.sparseWeight(columns: $0 + i * m, values: b + i * m, count: m, column: j) }
-                        ?? b[i * n + j]
-                    s += history.ratings[e] * weight
-                }
-            }
+            forEachHistoryEntry(of: users[k]) { i, weight in s += weight * uncheckedWeight(from: i, to: Int(items[k])) }
             output[k] = s
         }
     }

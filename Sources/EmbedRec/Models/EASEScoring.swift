@@ -17,17 +17,21 @@ struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
     var maximumTileSize: Int? { 256 }
 
     func copyUserRow(_ user: Int32, into output: UnsafeMutablePointer<Float>) {
-        let count = model.historyLength(of: user)
+        writeRow(count: model.historyLength(of: user), into: output) { model.forEachHistoryEntry(of: user, $0) }
+    }
+
+    /// Writes a history of `count` entries, which `entries` passes to its argument as (item,
+    /// weight), in the user-row layout above.
+    private func writeRow(count: Int, into output: UnsafeMutablePointer<Float>,
+                          entries: ((Int, Float) -> Void) -> Void) {
         if 2 * count <= itemCount {
             output[0] = Float(count)
             var k = 0
-            model.forEachHistoryEntry(of: user) { item, weight in
-                output[1 + k] = Float(item); output[1 + count + k] = weight; k += 1
-            }
+            entries { item, weight in output[1 + k] = Float(item); output[1 + count + k] = weight; k += 1 }
         } else {
             output[0] = -1
             (output + 1).initialize(repeating: 0, count: itemCount)
-            model.forEachHistoryEntry(of: user) { item, weight in output[1 + item] = weight }
+            entries { item, weight in output[1 + item] = weight }
         }
     }
 
@@ -65,12 +69,8 @@ struct EASEScorer: EASECatalogueScorer, @unchecked Sendable {
         let weights = historyWeights(items: items, ratings: ratings)
         let read = weights.indices.filter { weights[$0] != 0 }
         var row = [Float](repeating: 0, count: userRowWidth)
-        if 2 * read.count <= itemCount {
-            row[0] = Float(read.count)
-            for (k, item) in read.enumerated() { row[1 + k] = Float(item); row[1 + read.count + k] = weights[item] }
-        } else {
-            row[0] = -1
-            row.replaceSubrange(1..., with: weights)
+        row.withUnsafeMutableBufferPointer { out in
+            writeRow(count: read.count, into: out.baseAddress!) { body in for item in read { body(item, weights[item]) } }
         }
         return row
     }
@@ -112,9 +112,9 @@ struct SparseEASEScorer: EASECatalogueScorer, @unchecked Sendable {
     }
 }
 
-
-/// What EASE's two scorers share: a user row as wide as the catalogue, and scores that are
-/// their own ranking scores (not ratings).
+/// What EASE's two scorers share: the catalogue, a user row as wide as it unless the scorer
+/// says otherwise, scores that are their own ranking scores (not ratings), and how a new
+/// reader's ratings weigh.
 protocol EASECatalogueScorer: CatalogueScorer {
     var model: EASE { get }
 }
