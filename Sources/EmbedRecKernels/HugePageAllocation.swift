@@ -42,3 +42,19 @@ package enum FloatBuffer {
         free(UnsafeMutableRawPointer(p))
     }
 }
+
+/// Transparent huge pages for a large buffer that is about to be written for the first time
+/// (a file read into memory, parsed columns): one page fault per 2 MiB instead of one per
+/// 4 KiB. Only the 2 MiB-aligned interior is advised; a no-op off Linux or for small buffers.
+package enum HugePages {
+    package static func advise(_ start: UnsafeMutableRawPointer?, bytes: Int) {
+        #if os(Linux)
+        guard let start, bytes >= 4 << 20 else { return }
+        let page = FloatBuffer.hugePage
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + bytes) / page * page
+        guard last > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, 14 /* MADV_HUGEPAGE */)
+        #endif
+    }
+}

@@ -14,6 +14,7 @@ extension RatingsDataset {
     ) throws -> RatingsDataset {
         let n = count
         guard policy != .keepAll, n > 1 else { return self }
+        if hasNoRepeatedPairInUserRuns() { return self }
         var offsets = [Int](repeating: 0, count: userCount + 1)
         for u in users { offsets[Int(u) + 1] += 1 }
         for u in 0..<userCount { offsets[u + 1] += offsets[u] }
@@ -62,5 +63,35 @@ extension RatingsDataset {
         return RatingsDataset(
             unchecked: kept.map { users[$0] }, kept.map { items[$0] }, kept.map { newRatings[$0] },
             newTimes.map { t in kept.map { t[$0] } }, userIDs, itemIDs)
+    }
+
+    /// True when each user's rows are contiguous (files are usually written user by user)
+    /// and no run holds an item twice: then there is nothing to resolve, found in one pass in
+    /// file order with no sort. False sends the caller to the general grouping.
+    private func hasNoRepeatedPairInUserRuns() -> Bool {
+        var runOfItem = [Int32](repeating: -1, count: itemCount)
+        var userSeen = [Bool](repeating: false, count: userCount)
+        return users.withUnsafeBufferPointer { users in
+            items.withUnsafeBufferPointer { items in
+                runOfItem.withUnsafeMutableBufferPointer { runOfItem in
+                    userSeen.withUnsafeMutableBufferPointer { userSeen in
+                        var run: Int32 = -1, current: Int32 = -1
+                        for r in 0..<users.count {
+                            let u = users[r]
+                            if u != current {
+                                // A user met again after other users' rows: not grouped.
+                                if userSeen[Int(u)] { return false }
+                                userSeen[Int(u)] = true
+                                current = u; run &+= 1
+                            }
+                            let i = Int(items[r])
+                            if runOfItem[i] == run { return false }
+                            runOfItem[i] = run
+                        }
+                        return true
+                    }
+                }
+            }
+        }
     }
 }

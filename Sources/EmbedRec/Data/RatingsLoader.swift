@@ -228,6 +228,8 @@ public enum RatingsLoader {
                     times = [Int64](unsafeUninitializedCapacity: wantsTime ? total : 0) { timeBuffer, timeCount in
                         let u = userBuffer.baseAddress!, i = itemBuffer.baseAddress!, r = ratingBuffer.baseAddress!
                         let t = wantsTime ? timeBuffer.baseAddress : nil
+                        HugePages.advise(u, bytes: total * 8); HugePages.advise(i, bytes: total * 8)
+                        HugePages.advise(r, bytes: total * 4); HugePages.advise(t, bytes: wantsTime ? total * 8 : 0)
                         results.withUnsafeMutableBufferPointer { out in
                             let outBase = out.baseAddress!
                             parallelFor(chunks.count) { c in
@@ -513,6 +515,7 @@ struct RawRatings {
                 table[id] = next; next += 1; unique.append(Int64(id))
             }
             let dense = [Int32](unsafeUninitializedCapacity: raw.count) { out, count in
+                HugePages.advise(out.baseAddress, bytes: raw.count * 4)
                 raw.withUnsafeBufferPointer { r in
                     table.withUnsafeBufferPointer { t in
                         for k in 0..<r.count { out[k] = t[Int(r[k])] }

@@ -43,6 +43,8 @@ struct RatingsParser {
     let layout: Layout
     /// Ratings outside this range fail the parse (nil: any finite rating).
     var scale: ClosedRange<Float>? = nil
+    /// Whether plain rows go through ``PlainRowScanner`` first (tests turn it off to compare).
+    var scansPlainRows = true
 
     /// Parses the lines in `bytes[range]`; `range` starts at a line start and ends after a
     /// newline or at the end of the data. Blank lines are skipped; CR before LF is ignored.
@@ -86,12 +88,24 @@ struct RatingsParser {
         if let t = layout.timestamp { roles[t] = 4 }
         var rows = 0
         var p = range.lowerBound
+        // Plain rows are read by the scanner up to the range's last line end; a row it stops
+        // at is read below, and after 8 such rows in a row the scanner is not tried again.
+        let scanner = scansPlainRows ? PlainRowScanner(layout: layout, scale: scale) : nil
+        var plainLimit = end
+        while plainLimit > p && base[plainLimit &- 1] != 10 { plainLimit &-= 1 }
+        var scannerMisses = 0
         let (lowest, highest) = (layout.rating == nil ? nil : scale).map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
         let failure: Failure? = roles.withUnsafeBufferPointer { roles -> Failure? in
             // Without a value column every row keeps the 1 set here.
             var values: (Int64, Int64, Float, Int64) = (0, 0, 1, 0)
             var ratingField = 0..<0
             while p < end {
+                if let scanner, scannerMisses < 8, p < plainLimit {
+                    let before = rows
+                    p = scanner.scan(bytes, from: p, limit: plainLimit, into: out, rows: &rows)
+                    if rows != before { scannerMisses = 0; continue }
+                    scannerMisses &+= 1
+                }
                 let lineStart = p
                 if base[p] == 10 { p &+= 1; continue }  // blank line
                 if base[p] == 13 && (p &+ 1 == end || base[p &+ 1] == 10) { p &+= 2; continue }

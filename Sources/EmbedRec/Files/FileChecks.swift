@@ -1,4 +1,5 @@
 import Foundation
+import EmbedRecKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -84,6 +85,7 @@ package enum FileChecks {
     private static func readUpTo(_ fd: Int32, count: Int) -> (bytes: [UInt8], failure: Int32) {
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            HugePages.advise(buffer.baseAddress, bytes: count)
             var done = 0
             while done < count {
                 let n = read(fd, buffer.baseAddress! + done, count - done)
