@@ -145,6 +145,19 @@ struct DuplicatePairTests {
         #expect(try Self.load(.keepAll).count == 5)
     }
 
+    @Test("files grouped by user or by item (the one-pass check) still resolve a repeat inside a group")
+    func groupedFiles() throws {
+        var format = RatingsFileFormat.movieLensCSV
+        format.duplicatePairs = .keepLast
+        let byItem = try RatingsLoader.load(text: "user,item,rating\n1,5,3\n2,5,4\n1,5,2\n3,6,1\n", format: format)
+        #expect(byItem.rawRows.map { "\($0.user) \($0.item) \($0.rating)" } == ["2 5 4.0", "1 5 2.0", "3 6 1.0"])
+        let byUser = try RatingsLoader.load(text: "user,item,rating\n1,5,3\n1,6,4\n1,5,2\n2,5,1\n", format: format)
+        #expect(byUser.rawRows.map { "\($0.user) \($0.item) \($0.rating)" } == ["1 6 4.0", "1 5 2.0", "2 5 1.0"])
+        // Grouped without repeats: every row stays, in file order.
+        let clean = try RatingsLoader.load(text: "user,item,rating\n1,5,3\n2,5,4\n3,6,1\n1,6,2\n", format: format)
+        #expect(clean.count == 4 && clean.ratings == [3, 4, 1, 2])
+    }
+
     @Test("a file without repeats loads the same under every policy; a pair split across train and test files stays")
     func noRepeatsAndPairs() throws {
         let clean = "1\t2\t5\t1\n1\t3\t4\t2\n2\t2\t3\t3\n"

@@ -14,7 +14,7 @@ extension RatingsDataset {
     ) throws -> RatingsDataset {
         let n = count
         guard policy != .keepAll, n > 1 else { return self }
-        if hasNoRepeatedPairInUserRuns() { return self }
+        if hasNoRepeatedPairInRuns() { return self }
         var offsets = [Int](repeating: 0, count: userCount + 1)
         for u in users { offsets[Int(u) + 1] += 1 }
         for u in 0..<userCount { offsets[u + 1] += offsets[u] }
@@ -65,28 +65,35 @@ extension RatingsDataset {
             newTimes.map { t in kept.map { t[$0] } }, userIDs, itemIDs)
     }
 
-    /// True when each user's rows are contiguous (files are usually written user by user)
-    /// and no run holds an item twice: then there is nothing to resolve, found in one pass in
-    /// file order with no sort. False sends the caller to the general grouping.
-    private func hasNoRepeatedPairInUserRuns() -> Bool {
-        var runOfItem = [Int32](repeating: -1, count: itemCount)
-        var userSeen = [Bool](repeating: false, count: userCount)
-        return users.withUnsafeBufferPointer { users in
-            items.withUnsafeBufferPointer { items in
-                runOfItem.withUnsafeMutableBufferPointer { runOfItem in
-                    userSeen.withUnsafeMutableBufferPointer { userSeen in
+    /// True when each user's rows are contiguous (files are usually written user by user),
+    /// or each item's (MovieLens 1M as distributed here is sorted by item), and no run holds a
+    /// pair twice: then there is nothing to resolve, found in one pass in file order with no
+    /// sort. False sends the caller to the general grouping.
+    private func hasNoRepeatedPairInRuns() -> Bool {
+        Self.noRepeatInRuns(of: users, keyCount: userCount, other: items, otherCount: itemCount)
+            || Self.noRepeatInRuns(of: items, keyCount: itemCount, other: users, otherCount: userCount)
+    }
+
+    /// Whether `keys` comes in runs, one per key, within which no `other` value repeats.
+    private static func noRepeatInRuns(of keys: [Int32], keyCount: Int, other: [Int32], otherCount: Int) -> Bool {
+        var runOfOther = [Int32](repeating: -1, count: otherCount)
+        var keySeen = [Bool](repeating: false, count: keyCount)
+        return keys.withUnsafeBufferPointer { keys in
+            other.withUnsafeBufferPointer { other in
+                runOfOther.withUnsafeMutableBufferPointer { runOfOther in
+                    keySeen.withUnsafeMutableBufferPointer { keySeen in
                         var run: Int32 = -1, current: Int32 = -1
-                        for r in 0..<users.count {
-                            let u = users[r]
-                            if u != current {
-                                // A user met again after other users' rows: not grouped.
-                                if userSeen[Int(u)] { return false }
-                                userSeen[Int(u)] = true
-                                current = u; run &+= 1
+                        for r in 0..<keys.count {
+                            let key = keys[r]
+                            if key != current {
+                                // A key met again after other keys' rows: not in runs.
+                                if keySeen[Int(key)] { return false }
+                                keySeen[Int(key)] = true
+                                current = key; run &+= 1
                             }
-                            let i = Int(items[r])
-                            if runOfItem[i] == run { return false }
-                            runOfItem[i] = run
+                            let o = Int(other[r])
+                            if runOfOther[o] == run { return false }
+                            runOfOther[o] = run
                         }
                         return true
                     }
