@@ -146,14 +146,14 @@ enum TrainSuite {
 /// BiasedMF trained by SGD on scikit-surprise's SVD objective, next to `surprise.SVD` with its
 /// defaults (100 factors, 20 epochs, lr 0.005, reg 0.02 on factors and biases, init N(0, 0.1)).
 ///
-/// Like for like: the same step, regularisation, initialisation and epochs. EmbedRec's loss is
-/// the summed e² of a batch, whose gradient is 2e, so its lr 0.0025 is surprise's 0.005; its L2
+/// Like for like: the same algorithm (``Optimizer/onlineSGD(learningRate:)``: an update after
+/// every rating, its L2 included), step, regularisation, initialisation and epochs. EmbedRec's
+/// loss is e² per rating, whose gradient is 2e, so its lr 0.0025 is surprise's 0.005; its L2
 /// λ‖w‖² adds 2λw, so λ = 0.02 is surprise's reg 0.02. What still differs, and the table says
-/// so: EmbedRec sums each batch of 64 before updating (surprise updates after every rating) and
-/// regularises a touched row once per batch (surprise once per rating), and it shuffles each
-/// epoch (surprise walks the ratings user by user). The 1-thread row is the like-for-like
-/// ratio; the 2-thread row is what EmbedRec's second worker adds (Hogwild: not reproducible
-/// run to run); the by-user row trains in surprise's order.
+/// so: EmbedRec shuffles each epoch (surprise walks the ratings user by user) and keeps Float32
+/// (surprise Float64). The 1-thread row is the like-for-like ratio; the 2-thread row is what
+/// EmbedRec's second worker adds (Hogwild: not reproducible run to run); the by-user row
+/// trains in surprise's order.
 enum SurpriseComparison {
     static let epochs = 20
     static let surpriseLearningRate = 0.005
@@ -176,13 +176,13 @@ enum SurpriseComparison {
     /// minutes, so each round's ratio is taken side by side and the median round reported.
     static let rounds = 3
 
-    /// Summed per batch: the step per example does not depend on the batch size, as in
-    /// surprise's per-rating updates.
+    /// Online SGD evaluates the loss one rating at a time; summed, the epoch's reported loss is
+    /// the sum of squared errors.
     static let loss = SquaredError(reduction: .sum)
 
     static func training(threads: Int, epochs: Int) -> TrainingConfiguration {
         var sgd = TrainingConfiguration(
-            epochs: epochs, batchSize: 64, optimizer: .sgd(learningRate: Float(surpriseLearningRate / 2)),
+            epochs: epochs, batchSize: 64, optimizer: .onlineSGD(learningRate: Float(surpriseLearningRate / 2)),
             embeddingL2: regularization, parallelism: Parallelism(threads: threads))
         sgd.biasL2 = regularization
         return sgd
@@ -240,12 +240,12 @@ enum SurpriseComparison {
             extras["threads"] = Double(variant.threads)
             var result = BenchResult(
                 suite: "train", name: set.label + variant.name, unit: "ratings/s", values: rates[index], extras: extras,
-                notes: "\(summary), lr 0.0025 on Σe² (= surprise's 0.005), λ 0.02, batch 64 summed, "
+                notes: "\(summary), online SGD (an update per rating), lr 0.0025 on e² (= surprise's 0.005), λ 0.02, "
                     + (variant.byUser ? "grouped by user, unshuffled" : "shuffled") + ", whole fit per round")
             if c.peers != nil {
                 let peerMedian = peerRates.isEmpty ? nil : peerRates.sorted()[peerRates.count / 2]
                 result.setPeer("surprise SVD 100f, \(epochs) epochs, 1 thread", peerMedian, comparison:
-                    "same step, reg, init, fixed μ, epochs and seeds 42–\(41 + rounds) (mean RMSE over them), predictions clipped to the rating range on both sides; whole fit timed on both sides; EmbedRec sums batches of 64 and regularises a touched row once per batch (surprise: per rating)"
+                    "same step, reg, init, fixed μ, epochs and seeds 42–\(41 + rounds) (mean RMSE over them), predictions clipped to the rating range on both sides; whole fit timed on both sides; both update and regularise after every rating; EmbedRec Float32, surprise Float64"
                     + (variant.threads == 1 ? "; 1 thread each" : "; EmbedRec 2 threads (Hogwild), surprise 1")
                     + (variant.byUser ? "; both in surprise's by-user order" : "; EmbedRec shuffled, surprise by user"))
                 if !peerRMSE.isEmpty { result.extras["peer test RMSE"] = peerRMSE.reduce(0, +) / Double(peerRMSE.count) }

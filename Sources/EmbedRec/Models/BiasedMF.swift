@@ -111,8 +111,15 @@ public final class BiasedMF: KernelTrainableModel, @unchecked Sendable {
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
     }
 
+    var trainsOnline: Bool { true }
+
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
-        DotProductKernels.trainStep(
+        if let step = context.onlineSGD {
+            return DotProductKernels.trainOnline(
+                batch, context, step, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
+                bias: biasPointers, trainsOffset: parameters.count > 4, activation: configuration.output)
+        }
+        return DotProductKernels.trainStep(
             batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
             bias: biasPointers, activation: configuration.output)
     }

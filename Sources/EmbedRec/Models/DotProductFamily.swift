@@ -67,6 +67,45 @@ enum DotProductKernels {
         return loss
     }
 
+    /// ``Optimizer/onlineSGD(learningRate:)``: each example is scored with the rows as the
+    /// examples before it left them, and its gradient (L2 included) is applied to its two rows
+    /// and biases at once. Returns the batch's summed loss.
+    static func trainOnline(
+        _ batch: TrainingBatch, _ context: TrainingContext, _ step: OnlineSGDStep, d: Int,
+        p: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
+        bias: BiasPointers?, trainsOffset: Bool, activation: OutputActivation
+    ) -> Double {
+        let n = batch.count
+        let lr = step.learningRate, l2 = step.embeddingL2, twoBiasL2 = 2 * step.biasL2
+        // One example's prediction and loss gradient, for the trainer's loss.
+        let scratch = context.arena.take(2)
+        let ahead = 8
+        var loss = 0.0
+        for k in 0..<n {
+            if k + ahead < n {
+                VectorKernels.prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
+                VectorKernels.prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
+            }
+            let u = Int(batch.users[k]), i = Int(batch.items[k])
+            let pu = p + u * d, qi = q + i * d
+            var z = dot(pu, qi, d)
+            if let bias {
+                z += bias.user[u] + bias.item[i]
+                if let o = bias.offset { z += o.pointee }
+            }
+            scratch[0] = activation.apply(z)
+            loss += context.lossGradient(predictions: scratch, targets: batch.targets + k, count: 1, into: scratch + 1)
+            let g = scratch[1] * activation.derivative(z, scratch[0])
+            VectorKernels.sgdPair(pu, qi, d, g: g, lr: lr, l2: l2)
+            if let bias {
+                bias.user[u] -= lr * (g + twoBiasL2 * bias.user[u])
+                bias.item[i] -= lr * (g + twoBiasL2 * bias.item[i])
+                if trainsOffset, let o = bias.offset { o.pointee -= lr * g }
+            }
+        }
+        return loss
+    }
+
     static func score(
         users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, count: Int,
         into output: UnsafeMutablePointer<Float>, d: Int,

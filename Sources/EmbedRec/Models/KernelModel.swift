@@ -21,6 +21,12 @@ protocol KernelModel: Model {
 protocol KernelTrainableModel: KernelModel, TrainableModel {
     /// ``TrainableModel/trainStep(_:_:)`` on a batch of raw pointers, writing gradient slots directly.
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double
+    /// Whether ``trainStep(_:_:)`` applies ``TrainingContext/onlineSGD`` updates itself.
+    var trainsOnline: Bool { get }
+}
+
+extension KernelTrainableModel {
+    var trainsOnline: Bool { false }
 }
 
 extension KernelModel {

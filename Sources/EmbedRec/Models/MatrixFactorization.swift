@@ -110,8 +110,15 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
         try self.init(users: data.userCount, items: data.itemCount, configuration: configuration)
     }
 
+    var trainsOnline: Bool { true }
+
     func trainStep(_ batch: TrainingBatch, _ context: TrainingContext) -> Double {
-        DotProductKernels.trainStep(
+        if let step = context.onlineSGD {
+            return DotProductKernels.trainOnline(
+                batch, context, step, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
+                bias: nil, trainsOffset: false, activation: .linear)
+        }
+        return DotProductKernels.trainStep(
             batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
             bias: nil, activation: .linear)
     }

@@ -57,6 +57,10 @@ final class EpochRunner {
                 gradients: GradientSet(model: model, maxBatch: examplesPerBatch * model.rowsPerExample),
                 arena: ScratchArena(), rng: SeededGenerator(seed: configuration.seed), loss: loss)
         }
+        if case .onlineSGD(let lr) = configuration.optimizer {
+            let step = OnlineSGDStep(learningRate: lr, embeddingL2: configuration.embeddingL2, biasL2: configuration.biasL2)
+            for context in contexts { context.onlineSGD = step }
+        }
         expanded = (0..<workers).map { [negatives] _ in negatives.map { _ in ExpandedBatch(capacity: examplesPerBatch) } }
         users = .allocate(capacity: n); items = .allocate(capacity: n); targets = .allocate(capacity: n)
         order = .allocate(capacity: configuration.shuffle ? n : 0)

@@ -19,8 +19,19 @@ public enum Optimizer: Sendable, Hashable, Codable {
     /// their moments decayed and their values updated; untouched rows do not drift. Slightly
     /// cheaper than ``adam(learningRate:beta1:beta2:epsilon:)``; rare rows learn more slowly.
     case lazyAdam(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7)
-    /// Plain stochastic gradient descent: `w -= learningRate · g`.
+    /// Plain stochastic gradient descent: `w -= learningRate · g`, with `g` the batch's summed
+    /// (or averaged, as the loss reduces) gradient.
     case sgd(learningRate: Float)
+    /// Stochastic gradient descent one example at a time, as scikit-surprise's SVD and LIBMF
+    /// train: each rating's gradient, L2 included, is applied to its user's and item's rows
+    /// before the next rating is scored. Batches then only group the work (one batch of 64 is
+    /// 64 updates), and the loss's reduction is over one example. No gradient slots are
+    /// written, so each example moves its two rows once instead of three times.
+    ///
+    /// For ``MatrixFactorization`` and ``BiasedMF`` with a loss over observed ratings; other
+    /// models and the ranking losses are refused when training starts. With several workers
+    /// the rows are updated without locks (Hogwild), as they are under the other optimizers.
+    case onlineSGD(learningRate: Float)
 
     /// Adam with Keras' defaults.
     public static let adamDefault = Optimizer.adam()
@@ -33,7 +44,7 @@ public enum Optimizer: Sendable, Hashable, Codable {
                 throw ConfigurationError.invalidSetting("Adam betas must be in [0, 1), got \(b1), \(b2)")
             }
             guard eps > 0, eps.isFinite else { throw ConfigurationError.invalidSetting("Adam epsilon must be > 0 and finite, got \(eps)") }
-        case .sgd(let lr):
+        case .sgd(let lr), .onlineSGD(let lr):
             guard lr > 0, lr.isFinite else { throw ConfigurationError.invalidSetting("learning rate must be > 0, got \(lr)") }
         }
     }
@@ -83,7 +94,7 @@ final class OptimizerState: @unchecked Sendable {
         switch optimizer {
         case let .adam(_, b1, b2, _): deferDense = true; betas = (b1, b2)
         case .lazyAdam: break
-        case .sgd: hasMoments = false
+        case .sgd, .onlineSGD: hasMoments = false
         }
         tensors = parameters
         plans = .allocate(capacity: parameters.count)
@@ -193,6 +204,9 @@ final class OptimizerState: @unchecked Sendable {
                 } else {
                     Self.sgdUpdate(storage, values, count: plan.count, lr: lr, l2: l2)
                 }
+            case .onlineSGD:
+                // The model's step applied every example's update itself.
+                break
             }
         }
     }

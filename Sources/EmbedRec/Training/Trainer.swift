@@ -143,6 +143,16 @@ public struct Trainer: Sendable {
             throw DatasetError.empty("validation set (pass nil to train without one)")
         }
         try model.validate(users: train.users, items: train.items)
+        if case .onlineSGD = configuration.optimizer {
+            guard let kernel = model as? any KernelTrainableModel, kernel.trainsOnline else {
+                throw ConfigurationError.invalidSetting(
+                    "online SGD (one update per example) trains MatrixFactorization and BiasedMF; \(model.summary) needs .sgd or Adam")
+            }
+            guard loss.negativesPerPositive == 0 else {
+                throw ConfigurationError.invalidSetting(
+                    "online SGD updates after each observed rating; \(loss.summary) scores sampled negatives with their positive (use .sgd or Adam)")
+            }
+        }
     }
 
     /// A copy of a model's parameters, to go back to.

@@ -18,6 +18,14 @@ public struct ExampleBatch: Sendable {
     }
 }
 
+/// What a model's step needs to apply ``Optimizer/onlineSGD(learningRate:)`` itself: the step
+/// size and the L2 strengths of its tables (each adds `2λw` to a row's gradient).
+struct OnlineSGDStep {
+    var learningRate: Float
+    var embeddingL2: Float
+    var biasL2: Float
+}
+
 /// A contiguous mini-batch as raw pointers, for the built-in models' kernels.
 struct TrainingBatch {
     let users: UnsafePointer<Int32>
@@ -40,6 +48,9 @@ public final class TrainingContext: @unchecked Sendable {
     public let loss: any Loss
     /// True while training (dropout active); false for gradient checks of the deterministic path.
     public var dropoutEnabled: Bool = true
+    /// Under ``Optimizer/onlineSGD(learningRate:)``: the step updates the parameters itself,
+    /// example by example, instead of writing gradients.
+    var onlineSGD: OnlineSGDStep?
 
     init(gradients: GradientSet, arena: ScratchArena, rng: SeededGenerator, loss: any Loss) {
         self.gradients = gradients; self.arena = arena; self.rng = rng; self.loss = loss

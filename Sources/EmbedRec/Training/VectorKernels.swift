@@ -175,6 +175,28 @@ enum VectorKernels {
         }
     }
 
+    /// One online SGD step on the two rows of an example whose loss gradient with respect to
+    /// the score p·q is `g`: both updates read the rows as they were before it,
+    /// p -= lr · (g·q + 2·l2·p) and q -= lr · (g·p + 2·l2·q), in one pass over the rows.
+    @inline(__always)
+    static func sgdPair(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ n: Int, g: Float, lr: Float, l2: Float) {
+        let twoL2 = 2 * l2
+        let vg = SIMD4<Float>(repeating: g), vlr = SIMD4<Float>(repeating: lr), vl2 = SIMD4<Float>(repeating: twoL2)
+        var k = 0
+        while k &+ 4 <= n {
+            let pk = load(p + k), qk = load(q + k)
+            store(pk - vlr * (vg * qk + vl2 * pk), p + k)
+            store(qk - vlr * (vg * pk + vl2 * qk), q + k)
+            k &+= 4
+        }
+        while k < n {
+            let pk = p[k], qk = q[k]
+            p[k] = pk - lr * (g * qk + twoL2 * pk)
+            q[k] = qk - lr * (g * pk + twoL2 * qk)
+            k &+= 1
+        }
+    }
+
     /// One SGD step: w -= lr · (g + 2·l2·w).
     @inline(__always)
     static func sgd(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, lr: Float, l2: Float) {
