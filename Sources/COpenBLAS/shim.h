@@ -17,6 +17,21 @@ static inline void embedrec_prefetch(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }
 
+// Whether the ascending p[0..<n] holds item: a binary search whose step is a conditional move.
+// A branch per step mispredicts about every other time on random lookups; LLVM turns a plain
+// select in a loop back into a branch unless the condition is marked unpredictable, which only
+// C can say (Swift has no __builtin_unpredictable).
+static inline int embedrec_sorted_contains(const int *p, long n, int item) {
+    if (n <= 0) return 0;
+    long base = 0;
+    while (n > 1) {
+        long half = n >> 1;
+        base = __builtin_unpredictable(p[base + half] <= item) ? base + half : base;
+        n -= half;
+    }
+    return p[base] == item;
+}
+
 // Four-lane square root in one instruction (sqrtps / fsqrt.4s). Swift's SIMD4 squareRoot()
 // goes lane by lane through the scalar libm path; this vector type imports as SIMD4<Float>.
 typedef float embedrec_float4 __attribute__((ext_vector_type(4)));

@@ -63,17 +63,42 @@ struct RankingLossTests {
         #expect(loss.summary.contains("hardest"))
     }
 
-    @Test("the trainer's negatives are items the user did not rate, deterministic for a seed")
+    @Test("the trainer's negatives are items the user did not rate, deterministic for a seed, the same from the bitmap and the sorted lists")
     func negativeBatches() throws {
         let data = try SyntheticRatings.generate(.init(users: 30, items: 20, ratings: 250, seed: 6))
-        let negatives = EpochRunner.NegativeBatches(loss: BPRLoss(negatives: 4), train: data, itemCount: data.itemCount)!
         let rated = data.itemsByUser()
-        var a = SeededGenerator(seed: 1), b = SeededGenerator(seed: 1)
-        for u in 0..<Int32(data.userCount) {
-            let x = (0..<20).map { _ in negatives.draw(for: u, &a) }, y = (0..<20).map { _ in negatives.draw(for: u, &b) }
-            #expect(x == y)
-            #expect(x.allSatisfy { !rated.items(of: UserIndex(u)).contains($0) }, "user \(u)")
+        let users = (0..<Int32(data.userCount)).flatMap { [Int32](repeating: $0, count: 5) }
+        let items = [Int32](repeating: 0, count: users.count), targets = [Float](repeating: 1, count: users.count)
+        func negatives(maximumBitmapBytes: Int, seed: UInt64) throws -> [Int32] {
+            let negatives = try #require(EpochRunner.NegativeBatches(
+                loss: BPRLoss(negatives: 4), train: data, itemCount: data.itemCount, maximumBitmapBytes: maximumBitmapBytes))
+            #expect((negatives.wordsPerUser > 0) == (maximumBitmapBytes > 0))
+            let buffer = EpochRunner.ExpandedBatch(capacity: users.count * 5)
+            var rng = SeededGenerator(seed: seed)
+            let batch = users.withUnsafeBufferPointer { u in
+                items.withUnsafeBufferPointer { i in
+                    targets.withUnsafeBufferPointer { t in
+                        buffer.fill(positives: TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, targets: t.baseAddress!,
+                                                             count: users.count), negatives: negatives, rng: &rng)
+                    }
+                }
+            }
+            #expect(batch.count == users.count * 5)
+            var drawn: [Int32] = []
+            for k in 0..<users.count {
+                for j in 0..<4 {
+                    let row = users.count + k * 4 + j
+                    #expect(batch.users[row] == users[k] && batch.targets[row] == 0)
+                    #expect(!rated.items(of: UserIndex(users[k])).contains(batch.items[row]), "user \(users[k])")
+                    drawn.append(batch.items[row])
+                }
+            }
+            return drawn
         }
+        let fromBits = try negatives(maximumBitmapBytes: 1 << 20, seed: 1)
+        #expect(try negatives(maximumBitmapBytes: 1 << 20, seed: 1) == fromBits)
+        #expect(try negatives(maximumBitmapBytes: 0, seed: 1) == fromBits)
+        #expect(try negatives(maximumBitmapBytes: 0, seed: 2) != fromBits)
         #expect(EpochRunner.NegativeBatches(loss: SquaredError(), train: data, itemCount: data.itemCount) == nil)
     }
 
