@@ -1,10 +1,14 @@
 import COpenBLAS
 import EmbedRec
+import EmbedRecKernels
 import Foundation
 
-/// Plain OpenBLAS sgemm rates for the shapes EmbedRec uses: the ceiling for scoring.
+/// Plain OpenBLAS sgemm rates for the shapes EmbedRec uses: the ceiling for scoring; and the
+/// machine's memory bandwidth, the ceiling for the rows that stream or scatter bytes (loading,
+/// SGD, EASE scoring; Docs/Benchmarks.md, "Physical limits").
 enum BLASSuite {
     static func run(_ c: BenchContext) {
+        memoryBandwidth(c)
         let shapes: [(String, Int, Int, Int, Bool)] = c.smoke
             ? [("64×256×50", 64, 256, 50, true)]
             : [("2048×2048×2048", 2048, 2048, 2048, false),
@@ -31,5 +35,55 @@ enum BLASSuite {
             if original == 1 { break }
         }
         BLASThreading.setOpenBLASThreads(original)
+    }
+}
+
+extension BLASSuite {
+    /// Streaming read (a sum over 512 MiB of floats) and copy (`memcpy` of 256 MiB, read plus
+    /// written bytes counted) on 1 and 2 threads, each thread on its own half.
+    static func memoryBandwidth(_ c: BenchContext) {
+        let bytes = c.smoke ? 8 << 20 : 512 << 20
+        let count = bytes / 4
+        let source = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let target = UnsafeMutablePointer<Float>.allocate(capacity: count / 2)
+        defer { source.deallocate(); target.deallocate() }
+        source.initialize(repeating: 1, count: count)
+        target.initialize(repeating: 0, count: count / 2)
+        for threads in [1, 2] {
+            var sink: Float = 0
+            let reads = (0..<c.repeats).map { _ in
+                time {
+                    var sums = [Float](repeating: 0, count: threads)
+                    sums.withUnsafeMutableBufferPointer { out in
+                        let o = out.baseAddress!
+                        parallelFor(threads) { t in
+                            let part = count / threads, start = source + t * part
+                            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+                            var k = 0
+                            while k + 16 <= part {
+                                s0 += UnsafeRawPointer(start + k).loadUnaligned(as: SIMD8<Float>.self)
+                                s1 += UnsafeRawPointer(start + k + 8).loadUnaligned(as: SIMD8<Float>.self)
+                                k += 16
+                            }
+                            o[t] = (s0 + s1).sum()
+                        }
+                    }
+                    sink += sums.reduce(0, +)
+                }
+            }
+            let copies = (0..<c.repeats).map { _ in
+                time {
+                    parallelFor(threads) { t in
+                        let part = count / 2 / threads
+                        memcpy(target + t * part, source + t * part, part * 4)
+                    }
+                }
+            }
+            c.report.add(BenchResult(suite: "blas", name: "memory read, \(bytes >> 20) MiB, \(threads) thread\(threads == 1 ? "" : "s")",
+                                     unit: "GB/s", values: reads.map { Double(bytes) / $0 / 1e9 },
+                                     extras: ["checksum": Double(sink) / Double(c.repeats)]))
+            c.report.add(BenchResult(suite: "blas", name: "memory copy, \(bytes >> 21) MiB read + written, \(threads) thread\(threads == 1 ? "" : "s")",
+                                     unit: "GB/s", values: copies.map { Double(bytes) / $0 / 1e9 }))
+        }
     }
 }
