@@ -28,4 +28,19 @@ struct PerformanceSnippets {
 
         #expect(all.users.count == data.userCount)
     }
+
+    @Test func onlineSGD() throws {
+        let data = try SyntheticRatings.generate(.init(users: 300, items: 200, ratings: 12_000), parallelism: .sequential)
+        let split = try data.randomSplit(testFraction: 0.2, seed: 1)
+        let model = try BiasedMF(for: data, configuration: .init(dimension: 8, globalOffset: split.train.meanRating ?? 3))
+        var training = TrainingConfiguration(epochs: 20, optimizer: .onlineSGD(learningRate: 0.0025),
+                                             embeddingL2: 0.02)
+        training.biasL2 = 0.02
+        try Trainer(configuration: training, loss: SquaredError(reduction: .sum)).fit(model, on: split.train)
+
+        // (Not in the article: it learned something.)
+        let mean = split.train.meanRating ?? 3
+        let baseline = (split.test.ratings.map { Double(($0 - mean) * ($0 - mean)) }.reduce(0, +) / Double(split.test.count)).squareRoot()
+        #expect(try RatingMetrics(model: model, data: split.test).rmse < baseline)
+    }
 }
