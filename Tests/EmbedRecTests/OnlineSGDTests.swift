@@ -20,12 +20,13 @@ struct OnlineSGDTests {
                                   itemIDs: ItemIDMap(integerIDs: (0..<Int64(items)).map { $0 }))
     }
 
-    @Test("known answer: two epochs in data order equal surprise's update loop written out, whatever the batch size")
-    func matchesWrittenOutLoop() throws {
+    @Test("known answer: two epochs in data order equal surprise's update loop written out, whatever the batch size; the offset held or trained",
+          arguments: [false, true])
+    func matchesWrittenOutLoop(trainsOffset: Bool) throws {
         let data = try Self.planted(users: 7, items: 6, fraction: 0.6, seed: 1)
         let (lr, l2, biasL2): (Float, Float, Float) = (0.01, 0.02, 0.03)
         var modelConfiguration = BiasedMF.Configuration(dimension: 5, initializer: .uniform(0.3), globalOffset: 3, seed: 4)
-        modelConfiguration.trainsGlobalOffset = false
+        modelConfiguration.trainsGlobalOffset = trainsOffset
         var finals: [[[Float]]] = []
         for batchSize in [1, 3, 64] {
             let model = try BiasedMF(for: data, configuration: modelConfiguration)
@@ -39,20 +40,23 @@ struct OnlineSGDTests {
         // The same batches only group the work: bit for bit the same tables.
         #expect(finals[0] == finals[1] && finals[1] == finals[2])
 
-        // surprise's SVD.fit, in EmbedRec's units (lr on Σe², so the step is 2e·lr; L2 2λw).
+        // surprise's SVD.fit, in EmbedRec's units (lr on Σe², so the step is 2e·lr; L2 2λw);
+        // a trained offset takes the step without L2.
         let reference = try BiasedMF(for: data, configuration: modelConfiguration)
         var p = reference.parameters[0].toArray(), q = reference.parameters[1].toArray()
         var bu = reference.parameters[2].toArray(), bi = reference.parameters[3].toArray()
+        var offset: Float = 3
         let d = 5
         for _ in 0..<2 {
             for k in 0..<data.count {
                 let u = Int(data.users[k]), i = Int(data.items[k])
-                var z: Float = 3 + bu[u] + bi[i]
+                var z: Float = offset + bu[u] + bi[i]
                 for f in 0..<d { z += p[u * d + f] * q[i * d + f] }
                 let g: Float = 2 * (z - data.ratings[k])
                 let userStep: Float = g + 2 * biasL2 * bu[u], itemStep: Float = g + 2 * biasL2 * bi[i]
                 bu[u] -= lr * userStep
                 bi[i] -= lr * itemStep
+                if trainsOffset { offset -= lr * g }
                 for f in 0..<d {
                     let pf: Float = p[u * d + f], qf: Float = q[i * d + f]
                     let pStep: Float = g * qf + 2 * l2 * pf, qStep: Float = g * pf + 2 * l2 * qf
@@ -61,7 +65,10 @@ struct OnlineSGDTests {
                 }
             }
         }
-        for (ours, theirs) in zip(finals[0], [p, q, bu, bi]) {
+        let expected = [p, q, bu, bi] + (trainsOffset ? [[offset]] : [])
+        #expect(finals[0].count == expected.count)
+        if trainsOffset { #expect(offset != 3) }
+        for (ours, theirs) in zip(finals[0], expected) {
             #expect(ours.count == theirs.count)
             for (x, y) in zip(ours, theirs) { #expect(abs(x - y) <= 1e-5, "\(x) vs \(y)") }
         }

@@ -117,7 +117,8 @@ public final class BiasedMF: KernelTrainableModel, @unchecked Sendable {
         if let step = context.onlineSGD {
             return DotProductKernels.trainOnline(
                 batch, context, step, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
-                bias: biasPointers, trainsOffset: parameters.count > 4, activation: configuration.output)
+                bias: biasPointers, trainsOffset: globalOffset != nil && configuration.trainsGlobalOffset,
+                activation: configuration.output)
         }
         return DotProductKernels.trainStep(
             batch, context, d: configuration.dimension, p: userEmbedding.storage, q: itemEmbedding.storage,
