@@ -17,20 +17,16 @@ struct PlainRowScanner {
     /// nil when the layout cannot have plain rows: a separator of more than one byte, or one
     /// that could be part of a plain field (a digit, `.`, `-`, space, quote, CR, LF), or a
     /// big-endian machine (the word tricks read bytes in little-endian order).
-    init?(layout: RatingsParser.Layout, scale: ClosedRange<Float>?) {
+    init?(_ parser: RatingsParser) {
         #if _endian(little)
+        let layout = parser.layout
         guard layout.separator.count == 1 else { return nil }
         let s = layout.separator[0]
         guard !(48...57).contains(s), ![46, 45, 43, 32, 34, 13, 10, 0].contains(s) else { return nil }
         separator = s
-        var roles = [UInt8](repeating: 0, count: layout.columnCount)
-        roles[layout.user] = 1; roles[layout.item] = 2
-        if let r = layout.rating { roles[r] = 3 }
-        if let t = layout.timestamp { roles[t] = 4 }
-        self.roles = roles
+        roles = layout.columnRoles
         userIsText = layout.userIsText; itemIsText = layout.itemIsText
-        let range = (layout.rating == nil ? nil : scale) ?? -Float.infinity...Float.infinity
-        (lowest, highest) = (range.lowerBound, range.upperBound)
+        (lowest, highest) = parser.valueBounds
         #else
         return nil
         #endif
@@ -67,15 +63,12 @@ struct PlainRowScanner {
                         // the general parser trims or unquotes, is not plain.
                         let first = UInt8(truncatingIfNeeded: word)
                         if first == 34 || first == 32 { break rowLoop }
-                        var k = q, w = word
-                        var hit = Self.zeroBytes(w ^ sepWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
-                            | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
+                        var k = q
+                        var hit = Self.fieldEndFlags(word, separatorWord: sepWord)
                         while hit == 0 {
                             k &+= 8
                             guard k <= lastWord, k &- q <= RatingsParser.TextSlice.maximumLength else { break rowLoop }
-                            w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-                            hit = Self.zeroBytes(w ^ sepWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
-                                | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
+                            hit = Self.fieldEndFlags(raw.loadUnaligned(fromByteOffset: k, as: UInt64.self), separatorWord: sepWord)
                         }
                         let fieldEnd = k &+ hit.trailingZeroBitCount >> 3
                         let length = fieldEnd &- q
@@ -161,6 +154,13 @@ struct PlainRowScanner {
         let highNibbleNot3 = (word & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
         let lowNibbleAbove9 = ((word & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0
         return highNibbleNot3 | lowNibbleAbove9
+    }
+
+    /// Where `word` holds the separator (repeated in `separatorWord`), an LF or a CR; only
+    /// the lowest flag is meaningful (see ``zeroBytes(_:)``).
+    @inline(__always)
+    static func fieldEndFlags(_ word: UInt64, separatorWord: UInt64) -> UInt64 {
+        zeroBytes(word ^ separatorWord) | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) | zeroBytes(word ^ 0x0D0D_0D0D_0D0D_0D0D)
     }
 
     /// The high bit of each zero byte of `word`. Bytes above the lowest zero byte may be

@@ -20,6 +20,20 @@ struct RatingsParser {
         var columnCount: Int
         /// Read the user (item) column as text IDs rather than integers.
         var userIsText = false, itemIsText = false
+
+        /// The role of each column: 0 skip, 1 user, 2 item, 3 rating, 4 timestamp.
+        var columnRoles: [UInt8] {
+            var roles = [UInt8](repeating: 0, count: columnCount)
+            roles[user] = 1; roles[item] = 2
+            if let r = rating { roles[r] = 3 }
+            if let t = timestamp { roles[t] = 4 }
+            return roles
+        }
+    }
+
+    /// The values a row may hold: `scale` when the layout has a value column, else any.
+    var valueBounds: (lowest: Float, highest: Float) {
+        (layout.rating == nil ? nil : scale).map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
     }
 
     /// Where a text ID lies in the file, packed into the Int64 an integer ID would take:
@@ -81,20 +95,16 @@ struct RatingsParser {
         let userIsText = layout.userIsText, itemIsText = layout.itemIsText
         let users = out.users, items = out.items, ratings = out.ratings
         let times = out.times ?? out.users
-        // Role of each column: 0 skip, 1 user, 2 item, 3 rating, 4 timestamp.
-        var roles = [UInt8](repeating: 0, count: columnCount)
-        roles[layout.user] = 1; roles[layout.item] = 2
-        if let r = layout.rating { roles[r] = 3 }
-        if let t = layout.timestamp { roles[t] = 4 }
+        let roles = layout.columnRoles
         var rows = 0
         var p = range.lowerBound
         // Plain rows are read by the scanner up to the range's last line end; a row it stops
         // at is read below, and after 8 such rows in a row the scanner is not tried again.
-        let scanner = scansPlainRows ? PlainRowScanner(layout: layout, scale: scale) : nil
+        let scanner = scansPlainRows ? PlainRowScanner(self) : nil
         var plainLimit = end
         while plainLimit > p && base[plainLimit &- 1] != 10 { plainLimit &-= 1 }
         var scannerMisses = 0
-        let (lowest, highest) = (layout.rating == nil ? nil : scale).map { ($0.lowerBound, $0.upperBound) } ?? (-Float.infinity, Float.infinity)
+        let (lowest, highest) = valueBounds
         let failure: Failure? = roles.withUnsafeBufferPointer { roles -> Failure? in
             // Without a value column every row keeps the 1 set here.
             var values: (Int64, Int64, Float, Int64) = (0, 0, 1, 0)
