@@ -35,10 +35,66 @@ enum BLASSuite {
             if original == 1 { break }
         }
         BLASThreading.setOpenBLASThreads(original)
+        scoringKernel(c)
+    }
+
+    /// The dot-product family's scoring kernel (`catalogue_scoring.h`) on the scorer block's
+    /// shape, one thread, beside the sgemm rows above: the same products (256 user rows × 10,000
+    /// items × 52), the items already in panels as a scorer keeps them. Unfiltered, every score
+    /// is stored, as sgemm stores C; filtered at a threshold no score reaches, none is.
+    static func scoringKernel(_ c: BenchContext) {
+        let (m, n, k) = c.smoke ? (64, 256, 50) : (256, 10_000, 52)
+        var rng = SeededGenerator(seed: 1)
+        let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() }
+        let items = (0..<(n * k)).map { _ in rng.nextUnitFloat() }
+        var panels = [Float](repeating: 0, count: (n + 15) / 16 * 16 * k)
+        panels.withUnsafeMutableBufferPointer { embedrec_pack_panels($0.baseAddress!, items, n, k, k) }
+        var out = [Float](repeating: 0, count: m * n)
+        var hits = [UInt64](repeating: 0, count: m * (((n + 15) / 16 + 63) / 64))
+        let unreachable = [Float](repeating: .greatestFiniteMagnitude, count: m)
+        for filtered in [false, true] {
+            func once() {
+                hits.withUnsafeMutableBufferPointer { h in
+                    unreachable.withUnsafeBufferPointer { t in
+                        let threshold = filtered ? t.baseAddress : nil, flags = filtered ? h.baseAddress : nil
+                        if CPUFeatures.hasAVX2AndFMA {
+                            embedrec_score_panels_avx2(&out, n, a, m, k, panels, n, threshold, flags)
+                        } else {
+                            embedrec_score_panels_portable(&out, n, a, m, k, panels, n, threshold, flags)
+                        }
+                    }
+                }
+            }
+            once()
+            let seconds = (0..<c.repeats).map { _ in time { once() } }
+            let gflops = seconds.map { 2.0 * Double(m) * Double(n) * Double(k) / $0 / 1e9 }
+            c.report.add(BenchResult(
+                suite: "blas", name: "scoring kernel \(m)×\(n)×\(k) (panels\(filtered ? ", filtered, nothing kept" : "")), 1 thread",
+                unit: "GFLOP/s", values: gflops))
+        }
     }
 }
 
 extension BLASSuite {
+    /// The median GFLOP/s of a square 2048³ sgemm on `threads` OpenBLAS threads (the
+    /// reference a scoring row is held against in the same run); OpenBLAS's thread count is
+    /// restored after.
+    static func squareSgemmRate(threads: Int, repeats: Int) -> Double {
+        let original = BLASThreading.openBLASThreads
+        defer { BLASThreading.setOpenBLASThreads(original) }
+        BLASThreading.setOpenBLASThreads(threads)
+        let n = 2048
+        var rng = SeededGenerator(seed: 1)
+        let a = (0..<(n * n)).map { _ in rng.nextUnitFloat() }, b = (0..<(n * n)).map { _ in rng.nextUnitFloat() }
+        var out = [Float](repeating: 0, count: n * n)
+        func once() {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &out, Int32(n))
+        }
+        once()
+        let rates = (0..<max(3, repeats)).map { _ in 2.0 * Double(n * n) * Double(n) / time { once() } / 1e9 }.sorted()
+        return rates[rates.count / 2]
+    }
+
     /// Streaming read (a sum over 512 MiB of floats) and copy (`memcpy` of 256 MiB, read plus
     /// written bytes counted) on 1 and 2 threads, each thread on its own half.
     static func memoryBandwidth(_ c: BenchContext) {

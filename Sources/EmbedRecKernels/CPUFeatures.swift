@@ -16,4 +16,8 @@ package enum CPUFeatures {
     /// Whether the 512-bit C kernels may run (AVX-512 with the ZMM state saved; never when
     /// `EMBEDREC_DISABLE_AVX2` asks for the portable loops). Same IEEE operations again.
     package static let hasAVX512 = hasAVX2 && embedrec_cpu_vector_level() == 2
+    /// Whether kernels built on fused multiply-adds may take the 256-bit path (AVX2 and FMA3;
+    /// never when `EMBEDREC_DISABLE_AVX2` asks for the portable loops). Their portable loops
+    /// use the same fused operations in the same order, so the bits do not depend on it.
+    package static let hasAVX2AndFMA = hasAVX2 && embedrec_cpu_vector_level() >= 1
 }

@@ -78,8 +78,8 @@ struct PortableKernelTests {
         return sorted.prefix(k).map { (item: Int32($0), score: v[$0]) }
     }
 
-    @Test("TopKHeaps with the portable scan equals brute force (ties, NaN, −∞, several tiles)",
-          arguments: [1, 3, 10, 17])
+    @Test("TopKLists with the portable scan equals brute force (ties, NaN, −∞, several tiles; sorted lists and heaps)",
+          arguments: [1, 3, 10, 17, TopKLists.sortedLimit, TopKLists.sortedLimit + 1, 100])
     func heapsWithPortableScanMatchBruteForce(k: Int) {
         var rng = SeededGenerator(seed: UInt64(k))
         var widths = [false]
@@ -96,7 +96,7 @@ struct PortableKernelTests {
                 }
                 // Offered in tiles, as TopKScorer does.
                 let tile = [7, 16, 33, 1024][trial % 4]
-                var heaps = TopKHeaps(k: k, rows: 2)
+                let heaps = TopKLists(k: k, rows: 2)
                 v.withUnsafeBufferPointer { p in
                     for start in stride(from: 0, to: n, by: tile) {
                         heaps.offer(row: 1, values: p.baseAddress! + start, n: min(tile, n - start),

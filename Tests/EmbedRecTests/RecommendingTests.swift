@@ -178,7 +178,7 @@ struct RecommendingTopKTests {
         var problems: [String] = []
         var positions = 0, exactPositions = 0
         for blockSize in [1, 5, 1024] {
-            for tileSize in [8, 13, 1024] {
+            for tileSize in [8, 13, 16, 48, 1024] {
                 let scorer = try TopKScorer(model: model, training: train, blockSize: blockSize, tileSize: tileSize)
                 #expect(scorer.itemCount == RecFixture.items && scorer.userCount == RecFixture.users)
                 for k in [1, 10, 60] {
@@ -252,7 +252,7 @@ struct RecommendingTopKTests {
             let excluded: [Int32] = [40, 3, 3, 17, 52, 0]
             let allowed: [Int32] = [50, 3, 20, 20, 7, 8, 9, 37, 44, 12, 13, 30, 31, 26, 0, 52]
             var problems: [String] = []
-            for tileSize in [8, 13, 1024] {
+            for tileSize in [8, 13, 16, 48, 1024] {
                 let scorer = try TopKScorer(model: model, training: train, blockSize: 4, tileSize: tileSize)
                 for k in [1, 5, 100] {
                     func check(_ options: RecommendationOptions, _ candidatesOf: (Int32) -> [Int32], _ label: String) throws {
@@ -388,7 +388,7 @@ struct RecommendingTopKTests {
             // A user with a zero row ties everything: the lowest unrated indices.
             #expect(expected[3] == Array((0..<Int32(items)).filter { ![3, 14, 25].contains($0) }.prefix(k)))
             for blockSize in [1, 3, 1024] {
-                for tileSize in [8, 9, 13, 1024] {
+                for tileSize in [8, 9, 13, 16, 48, 1024] {
                     for parallelism in [Parallelism.sequential, Parallelism(threads: 4)] {
                         let scorer = try TopKScorer(model: model, training: train, blockSize: blockSize,
                                                 tileSize: tileSize, parallelism: parallelism)
@@ -428,7 +428,7 @@ struct RecommendingTopKTests {
         let p = try RecFixture.predictions(model, user: 1)
         #expect(nanItems.allSatisfy { p[Int($0)].isNaN })
         let candidates = (0..<Int32(40)).filter { !nanItems.contains($0) }
-        for tileSize in [8, 13, 1024] {
+        for tileSize in [8, 13, 16, 48, 1024] {
             let scorer = try TopKScorer(model: model, tileSize: tileSize)
             for k in [5, 40] {
                 let got = try scorer.recommend(user: 1, options: .init(k: k))

@@ -2,7 +2,7 @@
 /// and an item row: `output(userFactors[u] · itemFactors[i])`.
 ///
 /// Conforming is how a model written in another module gets what the built-in embedding models
-/// have: catalogue scoring as one sgemm per block of users (``TopKScorer``, ``Recommender``),
+/// have: catalogue scoring as one matrix product per block of users (``TopKScorer``, ``Recommender``),
 /// fold-in of a new user by ridge regression on the items they rated, with the item rows frozen
 /// (``FoldInRecommender``, ``Recommender/recommend(newReaderRatings:k:)``), and cosine
 /// ``SimilarItems`` over ``itemFactors``. The tables are read when a scorer is made, so they may

@@ -96,6 +96,18 @@ protocol CatalogueScorer: Sendable {
     /// The widest item tile this scorer works well with (nil: any); ``TopKScorer`` takes the
     /// smaller of this and its own tile size.
     var maximumTileSize: Int? { get }
+    /// Whether ``filteredRankingScores(userRows:count:items:thresholds:into:hits:arena:)`` is
+    /// implemented (false: top-K scores whole tiles and scans them).
+    var filtersScores: Bool { get }
+    /// Scores a tile like ``rankingScores(userRows:count:items:into:arena:)`` but keeps only
+    /// the 16-item groups that can enter a user's top K: group g (items
+    /// `items.lowerBound + 16g ..< +16`) of row r is stored, and bit g of the row's hit words
+    /// (`hits[r * words + g / 64]`, `words = ⌈⌈items.count / 16⌉ / 64⌉`) set, only when one of
+    /// its scores is above `thresholds[r]`; other groups of `output` are left as they were.
+    /// `items.lowerBound` is a multiple of 16.
+    func filteredRankingScores(
+        userRows: UnsafePointer<Float>, count: Int, items: Range<Int>, thresholds: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<UInt64>, arena: ScratchArena)
     /// The predicted rating of `item` given its ranking score.
     func score(fromRankingScore rankingScore: Float, item: Int32) -> Float
     /// False when ``foldIn(items:ratings:regularization:)`` always throws.
@@ -108,6 +120,14 @@ protocol CatalogueScorer: Sendable {
 extension CatalogueScorer {
     var supportsFoldIn: Bool { true }
     var maximumTileSize: Int? { nil }
+    var filtersScores: Bool { false }
+
+    func filteredRankingScores(
+        userRows: UnsafePointer<Float>, count: Int, items: Range<Int>, thresholds: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<UInt64>, arena: ScratchArena
+    ) {
+        preconditionFailure("\(Self.self) does not filter its scores")
+    }
 
     func rankingScores(
         userRows: UnsafePointer<Float>, count: Int, items: Range<Int>,

@@ -27,7 +27,7 @@ struct NearestNeighbours {
         let block = max(8, min(256, (1 << 24) / rows))
         let workers = max(1, min(threads, block))
         var tile = [Float](repeating: 0, count: block * rows)
-        var heaps = (0..<workers).map { _ in TopKHeaps(k: k, rows: block) }
+        var heaps = (0..<workers).map { _ in TopKLists(k: k, rows: block) }
         table.withUnsafeBufferPointer { x in
             for start in stride(from: 0, to: rows, by: block) {
                 let m = min(block, rows - start)

@@ -52,9 +52,10 @@ public struct RecommendationOptions: Sendable, Hashable {
 /// Top-K recommendation over the whole catalogue for one user, many users or all users.
 ///
 /// Scores come from the model's catalogue scorer: a block of users against one tile of items
-/// at a time (sgemm for the dot-product family), then a K-element heap per row. Workers take
+/// at a time (for the dot-product family a matrix product whose scores below each user's K-th
+/// best are dropped before they are stored), then each row's K best so far. Workers take
 /// blocks in parallel; each holds one `blockSize × tileSize` score tile, the block's user rows
-/// and heaps (plus the model scorer's per-tile scratch, e.g. ConcatMLP's hidden layer), never
+/// and lists (plus the model scorer's per-tile scratch, e.g. ConcatMLP's hidden layer), never
 /// `users × items`. Ties break by the lower item index. A scorer is immutable and safe to use
 /// from many threads at once.
 ///
@@ -73,7 +74,7 @@ public struct TopKScorer: Sendable {
     public enum ScoringPath: String, Sendable {
         /// The model's own kernels (the built-in models).
         case builtIn
-        /// One sgemm of the user rows by the item rows (a ``FactorizedModel``).
+        /// One matrix product of the user rows by the item rows (a ``FactorizedModel``).
         case factors
         /// ``Model/score(users:items:into:)`` over every pair (any other model).
         case pairwise
@@ -105,7 +106,7 @@ public struct TopKScorer: Sendable {
     ///   - model: the trained model.
     ///   - training: the training data; its ratings are what ``RecommendationOptions/excludeRated``
     ///     leaves out, and its item ID map gives ``Recommendation/rawItemID``.
-    ///   - blockSize: users scored together (one sgemm per block and item tile).
+    ///   - blockSize: users scored together (one matrix product per block and item tile).
     ///   - tileSize: items per tile (memory: blockSize × tileSize floats per worker); at most
     ///     what the model's scorer works well with (EASE: 256, so that B's rows for a tile stay
     ///     in cache).
@@ -191,6 +192,10 @@ public struct TopKScorer: Sendable {
         let blockSize = self.blockSize, tileSize = min(self.tileSize, n)
         let scorer = self.scorer
         let width = scorer.userRowWidth
+        // The scorer's own filter needs tiles that start at its 16-item groups, and every item
+        // offered (an allow list reads scores at any item).
+        let filtering = scorer.filtersScores && allowed == nil && self.tileSize % 16 == 0
+        let hitWords = ((tileSize + 15) / 16 + 63) / 64
         users.withUnsafeBufferPointer { userBuffer in
             items.withUnsafeMutableBufferPointer { itemOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
@@ -205,8 +210,10 @@ public struct TopKScorer: Sendable {
                         let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
                         tile.initialize(repeating: 0, count: tileCapacity)
                         defer { tile.deallocate() }
-                        var heaps = TopKHeaps(k: k, rows: min(blockSize, users.count))
+                        let heaps = TopKLists(k: k, rows: min(blockSize, users.count))
                         var cursors = [Int](repeating: 0, count: heaps.rows)
+                        let hits = UnsafeMutablePointer<UInt64>.allocate(capacity: filtering ? heaps.rows * hitWords : 0)
+                        defer { hits.deallocate() }
                         for b in stride(from: w, to: blocks, by: workers) {
                             let first = b * blockSize, count = min(blockSize, users.count - first)
                             heaps.reset(rows: count)
@@ -221,8 +228,16 @@ public struct TopKScorer: Sendable {
                             var excludedCursor = 0, allowedCursor = 0
                             for tileStart in stride(from: 0, to: n, by: tileSize) {
                                 let tileEnd = min(n, tileStart + tileSize), m = tileEnd - tileStart
-                                scorer.rankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
-                                                     intoZeroed: tile, arena: arena)
+                                let words = ((m + 15) / 16 + 63) / 64
+                                if filtering {
+                                    heaps.withThresholds { thresholds in
+                                        scorer.filteredRankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
+                                                                     thresholds: thresholds, into: tile, hits: hits, arena: arena)
+                                    }
+                                } else {
+                                    scorer.rankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
+                                                         intoZeroed: tile, arena: arena)
+                                }
                                 // Items excluded for everyone, within this tile.
                                 let excludedStart = excludedCursor
                                 while excludedCursor < excluded.count && Int(excluded[excludedCursor]) < tileEnd { excludedCursor += 1 }
@@ -232,6 +247,7 @@ public struct TopKScorer: Sendable {
                                 }
                                 for r in 0..<count {
                                     let row = tile + r * m
+                                    // Marking a group the filter dropped is harmless: it is not read.
                                     if let seen {
                                         let u = Int(ub[first + r])
                                         if u < seen.userCount {
@@ -245,13 +261,27 @@ public struct TopKScorer: Sendable {
                                         }
                                     }
                                     for j in excludedStart..<excludedCursor { row[Int(excluded[j]) - tileStart] = -.infinity }
-                                    if let allowed {
+                                    if filtering {
+                                        // Only the groups the kernel kept: the others hold no score above the
+                                        // row's threshold at the tile's start, which only rises.
+                                        for word in 0..<words {
+                                            var bits = hits[r * words + word]
+                                            while bits != 0 {
+                                                let group = word * 64 + bits.trailingZeroBitCount
+                                                bits &= bits &- 1
+                                                let start = group * 16
+                                                heaps.offerGroup(row: r, values: row + start, n: min(16, m - start),
+                                                                 firstItem: tileStart + start)
+                                            }
+                                        }
+                                    } else if let allowed {
                                         heaps.offer(row: r, values: row, candidates: allowed[allowedStart..<allowedCursor],
                                                     firstItem: tileStart)
+                                        row.update(repeating: 0, count: m)
                                     } else {
                                         heaps.offer(row: r, values: row, n: m, firstItem: tileStart)
+                                        row.update(repeating: 0, count: m)
                                     }
-                                    row.update(repeating: 0, count: m)
                                 }
                             }
                             for r in 0..<count {

@@ -1,66 +1,79 @@
 import COpenBLAS
 
-/// K-element min-heaps that keep the K largest scores of a row, fed tile by tile.
+/// The K largest scores of each of a block of rows, fed tile by tile.
 ///
-/// Ties break by the lower item index: items arrive in ascending index order, so an equal
-/// score never displaces an earlier item. NaN and −∞ (the mark of an excluded item) are never
-/// selected.
-struct TopKHeaps {
+/// Up to ``sortedLimit`` a row's list is kept sorted, best first: a new entry usually lands
+/// near the end, so an insertion moves a few entries with one mispredicted branch, where a
+/// heap's sift-down mispredicts at every level. Larger K use a min-heap. Ties break by the
+/// lower item index: items arrive in ascending index order, so an equal score never displaces
+/// an earlier item. NaN and −∞ (the mark of an excluded item) are never selected.
+///
+/// A worker's scratch, never shared between threads: the lists live in raw storage, so an
+/// offer checks no copy-on-write uniqueness.
+final class TopKLists {
     let k: Int
     let rows: Int
-    private(set) var scores: [Float]
-    private(set) var items: [Int32]
-    private(set) var counts: [Int]
-    /// The smallest kept score per row once the heap is full, else −∞.
-    private(set) var thresholds: [Float]
+    private let scores: UnsafeMutablePointer<Float>
+    private let items: UnsafeMutablePointer<Int32>
+    private let counts: UnsafeMutablePointer<Int>
+    /// The smallest kept score per row once its list is full, else −∞.
+    private let thresholds: UnsafeMutablePointer<Float>
+    /// The largest K kept as a sorted list.
+    static let sortedLimit = 32
+    private var sorted: Bool { k <= Self.sortedLimit }
 
     init(k: Int, rows: Int) {
         self.k = k; self.rows = rows
-        scores = [Float](repeating: 0, count: k * rows)
-        items = [Int32](repeating: 0, count: k * rows)
-        counts = [Int](repeating: 0, count: rows)
-        thresholds = [Float](repeating: -.infinity, count: rows)
+        scores = .allocate(capacity: k * rows); scores.initialize(repeating: 0, count: k * rows)
+        items = .allocate(capacity: k * rows); items.initialize(repeating: 0, count: k * rows)
+        counts = .allocate(capacity: rows); counts.initialize(repeating: 0, count: rows)
+        thresholds = .allocate(capacity: rows); thresholds.initialize(repeating: -.infinity, count: rows)
     }
 
-    /// Empties the first `rows` heaps.
-    mutating func reset(rows: Int) {
+    deinit {
+        scores.deallocate(); items.deallocate(); counts.deallocate(); thresholds.deallocate()
+    }
+
+    /// Calls `body` with the rows' thresholds (the smallest kept score once a list is full).
+    func withThresholds<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try body(thresholds)
+    }
+
+    /// Empties the first `rows` lists.
+    func reset(rows: Int) {
         for r in 0..<rows { counts[r] = 0; thresholds[r] = -.infinity }
     }
 
-    /// Offers `values[0..<n]` for items `firstItem..<firstItem+n` to heap `row`. `wide` picks the
+    /// Offers `values[0..<n]` for items `firstItem..<firstItem+n` to row `row`. `wide` picks the
     /// AVX2 scan (only where the CPU has it); tests pass false to run the portable scan anywhere.
-    mutating func offer(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int,
-                        wide: Bool = VectorKernels.hasAVX2) {
+    func offer(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int,
+               wide: Bool = VectorKernels.hasAVX2) {
         var threshold = thresholds[row]
         var count = counts[row]
-        let k = self.k
-        scores.withUnsafeMutableBufferPointer { s in
-            items.withUnsafeMutableBufferPointer { it in
-                let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
-                var i = 0
-                while i < n {
-                    // Skip 16-score groups that cannot enter the heap (vector compares in C).
-                    i += wide ? embedrec_skip_not_above_avx2(values + i, n - i, threshold)
-                              : embedrec_skip_not_above(values + i, n - i, threshold)
-                    if i &+ 16 <= n {
-                        // Visit only the lanes that beat the threshold (usually one).
-                        var mask = embedrec_group_mask(values + i, threshold)
-                        while mask != 0 {
-                            let j = i &+ mask.trailingZeroBitCount
-                            mask &= mask &- 1
-                            if values[j] > threshold {
-                                threshold = Self.push(sp, ip, &count, k, values[j], Int32(firstItem &+ j))
-                            }
-                        }
-                        i &+= 16
-                    } else {
-                        while i < n {
-                            if values[i] > threshold {
-                                threshold = Self.push(sp, ip, &count, k, values[i], Int32(firstItem &+ i))
-                            }
-                            i &+= 1
-                        }
+        let k = self.k, sorted = self.sorted
+        let sp = scores + row * k, ip = items + row * k
+        var i = 0
+        while i < n {
+            // Skip 16-score groups that cannot enter the list (vector compares in C).
+            i += wide ? embedrec_skip_not_above_avx2(values + i, n - i, threshold)
+                      : embedrec_skip_not_above(values + i, n - i, threshold)
+            if i &+ 16 <= n {
+                // Visit only the lanes that beat the threshold (usually one).
+                var mask = embedrec_group_mask(values + i, threshold)
+                while mask != 0 {
+                    let j = i &+ mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    if values[j] > threshold {
+                        threshold = Self.push(sp, ip, &count, k, sorted, values[j], Int32(firstItem &+ j))
                     }
+                }
+                i &+= 16
+            } else {
+                while i < n {
+                    if values[i] > threshold {
+                        threshold = Self.push(sp, ip, &count, k, sorted, values[i], Int32(firstItem &+ i))
+                    }
+                    i &+= 1
                 }
             }
         }
@@ -68,19 +81,35 @@ struct TopKHeaps {
         counts[row] = count
     }
 
-    /// Offers only the listed items (ascending) from a tile starting at `firstItem`.
-    mutating func offer(row: Int, values: UnsafePointer<Float>, candidates: ArraySlice<Int32>, firstItem: Int) {
+    /// Offers one group of at most 16 scores that a scorer flagged as holding one above the
+    /// row's threshold (no scan for it first).
+    func offerGroup(row: Int, values: UnsafePointer<Float>, n: Int, firstItem: Int) {
+        guard n == 16 else { return offer(row: row, values: values, n: n, firstItem: firstItem) }
         var threshold = thresholds[row]
         var count = counts[row]
-        let k = self.k
-        scores.withUnsafeMutableBufferPointer { s in
-            items.withUnsafeMutableBufferPointer { it in
-                let sp = s.baseAddress! + row * k, ip = it.baseAddress! + row * k
-                for item in candidates {
-                    let v = values[Int(item) - firstItem]
-                    if v > threshold { threshold = Self.push(sp, ip, &count, k, v, item) }
-                }
+        let k = self.k, sorted = self.sorted
+        let sp = scores + row * k, ip = items + row * k
+        var mask = embedrec_group_mask(values, threshold)
+        while mask != 0 {
+            let j = mask.trailingZeroBitCount
+            mask &= mask &- 1
+            if values[j] > threshold {
+                threshold = Self.push(sp, ip, &count, k, sorted, values[j], Int32(firstItem &+ j))
             }
+        }
+        thresholds[row] = threshold
+        counts[row] = count
+    }
+
+    /// Offers only the listed items (ascending) from a tile starting at `firstItem`.
+    func offer(row: Int, values: UnsafePointer<Float>, candidates: ArraySlice<Int32>, firstItem: Int) {
+        var threshold = thresholds[row]
+        var count = counts[row]
+        let k = self.k, sorted = self.sorted
+        let sp = scores + row * k, ip = items + row * k
+        for item in candidates {
+            let v = values[Int(item) - firstItem]
+            if v > threshold { threshold = Self.push(sp, ip, &count, k, sorted, v, item) }
         }
         thresholds[row] = threshold
         counts[row] = count
@@ -89,13 +118,30 @@ struct TopKHeaps {
     /// Row `row`'s winners, best first.
     func winners(row: Int) -> [(item: Int32, score: Float)] {
         var result = (0..<counts[row]).map { (item: items[row * k + $0], score: scores[row * k + $0]) }
-        result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+        if !sorted { result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item } }
         return result
+    }
+
+    /// Adds an entry above the threshold; returns the new threshold (−∞ until the list is full).
+    @inline(__always)
+    static func push(
+        _ sp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int32>, _ count: inout Int, _ k: Int,
+        _ sorted: Bool, _ v: Float, _ item: Int32
+    ) -> Float {
+        guard sorted else { return pushHeap(sp, ip, &count, k, v, item) }
+        // Best first; the new item has the largest index so far, so it goes after equal scores.
+        var j = count < k ? count : k &- 1
+        while j > 0 && sp[j &- 1] < v {
+            sp[j] = sp[j &- 1]; ip[j] = ip[j &- 1]; j &-= 1
+        }
+        sp[j] = v; ip[j] = item
+        if count < k { count &+= 1 }
+        return count == k ? sp[k &- 1] : -.infinity
     }
 
     /// Inserts into a min-heap of capacity k; returns the new threshold (−∞ until full).
     @inline(__always)
-    static func push(
+    static func pushHeap(
         _ sp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int32>, _ count: inout Int, _ k: Int,
         _ v: Float, _ item: Int32
     ) -> Float {
@@ -138,7 +184,7 @@ struct TopKHeaps {
 
 /// Top-K of one full row (similar items, fold-in).
 func topK(of row: UnsafePointer<Float>, n: Int, k: Int) -> [(item: Int32, score: Float)] {
-    var heaps = TopKHeaps(k: max(1, min(k, n)), rows: 1)
+    let heaps = TopKLists(k: max(1, min(k, n)), rows: 1)
     heaps.offer(row: 0, values: row, n: n, firstItem: 0)
     return heaps.winners(row: 0)
 }
