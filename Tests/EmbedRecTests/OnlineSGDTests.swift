@@ -1,3 +1,4 @@
+import EmbedRecKernels
 import Testing
 @testable import EmbedRec
 
@@ -91,7 +92,7 @@ struct OnlineSGDTests {
         }
     }
 
-    @Test("refused where it has no meaning: a model without the online step, a loss with sampled negatives")
+    @Test("refused where it has no meaning: a model without the online step, a step size of 0")
     func refusals() throws {
         let data = try Self.planted(users: 10, items: 8, fraction: 0.5, seed: 2)
         let trainer = try Trainer(configuration: .init(epochs: 1, optimizer: .onlineSGD(learningRate: 0.01)))
@@ -99,9 +100,69 @@ struct OnlineSGDTests {
         let mlpError = #expect(throws: ConfigurationError.self) { try trainer.fit(mlp, on: data) }
         #expect("\(String(describing: mlpError))".contains("online SGD"))
         let bpr = try Trainer(configuration: .init(epochs: 1, optimizer: .onlineSGD(learningRate: 0.01)), loss: BPRLoss())
-        let mf = try MatrixFactorization(for: data, configuration: .init(dimension: 3))
-        let bprError = #expect(throws: ConfigurationError.self) { try bpr.fit(mf, on: data) }
-        #expect("\(String(describing: bprError))".contains("negatives"))
+        let bprError = #expect(throws: ConfigurationError.self) { try bpr.fit(mlp, on: data) }
+        #expect("\(String(describing: bprError))".contains("online SGD"))
         #expect(throws: ConfigurationError.self) { try Trainer(configuration: .init(optimizer: .onlineSGD(learningRate: 0))) }
+    }
+
+    @Test("with sampled negatives: a positive and its negatives step together, as BPR's update written out (hardest and every negative, with biases)",
+          arguments: [BPRLoss.Pairing.hardestNegative, .everyNegative])
+    func rankingStepMatchesWrittenOutLoop(pairing: BPRLoss.Pairing) throws {
+        let data = try Self.planted(users: 4, items: 9, fraction: 0.5, seed: 3)
+        let d = 4, m = 3, (lr, l2, biasL2): (Float, Float, Float) = (0.05, 0.01, 0.02)
+        let model = try BiasedMF(for: data, configuration: .init(dimension: d, initializer: .uniform(0.5), globalOffset: 0.2, seed: 5))
+        var p = model.parameters[0].toArray(), q = model.parameters[1].toArray()
+        var bu = model.parameters[2].toArray(), bi = model.parameters[3].toArray()
+        // Two positives, then each one's three negatives (an item may come twice).
+        let users: [Int32] = [1, 3, 1, 1, 1, 3, 3, 3], items: [Int32] = [2, 5, 0, 7, 4, 1, 1, 8]
+        let targets: [Float] = [1, 1, 0, 0, 0, 0, 0, 0]
+        let loss = BPRLoss(negatives: m, pairing: pairing)
+        let context = TrainingContext(gradients: GradientSet(model: model, maxBatch: 64), arena: ScratchArena(),
+                                      rng: SeededGenerator(seed: 1), loss: loss)
+        context.onlineSGD = OnlineSGDStep(learningRate: lr, embeddingL2: l2, biasL2: biasL2, negativesPerPositive: m)
+        users.withUnsafeBufferPointer { u in
+            items.withUnsafeBufferPointer { i in
+                targets.withUnsafeBufferPointer { t in
+                    _ = model.trainStep(TrainingBatch(users: u.baseAddress!, items: i.baseAddress!, targets: t.baseAddress!, count: 8), context)
+                }
+            }
+        }
+        // Written out: score the group, take each score's loss gradient, step every row from
+        // the old user row (the user's row from the old item rows).
+        let offset: Float = 0.2
+        for k in 0..<2 {
+            let u = Int(users[k])
+            let group = [Int(items[k])] + (0..<m).map { Int(items[2 + k * m + $0]) }
+            let z = group.map { i in offset + bu[u] + bi[i] + (0..<d).reduce(Float(0)) { $0 + p[u * d + $1] * q[i * d + $1] } }
+            let g = context.lossGradient(predictions: z, targets: [1] + [Float](repeating: 0, count: m)).gradient
+            let oldP = Array(p[(u * d)..<(u * d + d)])
+            var userStep = [Float](repeating: 0, count: d)
+            for (t, i) in group.enumerated() where g[t] != 0 {
+                for f in 0..<d { userStep[f] += g[t] * q[i * d + f] }
+            }
+            for (t, i) in group.enumerated() where g[t] != 0 {
+                for f in 0..<d { q[i * d + f] -= lr * (g[t] * oldP[f] + 2 * l2 * q[i * d + f]) }
+                bi[i] -= lr * (g[t] + 2 * biasL2 * bi[i])
+            }
+            for f in 0..<d { p[u * d + f] -= lr * (userStep[f] + 2 * l2 * p[u * d + f]) }
+            bu[u] -= lr * (g.reduce(0, +) + 2 * biasL2 * bu[u])
+            if pairing == .hardestNegative { #expect(g.filter { $0 != 0 }.count == 2, "one pair per positive") }
+        }
+        for (ours, theirs) in zip(model.parameters.prefix(4).map { $0.toArray() }, [p, q, bu, bi]) {
+            for (x, y) in zip(ours, theirs) { #expect(abs(x - y) <= 1e-5, "\(x) vs \(y)") }
+        }
+    }
+
+    @Test("with BPR it learns planted taste groups, on 1 and 2 workers")
+    func rankingLearnsPlantedTaste() throws {
+        let data = try PlantedTaste.data()
+        for threads in [1, 2] {
+            let model = try MatrixFactorization(for: data, configuration: .init(dimension: 8, initializer: .normal(std: 0.1), predictsRatings: false))
+            let training = TrainingConfiguration(epochs: 30, batchSize: 64, optimizer: .onlineSGD(learningRate: 0.02),
+                                                 embeddingL2: 1e-5, parallelism: Parallelism(threads: threads))
+            try Trainer(configuration: training, loss: BPRLoss(negatives: 4, pairing: .hardestNegative)).fit(model, on: data)
+            let share = try PlantedTaste.ownGroupShare(model, data)
+            #expect(share >= 0.9, "\(threads) threads: \(share) of the unread own-group items recommended")
+        }
     }
 }

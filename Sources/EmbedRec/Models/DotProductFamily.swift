@@ -75,6 +75,10 @@ enum DotProductKernels {
         p: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
         bias: BiasPointers?, trainsOffset: Bool, activation: OutputActivation
     ) -> Double {
+        if step.negativesPerPositive > 0 {
+            return trainOnlineWithNegatives(batch, context, step, d: d, p: p, q: q, bias: bias, trainsOffset: trainsOffset,
+                                            activation: activation)
+        }
         let n = batch.count
         let lr = step.learningRate, l2 = step.embeddingL2, twoBiasL2 = 2 * step.biasL2
         // One example's prediction and loss gradient, for the trainer's loss.
@@ -101,6 +105,71 @@ enum DotProductKernels {
                 bias.user[u] -= lr * (g + twoBiasL2 * bias.user[u])
                 bias.item[i] -= lr * (g + twoBiasL2 * bias.item[i])
                 if trainsOffset, let o = bias.offset { o.pointee -= lr * g }
+            }
+        }
+        return loss
+    }
+
+    /// Online SGD for a ranking loss: the batch is b positives, then m sampled negatives per
+    /// positive. Each positive is scored with its negatives on the rows as they are, the loss
+    /// (BPR, sampled softmax, …) gives a gradient per score, and the user's row, the items' rows
+    /// whose gradient is not zero (with the hardest-negative pairing: the positive and one
+    /// negative) and their biases step at once, from the same old values: implicit's BPR step
+    /// when m = 1.
+    static func trainOnlineWithNegatives(
+        _ batch: TrainingBatch, _ context: TrainingContext, _ step: OnlineSGDStep, d: Int,
+        p: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
+        bias: BiasPointers?, trainsOffset: Bool, activation: OutputActivation
+    ) -> Double {
+        let m = step.negativesPerPositive, group = 1 + m, b = batch.count / group
+        let lr = step.learningRate, l2 = step.embeddingL2, twoBiasL2 = 2 * step.biasL2
+        let targets = context.arena.take(group), logits = context.arena.take(group)
+        let predictions = context.arena.take(group), gradients = context.arena.take(group)
+        let userGradient = context.arena.take(d)
+        var loss = 0.0
+        for k in 0..<b {
+            let u = Int(batch.users[k]), pu = p + u * d
+            // Score t of the group: the positive (t = 0), then its negatives.
+            let negatives = batch.items + b + k * m
+            @inline(__always) func item(_ t: Int) -> Int { Int(t == 0 ? batch.items[k] : negatives[t - 1]) }
+            targets[0] = batch.targets[k]
+            for j in 0..<m { targets[1 + j] = batch.targets[b + k * m + j] }
+            if k + 1 < b {
+                // The next group's rows: its negatives are scattered over the item table.
+                VectorKernels.prefetchRow(p + Int(batch.users[k + 1]) * d, d)
+                VectorKernels.prefetchRow(q + Int(batch.items[k + 1]) * d, d)
+                for j in 0..<m { VectorKernels.prefetchRow(q + Int(batch.items[b + (k + 1) * m + j]) * d, d) }
+            }
+            for t in 0..<group {
+                let i = item(t)
+                var z = dot(pu, q + i * d, d)
+                if let bias {
+                    z += bias.user[u] + bias.item[i]
+                    if let o = bias.offset { z += o.pointee }
+                }
+                logits[t] = z
+                predictions[t] = activation.apply(z)
+            }
+            loss += context.lossGradient(predictions: predictions, targets: targets, count: group, into: gradients)
+            userGradient.update(repeating: 0, count: d)
+            var biasGradient: Float = 0
+            for t in 0..<group {
+                let g = gradients[t] * activation.derivative(logits[t], predictions[t])
+                gradients[t] = g
+                guard g != 0 else { continue }
+                VectorKernels.axpy(g, q + item(t) * d, userGradient, d)
+                biasGradient += g
+            }
+            // The items step from the user's old row, then the user's row steps.
+            for t in 0..<group where gradients[t] != 0 {
+                let i = item(t), g = gradients[t], qi = q + i * d
+                VectorKernels.sgd(qi, pu, d, g: g, lr: lr, l2: l2)
+                if let bias { bias.item[i] -= lr * (g + twoBiasL2 * bias.item[i]) }
+            }
+            VectorKernels.sgd(pu, userGradient, d, lr: lr, l2: l2)
+            if let bias {
+                bias.user[u] -= lr * (biasGradient + twoBiasL2 * bias.user[u])
+                if trainsOffset, let o = bias.offset { o.pointee -= lr * biasGradient }
             }
         }
         return loss

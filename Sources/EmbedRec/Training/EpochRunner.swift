@@ -58,7 +58,8 @@ final class EpochRunner {
                 arena: ScratchArena(), rng: SeededGenerator(seed: configuration.seed), loss: loss)
         }
         if case .onlineSGD(let lr) = configuration.optimizer {
-            let step = OnlineSGDStep(learningRate: lr, embeddingL2: configuration.embeddingL2, biasL2: configuration.biasL2)
+            let step = OnlineSGDStep(learningRate: lr, embeddingL2: configuration.embeddingL2, biasL2: configuration.biasL2,
+                                     negativesPerPositive: negatives?.perPositive ?? 0)
             for context in contexts { context.onlineSGD = step }
         }
         expanded = (0..<workers).map { [negatives] _ in negatives.map { _ in ExpandedBatch(capacity: examplesPerBatch) } }
@@ -192,34 +193,42 @@ final class EpochRunner {
     struct NegativeBatches: @unchecked Sendable {
         let perPositive: Int
         let sampler: NegativeSampler
-        /// Every user's training items, sorted, to keep them out of the negatives.
-        let rated: UserItemIndex
-        /// The same as one bit per (user, item) pair, `wordsPerUser` words per user, when users
-        /// × items bits take at most `maximumBitmapBytes` (empty otherwise). A test is then one
-        /// load, and the tests of a positive's negatives do not wait on one another as the
-        /// steps of a binary search do: the draws were 43% of a BPR fit on ml-1m, most of it
-        /// waiting on the rated lists.
-        let ratedBits: [UInt64]
-        let wordsPerUser: Int
+        /// The training pairs to keep out of the negatives, in the form a test reads fastest.
+        enum RatedPairs {
+            /// One bit per (user, item) pair, `wordsPerUser` words per user, for `userCount`
+            /// users: a test is one load, and the tests of a positive's negatives do not wait on
+            /// one another as the steps of a binary search do (the draws were 43% of a BPR fit
+            /// on ml-1m, most of it waiting on the rated lists).
+            case bits([UInt64], wordsPerUser: Int, userCount: Int)
+            /// Every user's training items, sorted: when the bits would take more than
+            /// `maximumBitmapBytes`.
+            case lists(UserItemIndex)
+        }
+        let rated: RatedPairs
+        /// Words per user of the bitmap (0 for the sorted lists).
+        var wordsPerUser: Int {
+            if case .bits(_, let words, _) = rated { return words }
+            return 0
+        }
 
         init?(loss: any Loss, train: RatingsDataset, itemCount: Int, maximumBitmapBytes: Int = 256 << 20) {
             guard loss.negativesPerPositive > 0 else { return nil }
             perPositive = loss.negativesPerPositive
-            rated = train.itemsByUser()
+            let lists = train.itemsByUser()
             sampler = NegativeSampler(itemCounts: RatingsDataset.occurrences(of: train.items, among: itemCount),
                                       sampling: loss.negativeSampling)
             let words = (itemCount + 63) / 64
-            let (bytes, overflow) = rated.userCount.multipliedReportingOverflow(by: words * 8)
-            if !overflow && bytes <= maximumBitmapBytes && rated.userCount > 0 {
-                var bits = [UInt64](repeating: 0, count: rated.userCount * words)
-                for u in 0..<rated.userCount {
-                    for item in rated.items[rated.offsets[u]..<rated.offsets[u + 1]] {
+            let (bytes, overflow) = lists.userCount.multipliedReportingOverflow(by: words * 8)
+            if !overflow && bytes <= maximumBitmapBytes && lists.userCount > 0 {
+                var bits = [UInt64](repeating: 0, count: lists.userCount * words)
+                for u in 0..<lists.userCount {
+                    for item in lists.items[lists.offsets[u]..<lists.offsets[u + 1]] {
                         bits[u * words + Int(item) >> 6] |= 1 << UInt64(item & 63)
                     }
                 }
-                ratedBits = bits; wordsPerUser = words
+                rated = .bits(bits, wordsPerUser: words, userCount: lists.userCount)
             } else {
-                ratedBits = []; wordsPerUser = 0
+                rated = .lists(lists)
             }
         }
 
@@ -256,13 +265,12 @@ final class EpochRunner {
                 (users + first).update(repeating: p.users[k], count: m)
                 (targets + first).update(repeating: 0, count: m)
             }
-            let rated = negatives.rated
-            if negatives.wordsPerUser > 0 {
-                let words = negatives.wordsPerUser
-                negatives.ratedBits.withUnsafeBufferPointer { bits in
+            switch negatives.rated {
+            case let .bits(ratedBits, words, userCount):
+                ratedBits.withUnsafeBufferPointer { bits in
                     for k in 0..<b {
                         let user = Int(p.users[k])
-                        guard user < rated.userCount else {
+                        guard user < userCount else {
                             negatives.draw(m, into: items + b + k * m, &rng) { _ in false }
                             continue
                         }
@@ -272,7 +280,7 @@ final class EpochRunner {
                         }
                     }
                 }
-            } else {
+            case let .lists(rated):
                 rated.offsets.withUnsafeBufferPointer { offsets in
                     rated.items.withUnsafeBufferPointer { ratedItems in
                         for k in 0..<b {

@@ -28,9 +28,12 @@ public enum Optimizer: Sendable, Hashable, Codable {
     /// 64 updates), and the loss's reduction is over one example. No gradient slots are
     /// written, so each example moves its two rows once instead of three times.
     ///
-    /// For ``MatrixFactorization`` and ``BiasedMF`` with a loss over observed ratings; other
-    /// models and the ranking losses are refused when training starts. With several workers
-    /// the rows are updated without locks (Hogwild), as they are under the other optimizers.
+    /// For ``MatrixFactorization`` and ``BiasedMF``; other models are refused when training
+    /// starts. With a ranking loss (``BPRLoss``, ``SampledSoftmaxLoss``) a positive is scored
+    /// with its sampled negatives, and the user's row and every item row the loss gives a
+    /// gradient (with the hardest-negative pairing: the positive and one negative) step at once,
+    /// from the same old rows: implicit's BPR update with one negative. With several workers the
+    /// rows are updated without locks (Hogwild), as they are under the other optimizers.
     case onlineSGD(learningRate: Float)
 
     /// Adam with Keras' defaults.

@@ -148,10 +148,6 @@ public struct Trainer: Sendable {
                 throw ConfigurationError.invalidSetting(
                     "online SGD (one update per example) trains MatrixFactorization and BiasedMF; \(model.summary) needs .sgd or Adam")
             }
-            guard loss.negativesPerPositive == 0 else {
-                throw ConfigurationError.invalidSetting(
-                    "online SGD updates after each observed rating; \(loss.summary) scores sampled negatives with their positive (use .sgd or Adam)")
-            }
         }
     }
 

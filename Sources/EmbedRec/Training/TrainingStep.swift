@@ -24,6 +24,10 @@ struct OnlineSGDStep {
     var learningRate: Float
     var embeddingL2: Float
     var biasL2: Float
+    /// Sampled negatives per positive (0 without a ranking loss): a batch is then its b
+    /// positives followed by each positive's m negatives, and a positive is updated together
+    /// with its negatives.
+    var negativesPerPositive = 0
 }
 
 /// A contiguous mini-batch as raw pointers, for the built-in models' kernels.

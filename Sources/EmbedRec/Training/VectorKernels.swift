@@ -197,6 +197,20 @@ enum VectorKernels {
         }
     }
 
+    /// One SGD step of a row whose gradient is `g` times another row `x`: w -= lr · (g·x + 2·l2·w).
+    @inline(__always)
+    static func sgd(_ w: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, g: Float, lr: Float, l2: Float) {
+        let twoL2 = 2 * l2
+        let vg = SIMD4<Float>(repeating: g), vlr = SIMD4<Float>(repeating: lr), vl2 = SIMD4<Float>(repeating: twoL2)
+        var k = 0
+        while k &+ 4 <= n {
+            let wk = load(w + k)
+            store(wk - vlr * (vg * load(x + k) + vl2 * wk), w + k)
+            k &+= 4
+        }
+        while k < n { w[k] -= lr * (g * x[k] + twoL2 * w[k]); k &+= 1 }
+    }
+
     /// One SGD step: w -= lr · (g + 2·l2·w).
     @inline(__always)
     static func sgd(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, lr: Float, l2: Float) {
