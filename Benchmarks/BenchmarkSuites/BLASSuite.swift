@@ -18,19 +18,8 @@ enum BLASSuite {
         for threads in [original, 1] where threads >= 1 {
             BLASThreading.setOpenBLASThreads(threads)
             for (name, m, n, k, transB) in shapes {
-                var rng = SeededGenerator(seed: 1)
-                let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() }
-                let b = (0..<(k * n)).map { _ in rng.nextUnitFloat() }
-                var out = [Float](repeating: 0, count: m * n)
-                func once() {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(transB ? k : n), 0, &out, Int32(n))
-                }
-                once()
-                let seconds = (0..<c.repeats).map { _ in time { once() } }
-                let gflops = seconds.map { 2.0 * Double(m) * Double(n) * Double(k) / $0 / 1e9 }
                 c.report.add(BenchResult(suite: "blas", name: "sgemm \(name), \(threads) OpenBLAS thread\(threads == 1 ? "" : "s")",
-                                         unit: "GFLOP/s", values: gflops))
+                                         unit: "GFLOP/s", values: sgemmRates(m: m, n: n, k: k, transposeB: transB, repeats: c.repeats)))
             }
             if original == 1 { break }
         }
@@ -83,16 +72,23 @@ extension BLASSuite {
         let original = BLASThreading.openBLASThreads
         defer { BLASThreading.setOpenBLASThreads(original) }
         BLASThreading.setOpenBLASThreads(threads)
-        let n = 2048
+        let rates = sgemmRates(m: 2048, n: 2048, k: 2048, transposeB: false, repeats: max(3, repeats)).sorted()
+        return rates[rates.count / 2]
+    }
+
+    /// GFLOP/s of `repeats` timed sgemms of random m × k by k × n (Bᵀ stored when
+    /// `transposeB`), on OpenBLAS's current thread count, after one untimed call.
+    static func sgemmRates(m: Int, n: Int, k: Int, transposeB: Bool, repeats: Int) -> [Double] {
         var rng = SeededGenerator(seed: 1)
-        let a = (0..<(n * n)).map { _ in rng.nextUnitFloat() }, b = (0..<(n * n)).map { _ in rng.nextUnitFloat() }
-        var out = [Float](repeating: 0, count: n * n)
+        let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() }
+        let b = (0..<(k * n)).map { _ in rng.nextUnitFloat() }
+        var out = [Float](repeating: 0, count: m * n)
         func once() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &out, Int32(n))
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(transposeB ? k : n), 0, &out, Int32(n))
         }
         once()
-        let rates = (0..<max(3, repeats)).map { _ in 2.0 * Double(n * n) * Double(n) / time { once() } / 1e9 }.sorted()
-        return rates[rates.count / 2]
+        return (0..<repeats).map { _ in 2.0 * Double(m) * Double(n) * Double(k) / time { once() } / 1e9 }
     }
 
     /// Streaming read (a sum over 512 MiB of floats) and copy (`memcpy` of 256 MiB, read plus

@@ -19,6 +19,17 @@ enum DotProductKernels {
         VectorKernels.dot(a, b, d)
     }
 
+    /// The logit of (u, i): `p_u · q_i`, plus `b_u + b_i` and the offset when there are biases.
+    @inline(__always)
+    static func logit(_ u: Int, _ i: Int, d: Int, p: UnsafePointer<Float>, q: UnsafePointer<Float>, bias: BiasPointers?) -> Float {
+        var z = dot(p + u * d, q + i * d, d)
+        if let bias {
+            z += bias.user[u] + bias.item[i]
+            if let o = bias.offset { z += o.pointee }
+        }
+        return z
+    }
+
     /// Forward pass for the batch (logits and predictions), the trainer's loss for
     /// ∂loss/∂prediction, then the backward pass into the gradient slots.
     static func trainStep(
@@ -37,11 +48,7 @@ enum DotProductKernels {
                 VectorKernels.prefetchRow(p + Int(batch.users[k + ahead]) * d, d)
                 VectorKernels.prefetchRow(q + Int(batch.items[k + ahead]) * d, d)
             }
-            var z = dot(p + u * d, q + i * d, d)
-            if let bias {
-                z += bias.user[u] + bias.item[i]
-                if let o = bias.offset { z += o.pointee }
-            }
+            let z = logit(u, i, d: d, p: p, q: q, bias: bias)
             logits[k] = z
             predictions[k] = activation.apply(z)
         }
@@ -92,11 +99,7 @@ enum DotProductKernels {
             }
             let u = Int(batch.users[k]), i = Int(batch.items[k])
             let pu = p + u * d, qi = q + i * d
-            var z = dot(pu, qi, d)
-            if let bias {
-                z += bias.user[u] + bias.item[i]
-                if let o = bias.offset { z += o.pointee }
-            }
+            let z = logit(u, i, d: d, p: p, q: q, bias: bias)
             scratch[0] = activation.apply(z)
             loss += context.lossGradient(predictions: scratch, targets: batch.targets + k, count: 1, into: scratch + 1)
             let g = scratch[1] * activation.derivative(z, scratch[0])
@@ -141,12 +144,7 @@ enum DotProductKernels {
                 for j in 0..<m { VectorKernels.prefetchRow(q + Int(batch.items[b + (k + 1) * m + j]) * d, d) }
             }
             for t in 0..<group {
-                let i = item(t)
-                var z = dot(pu, q + i * d, d)
-                if let bias {
-                    z += bias.user[u] + bias.item[i]
-                    if let o = bias.offset { z += o.pointee }
-                }
+                let z = logit(u, item(t), d: d, p: p, q: q, bias: bias)
                 logits[t] = z
                 predictions[t] = activation.apply(z)
             }
@@ -183,12 +181,7 @@ enum DotProductKernels {
     ) {
         for k in 0..<count {
             let u = Int(users[k]), i = Int(items[k])
-            var z = dot(p + u * d, q + i * d, d)
-            if let bias {
-                z += bias.user[u] + bias.item[i]
-                if let o = bias.offset { z += o.pointee }
-            }
-            output[k] = activation.apply(z)
+            output[k] = activation.apply(logit(u, i, d: d, p: p, q: q, bias: bias))
         }
     }
 }

@@ -135,6 +135,10 @@ public struct TopKScorer: Sendable {
         self.predictsRatings = predictsRatings
     }
 
+    /// The 64-bit words of one row's group flags for a tile of `items` items (a bit per 16;
+    /// ``CatalogueScorer/filteredRankingScores(userRows:count:items:thresholds:into:hits:arena:)``).
+    static func hitWords(items: Int) -> Int { ((items + 15) / 16 + 63) / 64 }
+
     /// Throws unless `data` indexes the model's items exactly and no user beyond the model's.
     static func requireSameSpace(_ model: any Model, _ data: RatingsDataset) throws {
         guard data.itemCount == model.itemCount else {
@@ -195,7 +199,7 @@ public struct TopKScorer: Sendable {
         // The scorer's own filter needs tiles that start at its 16-item groups, and every item
         // offered (an allow list reads scores at any item).
         let filtering = scorer.filtersScores && allowed == nil && self.tileSize % 16 == 0
-        let hitWords = ((tileSize + 15) / 16 + 63) / 64
+        let hitWords = Self.hitWords(items: tileSize)
         users.withUnsafeBufferPointer { userBuffer in
             items.withUnsafeMutableBufferPointer { itemOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
@@ -210,13 +214,13 @@ public struct TopKScorer: Sendable {
                         let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
                         tile.initialize(repeating: 0, count: tileCapacity)
                         defer { tile.deallocate() }
-                        let heaps = TopKLists(k: k, rows: min(blockSize, users.count))
-                        var cursors = [Int](repeating: 0, count: heaps.rows)
-                        let hits = UnsafeMutablePointer<UInt64>.allocate(capacity: filtering ? heaps.rows * hitWords : 0)
+                        let lists = TopKLists(k: k, rows: min(blockSize, users.count))
+                        var cursors = [Int](repeating: 0, count: lists.rows)
+                        let hits = UnsafeMutablePointer<UInt64>.allocate(capacity: filtering ? lists.rows * hitWords : 0)
                         defer { hits.deallocate() }
                         for b in stride(from: w, to: blocks, by: workers) {
                             let first = b * blockSize, count = min(blockSize, users.count - first)
-                            heaps.reset(rows: count)
+                            lists.reset(rows: count)
                             let rows = arena.take(count * width)
                             for r in 0..<count {
                                 scorer.copyUserRow(ub[first + r], into: rows + r * width)
@@ -228,9 +232,9 @@ public struct TopKScorer: Sendable {
                             var excludedCursor = 0, allowedCursor = 0
                             for tileStart in stride(from: 0, to: n, by: tileSize) {
                                 let tileEnd = min(n, tileStart + tileSize), m = tileEnd - tileStart
-                                let words = ((m + 15) / 16 + 63) / 64
+                                let words = Self.hitWords(items: m)
                                 if filtering {
-                                    heaps.withThresholds { thresholds in
+                                    lists.withThresholds { thresholds in
                                         scorer.filteredRankingScores(userRows: rows, count: count, items: tileStart..<tileEnd,
                                                                      thresholds: thresholds, into: tile, hits: hits, arena: arena)
                                     }
@@ -270,23 +274,23 @@ public struct TopKScorer: Sendable {
                                                 let group = word * 64 + bits.trailingZeroBitCount
                                                 bits &= bits &- 1
                                                 let start = group * 16
-                                                heaps.offerGroup(row: r, values: row + start, n: min(16, m - start),
+                                                lists.offerGroup(row: r, values: row + start, n: min(16, m - start),
                                                                  firstItem: tileStart + start)
                                             }
                                         }
                                     } else if let allowed {
-                                        heaps.offer(row: r, values: row, candidates: allowed[allowedStart..<allowedCursor],
+                                        lists.offer(row: r, values: row, candidates: allowed[allowedStart..<allowedCursor],
                                                     firstItem: tileStart)
                                         row.update(repeating: 0, count: m)
                                     } else {
-                                        heaps.offer(row: r, values: row, n: m, firstItem: tileStart)
+                                        lists.offer(row: r, values: row, n: m, firstItem: tileStart)
                                         row.update(repeating: 0, count: m)
                                     }
                                 }
                             }
                             for r in 0..<count {
                                 let out = (first + r) * k
-                                for (j, win) in heaps.winners(row: r).enumerated() {
+                                for (j, win) in lists.winners(row: r).enumerated() {
                                     io[out + j] = win.item; so[out + j] = win.score
                                 }
                             }

@@ -58,15 +58,7 @@ final class TopKLists {
             i += wide ? embedrec_skip_not_above_avx2(values + i, n - i, threshold)
                       : embedrec_skip_not_above(values + i, n - i, threshold)
             if i &+ 16 <= n {
-                // Visit only the lanes that beat the threshold (usually one).
-                var mask = embedrec_group_mask(values + i, threshold)
-                while mask != 0 {
-                    let j = i &+ mask.trailingZeroBitCount
-                    mask &= mask &- 1
-                    if values[j] > threshold {
-                        threshold = Self.push(sp, ip, &count, k, sorted, values[j], Int32(firstItem &+ j))
-                    }
-                }
+                Self.pushGroup(values + i, firstItem: firstItem &+ i, &threshold, sp, ip, &count, k, sorted)
                 i &+= 16
             } else {
                 while i < n {
@@ -89,14 +81,7 @@ final class TopKLists {
         var count = counts[row]
         let k = self.k, sorted = self.sorted
         let sp = scores + row * k, ip = items + row * k
-        var mask = embedrec_group_mask(values, threshold)
-        while mask != 0 {
-            let j = mask.trailingZeroBitCount
-            mask &= mask &- 1
-            if values[j] > threshold {
-                threshold = Self.push(sp, ip, &count, k, sorted, values[j], Int32(firstItem &+ j))
-            }
-        }
+        Self.pushGroup(values, firstItem: firstItem, &threshold, sp, ip, &count, k, sorted)
         thresholds[row] = threshold
         counts[row] = count
     }
@@ -120,6 +105,23 @@ final class TopKLists {
         var result = (0..<counts[row]).map { (item: items[row * k + $0], score: scores[row * k + $0]) }
         if !sorted { result.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item } }
         return result
+    }
+
+    /// Pushes the scores of a 16-score group (items from `firstItem`) that beat the threshold,
+    /// visiting only those lanes (usually one).
+    @inline(__always)
+    private static func pushGroup(
+        _ values: UnsafePointer<Float>, firstItem: Int, _ threshold: inout Float,
+        _ sp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int32>, _ count: inout Int, _ k: Int, _ sorted: Bool
+    ) {
+        var mask = embedrec_group_mask(values, threshold)
+        while mask != 0 {
+            let j = mask.trailingZeroBitCount
+            mask &= mask &- 1
+            if values[j] > threshold {
+                threshold = push(sp, ip, &count, k, sorted, values[j], Int32(firstItem &+ j))
+            }
+        }
     }
 
     /// Adds an entry above the threshold; returns the new threshold (−∞ until the list is full).
