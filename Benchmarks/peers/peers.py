@@ -625,7 +625,7 @@ def cmd_tsne(a):
 
 
 def cmd_ranking(a):
-    """implicit's ALS and BPR, and EASE in NumPy: fit on --train, write every user's top-K."""
+    """implicit's ALS and BPR, Spark MLlib's ALS, and EASE in NumPy: fit on --train, write every user's top-K."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -650,6 +650,8 @@ def cmd_ranking(a):
             order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
             top[b0:b0 + 1024] = np.take_along_axis(part, order, axis=1)
         version = {"numpy": np.__version__}
+    elif a.model == "spark-als":
+        fit, top, version = _spark_als_topk(a, u, i, n_users, n_items)
     else:
         import implicit
         from threadpoolctl import threadpool_limits
@@ -676,6 +678,59 @@ def cmd_ranking(a):
     log(f"{a.model}: fit {fit:.2f} s, {n_users} users x {a.k} written to {a.write_topk}")
     emit({"peer": a.model, "fit_seconds": fit, "users": int(n_users), "items": int(n_items), "k": a.k,
           "topk_file": a.write_topk, **version})
+
+
+def _spark_als_topk(a, u, i, n_users, n_items):
+    """Spark MLlib's implicit ALS in local[threads]: fit time (the session's start-up apart), then
+    every user's top-K from its factors with the training items left out, as for the others."""
+    import shutil
+    import numpy as np
+    if shutil.which("java") is None:
+        raise RuntimeError("spark-als needs Java 17 on PATH")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    import pandas as pd
+    import pyspark
+    from pyspark.sql import SparkSession
+    from pyspark.ml.recommendation import ALS
+    t0 = time.perf_counter()
+    spark = (SparkSession.builder.master(f"local[{a.threads or '*'}]").appName("peers-spark-als")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.driver.memory", "8g").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    start = time.perf_counter() - t0
+    try:
+        frame = spark.createDataFrame(pd.DataFrame({"user": u.astype(np.int32), "item": i.astype(np.int32),
+                                                    "rating": np.ones(len(u), dtype=np.float32)})).cache()
+        frame.count()
+        # Every positive has rating 1, so Spark's confidence 1 + alpha·r is 1 + alpha, as for the
+        # others. Spark multiplies regParam by each user's (item's) number of ratings (ALS-WR).
+        als = ALS(rank=a.factors, maxIter=a.iterations, regParam=a.reg, implicitPrefs=True, alpha=a.alpha,
+                  userCol="user", itemCol="item", ratingCol="rating", seed=a.seed, coldStartStrategy="drop")
+        t0 = time.perf_counter()
+        model = als.fit(frame)
+        factors = {}
+        for name, frame_ in (("user", model.userFactors), ("item", model.itemFactors)):
+            rows = frame_.toPandas()
+            count = n_users if name == "user" else n_items
+            table = np.zeros((count, a.factors), dtype=np.float32)
+            table[rows["id"].to_numpy()] = np.stack(rows["features"].to_numpy()).astype(np.float32)
+            factors[name] = table
+        fit = time.perf_counter() - t0
+    finally:
+        spark.stop()
+    log(f"spark-als: session start {start:.1f} s (not in the fit time)")
+    seen = np.zeros((n_users, n_items), dtype=bool)
+    seen[u, i] = True
+    top = np.empty((n_users, a.k), dtype=np.int32)
+    for b0 in range(0, n_users, 1024):
+        S = factors["user"][b0:b0 + 1024] @ factors["item"].T
+        S[seen[b0:b0 + 1024]] = -np.inf
+        part = np.argpartition(-S, a.k, axis=1)[:, :a.k]
+        order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
+        top[b0:b0 + 1024] = np.take_along_axis(part, order, axis=1)
+    return fit, top, {"pyspark": pyspark.__version__, "spark_start_seconds": start}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -749,7 +804,7 @@ def build_parser():
 
     s = sub.add_parser("ranking", help="implicit ALS / BPR or NumPy EASE top-K lists")
     s.add_argument("--train", required=True)
-    s.add_argument("--model", required=True, choices=["als", "bpr", "ease"])
+    s.add_argument("--model", required=True, choices=["als", "bpr", "ease", "spark-als"])
     s.add_argument("--users", type=int, default=None)
     s.add_argument("--items", type=int, default=None)
     s.add_argument("--factors", type=int, default=64)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates <repo root>/.venv-peers with the Python peers embedrec-bench compares against:
-# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit, scikit-learn and SciPy;
+# TensorFlow (CPU) + Keras 3, NumPy, pandas (+ pyarrow), scikit-surprise, threadpoolctl, safetensors, implicit, scikit-learn and SciPy; pyspark (Spark MLlib ALS);
 # FastAPI + uvicorn for the BookServer peer.
 #
 # Idempotent: if the venv already exists and imports all five packages it exits 0 at once.
@@ -32,6 +32,8 @@ PINS=(
   "scikit-learn==1.7.2"
   "scipy==1.17.1"
   "opentsne==1.0.4"
+  # Spark MLlib ALS, the distributed training peer of the ranking suite (needs Java 17 to run).
+  "pyspark==4.0.1"
   # BookServer's Python peer (Benchmarks/peers/bookserver_peer.py).
   "fastapi==0.142.2"
   "uvicorn==0.54.0"
@@ -44,7 +46,7 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo "[peers/setup] FAILED (exit $rc)" >&2; 
 CHECK_PY='
 import os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, openTSNE, fastapi, uvicorn
+import numpy, pandas, surprise, keras, tensorflow, pyarrow, threadpoolctl, safetensors, implicit, sklearn, openTSNE, fastapi, uvicorn, pyspark
 print("numpy", numpy.__version__, "| pandas", pandas.__version__,
       "| scikit-surprise", surprise.__version__, "| keras", keras.__version__,
       "| tensorflow", tensorflow.__version__, "| pyarrow", pyarrow.__version__)

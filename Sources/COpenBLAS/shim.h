@@ -193,7 +193,8 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
 #endif
 
 // Weighted-ALS row solves (ImplicitALS.swift): a few conjugate-gradient steps on
-// (G + Σ (c−1) y yᵀ) x = Σ c y per row, c = 1 + α·w. One body, compiled twice: for AVX2 and for
+// (G + λ_row·I + Σ (c−1) y yᵀ) x = Σ c y per row, c = 1 + α·w, where λ_row = λ_per_interaction ×
+// the row's interaction count (ALS-WR; 0 leaves only the λ inside G, and skips the term). One body, compiled twice: for AVX2 and for
 // the baseline; both do the same IEEE operations in the same order (8-float lanes, fixed
 // reduction order, no fused multiply-adds), so the factors are identical on either path.
 #pragma clang fp contract(off)
@@ -203,6 +204,8 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
         float *x = rows + row * d;                                                               \
         const long begin = offsets[row], stop = offsets[row + 1];                                \
         EMBEDREC_ALS_MATVEC(gram, x, r);                                                         \
+        const float extra = lambda_per_interaction * (float)(stop > begin ? stop - begin : 1);   \
+        if (lambda_per_interaction != 0) EMBEDREC_ALS_AXPY(extra, x, r);                         \
         for (long f = 0; f < d; f++) r[f] = -r[f];                                               \
         for (long e = begin; e < stop; e++) {                                                    \
             const float *y = other + (long)items[e] * d;                                         \
@@ -216,6 +219,7 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
         if (!(rs_old > 1e-20f)) continue;                                                        \
         for (long step = 0; step < steps; step++) {                                              \
             EMBEDREC_ALS_MATVEC(gram, p, ap);                                                    \
+            if (lambda_per_interaction != 0) EMBEDREC_ALS_AXPY(extra, p, ap);                    \
             for (long e = begin; e < stop; e++) {                                                \
                 const float c = 1 + alpha * weights[e];                                          \
                 if (c == 1) continue;                                                            \
@@ -276,21 +280,24 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
 
 static inline void embedrec_als_rows(float *rows, long first, long end, const long *offsets,
                                      const int *items, const float *weights, const float *other,
-                                     const float *gram, long d, float alpha, long steps, float *scratch) {
+                                     const float *gram, long d, float alpha, float lambda_per_interaction,
+                                     long steps, float *scratch) {
     EMBEDREC_ALS_ROWS_BODY
 }
 #if defined(__x86_64__)
 __attribute__((target("avx2")))
 static inline void embedrec_als_rows_avx2(float *rows, long first, long end, const long *offsets,
                                           const int *items, const float *weights, const float *other,
-                                          const float *gram, long d, float alpha, long steps, float *scratch) {
+                                          const float *gram, long d, float alpha, float lambda_per_interaction,
+                                          long steps, float *scratch) {
     EMBEDREC_ALS_ROWS_BODY
 }
 #else
 static inline void embedrec_als_rows_avx2(float *rows, long first, long end, const long *offsets,
                                           const int *items, const float *weights, const float *other,
-                                          const float *gram, long d, float alpha, long steps, float *scratch) {
-    embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch);
+                                          const float *gram, long d, float alpha, float lambda_per_interaction,
+                                          long steps, float *scratch) {
+    embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, lambda_per_interaction, steps, scratch);
 }
 #endif
 #undef EMBEDREC_ALS_ROWS_BODY

@@ -9,7 +9,7 @@ struct EmbedRecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embedrec",
         abstract: "Embedding recommenders on CPU: train, evaluate and recommend.",
-        subcommands: [Demo.self, Generate.self, Train.self, Evaluate.self, Recommend.self, Similar.self, Export.self, Plot.self, Report.self],
+        subcommands: [Demo.self, Generate.self, Train.self, Evaluate.self, Recommend.self, Similar.self, Info.self, Export.self, Plot.self, Report.self],
         defaultSubcommand: Demo.self)
 
     /// Restarts with vector OpenBLAS kernels when OpenBLAS did not recognise the CPU (see

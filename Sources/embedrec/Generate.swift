@@ -9,8 +9,9 @@ struct Generate: ParsableCommand {
         Examples:
           embedrec generate --output ratings.csv --scale 0.3
           embedrec generate --output ratings.csv --catalog goodbooks-10k/books.csv
+          embedrec generate --output big.csv --readers-scale 100 --exposure 0   # 98 M ratings
 
-        53,424 readers, 10,000 books and 981,756 ratings at --scale 1, as goodbooks-10k. Readers pick books with probability ∝ popularity × exp(exposure · planted affinity), so what they read follows their taste (--exposure 0: by popularity alone). With --catalog (goodbooks books.csv), books are as popular as their book_id says (goodbooks numbers them by ratings count), books of one series or author share planted factors, and a reader goes on to another book of the same series or author with chance --continuation, so a model's similar books are recognisable: the same series, the same author. Deterministic for a seed.
+        53,424 readers, 10,000 books and 981,756 ratings at --scale 1, as goodbooks-10k. Readers pick books with probability ∝ popularity × exp(exposure · planted affinity), so what they read follows their taste (--exposure 0: by popularity alone). With --catalog (goodbooks books.csv), books are as popular as their book_id says (goodbooks numbers them by ratings count), books of one series or author share planted factors, and a reader goes on to another book of the same series or author with chance --continuation, so a model's similar books are recognisable: the same series, the same author. --readers-scale M makes M times the readers and ratings (for cost measurements; with taste exposure the draw takes about a minute per million ratings, with --exposure 0 well under a second). Deterministic for a seed.
         """)
 
     @Option(help: "The CSV file to write.")
@@ -18,6 +19,9 @@ struct Generate: ParsableCommand {
 
     @Option(help: "Fraction of the goodbooks size (1 = 981,756 ratings).")
     var scale: Double = 1
+
+    @Option(help: "Readers × this (1...100; ratings too, so each reader rates as many books): 100 = 5.3 M readers, 98 M ratings at --scale 1.")
+    var readersScale: Int = 1
 
     @Option(help: "How much taste drives what a reader picks (β ≥ 0; 0 = popularity alone).")
     var exposure: Double = 4
@@ -39,6 +43,7 @@ struct Generate: ParsableCommand {
         guard scale.isFinite, scale >= 0.11, scale <= 20 else {
             throw ValidationError("--scale must be in [0.11, 20] (53,424 readers rating at least 2 books each), got \(scale)")
         }
+        guard (1...100).contains(readersScale) else { throw ValidationError("--readers-scale must be in 1...100, got \(readersScale)") }
         guard (0...1).contains(continuation ?? 0.5) else { throw ValidationError("--continuation must be in 0...1, got \(continuation!)") }
         guard continuation == nil || catalog != nil else {
             throw ValidationError("--continuation needs --catalog: series and authors come from the catalogue")
@@ -53,6 +58,8 @@ struct Generate: ParsableCommand {
         let books = try catalog.map { try Demo.loadCatalog($0).items }
         var configuration = SyntheticRatings.Configuration.goodbooksReading(scale: scale, catalog: books, seed: seed)
         configuration.exposure = exposure
+        configuration.users *= readersScale
+        configuration.ratings *= readersScale
         configuration.rank = rank
         if books != nil { configuration.groupContinuation = continuation ?? 0.5 }
         let data = try SyntheticRatings.generate(configuration)

@@ -13,7 +13,7 @@ struct Recommend: ParsableCommand {
           embedrec recommend books.safetensors --read 1:5,2:4,3   # a new reader
           embedrec recommend books.safetensors --all --shard 0/4 --output top-0.csv
 
-        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. The file is replaced atomically (readers see the old file or the whole new one); --output - writes to standard output (give --format). --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part; the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
+        --all writes every user's top-K to --output: CSV (user,rank,item,score) or JSON lines ({"user":…,"items":[…],"scores":[…]}), chosen by the file's extension (.csv, .jsonl) or --format. The file is replaced atomically (readers see the old file or the whole new one); --output - writes to standard output (give --format). --shard i/n keeps the i-th of n contiguous parts of the users (counting from 0; whole blocks of 512 users), so n machines can each run one part (--threads: the cores each may use); the n files, concatenated in order (CSV: one header), equal the unsharded output byte for byte. See Docs/Sharding.md.
         """)
 
     @Argument(help: "A recommender saved by `embedrec train --output` or Recommender.save(to:).")
@@ -39,6 +39,9 @@ struct Recommend: ParsableCommand {
     @Option(help: "With --all: the file to write (a regular file, replaced atomically), or - for standard output.")
     var output: String?
 
+    @Option(help: "With --all: worker threads (default: one per core); the lists do not depend on it.")
+    var threads: Int?
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case csv, jsonl
     }
@@ -57,6 +60,7 @@ struct Recommend: ParsableCommand {
             guard format != nil || Self.format(ofPath: output) != nil else {
                 throw ValidationError("--output \(output): give --format csv or jsonl, or a .csv or .jsonl name")
             }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if output != "-" { try checkOutputPath(output, option: "--output") }
             if let shard {
                 do { _ = try UserShard(parsing: shard) } catch ConfigurationError.invalidSetting(let why) {
@@ -65,7 +69,9 @@ struct Recommend: ParsableCommand {
             }
             return
         }
-        guard shard == nil, output == nil, format == nil else { throw ValidationError("--shard, --output and --format go with --all") }
+        guard shard == nil, output == nil, format == nil, threads == nil else {
+            throw ValidationError("--shard, --output, --format and --threads go with --all")
+        }
         guard !user.isEmpty || read != nil else { throw ValidationError("give --user ID or --read ITEMS (or --all --output FILE)") }
         if let read { _ = try Self.parseReads(read) }
     }
@@ -90,7 +96,7 @@ struct Recommend: ParsableCommand {
         guard !overflow, bytes <= FileChecks.physicalMemoryBytes / 2 else {
             throw CommandFailure("--all --k \(listing.k): \(users) users × \(k) items need more than half this machine's memory; lower --k or use --shard")
         }
-        let top = try recommender.recommendAll(k: listing.k, shard: shard)
+        let top = try recommender.recommendAll(k: listing.k, shard: shard, parallelism: threads.map(Parallelism.init(threads:)) ?? .automatic)
         // One writer for every output: a temporary file renamed over the destination, so a
         // full disk or a kill leaves the previous file as it was, never a partial one.
         let write: (((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Void = { body in
@@ -112,15 +118,18 @@ struct Recommend: ParsableCommand {
                     try Array(text.utf8).withUnsafeBytes { try append($0) }
                     text = ""
                 }
+                // Text IDs are quoted where the format needs it (a JSON string; a CSV field with a
+                // comma or a quote), so an ISBN keeps its leading zero and every line parses.
                 for row in top.users.indices {
                     let user = recommender.userIDs.rawID(at: top.users[row]) ?? -1
                     let items = top.items(forRow: row).map { recommender.itemIDs.rawID(at: ItemIndex($0)) ?? -1 }
                     let scores = items.indices.map { String(format: "%.4f", top.score(row: row, rank: $0)) }
                     switch format {
                     case .csv:
-                        for j in items.indices { text += "\(user),\(j + 1),\(items[j]),\(scores[j])\n" }
+                        let userField = user.delimitedField()
+                        for j in items.indices { text += "\(userField),\(j + 1),\(items[j].delimitedField()),\(scores[j])\n" }
                     case .jsonl:
-                        text += "{\"user\":\(user),\"items\":[\(items.map(String.init).joined(separator: ","))],\"scores\":[\(scores.joined(separator: ","))]}\n"
+                        text += "{\"user\":\(user.jsonLiteral),\"items\":[\(items.map(\.jsonLiteral).joined(separator: ","))],\"scores\":[\(scores.joined(separator: ","))]}\n"
                     }
                     if text.utf8.count > 1 << 20 { try flush() }
                 }

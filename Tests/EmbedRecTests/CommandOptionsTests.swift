@@ -35,9 +35,11 @@ struct CommandOptionsTests {
                   "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit", "--members",
                   "--weights-per-item"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
-        "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed"],
+        "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed", "--readers-scale"],
         "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
-        "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format"],
+        // recommend --threads and info: CommandLineBatchOutputTests.
+        "recommend": ["--user", "--read", "--k", "--json", "--popularity-fallback", "--all", "--shard", "--output", "--format", "--threads"],
+        "info": ["--json"],
         "similar": ["--item", "--title", "--k", "--json"],
         "export": ["--projector", "--csv", "--npy", "--web"],
         "plot": Set(["--output", "--size", "--label", "--projection", "--perplexity", "--iterations", "--labels", "--color-by", "--test", "--format", "--relevant",
@@ -338,6 +340,8 @@ struct CommandOptionsTests {
             (["generate", "--output", f.path("g.csv"), "--rank", "0"], "--rank"),
             (["generate", "--output", f.path("g.csv"), "--continuation", "0.3"], "--continuation needs --catalog"),
             (["generate", "--output", f.path("g.csv"), "--catalog", f.path("missing.csv")], "--catalog"),
+            (["generate", "--output", f.path("g.csv"), "--readers-scale", "0"], "--readers-scale must be in 1...100"),
+            (["generate", "--output", f.path("g.csv"), "--readers-scale", "101"], "--readers-scale must be in 1...100"),
         ] {
             let result = try ProgramRunner.embedrec(arguments)
             #expect(result.status != 0 && result.err.contains(option), "\(arguments): \(result.status) \(result.err)")
@@ -354,6 +358,13 @@ struct CommandOptionsTests {
             outputs[name] = try Data(contentsOf: f.dir.appendingPathComponent("\(name).csv"))
         }
         for name in ["seed", "rank", "catalog"] { #expect(outputs[name] != outputs["base"], "generate \(name) made no difference") }
+        // --readers-scale 2: twice the readers and the ratings.
+        let twice = try ProgramRunner.embedrec(["generate", "--output", f.path("twice.csv"), "--scale", "0.11", "--exposure", "0", "--readers-scale", "2"])
+        Self.expectClean(twice, ["--readers-scale"])
+        let base = try ProgramRunner.embedrec(["generate", "--output", f.path("once.csv"), "--scale", "0.11", "--exposure", "0"])
+        #expect(base.out.contains("53424 readers") && twice.out.contains("106848 readers"), "\(base.out) \(twice.out)")
+        let ratings = { (out: String) in Int(out.split(separator: ":")[1].split(separator: " ")[0]) ?? 0 }
+        #expect(ratings(twice.out) == 2 * ratings(base.out), "\(base.out) \(twice.out)")
     }
 
     @Test("evaluate, recommend, similar, export, plot, report: every option on a rating model, a ranking model, EASE and ConcatMLP",

@@ -173,11 +173,14 @@ struct RankingModelTests {
             let y = (0..<(others * d)).map { _ in rng.nextUnitFloat() - 0.5 }
             let items: [Int32] = [3, 7, 8, 20, 39], weights: [Float] = [1, 2, 0.5, 3, 1]
             let alpha: Float = 2, lambda: Float = 0.1
+            // λ in G for every row, or (ALS-WR) λ_per_interaction × the row's 5 items beside it.
+            for perInteraction: Float in [0, 0.3] {
             var gram = [Float](repeating: 0, count: d * d)
             for r in 0..<d { for s in 0..<d { for k in 0..<others { gram[r * d + s] += y[k * d + r] * y[k * d + s] } } }
             for f in 0..<d { gram[f * d + f] += lambda }
             // The exact normal equations in Double.
             var a = gram.map(Double.init), b = [Double](repeating: 0, count: d)
+            for f in 0..<d { a[f * d + f] += Double(perInteraction) * Double(items.count) }
             for (i, w) in zip(items, weights) {
                 let c = 1 + Double(alpha * w)
                 for r in 0..<d {
@@ -193,10 +196,12 @@ struct RankingModelTests {
                 let offsets = [0, items.count]
                 x.withUnsafeMutableBufferPointer { xp in
                     ALSKernels.solveRows(xp.baseAddress!, first: 0, end: 1, offsets: offsets, items: items, weights: weights,
-                                         other: y, gram: gram, d: d, alpha: alpha, steps: 3 * d, scratch: scratch, avx2: avx2)
+                                         other: y, gram: gram, d: d, alpha: alpha, lambdaPerInteraction: perInteraction,
+                                         steps: 3 * d, scratch: scratch, avx2: avx2)
                 }
                 let worst = zip(x, exact).map { abs(Double($0) - $1) }.max()!
-                #expect(worst <= 1e-3 * max(1, exact.map(abs).max()!), "d \(d) avx2 \(avx2): \(worst)")
+                #expect(worst <= 1e-3 * max(1, exact.map(abs).max()!), "d \(d) avx2 \(avx2) λ per interaction \(perInteraction): \(worst)")
+            }
             }
         }
     }
@@ -204,7 +209,8 @@ struct RankingModelTests {
     @Test("the AVX2 and baseline ALS kernels give identical factors, and the thread count does not matter")
     func alsDeterminism() throws {
         let data = try SyntheticRatings.generate(.init(users: 300, items: 80, ratings: 4000, seed: 2))
-        let configuration = ImplicitALS.Configuration(factors: 16, regularization: 0.1, iterations: 3, alpha: 4)
+        for scaling in ImplicitALS.RegularizationScaling.allCases {
+        let configuration = ImplicitALS.Configuration(factors: 16, regularization: 0.1, iterations: 3, alpha: 4, regularizationScaling: scaling)
         let one = try ImplicitALS(configuration: configuration, parallelism: .sequential).fit(data)
         let two = try ImplicitALS(configuration: configuration, parallelism: Parallelism(threads: 2)).fit(data)
         #expect(one.userEmbedding.toArray() == two.userEmbedding.toArray())
@@ -217,7 +223,9 @@ struct RankingModelTests {
         let d = 16, q = one.itemEmbedding.toArray()
         var a = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)
         for i in 0..<data.itemCount { for r in 0..<d { for s in 0..<d { a[r * d + s] += Double(q[i * d + r] * q[i * d + s]) } } }
-        for f in 0..<d { a[f * d + f] += 0.1 }
+        // ALS-WR: λ times the reader's items, as the fit gave the user.
+        let lambda = scaling == .constant ? 0.1 : 0.1 * Double(reads.count)
+        for f in 0..<d { a[f * d + f] += lambda }
         for item in rated.items(of: UserIndex(5)) {
             let c = 1 + 4.0
             for r in 0..<d {
@@ -226,14 +234,16 @@ struct RankingModelTests {
             }
         }
         let exact = DenseReference.solve(a, b, n: d)
-        #expect(zip(result.userRow, exact).allSatisfy { abs(Double($0) - $1) <= 1e-3 * max(1, abs($1)) }, "\(result.userRow) vs \(exact)")
+        #expect(zip(result.userRow, exact).allSatisfy { abs(Double($0) - $1) <= 1e-3 * max(1, abs($1)) }, "\(scaling): \(result.userRow) vs \(exact)")
+        }
     }
 
-    @Test("ALS lowers its weighted objective at every iteration")
+    @Test("ALS lowers its weighted objective at every iteration, λ constant or times each row's interactions")
     func alsObjective() throws {
         let data = try SyntheticRatings.generate(.init(users: 120, items: 50, ratings: 1500, seed: 8))
         let feedback = try ImplicitFeedback(ratings: data)
-        func objective(_ m: MatrixFactorization) -> Double {
+        let byItem = ImplicitALS.transpose(feedback.interactions, itemCount: data.itemCount)
+        func objective(_ m: MatrixFactorization, _ scaling: ImplicitALS.RegularizationScaling) -> Double {
             let d = m.configuration.dimension, p = m.userEmbedding.toArray(), q = m.itemEmbedding.toArray()
             var loss = 0.0
             for u in 0..<data.userCount {
@@ -245,16 +255,48 @@ struct RankingModelTests {
                     loss += c * (t - Double(s)) * (t - Double(s))
                 }
             }
-            return loss + 0.5 * (p + q).reduce(0) { $0 + Double($1 * $1) }
+            guard scaling == .interactionCount else { return loss + 0.5 * (p + q).reduce(0) { $0 + Double($1 * $1) } }
+            // λ Σ_u n_u ‖x_u‖² + λ Σ_i n_i ‖y_i‖² (a row without interactions counts once).
+            func penalty(_ table: [Float], _ lists: UserItemIndex) -> Double {
+                (0..<lists.userCount).reduce(0.0) { sum, r in
+                    let n = max(1, lists.offsets[r + 1] - lists.offsets[r])
+                    return sum + Double(n) * (0..<d).reduce(0.0) { $0 + Double(table[r * d + $1] * table[r * d + $1]) }
+                }
+            }
+            return loss + 0.5 * (penalty(p, feedback.interactions) + penalty(q, byItem))
         }
-        var previous = Double.infinity
-        for iterations in 1...5 {
-            let m = try ImplicitALS(configuration: .init(factors: 8, regularization: 0.5, iterations: iterations, alpha: 2,
-                                                         conjugateGradientSteps: 8)).fit(data)
-            let value = objective(m)
-            #expect(value <= previous * (1 + 1e-4), "iteration \(iterations): \(value) after \(previous)")
-            previous = value
+        for scaling in ImplicitALS.RegularizationScaling.allCases {
+            var previous = Double.infinity
+            for iterations in 1...5 {
+                let m = try ImplicitALS(configuration: .init(factors: 8, regularization: 0.5, iterations: iterations, alpha: 2,
+                                                             conjugateGradientSteps: 8, regularizationScaling: scaling)).fit(data)
+                let value = objective(m, scaling)
+                #expect(value <= previous * (1 + 1e-4), "\(scaling), iteration \(iterations): \(value) after \(previous)")
+                previous = value
+            }
         }
+    }
+
+    @Test("an ALS-WR recommender keeps its λ rule through a file: the same fold-in after reopening")
+    func alsScalingRoundTrip() throws {
+        let data = try SyntheticRatings.generate(.init(users: 200, items: 60, ratings: 3000, seed: 4))
+        let configuration = ImplicitALS.Configuration(factors: 8, regularization: 0.2, iterations: 2, regularizationScaling: .interactionCount)
+        let recommender = try Recommender(model: try ImplicitALS(configuration: configuration).fit(data), training: data)
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("als-wr.safetensors").path
+        try recommender.save(to: path)
+        let reopened = try Recommender(contentsOf: path)
+        #expect(reopened.model.summary.hasSuffix("weighted ALS (λ=0.2 × interactions, α=1)"), "\(reopened.model.summary)")
+        let reads = Array(data.itemIDs.rawIDs.prefix(4))
+        let before = try recommender.recommend(newReaderItems: reads, k: 5).recommendations
+        let after = try reopened.recommend(newReaderItems: reads, k: 5).recommendations
+        #expect(before.map(\.rawItemID) == after.map(\.rawItemID) && before.map(\.score) == after.map(\.score))
+        // The rule changes the fold-in: λ × 4 items is not λ.
+        var constant = configuration
+        constant.regularizationScaling = .constant
+        let plain = try Recommender(model: try ImplicitALS(configuration: constant).fit(data), training: data)
+        #expect(try plain.recommend(newReaderItems: reads, k: 5).recommendations.map(\.score) != before.map(\.score))
     }
 
     @Test("each ranking model recovers the planted taste groups")

@@ -33,12 +33,7 @@ public enum RatingsWriter {
             out += digits.reversed()
         }
         func appendID(_ id: RawID) {
-            switch id {
-            case .integer(let value): appendInt(value)
-            case .text(let text) where text.utf8.contains(where: { $0 == 34 || $0 == 10 || $0 == 13 }) || text.contains(separator):
-                out.append(34); out += Array(text.replacingOccurrences(of: "\"", with: "\"\"").utf8); out.append(34)
-            case .text(let text): out += Array(text.utf8)
-            }
+            if case .integer(let value) = id { appendInt(value) } else { out += Array(id.delimitedField(separator: separator).utf8) }
         }
         for row in 0..<data.count {
             for (c, column) in columns.enumerated() {

@@ -71,6 +71,23 @@ public enum RawID: Sendable, Hashable, Comparable, CustomStringConvertible, Expr
         if let value = try? container.decode(Int64.self) { self = .integer(value) } else { self = .text(try container.decode(String.self)) }
     }
 
+    /// The ID as a JSON value: a number for an integer ID, an escaped string for text (so an
+    /// ISBN such as `0316666343` stays text and keeps its leading zero).
+    package var jsonLiteral: String {
+        switch self {
+        case .integer(let value): return String(value)
+        case .text(let text): return SafeTensors.jsonString(text)
+        }
+    }
+
+    /// The ID as one field of a delimited file: as written, or quoted RFC 4180 style (inner
+    /// quotes doubled) when it holds the separator, a quote or a line break.
+    package func delimitedField(separator: String = ",") -> String {
+        guard case .text(let text) = self else { return description }
+        let needsQuotes = text.utf8.contains { $0 == 34 || $0 == 10 || $0 == 13 } || (!separator.isEmpty && text.contains(separator))
+        return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
     /// The value of `bytes` when they spell a whole number in `Int64` range the way a program
     /// writes one: an optional `-`, then digits without leading zeros (`0` alone is fine).
     static func canonicalInteger<C: Collection>(_ bytes: C) -> Int64? where C.Element == UInt8 {

@@ -165,8 +165,10 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     /// t_j is the rating, mapped through the inverse sigmoid for a sigmoid-scaled output.
     /// Solved as a (d+1)×(d+1) symmetric positive-definite system with LAPACKE `sposv`.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
-        if case let .implicitFeedback(alpha, lambda, threshold, weighting) = newReaders {
-            return try implicitFoldIn(items: items, ratings: ratings, alpha: alpha, regularization: lambda,
+        if case let .implicitFeedback(alpha, lambda, threshold, weighting, scaling) = newReaders {
+            // ALS-WR: λ times the reader's positives, as the fit gave every user.
+            let positives = scaling == .interactionCount ? max(1, ratings.filter { threshold == nil || $0 >= threshold! }.count) : 1
+            return try implicitFoldIn(items: items, ratings: ratings, alpha: alpha, regularization: lambda * Float(positives),
                                       threshold: threshold, weighting: weighting)
         }
         let hasBias = width != dimension

@@ -52,8 +52,10 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
         case ratings
         /// Weighted ALS's objective over the whole catalogue (implicit's `recalculate_user`):
         /// preference 1 with confidence `1 + α·w` on the read items, 0 with confidence 1 on
-        /// every other item, ridge λ.
-        case implicitFeedback(alpha: Float, regularization: Float, threshold: Float?, weighting: InteractionWeighting)
+        /// every other item, ridge λ (times the reader's item count with `scaling`
+        /// ``ImplicitALS/RegularizationScaling/interactionCount``; nil is constant).
+        case implicitFeedback(alpha: Float, regularization: Float, threshold: Float?, weighting: InteractionWeighting,
+                              scaling: ImplicitALS.RegularizationScaling? = nil)
     }
 
     /// The architecture this model was built with.
@@ -71,8 +73,9 @@ public final class MatrixFactorization: KernelTrainableModel, @unchecked Sendabl
     /// `weighted ALS (λ=10, α=1)` or `ranking scores` (a ranking loss: BPR, sampled softmax).
     public var summary: String {
         let name = "MatrixFactorization(d=\(configuration.dimension))"
-        if case let .implicitFeedback(alpha, lambda, _, _) = configuration.newReaders {
-            return "\(name), weighted ALS (λ=\(lambda.compactDescription), α=\(alpha.compactDescription))"
+        if case let .implicitFeedback(alpha, lambda, _, _, scaling) = configuration.newReaders {
+            let perRow = scaling == .interactionCount ? " × interactions" : ""
+            return "\(name), weighted ALS (λ=\(lambda.compactDescription)\(perRow), α=\(alpha.compactDescription))"
         }
         return configuration.predictsRatings ? name : "\(name), ranking scores"
     }

@@ -122,6 +122,13 @@ public struct TopKScorer: Sendable {
                   itemIDs: training?.itemIDs, blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
     }
 
+    /// The same scorer with other workers.
+    func with(parallelism: Parallelism) -> TopKScorer {
+        guard parallelism != self.parallelism else { return self }
+        return TopKScorer(scorer: scorer, userCount: userCount, predictsRatings: predictsRatings, seen: seen, itemIDs: itemIDs,
+                          blockSize: blockSize, tileSize: tileSize, parallelism: parallelism)
+    }
+
     /// A scorer from parts already checked against the model (a ``Recommender``'s).
     init(scorer: any CatalogueScorer, userCount: Int, predictsRatings: Bool, seen: UserItemIndex?, itemIDs: ItemIDMap?, blockSize: Int = 512,
          tileSize: Int = 1024, parallelism: Parallelism = .automatic) {

@@ -90,11 +90,14 @@ extension Recommender {
     /// each rated, through the batched all-users scorer. Row `r` of the result is user
     /// `result.users[r]`; ``userIDs`` and ``itemIDs`` give the raw IDs.
     ///
+    /// The result does not depend on `parallelism` (each block of users is scored alone), so a
+    /// batch engine can give each task the cores it was granted.
+    ///
     /// - Throws: ``RecommenderError/invalidK(_:)`` for K ≤ 0.
-    public func recommendAll(k: Int, shard: UserShard = .all) throws -> TopKResult {
-        try topK.recommendAll(shard: shard, options: .init(k: k))
+    public func recommendAll(k: Int, shard: UserShard = .all, parallelism: Parallelism = .automatic) throws -> TopKResult {
+        try topK.with(parallelism: parallelism).recommendAll(shard: shard, options: .init(k: k))
     }
 
-    /// The user rows (dense indices) `shard` holds in ``recommendAll(k:shard:)``.
+    /// The user rows (dense indices) `shard` holds in ``recommendAll(k:shard:parallelism:)``.
     public func userRange(of shard: UserShard) -> Range<Int> { topK.userRange(of: shard) }
 }

@@ -23,6 +23,9 @@ public struct ImplicitALS: ModelFitter {
         public var factors: Int = 64
         /// λ (≥ 0).
         public var regularization: Float = 0.05
+        /// How λ applies to a row: the same for every row, or times the row's number of
+        /// interactions (ALS-WR, Spark MLlib's rule).
+        public var regularizationScaling: RegularizationScaling = .constant
         /// Alternations (each solves all users, then all items).
         public var iterations: Int = 15
         /// α: confidence `1 + α·w` of a positive of weight w.
@@ -39,10 +42,26 @@ public struct ImplicitALS: ModelFitter {
         /// Creates a configuration; ``ImplicitALS/fit(_:)`` checks the values.
         public init(factors: Int = 64, regularization: Float = 0.05, iterations: Int = 15, alpha: Float = 1,
                     conjugateGradientSteps: Int = 3, threshold: Float? = nil, weighting: InteractionWeighting = .binary,
-                    seed: UInt64 = 42) {
+                    seed: UInt64 = 42, regularizationScaling: RegularizationScaling = .constant) {
             self.factors = factors; self.regularization = regularization; self.iterations = iterations
             self.alpha = alpha; self.conjugateGradientSteps = conjugateGradientSteps
             self.threshold = threshold; self.weighting = weighting; self.seed = seed
+            self.regularizationScaling = regularizationScaling
+        }
+
+        /// Decodes a configuration; one saved before ``regularizationScaling`` existed is ``RegularizationScaling/constant``.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init()
+            factors = try c.decode(Int.self, forKey: .factors)
+            regularization = try c.decode(Float.self, forKey: .regularization)
+            regularizationScaling = try c.decodeIfPresent(RegularizationScaling.self, forKey: .regularizationScaling) ?? .constant
+            iterations = try c.decode(Int.self, forKey: .iterations)
+            alpha = try c.decode(Float.self, forKey: .alpha)
+            conjugateGradientSteps = try c.decode(Int.self, forKey: .conjugateGradientSteps)
+            threshold = try c.decodeIfPresent(Float.self, forKey: .threshold)
+            weighting = try c.decode(InteractionWeighting.self, forKey: .weighting)
+            seed = try c.decode(UInt64.self, forKey: .seed)
         }
 
         func validate() throws {
@@ -58,8 +77,19 @@ public struct ImplicitALS: ModelFitter {
 
         /// What the fitted model's fold-in solves.
         var newReaderSolve: MatrixFactorization.NewReaderSolve {
-            .implicitFeedback(alpha: alpha, regularization: regularization, threshold: threshold, weighting: weighting)
+            .implicitFeedback(alpha: alpha, regularization: regularization, threshold: threshold, weighting: weighting,
+                              scaling: regularizationScaling == .constant ? nil : regularizationScaling)
         }
+    }
+
+    /// How λ applies to each row's solve.
+    public enum RegularizationScaling: String, Sendable, Hashable, Codable, CaseIterable {
+        /// λ for every row (implicit's rule).
+        case constant
+        /// λ × the row's number of interactions (at least 1): ALS-WR (Zhou et al. 2008), the
+        /// rule of Spark MLlib's ALS, whose `regParam` is then this λ. Rows with long lists are
+        /// held closer to 0, popular items included.
+        case interactionCount
     }
 
     /// The fit's settings.
@@ -128,11 +158,12 @@ public struct ImplicitALS: ModelFitter {
         gram.withUnsafeMutableBufferPointer { g in
             BLAS.gemm(transposeA: true, m: d, n: d, k: otherCount, a: other, lda: d, b: other, ldb: d,
                       beta: 0, c: g.baseAddress!, ldc: d)
-            for f in 0..<d { g[f * d + f] += configuration.regularization }
+            if configuration.regularizationScaling == .constant { for f in 0..<d { g[f * d + f] += configuration.regularization } }
         }
         let workers = max(1, min(parallelism.threads, count / 64))
         BLASThreading.useSingleThreadedBLAS()
         let steps = configuration.conjugateGradientSteps
+        let lambdaPerInteraction: Float = configuration.regularizationScaling == .interactionCount ? configuration.regularization : 0
         gram.withUnsafeBufferPointer { g in
             let gp = g.baseAddress!
             lists.offsets.withUnsafeBufferPointer { offsets in
@@ -156,7 +187,8 @@ public struct ImplicitALS: ModelFitter {
                                 let first = bounds[chunk], end = bounds[chunk + 1]
                                 guard first < end else { continue }
                                 ALSKernels.solveRows(rows, first: first, end: end, offsets: o, items: it, weights: w,
-                                                     other: other, gram: gp, d: d, alpha: alpha, steps: steps, scratch: scratch)
+                                                     other: other, gram: gp, d: d, alpha: alpha, lambdaPerInteraction: lambdaPerInteraction,
+                                                     steps: steps, scratch: scratch)
                             }
                         }
                     }
@@ -169,17 +201,18 @@ public struct ImplicitALS: ModelFitter {
 /// The row solve of weighted ALS, in C (`embedrec_als_rows` in shim.h): AVX2 where the CPU has
 /// it, the baseline otherwise (`EMBEDREC_DISABLE_AVX2` forces it), with identical results.
 enum ALSKernels {
-    /// Re-solves rows `first..<end` of `rows` against the fixed `other` table (`scratch`: 3·d floats).
+    /// Re-solves rows `first..<end` of `rows` against the fixed `other` table (`scratch`: 3·d floats);
+    /// `lambdaPerInteraction` > 0 adds λ × the row's interaction count to its diagonal (ALS-WR).
     static func solveRows(
         _ rows: UnsafeMutablePointer<Float>, first: Int, end: Int, offsets: UnsafePointer<Int>,
         items: UnsafePointer<Int32>, weights: UnsafePointer<Float>, other: UnsafePointer<Float>,
-        gram: UnsafePointer<Float>, d: Int, alpha: Float, steps: Int, scratch: UnsafeMutablePointer<Float>,
-        avx2: Bool = CPUFeatures.hasAVX2
+        gram: UnsafePointer<Float>, d: Int, alpha: Float, lambdaPerInteraction: Float = 0, steps: Int,
+        scratch: UnsafeMutablePointer<Float>, avx2: Bool = CPUFeatures.hasAVX2
     ) {
         if avx2 {
-            embedrec_als_rows_avx2(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch)
+            embedrec_als_rows_avx2(rows, first, end, offsets, items, weights, other, gram, d, alpha, lambdaPerInteraction, steps, scratch)
         } else {
-            embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, steps, scratch)
+            embedrec_als_rows(rows, first, end, offsets, items, weights, other, gram, d, alpha, lambdaPerInteraction, steps, scratch)
         }
     }
 }

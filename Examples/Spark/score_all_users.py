@@ -1,0 +1,276 @@
+"""Every user's top-K from a saved EmbedRec recommender, scored on Spark executors.
+
+One Spark task per shard: each task runs `embedrec recommend MODEL --all --shard i/n` (the model
+file and the binary are shipped to the executors with SparkContext.addFile) and its rows become
+a Parquet table (user, rank, item, score) with the IDs as the data had them. The same code runs
+in local mode and on a cluster:
+
+    python score_all_users.py --master 'local[2]' --model books.safetensors \
+        --embedrec ../../.build/release/embedrec --shards 16 --output top10.parquet
+    spark-submit --master spark://host:7077 score_all_users.py --model ... --output hdfs:///top10
+
+Why it is correct under Spark's rules (README.md has the details):
+- shard i of n is a fixed set of users (whole blocks of 512), whatever executor runs it and
+  however often, so a retried task writes the same rows, and n does not depend on the executors;
+- a task yields rows only after the binary has exited 0 and its row count checked, and Parquet is
+  written through Spark's commit protocol (a failed attempt's files are discarded) into a staging
+  directory that is renamed to --output only when the whole job has succeeded: no partial table.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# Executors in local mode start this interpreter (the one that has pyspark), not `python3`.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+# A failing task's message starts with this marker, so the driver can find it in the Java
+# exception that wraps the Python traceback.
+TASK_ERROR = "EMBEDREC-TASK-ERROR: "
+
+
+class JobError(Exception):
+    """A cause the driver reports in one line before it exits non-zero."""
+
+
+def parse_arguments(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", required=True, help="a recommender saved by `embedrec train --output`")
+    p.add_argument("--embedrec", required=True, help="the embedrec binary, built for the executors' CPU family")
+    p.add_argument("--output", required=True, help="the Parquet table to create (it must not exist)")
+    p.add_argument("--shards", type=int, default=16, help="tasks, one shard of users each (any number ≥ 1)")
+    p.add_argument("--k", type=int, default=10, help="items per user")
+    p.add_argument("--master", default=None, help="Spark master when not given by spark-submit (e.g. local[2])")
+    p.add_argument("--threads", type=int, default=0,
+                   help="scoring threads per task (default: the cores Spark gives a task, spark.task.cpus)")
+    p.add_argument("--metrics", default=None, help="write the per-shard timings and peak memory as JSON here")
+    p.add_argument("--fail-once", type=int, default=None, metavar="SHARD",
+                   help="testing: kill the binary in the first attempt of this shard, so Spark retries it")
+    a = p.parse_args(argv)
+    if a.shards < 1:
+        p.error("--shards must be at least 1")
+    if a.k < 1:
+        p.error("--k must be at least 1")
+    return a
+
+
+def check_local_inputs(a):
+    """The driver reads both files to ship them: refuse missing ones before Spark starts."""
+    for option, path in (("--model", a.model), ("--embedrec", a.embedrec)):
+        if not os.path.exists(path):
+            raise JobError(f"{option} {path}: no such file")
+        if not os.path.isfile(path):
+            raise JobError(f"{option} {path}: not a regular file")
+        if not os.access(path, os.R_OK):
+            raise JobError(f"{option} {path}: not readable")
+    if not os.access(a.embedrec, os.X_OK):
+        raise JobError(f"--embedrec {a.embedrec}: not executable (chmod +x)")
+
+
+def describe_model(a):
+    """`embedrec info --json` on the driver: the model opens, and its IDs' kinds give the schema."""
+    try:
+        run = subprocess.run([os.path.abspath(a.embedrec), "info", a.model, "--json"], capture_output=True, text=True,
+                             timeout=600)
+    except OSError as e:
+        raise JobError(f"--embedrec {a.embedrec} does not run here: {e}")
+    if run.returncode != 0:
+        cause = (run.stderr.strip() or run.stdout.strip() or f"exit status {run.returncode}").splitlines()[-1]
+        cause = cause.removeprefix("Error: ")
+        if "error while loading shared libraries" in cause or run.returncode in (126, 127):
+            raise JobError(f"--embedrec {a.embedrec} does not run here: {cause}")
+        raise JobError(f"--model {a.model}: {cause}")
+    try:
+        return json.loads(run.stdout)
+    except ValueError:
+        raise JobError(f"--embedrec {a.embedrec}: `info --json` printed no JSON (an embedrec older than this job?)")
+
+
+def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics):
+    """The task body: shard i's rows, yielded only after the binary has succeeded; its timing and
+    peak memory go to the `metrics` accumulator (Spark merges the updates of successful attempts)."""
+
+    def score(partition):
+        from pyspark import SparkFiles, TaskContext
+
+        context = TaskContext.get()
+        for shard in partition:
+            model, binary = SparkFiles.get(model_name), SparkFiles.get(binary_name)
+            work = tempfile.mkdtemp(prefix=f"embedrec-shard-{shard}-")
+            try:
+                yield from score_shard(shard, model, binary, work, context)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+    def score_shard(shard, model, binary, work, context):
+        if not os.access(binary, os.X_OK):
+            os.chmod(binary, 0o755)
+        out = os.path.join(work, "top.jsonl")
+        # The task's cores for the scorer's workers (OpenBLAS stays single-threaded under them).
+        cores = threads or context.cpus() or 1
+        command = [binary, "recommend", model, "--all", "--k", str(k), "--shard", f"{shard}/{shards}",
+                   "--threads", str(cores), "--format", "jsonl", "--output", out]
+        environment = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        started = time.perf_counter()
+        # stdout and stderr to files, and wait4 rather than communicate: the child's own peak
+        # memory comes with its exit status.
+        with open(os.path.join(work, "stdout"), "wb") as so, open(os.path.join(work, "stderr"), "wb") as se:
+            try:
+                process = subprocess.Popen(command, stdout=so, stderr=se, env=environment)
+            except OSError as e:
+                raise RuntimeError(f"{TASK_ERROR}shard {shard}: the embedrec binary does not run on executor "
+                                   f"{os.uname().nodename}: {e}")
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        with open(os.path.join(work, "stdout"), encoding="utf-8", errors="replace") as f:
+            line = f.read()
+        if process.returncode != 0:
+            if process.returncode < 0:
+                cause = f"killed by signal {-process.returncode}"
+            else:
+                with open(os.path.join(work, "stderr"), encoding="utf-8", errors="replace") as f:
+                    cause = (f.read().strip() or f"exit status {process.returncode}").splitlines()[-1]
+                    cause = cause.removeprefix("Error: ")
+            if "error while loading shared libraries" in cause or process.returncode in (126, 127):
+                raise RuntimeError(f"{TASK_ERROR}shard {shard}: the embedrec binary does not run on executor "
+                                   f"{os.uname().nodename}: {cause}")
+            raise RuntimeError(f"{TASK_ERROR}shard {shard}: embedrec failed (attempt {context.attemptNumber()}): {cause}")
+        # "rows 512..<1024 of 2671, shard 1/5": the rows this shard must hold.
+        try:
+            rows = line.split("rows ", 1)[1].split(" of ", 1)[0]
+            first, end = (int(x) for x in rows.split("..<"))
+        except (IndexError, ValueError):
+            raise RuntimeError(f"{TASK_ERROR}shard {shard}: unexpected embedrec output: {line.strip()}")
+        users, crash = 0, fail_once == shard and context.attemptNumber() == 0
+        with open(out, encoding="utf-8") as f:
+            for text in f:
+                record = json.loads(text)
+                users += 1
+                if crash and users > (end - first) // 2:
+                    # The test of retries: this worker process dies with half the shard's rows
+                    # handed to the Parquet writer, as a lost executor would.
+                    os.kill(os.getpid(), signal.SIGKILL)
+                for rank, (item, score) in enumerate(zip(record["items"], record["scores"]), start=1):
+                    yield (record["user"], rank, item, float(score))
+        if users != end - first:
+            raise RuntimeError(f"{TASK_ERROR}shard {shard}: {users} users in the output, expected {end - first}")
+        metrics.add([{"shard": shard, "attempt": context.attemptNumber(), "seconds": seconds,
+                      "peak_bytes": usage.ru_maxrss * 1024, "users": users}])
+
+    return score
+
+
+class ListParam:
+    """Accumulates lists by concatenation (pyspark's AccumulatorParam protocol)."""
+
+    def zero(self, value):
+        return []
+
+    def addInPlace(self, a, b):
+        a.extend(b)
+        return a
+
+
+def task_error(exception):
+    """Our one-line cause inside a Spark exception, or None."""
+    for line in str(exception).splitlines():
+        if TASK_ERROR in line:
+            return line.split(TASK_ERROR, 1)[1].strip().rstrip("\")'")
+    return None
+
+
+def run(a):
+    check_local_inputs(a)
+    described = describe_model(a)
+    timings = {"users": described["users"], "items": described["items"], "shards": a.shards, "k": a.k}
+
+    started = time.perf_counter()
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    builder = (SparkSession.builder.appName("embedrec-score-all-users").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
+    if a.master:
+        builder = builder.master(a.master)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("FATAL")
+    timings["spark_start_seconds"] = time.perf_counter() - started
+    try:
+        jvm, jsc = spark._jvm, spark._jsc
+        path = jvm.org.apache.hadoop.fs.Path(a.output)
+        fs = path.getFileSystem(jsc.hadoopConfiguration())
+        if fs.exists(path):
+            raise JobError(f"--output {a.output} exists; remove it or name another table")
+        staging = jvm.org.apache.hadoop.fs.Path(f"{a.output}.incomplete-{os.getpid()}-{int(time.time())}")
+
+        shipped = time.perf_counter()
+        spark.sparkContext.addFile(os.path.abspath(a.model))
+        spark.sparkContext.addFile(os.path.abspath(a.embedrec))
+        timings["ship_seconds"] = time.perf_counter() - shipped
+
+        def id_type(kind):
+            return T.LongType() if kind == "integer" else T.StringType()
+
+        schema = T.StructType([
+            T.StructField("user", id_type(described["userIDs"]), False),
+            T.StructField("rank", T.IntegerType(), False),
+            T.StructField("item", id_type(described["itemIDs"]), False),
+            T.StructField("score", T.DoubleType(), False),
+        ])
+        metrics = spark.sparkContext.accumulator([], ListParam())
+        scorer = shard_scorer(os.path.basename(a.model), os.path.basename(a.embedrec), a.shards, a.k, a.threads,
+                              a.fail_once, metrics)
+        # One partition per shard, so one task (and one Parquet part file) per shard.
+        rows = spark.sparkContext.parallelize(range(a.shards), a.shards).mapPartitions(scorer)
+        table = spark.createDataFrame(rows, schema)
+        written = time.perf_counter()
+        try:
+            table.write.parquet(str(staging.toString()))
+        except Exception as e:  # Spark wraps the task's exception in a Java one
+            fs.delete(staging, True)
+            cause = task_error(e)
+            raise JobError(cause or f"the Spark job failed: {str(e).splitlines()[0]}")
+        timings["job_seconds"] = time.perf_counter() - written
+        if fs.exists(path):  # created by someone else while we ran
+            fs.delete(staging, True)
+            raise JobError(f"--output {a.output} appeared while the job ran; the new table is discarded")
+        if not fs.rename(staging, path):
+            fs.delete(staging, True)
+            raise JobError(f"could not rename the finished table to {a.output}")
+        per_shard = sorted(metrics.value, key=lambda m: m["shard"])
+        timings["per_shard"] = per_shard
+        timings["scoring_seconds_sum"] = sum(m["seconds"] for m in per_shard)
+        timings["rows"] = spark.read.parquet(a.output).count()
+    finally:
+        spark.stop()
+    timings["total_seconds"] = time.perf_counter() - started
+    return timings
+
+
+def main(argv=None):
+    a = parse_arguments(argv)
+    try:
+        timings = run(a)
+    except JobError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    retried = [m["shard"] for m in timings["per_shard"] if m["attempt"] > 0]
+    print(f"wrote {timings['rows']} rows ({timings['users']} users × top {a.k}) in {a.shards} shards to {a.output}"
+          + (f"; retried shards: {retried}" if retried else ""))
+    print(f"spark start {timings['spark_start_seconds']:.1f} s, job {timings['job_seconds']:.1f} s "
+          f"(scoring {timings['scoring_seconds_sum']:.1f} s summed over tasks), total {timings['total_seconds']:.1f} s")
+    if a.metrics:
+        with open(a.metrics, "w") as f:
+            json.dump(timings, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
