@@ -1,8 +1,9 @@
 """Every user's top-K from a saved EmbedRec recommender, scored on Spark executors.
 
 One Spark task per shard: each task runs `embedrec recommend MODEL --all --shard i/n` (the model
-file and the binary are shipped to the executors with SparkContext.addFile) and its rows become
-a Parquet table (user, rank, item, score) with the IDs as the data had them. The same code runs
+file and the binary are shipped to the executors with SparkContext.addFile), reads its CSV with
+Arrow and hands the record batches to Spark (mapInArrow), which writes a Parquet table (user,
+rank, item, score) with the IDs as the data had them. The same code runs
 in local mode and on a cluster:
 
     python score_all_users.py --master 'local[2]' --model books.safetensors \
@@ -12,7 +13,7 @@ in local mode and on a cluster:
 Why it is correct under Spark's rules (README.md has the details):
 - shard i of n is a fixed set of users (whole blocks of 512), whatever executor runs it and
   however often, so a retried task writes the same rows, and n does not depend on the executors;
-- a task yields rows only after the binary has exited 0 and its row count checked, and Parquet is
+- a task yields rows only after the binary has exited 0 and its users counted, and Parquet is
   written through Spark's commit protocol (a failed attempt's files are discarded) into a staging
   directory that is renamed to --output only when the whole job has succeeded: no partial table.
 """
@@ -92,30 +93,37 @@ def describe_model(a):
         raise JobError(f"--embedrec {a.embedrec}: `info --json` printed no JSON (an embedrec older than this job?)")
 
 
-def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics):
-    """The task body: shard i's rows, yielded only after the binary has succeeded; its timing and
-    peak memory go to the `metrics` accumulator (Spark merges the updates of successful attempts)."""
+def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics, id_kinds):
+    """The task body for DataFrame.mapInArrow: for each shard number it receives, the binary's
+    CSV read by Arrow (no Python object per row) and handed back as record batches, only after
+    the binary has succeeded; its timing and peak memory go to the `metrics` accumulator (Spark
+    merges the updates of successful attempts)."""
 
-    def score(partition):
+    def score(batches):
         from pyspark import SparkFiles, TaskContext
 
         context = TaskContext.get()
-        for shard in partition:
-            model, binary = SparkFiles.get(model_name), SparkFiles.get(binary_name)
-            work = tempfile.mkdtemp(prefix=f"embedrec-shard-{shard}-")
-            try:
-                yield from score_shard(shard, model, binary, work, context)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+        for batch in batches:
+            for shard in batch.column(0).to_pylist():
+                model, binary = SparkFiles.get(model_name), SparkFiles.get(binary_name)
+                work = tempfile.mkdtemp(prefix=f"embedrec-shard-{shard}-")
+                try:
+                    yield from score_shard(shard, model, binary, work, context)
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
 
     def score_shard(shard, model, binary, work, context):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+
         if not os.access(binary, os.X_OK):
             os.chmod(binary, 0o755)
-        out = os.path.join(work, "top.jsonl")
+        out = os.path.join(work, "top.csv")
         # The task's cores for the scorer's workers (OpenBLAS stays single-threaded under them).
         cores = threads or context.cpus() or 1
         command = [binary, "recommend", model, "--all", "--k", str(k), "--shard", f"{shard}/{shards}",
-                   "--threads", str(cores), "--format", "jsonl", "--output", out]
+                   "--threads", str(cores), "--format", "csv", "--output", out]
         environment = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         started = time.perf_counter()
         # stdout and stderr to files, and wait4 rather than communicate: the child's own peak
@@ -142,25 +150,32 @@ def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics
                 raise RuntimeError(f"{TASK_ERROR}shard {shard}: the embedrec binary does not run on executor "
                                    f"{os.uname().nodename}: {cause}")
             raise RuntimeError(f"{TASK_ERROR}shard {shard}: embedrec failed (attempt {context.attemptNumber()}): {cause}")
-        # "rows 512..<1024 of 2671, shard 1/5": the rows this shard must hold.
+        # "rows 512..<1024 of 2671, shard 1/5": the users this shard must hold.
         try:
             rows = line.split("rows ", 1)[1].split(" of ", 1)[0]
             first, end = (int(x) for x in rows.split("..<"))
         except (IndexError, ValueError):
             raise RuntimeError(f"{TASK_ERROR}shard {shard}: unexpected embedrec output: {line.strip()}")
-        users, crash = 0, fail_once == shard and context.attemptNumber() == 0
-        with open(out, encoding="utf-8") as f:
-            for text in f:
-                record = json.loads(text)
-                users += 1
-                if crash and users > (end - first) // 2:
-                    # The test of retries: this worker process dies with half the shard's rows
-                    # handed to the Parquet writer, as a lost executor would.
+        if end == first:
+            users = 0
+        else:
+            # Only shard 0's file has the header line; text IDs come quoted where they need it.
+            id_type = {"integer": pa.int64(), "text": pa.string()}
+            table = pacsv.read_csv(
+                out,
+                read_options=pacsv.ReadOptions(column_names=["user", "rank", "item", "score"], skip_rows=1 if shard == 0 else 0),
+                convert_options=pacsv.ConvertOptions(column_types={
+                    "user": id_type[id_kinds[0]], "rank": pa.int32(), "item": id_type[id_kinds[1]], "score": pa.float64()},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False))
+            users = pc.count_distinct(table.column("user")).as_py()
+            if users != end - first:
+                raise RuntimeError(f"{TASK_ERROR}shard {shard}: {users} users in the output, expected {end - first}")
+            for number, piece in enumerate(table.to_batches(max_chunksize=1024)):
+                if fail_once == shard and context.attemptNumber() == 0 and number == 2:
+                    # The test of retries: this worker process dies with part of the shard's
+                    # rows handed to the Parquet writer, as a lost executor would.
                     os.kill(os.getpid(), signal.SIGKILL)
-                for rank, (item, score) in enumerate(zip(record["items"], record["scores"]), start=1):
-                    yield (record["user"], rank, item, float(score))
-        if users != end - first:
-            raise RuntimeError(f"{TASK_ERROR}shard {shard}: {users} users in the output, expected {end - first}")
+                yield piece
         metrics.add([{"shard": shard, "attempt": context.attemptNumber(), "seconds": seconds,
                       "peak_bytes": usage.ru_maxrss * 1024, "users": users}])
 
@@ -226,10 +241,9 @@ def run(a):
         ])
         metrics = spark.sparkContext.accumulator([], ListParam())
         scorer = shard_scorer(os.path.basename(a.model), os.path.basename(a.embedrec), a.shards, a.k, a.threads,
-                              a.fail_once, metrics)
+                              a.fail_once, metrics, (described["userIDs"], described["itemIDs"]))
         # One partition per shard, so one task (and one Parquet part file) per shard.
-        rows = spark.sparkContext.parallelize(range(a.shards), a.shards).mapPartitions(scorer)
-        table = spark.createDataFrame(rows, schema)
+        table = spark.range(0, a.shards, 1, a.shards).mapInArrow(scorer, schema)
         written = time.perf_counter()
         try:
             table.write.parquet(str(staging.toString()))

@@ -6,7 +6,7 @@
 // (row-major, `width` floats each) is scored against the panels of one tile of m items, a few
 // users by one or more panels at a time, so the products never leave the registers until they
 // are stored. Every score is a chain of fused multiply-adds in k order starting from zero,
-// whatever the vector width, the micro-tile shape or the number of users in the block: every
+// whatever the vector width (4, 8 or 16 lanes), the micro-tile shape or the number of users in the block: every
 // variant, every block and a single user give the same bits.
 //
 // With `thresholds`, a user's 16 scores of a panel are stored (at out[r * ldo + 16 g ...]) and
@@ -107,17 +107,22 @@ static inline void embedrec_pack_panels(float *panels, const float *rows, long i
     } while (0)
 
 // Shapes chosen so that each has at least 8 independent accumulators where it can (two FMA
-// pipes of four cycles' latency): 6 users by one panel for whole blocks, more panels at a
-// time for the last few users and for a single user (a served request).
-#define EMBEDREC_SCORE_VARIANT(SUFFIX, T, L, ATTRIBUTE)                                            \
+// pipes of four cycles' latency): MR users by NP panels, NP = WIDE for 4–6 users, MID for 2–3
+// and ONE_USER for a single user (a served request), then one panel at a time for the tile's
+// last panels. A four- or eight-lane vector takes 6 users × 1 panel (its panel is 2–4
+// registers); a sixteen-lane one, whose panel is one register, 6 users × 2 panels.
+#define EMBEDREC_SCORE_VARIANT(SUFFIX, T, L, ATTRIBUTE, WIDE, MID, ONE_USER)                      \
+    EMBEDREC_SCORE_MICRO(embedrec_score_6w_##SUFFIX, T, L, 6, WIDE)                                \
     EMBEDREC_SCORE_MICRO(embedrec_score_6x1_##SUFFIX, T, L, 6, 1)                                  \
+    EMBEDREC_SCORE_MICRO(embedrec_score_5w_##SUFFIX, T, L, 5, WIDE)                                \
     EMBEDREC_SCORE_MICRO(embedrec_score_5x1_##SUFFIX, T, L, 5, 1)                                  \
+    EMBEDREC_SCORE_MICRO(embedrec_score_4w_##SUFFIX, T, L, 4, WIDE)                                \
     EMBEDREC_SCORE_MICRO(embedrec_score_4x1_##SUFFIX, T, L, 4, 1)                                  \
-    EMBEDREC_SCORE_MICRO(embedrec_score_3x2_##SUFFIX, T, L, 3, 2)                                  \
+    EMBEDREC_SCORE_MICRO(embedrec_score_3w_##SUFFIX, T, L, 3, MID)                                 \
     EMBEDREC_SCORE_MICRO(embedrec_score_3x1_##SUFFIX, T, L, 3, 1)                                  \
-    EMBEDREC_SCORE_MICRO(embedrec_score_2x2_##SUFFIX, T, L, 2, 2)                                  \
+    EMBEDREC_SCORE_MICRO(embedrec_score_2w_##SUFFIX, T, L, 2, MID)                                 \
     EMBEDREC_SCORE_MICRO(embedrec_score_2x1_##SUFFIX, T, L, 2, 1)                                  \
-    EMBEDREC_SCORE_MICRO(embedrec_score_1x4_##SUFFIX, T, L, 1, 4)                                  \
+    EMBEDREC_SCORE_MICRO(embedrec_score_1w_##SUFFIX, T, L, 1, ONE_USER)                            \
     EMBEDREC_SCORE_MICRO(embedrec_score_1x1_##SUFFIX, T, L, 1, 1)                                  \
     ATTRIBUTE static inline void embedrec_score_panels_##SUFFIX(                                   \
         float *out, long ldo, const float *rows, long count, long width, const float *panels,     \
@@ -127,25 +132,32 @@ static inline void embedrec_pack_panels(float *panels, const float *rows, long i
         if (thresholds)                                                                            \
             for (long i = 0; i < count * words; i++) hits[i] = 0;                                  \
         long r = 0;                                                                                \
-        while (count - r >= 6) EMBEDREC_SCORE_ROWS(embedrec_score_6x1_##SUFFIX, embedrec_score_6x1_##SUFFIX, 6, 1); \
+        while (count - r >= 6) EMBEDREC_SCORE_ROWS(embedrec_score_6w_##SUFFIX, embedrec_score_6x1_##SUFFIX, 6, WIDE); \
         switch (count - r) {                                                                       \
-        case 5: EMBEDREC_SCORE_ROWS(embedrec_score_5x1_##SUFFIX, embedrec_score_5x1_##SUFFIX, 5, 1); break; \
-        case 4: EMBEDREC_SCORE_ROWS(embedrec_score_4x1_##SUFFIX, embedrec_score_4x1_##SUFFIX, 4, 1); break; \
-        case 3: EMBEDREC_SCORE_ROWS(embedrec_score_3x2_##SUFFIX, embedrec_score_3x1_##SUFFIX, 3, 2); break; \
-        case 2: EMBEDREC_SCORE_ROWS(embedrec_score_2x2_##SUFFIX, embedrec_score_2x1_##SUFFIX, 2, 2); break; \
-        case 1: EMBEDREC_SCORE_ROWS(embedrec_score_1x4_##SUFFIX, embedrec_score_1x1_##SUFFIX, 1, 4); break; \
+        case 5: EMBEDREC_SCORE_ROWS(embedrec_score_5w_##SUFFIX, embedrec_score_5x1_##SUFFIX, 5, WIDE); break; \
+        case 4: EMBEDREC_SCORE_ROWS(embedrec_score_4w_##SUFFIX, embedrec_score_4x1_##SUFFIX, 4, WIDE); break; \
+        case 3: EMBEDREC_SCORE_ROWS(embedrec_score_3w_##SUFFIX, embedrec_score_3x1_##SUFFIX, 3, MID); break; \
+        case 2: EMBEDREC_SCORE_ROWS(embedrec_score_2w_##SUFFIX, embedrec_score_2x1_##SUFFIX, 2, MID); break; \
+        case 1: EMBEDREC_SCORE_ROWS(embedrec_score_1w_##SUFFIX, embedrec_score_1x1_##SUFFIX, 1, ONE_USER); break; \
         default: break;                                                                            \
         }                                                                                          \
     }
 
 // Portable: four-lane vectors (NEON on arm64 has the fused multiply-add; an x86-64 CPU without
 // FMA3 computes the same bits through libm's fmaf, slowly, and is only used to check them).
-EMBEDREC_SCORE_VARIANT(portable, embedrec_panel_f4, 4, )
+EMBEDREC_SCORE_VARIANT(portable, embedrec_panel_f4, 4, , 1, 2, 4)
 #if defined(__x86_64__)
-EMBEDREC_SCORE_VARIANT(avx2, embedrec_panel_f8, 8, __attribute__((target("avx2,fma"))))
+EMBEDREC_SCORE_VARIANT(avx2, embedrec_panel_f8, 8, __attribute__((target("avx2,fma"))), 1, 2, 4)
+// AVX-512: 32 registers hold 6 users × 2 panels (12 accumulators) easily.
+typedef float embedrec_panel_f16 __attribute__((ext_vector_type(16)));
+EMBEDREC_SCORE_VARIANT(avx512, embedrec_panel_f16, 16, __attribute__((target("avx512f,fma"))), 2, 4, 8)
 #else
 static inline void embedrec_score_panels_avx2(float *out, long ldo, const float *rows, long count, long width,
                                               const float *panels, long m, const float *thresholds, uint64_t *hits) {
+    embedrec_score_panels_portable(out, ldo, rows, count, width, panels, m, thresholds, hits);
+}
+static inline void embedrec_score_panels_avx512(float *out, long ldo, const float *rows, long count, long width,
+                                                const float *panels, long m, const float *thresholds, uint64_t *hits) {
     embedrec_score_panels_portable(out, ldo, rows, count, width, panels, m, thresholds, hits);
 }
 #endif

@@ -45,6 +45,9 @@ struct Train: ParsableCommand {
     @Option(help: "ALS's confidence scale α: a positive weighs 1 + α (default 1). ALS only.")
     var alpha: Float?
 
+    @Flag(help: "ALS's λ times each user's and each item's number of interactions (ALS-WR, Spark MLlib's rule; λ about 0.1–0.5 then, give --regularization). ALS only.")
+    var regularizationPerInteraction = false
+
     @Option(help: "Negatives sampled per positive: bpr's (default 8, the hardest of them paired), softmax's (default 16). Those only.")
     var negatives: Int?
 
@@ -161,7 +164,7 @@ struct Train: ParsableCommand {
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
             regularization: regularization, alpha: alpha, negatives: negatives,
             weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members,
-            weightsPerItem: weightsPerItem))
+            weightsPerItem: weightsPerItem, regularizationScaling: regularizationPerInteraction ? .interactionCount : nil))
         // Validated training keeps its best epoch; it stops early only with --patience (a
         // patience as long as the run never stops it). Without validation a tuned recipe's own
         // patience would stop on the training loss: none then.

@@ -4,7 +4,7 @@ import Testing
 import COpenBLAS
 
 /// The dot-product family's catalogue kernel (`catalogue_scoring.h`): every score is a chain of
-/// fused multiply-adds in k order, so the portable and AVX2 variants, every block size and every
+/// fused multiply-adds in k order, so the portable, AVX2 and AVX-512 variants, every block size and every
 /// micro-tile shape give the bits of a scalar `fma` loop; the filter stores exactly the groups
 /// with a score above the row's threshold.
 @Suite("Catalogue scoring kernel")
@@ -16,6 +16,7 @@ struct CatalogueScoringKernelTests {
     static let kernels: [(String, Kernel)] = {
         var result: [(String, Kernel)] = [("portable", { embedrec_score_panels_portable($0, $1, $2, $3, $4, $5, $6, $7, $8) })]
         if CPUFeatures.hasAVX2AndFMA { result.append(("avx2", { embedrec_score_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8) })) }
+        if CPUFeatures.hasAVX512 { result.append(("avx512", { embedrec_score_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8) })) }
         return result
     }()
 

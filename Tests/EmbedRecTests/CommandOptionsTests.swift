@@ -33,7 +33,7 @@ struct CommandOptionsTests {
                   "--patience", "--seed", "--threads", "--deterministic", "--catalog", "--output", "--split", "--holdout",
                   "--regularization", "--alpha", "--negatives", "--encoding", "--implicit-rating", "--user-column", "--item-column",
                   "--rating-column", "--count-column", "--timestamp-column", "--interactions-only", "--no-refit", "--members",
-                  "--weights-per-item"],
+                  "--weights-per-item", "--regularization-per-interaction"],
         "demo": ["--ratings", "--catalog", "--deterministic", "--model", "--dimension", "--epochs", "--scale", "--user"],
         "generate": ["--output", "--scale", "--exposure", "--catalog", "--continuation", "--rank", "--seed", "--readers-scale"],
         "evaluate": Set(["--format", "--rating-scale", "--k", "--relevant", "--json"]).union(fileOptionNames),
@@ -129,6 +129,15 @@ struct CommandOptionsTests {
         }
         for bad in ["0", "-1", "nan"] where model == "als" {
             Self.expectRefused(try run(["--alpha", bad]), naming: "--alpha", base + ["--alpha", bad])
+        }
+        // ALS-WR: λ × each row's interactions, said in the run's summary; refused by the others.
+        let perInteraction = ["--regularization-per-interaction"]
+        if model == "als" {
+            let applied = try run(perInteraction + ["--regularization", "0.2", "--epochs", "1"])
+            Self.expectClean(applied, base + perInteraction)
+            #expect(applied.out.contains("λ × interactions"), "\(applied.out)")
+        } else {
+            Self.expectRefused(try run(perInteraction), naming: "--regularization-per-interaction", base + perInteraction)
         }
         for bad in ["0", "-3"] where isEASE {
             Self.expectRefused(try run(["--weights-per-item", bad]), naming: "--weights-per-item", base + ["--weights-per-item", bad])

@@ -80,6 +80,8 @@ public enum RecipeSetting: String, Sendable, CaseIterable {
     case members
     /// The weights EASE keeps per item, a sparse B (``EASE/Configuration/weightsPerItem``).
     case weightsPerItem = "weights-per-item"
+    /// How ALS's λ applies to each row (``ImplicitALS/RegularizationScaling``).
+    case regularizationScaling = "regularization-per-interaction"
 }
 
 /// The changes asked of a recipe (nil or false: unchanged).
@@ -106,14 +108,17 @@ public struct RecipeChanges: Sendable, Hashable {
     public var members: Int?
     /// ``RecipeSetting/weightsPerItem``.
     public var weightsPerItem: Int?
+    /// ``RecipeSetting/regularizationScaling``.
+    public var regularizationScaling: ImplicitALS.RegularizationScaling?
 
     /// Changes; each defaults to "unchanged".
     public init(dimension: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, deterministic: Bool = false, patience: Int? = nil,
                 regularization: Float? = nil, alpha: Float? = nil, negatives: Int? = nil, weighting: InteractionWeighting? = nil,
-                members: Int? = nil, weightsPerItem: Int? = nil) {
+                members: Int? = nil, weightsPerItem: Int? = nil, regularizationScaling: ImplicitALS.RegularizationScaling? = nil) {
         self.dimension = dimension; self.epochs = epochs; self.seed = seed; self.deterministic = deterministic
         self.patience = patience; self.regularization = regularization; self.alpha = alpha; self.negatives = negatives
         self.weighting = weighting; self.members = members; self.weightsPerItem = weightsPerItem
+        self.regularizationScaling = regularizationScaling
     }
 
     /// The settings these changes touch.
@@ -130,6 +135,7 @@ public struct RecipeChanges: Sendable, Hashable {
         if weighting != nil { s.insert(.weighting) }
         if members != nil { s.insert(.members) }
         if weightsPerItem != nil { s.insert(.weightsPerItem) }
+        if regularizationScaling != nil { s.insert(.regularizationScaling) }
         return s
     }
 }

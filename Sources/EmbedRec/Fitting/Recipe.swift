@@ -63,7 +63,8 @@ public struct Recipe: Sendable {
                          changes.patience.map { "patience \($0)" }, changes.regularization.map { "λ=\($0)" },
                          changes.alpha.map { "α=\($0)" }, changes.negatives.map { "\($0) negatives" },
                          changes.weighting.map { "weighting \($0.summary)" }, changes.members.map { "\($0) members" },
-                         changes.weightsPerItem.map { "\($0) weights per item" }].compactMap { $0 }
+                         changes.weightsPerItem.map { "\($0) weights per item" },
+                         changes.regularizationScaling.map { $0 == .interactionCount ? "λ × interactions" : "λ constant" }].compactMap { $0 }
         var copy = self
         copy.fitter = try fitter.adjusted(changes)
         if !described.isEmpty { copy.summary += "; changed: " + described.joined(separator: ", ") }

@@ -152,6 +152,8 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     ) {
         itemPanels.withUnsafeBufferPointer { panels in
             let first = panels.baseAddress! + range.lowerBound * width
+            // The 512-bit variant measured no faster on Zen 4/5 (Docs/Benchmarks.md), so AVX2
+            // serves until a machine shows a gain; both give the same bits.
             if CPUFeatures.hasAVX2AndFMA {
                 embedrec_score_panels_avx2(output, ldo, rows, count, width, first, range.count, thresholds, hits)
             } else {

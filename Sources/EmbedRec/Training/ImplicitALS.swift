@@ -228,7 +228,9 @@ extension ImplicitALS {
     /// ALS ranks: its dot products are preferences, not ratings.
     public var predictsRatings: Bool { false }
 
-    public var adjustableSettings: Set<RecipeSetting> { [.dimension, .epochs, .seed, .deterministic, .regularization, .alpha, .weighting] }
+    public var adjustableSettings: Set<RecipeSetting> {
+        [.dimension, .epochs, .seed, .deterministic, .regularization, .alpha, .weighting, .regularizationScaling]
+    }
 
     /// Dimension: the factors; epochs: the iterations. The row solves give the same result on
     /// any number of threads, so one thread only slows the fit (it is accepted for symmetry).
@@ -240,6 +242,7 @@ extension ImplicitALS {
         if changes.deterministic { copy.parallelism = .sequential }
         if let lambda = changes.regularization { copy.configuration.regularization = lambda }
         if let alpha = changes.alpha { copy.configuration.alpha = alpha }
+        if let scaling = changes.regularizationScaling { copy.configuration.regularizationScaling = scaling }
         if let weighting = changes.weighting { try weighting.validate(); copy.configuration.weighting = weighting }
         return copy
     }
