@@ -43,7 +43,7 @@ enum BLASSuite {
         let unreachable = [Float](repeating: .greatestFiniteMagnitude, count: m)
         typealias Kernel = (UnsafeMutablePointer<Float>, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int,
                             UnsafePointer<Float>?, UnsafeMutablePointer<UInt64>?) -> Void
-        // Each variant this CPU runs (the scorer takes the widest).
+        // Each variant this CPU runs (the scorer takes AVX2 where it can: AVX-512 measured no faster).
         var variants: [(String, Kernel)] = []
         if CPUFeatures.hasAVX2AndFMA { variants.append(("AVX2", { embedrec_score_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7, $8) })) }
         if CPUFeatures.hasAVX512 { variants.append(("AVX-512", { embedrec_score_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7, $8) })) }

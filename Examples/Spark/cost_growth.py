@@ -42,7 +42,7 @@ def main(argv=None):
     p.add_argument("--embedrec", required=True)
     p.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     p.add_argument("--shards", type=int, default=16)
-    p.add_argument("--work", required=True, help="a directory with room for the data (≈ 5 GB at scale 100)")
+    p.add_argument("--work", required=True, help="a directory with room for the data (≈ 6 GB at scale 100)")
     p.add_argument("--json", default=None)
     p.add_argument("--keep", action="store_true", help="keep the generated files")
     a = p.parse_args(argv)
@@ -94,11 +94,11 @@ def main(argv=None):
     for r in results:
         s = r["spark"]
         print(f"| {r['users']:,} | {r['train_ratings']:,} | {r['fit_seconds']:.1f} s | "
-              f"{r['train_ratings'] * 15 / r['fit_seconds'] / 1e6:.0f} M | {r['train_peak_bytes'] / gb:.2f} GB | "
-              f"{r['single_seconds']:.1f} s | {r['single_peak_bytes'] / gb:.2f} GB | "
-              f"{r['single_shard_seconds']:.2f} s | {r['single_shard_peak_bytes'] / gb:.2f} GB | "
+              f"{r['train_ratings'] * 15 / r['fit_seconds'] / 1e6:.0f} M | {r['train_peak_bytes'] / gb:.2f} GiB | "
+              f"{r['single_seconds']:.1f} s | {r['single_peak_bytes'] / gb:.2f} GiB | "
+              f"{r['single_shard_seconds']:.2f} s | {r['single_shard_peak_bytes'] / gb:.2f} GiB | "
               f"{r['spark_wall_seconds']:.1f} s | {s['spark_start_seconds']:.1f} s | {s['job_seconds']:.1f} s | "
-              f"{s['scoring_seconds_sum']:.1f} s | {r['spark_shard_seconds_max']:.2f} s | {r['spark_shard_peak_bytes_max'] / gb:.2f} GB |")
+              f"{s['scoring_seconds_sum']:.1f} s | {r['spark_shard_seconds_max']:.2f} s | {r['spark_shard_peak_bytes_max'] / gb:.2f} GiB |")
 
 
 if __name__ == "__main__":

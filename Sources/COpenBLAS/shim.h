@@ -193,8 +193,9 @@ static inline void embedrec_adam_catch_up_avx2(float *w, const float *g, float *
 #endif
 
 // Weighted-ALS row solves (ImplicitALS.swift): a few conjugate-gradient steps on
-// (G + λ_row·I + Σ (c−1) y yᵀ) x = Σ c y per row, c = 1 + α·w, where λ_row = λ_per_interaction ×
-// the row's interaction count (ALS-WR; 0 leaves only the λ inside G, and skips the term). One body, compiled twice: for AVX2 and for
+// (G + λ_row·I + Σ (c−1) y yᵀ) x = Σ c y per row, c = 1 + α·w, where λ_row =
+// λ_per_interaction × the row's interaction count, at least 1 (ALS-WR; 0 leaves only the λ
+// inside G, and skips the term). One body, compiled twice: for AVX2 and for
 // the baseline; both do the same IEEE operations in the same order (8-float lanes, fixed
 // reduction order, no fused multiply-adds), so the factors are identical on either path.
 #pragma clang fp contract(off)

@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
     @Option(help: "ALS's confidence scale α: a positive weighs 1 + α (default 1). ALS only.")
     var alpha: Float?
 
-    @Flag(help: "ALS's λ times each user's and each item's number of interactions (ALS-WR, Spark MLlib's rule; λ about 0.1–0.5 then, give --regularization). ALS only.")
+    @Flag(help: "ALS's λ times each user's and each item's number of interactions (ALS-WR, Spark MLlib's rule); λ 0.1 unless --regularization says (0.1–0.5 validated best). ALS only.")
     var regularizationPerInteraction = false
 
     @Option(help: "Negatives sampled per positive: bpr's (default 8, the hardest of them paired), softmax's (default 16). Those only.")
@@ -162,7 +162,9 @@ struct Train: ParsableCommand {
         var adjusted = try adjustedRecipe(recipe, RecipeChanges(
             dimension: dimension, epochs: epochs ?? recipeEpochs.flatMap { $0 > 10 ? 10 : nil },
             seed: recipe.adjustableSettings.contains(.seed) ? seed : nil, deterministic: deterministic, patience: patience,
-            regularization: regularization, alpha: alpha, negatives: negatives,
+            // ALS-WR's λ is per interaction: 10, the als recipe's constant λ, would crush the factors.
+            regularization: regularization ?? (regularizationPerInteraction && recipe.adjustableSettings.contains(.regularizationScaling) ? 0.1 : nil),
+            alpha: alpha, negatives: negatives,
             weighting: counts && recipe.adjustableSettings.contains(.weighting) ? .logarithm : nil, members: members,
             weightsPerItem: weightsPerItem, regularizationScaling: regularizationPerInteraction ? .interactionCount : nil))
         // Validated training keeps its best epoch; it stops early only with --patience (a

@@ -135,7 +135,11 @@ struct CommandOptionsTests {
         if model == "als" {
             let applied = try run(perInteraction + ["--regularization", "0.2", "--epochs", "1"])
             Self.expectClean(applied, base + perInteraction)
-            #expect(applied.out.contains("λ × interactions"), "\(applied.out)")
+            #expect(applied.out.contains("λ × interactions") && applied.out.contains("λ=0.2"), "\(applied.out)")
+            // Without --regularization, ALS-WR's own λ (0.1), not the constant rule's 10.
+            let alone = try run(perInteraction + ["--epochs", "1"])
+            Self.expectClean(alone, base + perInteraction)
+            #expect(alone.out.contains("λ=0.1") && alone.out.contains("λ × interactions"), "\(alone.out)")
         } else {
             Self.expectRefused(try run(perInteraction), naming: "--regularization-per-interaction", base + perInteraction)
         }

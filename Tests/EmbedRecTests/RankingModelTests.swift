@@ -286,6 +286,8 @@ struct RankingModelTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("als-wr.safetensors").path
         try recommender.save(to: path)
+        // Version 3: a reader of version 2 would fold new readers in with plain λ.
+        #expect(try SafeTensorsFile(path: path).metadata["format_version"] == "3")
         let reopened = try Recommender(contentsOf: path)
         #expect(reopened.model.summary.hasSuffix("weighted ALS (λ=0.2 × interactions, α=1)"), "\(reopened.model.summary)")
         let reads = Array(data.itemIDs.rawIDs.prefix(4))
@@ -297,6 +299,9 @@ struct RankingModelTests {
         constant.regularizationScaling = .constant
         let plain = try Recommender(model: try ImplicitALS(configuration: constant).fit(data), training: data)
         #expect(try plain.recommend(newReaderItems: reads, k: 5).recommendations.map(\.score) != before.map(\.score))
+        let plainPath = dir.appendingPathComponent("als.safetensors").path
+        try plain.save(to: plainPath)
+        #expect(try SafeTensorsFile(path: plainPath).metadata["format_version"] == "1")
     }
 
     @Test("each ranking model recovers the planted taste groups")

@@ -214,8 +214,8 @@ struct RecommenderFileCorruptionTests {
     func contents() throws {
         let f = try Fixture()
         var p = try f.parts()
-        p.metadata["format_version"] = "3"
-        f.expect(.unsupportedVersion(found: 3, supported: 2), try p.bytes())
+        p.metadata["format_version"] = "4"
+        f.expect(.unsupportedVersion(found: 4, supported: 3), try p.bytes())
         p = try f.parts(); p.metadata["format_version"] = "one"
         f.expect(.invalidMetadata("format_version", "\"one\" is not a number"), try p.bytes())
         p = try f.parts(); p.metadata["format"] = "other"

@@ -7,9 +7,18 @@ import EmbedRecKernels
 enum RecommenderFile {
     static let format = "embedrec.recommender"
     /// 1: integer IDs only. 2: an ID map may hold text (``Name/userIDOffsets``); written only
-    /// then, so a file of integer IDs still opens in readers of version 1.
-    static let version = 2
-    static let readableVersions = 1...2
+    /// then, so a file of integer IDs still opens in readers of version 1. 3: the model's fold-in
+    /// multiplies λ by the reader's items (ALS-WR), which an older reader would ignore and fold
+    /// in differently; written only then.
+    static let version = 3
+    static let readableVersions = 1...3
+
+    /// The lowest version that holds `recommender` faithfully.
+    static func version(of recommender: Recommender) -> Int {
+        if let mf = recommender.model as? MatrixFactorization,
+           case .implicitFeedback(_, _, _, _, .interactionCount?) = mf.configuration.newReaders { return 3 }
+        return recommender.userIDs.holdsText || recommender.itemIDs.holdsText ? 2 : 1
+    }
 
     /// Tensor names of the recommender's own parts; model tensors keep their model names.
     enum Name {
@@ -100,7 +109,7 @@ extension Recommender {
         for t in tensors where RecommenderFile.Name.all.contains(t.name) { throw RecommenderFileError.nameClash(t.name) }
         var metadata: [String: String] = [
             RecommenderFile.Key.format: RecommenderFile.format,
-            RecommenderFile.Key.version: String(userIDs.holdsText || itemIDs.holdsText ? RecommenderFile.version : 1),
+            RecommenderFile.Key.version: String(RecommenderFile.version(of: self)),
             RecommenderFile.Key.modelKind: type(of: savable).kind,
             RecommenderFile.Key.modelConfiguration: try savable.configurationJSON(),
             RecommenderFile.Key.userCount: String(model.userCount),
