@@ -29,10 +29,10 @@ if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
 fi
 
 venv=${SPARK_VENV:-$root/.build-spark/venv}
-if ! "$venv/bin/python" -c "import pyspark, pyarrow" 2>/dev/null; then
-    say "creating $venv (pyspark, pyarrow)"
+if ! "$venv/bin/python" -c "import pyspark, pyarrow, pandas" 2>/dev/null; then
+    say "creating $venv (pyspark, pyarrow, pandas)"
     if ! { python3 -m venv "$venv" && "$venv/bin/python" -m pip install -q --disable-pip-version-check -r Examples/Spark/requirements.txt; }; then
-        say "skipped: could not install pyspark and pyarrow (is PyPI reachable?)"; exit 0
+        say "skipped: could not install pyspark, pyarrow and pandas (is PyPI reachable?)"; exit 0
     fi
 fi
 python=$venv/bin/python
