@@ -437,6 +437,19 @@ def _top_k_rows(scores, k):
     return np.take_along_axis(part, o, axis=1)
 
 
+def _top_k_unseen(block_scores_and_seen, n_users, k, block=1024):
+    """Every user's top k, training items left out: `block_scores_and_seen(b0, b1)` gives users
+    b0..<b1's scores and a mask of their seen items."""
+    import numpy as np
+
+    top = np.empty((n_users, k), dtype=np.int32)
+    for b0 in range(0, n_users, block):
+        scores, seen = block_scores_and_seen(b0, min(n_users, b0 + block))
+        scores[seen] = -np.inf
+        top[b0:b0 + block] = _top_k_rows(scores, k)
+    return top
+
+
 def _timed_top_k(n_users, block, repeats, k, block_scores):
     """Top-k of every user, `block` users at a time from `block_scores(b0, b1)` (seen items
     already -inf), `repeats` times: the last run's lists and each run's seconds."""
@@ -642,13 +655,7 @@ def cmd_ranking(a):
         B = -P / np.diag(P)
         B[np.diag_indices(n_items)] = 0
         fit = time.perf_counter() - t0
-        top = np.empty((n_users, a.k), dtype=np.int32)
-        for b0 in range(0, n_users, 1024):
-            S = X[b0:b0 + 1024] @ B
-            S[X[b0:b0 + 1024] > 0] = -np.inf
-            part = np.argpartition(-S, a.k, axis=1)[:, :a.k]
-            order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
-            top[b0:b0 + 1024] = np.take_along_axis(part, order, axis=1)
+        top = _top_k_unseen(lambda b0, b1: (X[b0:b1] @ B, X[b0:b1] > 0), n_users, a.k)
         version = {"numpy": np.__version__}
     elif a.model == "spark-als":
         fit, top, version = _spark_als_topk(a, u, i, n_users, n_items)
@@ -723,13 +730,7 @@ def _spark_als_topk(a, u, i, n_users, n_items):
     log(f"spark-als: session start {start:.1f} s (not in the fit time)")
     seen = np.zeros((n_users, n_items), dtype=bool)
     seen[u, i] = True
-    top = np.empty((n_users, a.k), dtype=np.int32)
-    for b0 in range(0, n_users, 1024):
-        S = factors["user"][b0:b0 + 1024] @ factors["item"].T
-        S[seen[b0:b0 + 1024]] = -np.inf
-        part = np.argpartition(-S, a.k, axis=1)[:, :a.k]
-        order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
-        top[b0:b0 + 1024] = np.take_along_axis(part, order, axis=1)
+    top = _top_k_unseen(lambda b0, b1: (factors["user"][b0:b1] @ factors["item"].T, seen[b0:b1]), n_users, a.k)
     return fit, top, {"pyspark": pyspark.__version__, "spark_start_seconds": start}
 
 
@@ -802,7 +803,7 @@ def build_parser():
     s.add_argument("--write-topk", default=None)
     s.set_defaults(func=cmd_numpy_topk)
 
-    s = sub.add_parser("ranking", help="implicit ALS / BPR or NumPy EASE top-K lists")
+    s = sub.add_parser("ranking", help="implicit ALS / BPR, Spark MLlib ALS or NumPy EASE top-K lists")
     s.add_argument("--train", required=True)
     s.add_argument("--model", required=True, choices=["als", "bpr", "ease", "spark-als"])
     s.add_argument("--users", type=int, default=None)

@@ -57,13 +57,23 @@ def parse_arguments(argv=None):
                    help="scoring threads per task (default: the cores Spark gives a task, spark.task.cpus)")
     p.add_argument("--metrics", default=None, help="write the per-shard timings and peak memory as JSON here")
     p.add_argument("--fail-once", type=int, default=None, metavar="SHARD",
-                   help="testing: kill the binary in the first attempt of this shard, so Spark retries it")
+                   help="testing: kill the worker in the first attempt of this shard, two batches in, so Spark retries it")
     a = p.parse_args(argv)
     if a.shards < 1:
         p.error("--shards must be at least 1")
     if a.k < 1:
         p.error("--k must be at least 1")
     return a
+
+
+def binary_failure(returncode, stderr):
+    """(cause, does the binary not run at all?) for an embedrec that exited non-zero: its last
+    line of stderr without the "Error: " prefix; a missing shared library or exit 126/127 means
+    the binary itself cannot run there."""
+    if returncode < 0:
+        return f"killed by signal {-returncode}", False
+    cause = (stderr.strip() or f"exit status {returncode}").splitlines()[-1].removeprefix("Error: ")
+    return cause, "error while loading shared libraries" in cause or returncode in (126, 127)
 
 
 def check_local_inputs(a):
@@ -87,9 +97,8 @@ def describe_model(a):
     except OSError as e:
         raise JobError(f"--embedrec {a.embedrec} does not run here: {e}")
     if run.returncode != 0:
-        cause = (run.stderr.strip() or run.stdout.strip() or f"exit status {run.returncode}").splitlines()[-1]
-        cause = cause.removeprefix("Error: ")
-        if "error while loading shared libraries" in cause or run.returncode in (126, 127):
+        cause, cannot_run = binary_failure(run.returncode, run.stderr or run.stdout)
+        if cannot_run:
             raise JobError(f"--embedrec {a.embedrec} does not run here: {cause}")
         raise JobError(f"--model {a.model}: {cause}")
     try:
@@ -145,25 +154,20 @@ def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics
         with open(os.path.join(work, "stdout"), encoding="utf-8", errors="replace") as f:
             line = f.read()
         if process.returncode != 0:
-            if process.returncode < 0:
-                cause = f"killed by signal {-process.returncode}"
-            else:
-                with open(os.path.join(work, "stderr"), encoding="utf-8", errors="replace") as f:
-                    cause = (f.read().strip() or f"exit status {process.returncode}").splitlines()[-1]
-                    cause = cause.removeprefix("Error: ")
-            if "error while loading shared libraries" in cause or process.returncode in (126, 127):
+            with open(os.path.join(work, "stderr"), encoding="utf-8", errors="replace") as f:
+                cause, cannot_run = binary_failure(process.returncode, f.read())
+            if cannot_run:
                 raise task_failure(f"shard {shard}: the embedrec binary does not run on executor "
                                    f"{os.uname().nodename}: {cause}")
             raise task_failure(f"shard {shard}: embedrec failed (attempt {context.attemptNumber()}): {cause}")
         # "rows 512..<1024 of 2671, shard 1/5": the users this shard must hold.
         try:
-            rows = line.split("rows ", 1)[1].split(" of ", 1)[0]
-            first, end = (int(x) for x in rows.split("..<"))
+            span = line.split("rows ", 1)[1].split(" of ", 1)[0]
+            first, end = (int(x) for x in span.split("..<"))
         except (IndexError, ValueError):
             raise task_failure(f"shard {shard}: unexpected embedrec output: {line.strip()}")
-        if end == first:
-            users = 0
-        else:
+        users = rows = 0
+        if end > first:
             # Only shard 0's file has the header line; text IDs come quoted where they need it.
             id_type = {"integer": pa.int64(), "text": pa.string()}
             table = pacsv.read_csv(
@@ -174,7 +178,7 @@ def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics
                     "user": id_type[id_kinds[0]], "rank": pa.int32(), "item": id_type[id_kinds[1]], "score": pa.float64()},
                     strings_can_be_null=False, quoted_strings_can_be_null=False))
             # A user who has rated every item has an empty list and no row: at most, not exactly.
-            users = pc.count_distinct(table.column("user")).as_py()
+            users, rows = pc.count_distinct(table.column("user")).as_py(), table.num_rows
             if users > end - first:
                 raise task_failure(f"shard {shard}: {users} users in the output, at most {end - first} expected")
             for number, piece in enumerate(table.to_batches(max_chunksize=1024)):
@@ -184,7 +188,7 @@ def shard_scorer(model_name, binary_name, shards, k, threads, fail_once, metrics
                     os.kill(os.getpid(), signal.SIGKILL)
                 yield piece
         metrics.add([{"shard": shard, "attempt": context.attemptNumber(), "seconds": seconds,
-                      "peak_bytes": usage.ru_maxrss * 1024, "users": users}])
+                      "peak_bytes": usage.ru_maxrss * 1024, "users": users, "rows": rows}])
 
     return score
 
@@ -249,7 +253,7 @@ def run(a):
         metrics = spark.sparkContext.accumulator([], ListParam())
         scorer = shard_scorer(os.path.basename(a.model), os.path.basename(a.embedrec), a.shards, a.k, a.threads,
                               a.fail_once, metrics, (described["userIDs"], described["itemIDs"]))
-        # One partition per shard, so one task (and one Parquet part file) per shard.
+        # One partition per shard, so one task (and at most one Parquet part file) per shard.
         table = spark.range(0, a.shards, 1, a.shards).mapInArrow(scorer, schema)
         written = time.perf_counter()
         renamed = False
@@ -270,7 +274,7 @@ def run(a):
         per_shard = sorted(metrics.value, key=lambda m: m["shard"])
         timings["per_shard"] = per_shard
         timings["scoring_seconds_sum"] = sum(m["seconds"] for m in per_shard)
-        timings["rows"] = spark.read.parquet(a.output).count()
+        timings["rows"] = sum(m["rows"] for m in per_shard)
     finally:
         spark.stop()
     timings["total_seconds"] = time.perf_counter() - started

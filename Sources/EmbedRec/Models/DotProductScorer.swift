@@ -168,10 +168,8 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     /// Solved as a (d+1)×(d+1) symmetric positive-definite system with LAPACKE `sposv`.
     func foldIn(items: [Int32], ratings: [Float], regularization: Float) throws -> [Float] {
         if case let .implicitFeedback(alpha, lambda, threshold, weighting, scaling) = newReaders {
-            // ALS-WR: λ times the reader's positives, as the fit gave every user.
-            let positives = scaling == .interactionCount ? max(1, ratings.filter { threshold == nil || $0 >= threshold! }.count) : 1
-            return try implicitFoldIn(items: items, ratings: ratings, alpha: alpha, regularization: lambda * Float(positives),
-                                      threshold: threshold, weighting: weighting)
+            return try implicitFoldIn(items: items, ratings: ratings, alpha: alpha, regularization: lambda,
+                                      threshold: threshold, weighting: weighting, scaling: scaling ?? .constant)
         }
         let hasBias = width != dimension
         let unknowns = hasBias ? dimension + 1 : dimension
@@ -199,17 +197,22 @@ struct DotProductScorer: CatalogueScorer, @unchecked Sendable {
     }
 
     /// The exact weighted-ALS row for a new reader: `(QᵀQ + λI + Σ (c_i − 1) q_i q_iᵀ) x = Σ c_i q_i`
-    /// with `c_i = 1 + α·w(r_i)` (Cholesky, `sposv`). The model's own λ is used: the fold-in
-    /// regularization is for the rating models' ridge solve.
+    /// with `c_i = 1 + α·w(r_i)` (Cholesky, `sposv`), λ times the reader's positives under
+    /// ALS-WR. The model's own λ is used: the fold-in regularization is for the rating models'
+    /// ridge solve.
     func implicitFoldIn(items: [Int32], ratings: [Float], alpha: Float, regularization: Float,
-                        threshold: Float?, weighting: InteractionWeighting) throws -> [Float] {
+                        threshold: Float?, weighting: InteractionWeighting,
+                        scaling: ImplicitALS.RegularizationScaling) throws -> [Float] {
         let d = dimension
+        // The reader's positives, as the fit's lists hold them: ratings below the threshold are none.
+        let positives = zip(items, ratings).filter { threshold == nil || $0.1 >= threshold! }
+        // ALS-WR: λ times the reader's positives (at least one), as the fit gave every user.
+        let lambda = scaling == .interactionCount ? regularization * Float(max(1, positives.count)) : regularization
         var a = itemGram
-        for f in 0..<d { a[f * d + f] += max(regularization, 1e-6) }
+        for f in 0..<d { a[f * d + f] += max(lambda, 1e-6) }
         var b = [Float](repeating: 0, count: d)
         var q = [Float](repeating: 0, count: width)
-        for (item, rating) in zip(items, ratings) {
-            if let threshold, rating < threshold { continue }
+        for (item, rating) in positives {
             q.withUnsafeMutableBufferPointer { copyItemRow(Int(item), into: $0.baseAddress!) }
             let c = 1 + alpha * weighting.weight(forRating: rating)
             for r in 0..<d {
